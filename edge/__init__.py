@@ -1,0 +1,1 @@
+"""The edge agent that runs on a home hub or ward gateway."""

@@ -1,0 +1,105 @@
+"""What ingest set aside, for the operator to see: quarantined and dead-lettered messages."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from psycopg import sql
+from pydantic import BaseModel
+
+from tilsyn.platform.api.deps import Db
+
+router = APIRouter(prefix="/api/ingest", tags=["ingest"])
+
+
+class SetAside(BaseModel):
+    id: int
+    received_at: datetime
+    topic: str
+    dev_eui: str | None
+    reason: str
+    payload_text: str | None  # the payload when it is UTF-8 (JSON envelopes are)
+    payload_base64: str
+
+
+class IngestStatus(BaseModel):
+    running: bool
+    queue_depth: int
+    received: int
+    stored: int
+    duplicates: int
+    quarantined: int
+    dead_letters: int
+    database_retries: int
+    last_database_error: str | None
+
+
+@router.get("/quarantine", response_model=list[SetAside])
+def quarantine(db: Db, limit: int = Query(100, ge=1, le=1000)) -> list[SetAside]:
+    """Uplinks from devices the registry does not know, newest first."""
+    return _set_aside(db, "quarantine", limit)
+
+
+@router.get("/dead-letters", response_model=list[SetAside])
+def dead_letters(db: Db, limit: int = Query(100, ge=1, le=1000)) -> list[SetAside]:
+    """Messages that could not be parsed, decoded or stored, with the reason, newest first."""
+    return _set_aside(db, "dead_letters", limit)
+
+
+@router.get("/status", response_model=IngestStatus)
+def ingest_status(request: Request) -> IngestStatus:
+    service = request.app.state.ingest
+    if service is None:
+        return IngestStatus(
+            running=False,
+            queue_depth=0,
+            received=0,
+            stored=0,
+            duplicates=0,
+            quarantined=0,
+            dead_letters=0,
+            database_retries=0,
+            last_database_error=None,
+        )
+    s = service.stats
+    return IngestStatus(
+        running=True,
+        queue_depth=service.queue_depth,
+        received=s.received,
+        stored=s.stored,
+        duplicates=s.duplicates,
+        quarantined=s.quarantined,
+        dead_letters=s.dead_letters,
+        database_retries=s.database_retries,
+        last_database_error=s.last_database_error,
+    )
+
+
+def _set_aside(db: Db, table: Literal["quarantine", "dead_letters"], limit: int) -> list[SetAside]:
+    dev_eui = sql.SQL("dev_eui") if table == "quarantine" else sql.SQL("NULL")
+    query = sql.SQL(
+        "SELECT id, received_at, topic, {dev_eui}, reason, payload FROM {table} "
+        "ORDER BY id DESC LIMIT %s"
+    ).format(dev_eui=dev_eui, table=sql.Identifier(table))
+    return [
+        SetAside(
+            id=row[0],
+            received_at=row[1],
+            topic=row[2],
+            dev_eui=row[3],
+            reason=row[4],
+            payload_text=_text(row[5]),
+            payload_base64=base64.b64encode(row[5]).decode(),
+        )
+        for row in db.execute(query, (limit,))
+    ]
+
+
+def _text(payload: bytes) -> str | None:
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

@@ -1,0 +1,97 @@
+"""Platform subcommands: run it, migrate its database, and manage the container registry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+import psycopg
+
+from tilsyn.cli import Subcommands
+from tilsyn.platform.config import Settings
+from tilsyn.platform.containers.models import ContainerIn
+from tilsyn.platform.containers.store import AlreadyRegistered, list_states, register_container
+from tilsyn.platform.runtime import migrate, resolve_database_url, serve
+
+
+def register(subcommands: Subcommands) -> None:
+    serve_cmd = subcommands.add_parser("serve", help="run ingest, the API and the web pages")
+    serve_cmd.set_defaults(handler=_serve)
+
+    demo = subcommands.add_parser(
+        "demo", help="run everything on embedded defaults with a simulated fleet"
+    )
+    demo.add_argument("--containers", type=int, default=60, help="simulated containers")
+    demo.add_argument(
+        "--speed", type=float, default=600.0, help="simulated seconds per real second"
+    )
+    demo.add_argument("--seed", type=int, default=1)
+    demo.set_defaults(handler=_demo)
+
+    migrate_cmd = subcommands.add_parser("migrate", help="apply database migrations")
+    migrate_cmd.set_defaults(handler=_migrate)
+
+    container = subcommands.add_parser("container", help="the container registry")
+    actions = container.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="register a container and its fill sensor")
+    for name, kind in ContainerIn.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        required = kind.is_required()
+        add.add_argument(flag, required=required, default=None if required else kind.default)
+    add.set_defaults(handler=_container_add)
+    listing = actions.add_parser("list", help="containers with their latest fill")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing.set_defaults(handler=_container_list)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if not settings.mqtt_url:
+        raise SystemExit("set MQTT_URL (or use `tilsyn demo` for a local broker)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    serve(settings, resolve_database_url(settings), settings.mqtt_url)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from tilsyn.platform.demo import run_demo
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    run_demo(Settings(), containers=args.containers, speed=args.speed, seed=args.seed)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    applied = migrate(resolve_database_url(Settings()))
+    print(f"applied {applied} migration(s)")
+    return 0
+
+
+def _container_add(args: argparse.Namespace) -> int:
+    fields = {name: getattr(args, name) for name in ContainerIn.model_fields}
+    try:
+        container = ContainerIn.model_validate({k: v for k, v in fields.items() if v is not None})
+        with psycopg.connect(resolve_database_url(Settings())) as conn:
+            register_container(conn, container)
+    except (ValueError, AlreadyRegistered) as error:
+        print(f"tilsyn: {error}", file=sys.stderr)
+        return 2
+    print(f"registered {container.container_id} ({container.dev_eui})")
+    return 0
+
+
+def _container_list(args: argparse.Namespace) -> int:
+    with psycopg.connect(resolve_database_url(Settings())) as conn:
+        states = list_states(conn)
+    if args.json:
+        print(json.dumps([s.model_dump(mode="json") for s in states], indent=2))
+        return 0
+    print(f"{'container':<20} {'kind':<10} {'fill %':>7} {'battery %':>9}  last reading")
+    for s in states:
+        fill = "-" if s.fill_percent is None else f"{s.fill_percent:.1f}"
+        battery = "-" if s.battery_percent is None else str(s.battery_percent)
+        when = "-" if s.time is None else s.time.isoformat(timespec="seconds")
+        print(f"{s.container_id:<20} {s.waste_kind:<10} {fill:>7} {battery:>9}  {when}")
+    return 0

@@ -1,0 +1,30 @@
+"""Settings of the platform, from the environment (prefix TILSYN_) or a `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TILSYN_", env_file=".env", extra="ignore")
+
+    # Unset: the demo starts an embedded PostgreSQL / a local broker in `data_dir`.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "TILSYN_DATABASE_URL")
+    )
+    mqtt_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("MQTT_URL", "TILSYN_MQTT_URL")
+    )
+    data_dir: Path = Path(".tilsyn")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+
+    ingest_client_id: str = "tilsyn-ingest"
+    # MQTT 5 shared-subscription group; workers in the same group split the stream.
+    ingest_share_group: str = "tilsyn"
+    ingest_queue_size: int = Field(default=20_000, gt=0)
+    ingest_batch_size: int = Field(default=2_000, gt=0)
+    ingest_batch_seconds: float = Field(default=0.05, gt=0)

@@ -1,0 +1,1 @@
+"""Waste containers: their registration, geometry and latest state."""

@@ -1,0 +1,1 @@
+"""Ingest: MQTT messages in, rows out, exactly once, with every rejection kept and explained."""

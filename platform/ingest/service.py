@@ -1,0 +1,146 @@
+"""The ingest worker: MQTT in, batched transactions out, QoS 1 acknowledged only after commit.
+
+paho's callback only puts the message on a bounded queue. When the database is slow or down the
+queue fills, the callback blocks, and the broker holds the rest: back-pressure instead of loss.
+A message the broker delivered but we did not acknowledge is delivered again after a restart,
+and idempotency keys keep the second copy out.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+import psycopg
+
+from tilsyn.mqtt import Message, MqttConnection
+from tilsyn.platform.config import Settings
+from tilsyn.platform.ingest.classify import classify
+from tilsyn.platform.ingest.directory import DeviceDirectory
+from tilsyn.platform.ingest.writer import BatchResult, write_batch, write_one_by_one
+
+log = logging.getLogger(__name__)
+
+UPLINK_TOPICS = ("application/+/device/+/event/up", "v3/+/devices/+/up")
+
+
+@dataclass
+class IngestStats:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    dead_letters: int = 0
+    database_retries: int = 0
+    last_database_error: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, result: BatchResult) -> None:
+        with self._lock:
+            self.stored += result.stored
+            self.duplicates += result.duplicates
+            self.quarantined += result.quarantined
+            self.dead_letters += result.dead_letters
+
+
+class IngestService:
+    def __init__(self, settings: Settings, database_url: str, mqtt_url: str) -> None:
+        self._settings = settings
+        self._database_url = database_url
+        self._queue: queue.Queue[Message] = queue.Queue(maxsize=settings.ingest_queue_size)
+        self._stopping = threading.Event()
+        self._directory = DeviceDirectory(database_url)
+        self._mqtt = MqttConnection(
+            mqtt_url, settings.ingest_client_id, manual_ack=True, persistent_session=True
+        )
+        self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        self.stats = IngestStats()
+
+    @property
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    def start(self) -> None:
+        self._directory.load()
+        self._writer.start()
+        shared = self._mqtt.supports_shared_subscriptions
+        for topic in UPLINK_TOPICS:
+            topic_filter = (
+                f"$share/{self._settings.ingest_share_group}/{topic}" if shared else topic
+            )
+            self._mqtt.subscribe(topic_filter, 1, self._enqueue)
+        self._mqtt.connect()
+
+    def stop(self) -> None:
+        """Stop taking messages, then store (and acknowledge) what is already queued."""
+        self._mqtt.close()
+        self._stopping.set()
+        self._writer.join(timeout=60)
+
+    def _enqueue(self, message: Message) -> None:
+        self._queue.put(message)  # blocks paho's thread when full: that is the back-pressure
+        with self.stats._lock:
+            self.stats.received += 1
+
+    def _write_loop(self) -> None:
+        conn: psycopg.Connection | None = None
+        while not (self._stopping.is_set() and self._queue.empty()):
+            batch = self._next_batch()
+            if not batch:
+                continue
+            outcomes = [classify(message, self._directory) for message in batch]
+            while True:
+                try:
+                    conn = conn if conn is not None and not conn.closed else self._connect()
+                    self.stats.add(write_batch(conn, outcomes))
+                    break
+                except psycopg.OperationalError as error:
+                    self._after_database_error(conn, error)
+                    conn = None
+                except psycopg.Error as error:
+                    # Not an outage: some row is unacceptable. Store the batch one by one so
+                    # that only the offending messages end in dead letters.
+                    assert conn is not None
+                    conn.rollback()
+                    log.warning("batch refused (%s); storing one by one", error)
+                    self.stats.add(write_one_by_one(conn, batch, outcomes))
+                    break
+            for message in batch:
+                self._mqtt.ack(message)
+        if conn is not None:
+            conn.close()
+
+    def _next_batch(self) -> list[Message]:
+        try:
+            first = self._queue.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + self._settings.ingest_batch_seconds
+        while len(batch) < self._settings.ingest_batch_size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(self._queue.get(timeout=remaining))
+            except queue.Empty:
+                break
+        return batch
+
+    def _connect(self) -> psycopg.Connection:
+        return psycopg.connect(self._database_url, connect_timeout=5)
+
+    def _after_database_error(
+        self, conn: psycopg.Connection | None, error: psycopg.OperationalError
+    ) -> None:
+        """Keep the batch and try again; nothing is acknowledged until it is stored."""
+        log.warning("database unavailable, retrying batch: %s", error)
+        with self.stats._lock:
+            self.stats.database_retries += 1
+            self.stats.last_database_error = str(error).strip()
+        if conn is not None:
+            conn.close()
+        time.sleep(1.0)

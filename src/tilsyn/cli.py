@@ -1,0 +1,36 @@
+"""The `tilsyn` command line: one entry point; each part of the system adds its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TypeAlias
+
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Imported here so that `tilsyn --help` never pays for a part it does not run.
+    from tilsyn.codecs import cli as codecs_cli
+    from tilsyn.platform import cli as platform_cli
+    from tilsyn.routing import cli as routing_cli
+    from tilsyn.sim import cli as sim_cli
+
+    parser = argparse.ArgumentParser(
+        prog="tilsyn", description="Tilsyn IoT platform for municipal welfare and city operations."
+    )
+    subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for part in (platform_cli, codecs_cli, sim_cli, routing_cli):
+        part.register(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

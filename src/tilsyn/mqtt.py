@@ -1,0 +1,203 @@
+"""MQTT for the rest of Tilsyn: the only module that imports paho.
+
+paho calls back on its own network thread. Callers get plain `Message` values there and must hand
+them on quickly (the ingest puts them on a bounded queue). With `manual_ack` the broker's QoS 1
+message is acknowledged only when the caller says so, after the message is safely stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    topic: str
+    payload: bytes
+    qos: int
+    mid: int
+    received_at: float  # wall-clock seconds when paho handed it over
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+    tls: bool
+    username: str | None
+    password: str | None
+    protocol: MQTTProtocolVersion
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        """`mqtt://user:pass@host:1883?protocol=3.1.1` or `mqtts://...` (TLS)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
+            raise ValueError(f"unsupported MQTT URL scheme {parts.scheme!r} in {url!r}")
+        tls = parts.scheme in ("mqtts", "ssl")
+        version = parse_qs(parts.query).get("protocol", ["5"])[0]
+        protocol = {"5": MQTTProtocolVersion.MQTTv5, "3.1.1": MQTTProtocolVersion.MQTTv311}.get(
+            version
+        )
+        if protocol is None:
+            raise ValueError(f"unsupported MQTT protocol version {version!r}")
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (8883 if tls else 1883),
+            tls=tls,
+            username=parts.username,
+            password=parts.password,
+            protocol=protocol,
+        )
+
+
+MessageHandler = Callable[[Message], None]
+
+
+class MqttConnection:
+    """One client connection that reconnects by itself and restores its subscriptions."""
+
+    def __init__(
+        self,
+        url: str,
+        client_id: str,
+        *,
+        manual_ack: bool = False,
+        persistent_session: bool = False,
+        ca_file: str | None = None,
+        max_inflight: int = 1000,
+    ) -> None:
+        self.address = BrokerAddress.parse(url)
+        self._persistent = persistent_session
+        self._client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=self.address.protocol,
+            manual_ack=manual_ack,
+            clean_session=None
+            if self.address.protocol == MQTTProtocolVersion.MQTTv5
+            else not persistent_session,
+        )
+        if self.address.username:
+            self._client.username_pw_set(self.address.username, self.address.password)
+        if self.address.tls:
+            self._client.tls_set(ca_certs=ca_file)
+        self._client.max_inflight_messages_set(max_inflight)
+        self._client.max_queued_messages_set(0)
+        self._subscriptions: dict[str, tuple[int, MessageHandler]] = {}
+        self._connected = threading.Event()
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+
+    @property
+    def supports_shared_subscriptions(self) -> bool:
+        """`$share/group/...` filters are an MQTT 5 feature."""
+        return self.address.protocol == MQTTProtocolVersion.MQTTv5
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def connect(self, timeout: float = 10.0) -> None:
+        """Connect and start the network thread; reconnects happen in the background."""
+        properties = None
+        if self.address.protocol == MQTTProtocolVersion.MQTTv5:
+            properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            # A persistent session outlives a disconnect for a day, so nothing queued is lost.
+            properties.SessionExpiryInterval = 86400 if self._persistent else 0
+        self._client.reconnect_delay_set(min_delay=1, max_delay=10)
+        self._client.connect_async(
+            self.address.host,
+            self.address.port,
+            keepalive=30,
+            clean_start=(
+                not self._persistent
+                if self.address.protocol == MQTTProtocolVersion.MQTTv5
+                else paho.MQTT_CLEAN_START_FIRST_ONLY
+            ),
+            properties=properties,
+        )
+        self._client.loop_start()
+        if not self._connected.wait(timeout):
+            self.close()
+            raise ConnectionError(f"no MQTT connection to {self.address.host}:{self.address.port}")
+
+    def subscribe(self, topic_filter: str, qos: int, handler: MessageHandler) -> None:
+        self._subscriptions[topic_filter] = (qos, handler)
+        if self.connected:
+            self._client.subscribe(topic_filter, qos)
+
+    def publish(self, topic: str, payload: bytes, qos: int = 0, *, wait: bool = False) -> None:
+        info = self._client.publish(topic, payload, qos)
+        if info.rc != paho.MQTT_ERR_SUCCESS and info.rc != paho.MQTT_ERR_NO_CONN:
+            raise ConnectionError(f"publish to {topic!r} failed: {paho.error_string(info.rc)}")
+        if wait:
+            info.wait_for_publish(timeout=30)
+
+    def ack(self, message: Message) -> None:
+        if message.qos > 0:
+            self._client.ack(message.mid, message.qos)
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def close(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._connected.clear()
+
+    def _on_connect(
+        self,
+        client: paho.Client,
+        userdata: object,
+        flags: paho.ConnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            log.warning("MQTT connection refused: %s", reason)
+            return
+        for topic_filter, (qos, _) in self._subscriptions.items():
+            client.subscribe(topic_filter, qos)
+        self._connected.set()
+
+    def _on_disconnect(
+        self,
+        client: paho.Client,
+        userdata: object,
+        flags: paho.DisconnectFlags,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        self._connected.clear()
+        if reason.is_failure:
+            log.warning("MQTT connection lost: %s", reason)
+
+    def _on_message(self, client: paho.Client, userdata: object, raw: paho.MQTTMessage) -> None:
+        message = Message(raw.topic, bytes(raw.payload), raw.qos, raw.mid, time.time())
+        for topic_filter, (_, handler) in self._subscriptions.items():
+            if paho.topic_matches_sub(_without_share_prefix(topic_filter), message.topic):
+                handler(message)
+                return
+        log.warning("message on %s matches no subscription", message.topic)
+
+
+def _without_share_prefix(topic_filter: str) -> str:
+    """`$share/group/a/+/b` delivers messages of `a/+/b`."""
+    if topic_filter.startswith("$share/"):
+        return topic_filter.split("/", 2)[2]
+    return topic_filter
