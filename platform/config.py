@@ -28,3 +28,8 @@ class Settings(BaseSettings):
     ingest_queue_size: int = Field(default=20_000, gt=0)
     ingest_batch_size: int = Field(default=2_000, gt=0)
     ingest_batch_seconds: float = Field(default=0.05, gt=0)
+
+    # How long raw time series are kept, by kind of data. Aggregates are kept.
+    retention_city_days: int = Field(default=400, gt=0)
+    retention_health_days: int = Field(default=3650, gt=0)
+    retention_hygiene_days: int = Field(default=730, gt=0)

@@ -17,7 +17,7 @@ def register_container(conn: psycopg.Connection, container: ContainerIn) -> None
     try:
         with conn.transaction():
             conn.execute(
-                "INSERT INTO devices (dev_eui, family, codec) VALUES (%s, 'container', %s)",
+                "INSERT INTO devices (device_id, family, codec) VALUES (%s, 'container', %s)",
                 (container.dev_eui, container.codec),
             )
             conn.execute(

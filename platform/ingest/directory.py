@@ -46,7 +46,7 @@ class DeviceDirectory:
                 return None
             self._unknown_since[dev_eui] = now
         with psycopg.connect(self._database_url) as conn:
-            row = conn.execute(_QUERY + " WHERE d.dev_eui = %s", (dev_eui,)).fetchone()
+            row = conn.execute(_QUERY + " WHERE d.device_id = %s", (dev_eui,)).fetchone()
         if row is None:
             return None
         with self._lock:
@@ -56,8 +56,8 @@ class DeviceDirectory:
 
 
 _QUERY = """
-    SELECT d.dev_eui, c.container_id, d.codec, c.empty_distance_mm, c.full_distance_mm
-    FROM devices d JOIN containers c USING (dev_eui)
+    SELECT d.device_id, c.container_id, d.codec, c.empty_distance_mm, c.full_distance_mm
+    FROM devices d JOIN containers c ON c.dev_eui = d.device_id
 """
 
 

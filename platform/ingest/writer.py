@@ -21,6 +21,18 @@ _READING_COLUMNS = (
     "temperature_c",
     "fcnt",
 )
+# Binary COPY needs the exact column types, in column order.
+_READING_TYPES = (
+    "timestamptz",
+    "text",
+    "text",
+    "int4",
+    "float4",
+    "int2",
+    "bool",
+    "float4",
+    "int8",
+)
 
 
 @dataclass(frozen=True)
@@ -92,24 +104,17 @@ def _claim_new(
 def _copy_readings(conn: psycopg.Connection, readings: list[ContainerReading]) -> None:
     if not readings:
         return
+    columns = ", ".join(_READING_COLUMNS)
     with (
         conn.cursor() as cur,
-        cur.copy(f"COPY container_readings ({', '.join(_READING_COLUMNS)}) FROM STDIN") as copy,
+        cur.copy(f"COPY container_readings ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
+        copy.set_types(_READING_TYPES)
         for r in readings:
             copy.write_row(
-                (
-                    r.time,
-                    r.container_id,
-                    r.dev_eui,
-                    r.distance_mm,
-                    r.fill_percent,
-                    r.battery_percent,
-                    r.tilt,
-                    r.temperature_c,
-                    r.fcnt,
-                )
-            )
+                (r.time, r.container_id, r.dev_eui, r.distance_mm, r.fill_percent,
+                 r.battery_percent, r.tilt, r.temperature_c, r.fcnt)
+            )  # fmt: skip
 
 
 def _update_latest(conn: psycopg.Connection, readings: list[ContainerReading]) -> None:

@@ -1,20 +1,12 @@
--- Plain PostgreSQL: native range partitions by month; a default partition catches any reading
--- outside the partitions made so far, so nothing is ever rejected for its timestamp.
-CREATE TABLE container_readings (
-    time             timestamptz NOT NULL,
-    container_id     text NOT NULL,
-    dev_eui          text NOT NULL,
-    distance_mm      integer,
-    fill_percent     real,
-    battery_percent  smallint,
-    tilt             boolean,
-    temperature_c    real,
-    fcnt             bigint,
-    received_at      timestamptz NOT NULL DEFAULT now()
-) PARTITION BY RANGE (time);
+-- Time series on plain PostgreSQL: native range partitions by month. A default partition
+-- catches rows outside the partitions made so far, so no row is refused for its timestamp.
 
-CREATE TABLE container_readings_default PARTITION OF container_readings DEFAULT;
-CREATE INDEX container_readings_by_container ON container_readings (container_id, time DESC);
+CREATE TABLE time_series (
+    table_name  text PRIMARY KEY,
+    -- Retention differs by kind of data: 'city' (containers), 'health' (patients),
+    -- 'hygiene' (anonymous ward data).
+    data_class  text NOT NULL CHECK (data_class IN ('city', 'health', 'hygiene'))
+);
 
 -- Make the monthly partition that holds `day`, moving any rows the default partition holds for
 -- that month into it first (attaching would fail otherwise).
@@ -39,5 +31,15 @@ BEGIN
 END;
 $$;
 
-SELECT tilsyn_ensure_month_partition('container_readings', (now() + make_interval(months => m))::date)
-FROM generate_series(-1, 2) AS m;
+CREATE FUNCTION tilsyn_create_time_series(name text, columns text, data_class text,
+                                          chunk interval) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- `chunk` is TimescaleDB's chunk length; native partitions are always a month.
+    EXECUTE format('CREATE TABLE %I (%s) PARTITION BY RANGE (time)', name, columns);
+    EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', name || '_default', name);
+    PERFORM tilsyn_ensure_month_partition(name::regclass, (now() + make_interval(months => m))::date)
+    FROM generate_series(-1, 2) AS m;
+    INSERT INTO time_series (table_name, data_class) VALUES (name, data_class);
+END;
+$$;

@@ -1,5 +1,4 @@
--- TimescaleDB: a hypertable chunked by week (create_hypertable with by_range, TimescaleDB 2.13+).
-CREATE TABLE container_readings (
+SELECT tilsyn_create_time_series('container_readings', $$
     time             timestamptz NOT NULL,
     container_id     text NOT NULL,
     dev_eui          text NOT NULL,
@@ -10,7 +9,6 @@ CREATE TABLE container_readings (
     temperature_c    real,
     fcnt             bigint,
     received_at      timestamptz NOT NULL DEFAULT now()
-);
+$$, 'city', INTERVAL '7 days');
 
-SELECT create_hypertable('container_readings', by_range('time', INTERVAL '7 days'));
 CREATE INDEX container_readings_by_container ON container_readings (container_id, time DESC);
