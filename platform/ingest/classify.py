@@ -1,14 +1,21 @@
-"""Decide where each message goes: a reading, quarantine (unknown device) or dead letters."""
+"""Decide where each message goes: rows to store, quarantine (unknown device) or dead letters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from tilsyn.codecs import DecodeError, decode
 from tilsyn.mqtt import Message
-from tilsyn.platform.ingest.directory import ContainerDevice, DeviceDirectory
+from tilsyn.platform.ingest import edge
+from tilsyn.platform.ingest.directory import (
+    BadgeDevice,
+    ContainerDevice,
+    DeviceDirectory,
+    DispenserDevice,
+    HubDevice,
+)
 from tilsyn.platform.ingest.envelopes import (
     CHIRPSTACK_UP,
     TTS_UP,
@@ -17,61 +24,63 @@ from tilsyn.platform.ingest.envelopes import (
     parse_chirpstack_uplink,
     parse_tts_uplink,
 )
+from tilsyn.platform.ingest.lorawan import container_rows, dispenser_rows
+from tilsyn.platform.ingest.outcomes import Outcome, dead_letter, quarantine
 
-# Larger than any uplink a network server produces (LoRaWAN payloads are at most 242 bytes).
-MAX_MESSAGE_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ContainerReading:
-    key: str
-    time: datetime
-    container_id: str
-    dev_eui: str
-    distance_mm: int | None
-    fill_percent: float | None
-    battery_percent: int | None
-    tilt: bool | None
-    temperature_c: float | None
-    fcnt: int
+# Larger than any message a network server or hub sends (LoRaWAN payloads are at most 242 bytes,
+# a hub's batch of FHIR resources a few hundred kB at most).
+MAX_MESSAGE_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    place: Literal["quarantine", "dead_letters"]
-    topic: str
-    reason: str
-    payload: bytes
-    dev_eui: str | None = None
+class Classifier:
+    def __init__(self, directory: DeviceDirectory) -> None:
+        self._directory = directory
+
+    def classify(self, message: Message) -> Outcome:
+        if len(message.payload) > MAX_MESSAGE_BYTES:
+            size = len(message.payload)
+            return _dead(message, f"oversized: {size} bytes > {MAX_MESSAGE_BYTES}")
+        hub_topic = edge.EDGE_UP.match(message.topic)
+        if hub_topic is not None:
+            return self._from_hub(message, hub_topic[1])
+        try:
+            uplink = _parse_lora_envelope(message)
+        except EnvelopeError as error:
+            return _dead(message, str(error))
+        return self._from_lora_device(message, uplink)
+
+    def _from_lora_device(self, message: Message, uplink: LoRaUplink) -> Outcome:
+        device = self._directory.lookup(uplink.dev_eui)
+        if device is None or isinstance(device, HubDevice):
+            return quarantine(message.topic, message.payload, uplink.dev_eui,
+                              f"unknown device {uplink.dev_eui}")  # fmt: skip
+        try:
+            fields = decode(device.codec, uplink.payload, uplink.fport)
+        except DecodeError as error:
+            return _dead(message, f"{device.codec} payload of {uplink.dev_eui} rejected: {error}")
+        at = uplink.time or datetime.fromtimestamp(message.received_at, UTC)
+        try:
+            if isinstance(device, ContainerDevice):
+                return container_rows(uplink, device, fields, at)
+            if isinstance(device, DispenserDevice):
+                return dispenser_rows(uplink, device, fields, at)
+        except (KeyError, ValueError) as error:
+            return _dead(message, f"{device.codec} message of {uplink.dev_eui} unusable: {error}")
+        assert isinstance(device, BadgeDevice)
+        return _dead(message, "badge events need the hand-hygiene tracker, which is not running")
+
+    def _from_hub(self, message: Message, hub_id: str) -> Outcome:
+        try:
+            envelope = edge.parse_envelope(hub_id, message.payload)
+        except (ValidationError, ValueError) as error:
+            return _dead(message, edge.envelope_problem(error))
+        hub = self._directory.lookup(hub_id)
+        if not isinstance(hub, HubDevice):
+            return quarantine(message.topic, message.payload, hub_id, f"unknown hub {hub_id}")
+        return edge.hub_rows(message.topic, message.payload, envelope, hub)
 
 
-Outcome = ContainerReading | Rejection
-
-
-def classify(message: Message, directory: DeviceDirectory) -> Outcome:
-    if len(message.payload) > MAX_MESSAGE_BYTES:
-        return _dead(message, f"oversized: {len(message.payload)} bytes > {MAX_MESSAGE_BYTES}")
-    try:
-        uplink = _parse_envelope(message)
-    except EnvelopeError as error:
-        return _dead(message, str(error))
-    device = directory.lookup(uplink.dev_eui)
-    if device is None:
-        return Rejection(
-            "quarantine",
-            message.topic,
-            f"unknown device {uplink.dev_eui}",
-            message.payload,
-            uplink.dev_eui,
-        )
-    try:
-        fields = decode(device.codec, uplink.payload, uplink.fport)
-    except DecodeError as error:
-        return _dead(message, f"{device.codec} payload of {uplink.dev_eui} rejected: {error}")
-    return _reading(uplink, device, fields, message.received_at)
-
-
-def _parse_envelope(message: Message) -> LoRaUplink:
+def _parse_lora_envelope(message: Message) -> LoRaUplink:
     chirpstack = CHIRPSTACK_UP.match(message.topic)
     if chirpstack is not None:
         return parse_chirpstack_uplink(chirpstack[2], message.payload)
@@ -80,33 +89,5 @@ def _parse_envelope(message: Message) -> LoRaUplink:
     raise EnvelopeError(f"no ingest route for topic {message.topic}")
 
 
-def _reading(
-    uplink: LoRaUplink, device: ContainerDevice, fields: dict[str, Any], received_at: float
-) -> ContainerReading:
-    distance = fields.get("distance_mm")
-    return ContainerReading(
-        key=uplink.idempotency_key,
-        time=uplink.time or datetime.fromtimestamp(received_at, UTC),
-        container_id=device.container_id,
-        dev_eui=uplink.dev_eui,
-        distance_mm=distance,
-        fill_percent=device.geometry.fill_percent(distance) if distance is not None else None,
-        battery_percent=_battery_percent(fields),
-        tilt=fields.get("tilt"),
-        temperature_c=fields.get("temperature_c"),
-        fcnt=uplink.fcnt,
-    )
-
-
-def _battery_percent(fields: dict[str, Any]) -> int | None:
-    if "battery_percent" in fields:
-        return int(fields["battery_percent"])
-    if "battery_mv" in fields:
-        # Li-SOCl2 cells (Dragino LDDS75) sit near 3.6 V and are spent at about 3.0 V.
-        millivolts = float(fields["battery_mv"])
-        return round(min(100.0, max(0.0, (millivolts - 3000) / 600 * 100)))
-    return None
-
-
-def _dead(message: Message, reason: str) -> Rejection:
-    return Rejection("dead_letters", message.topic, reason, message.payload)
+def _dead(message: Message, reason: str) -> Outcome:
+    return dead_letter(message.topic, message.payload, reason)

@@ -1,10 +1,11 @@
-"""Which container a device belongs to, cached in memory for the hot path of ingest."""
+"""What each registered device is, cached in memory for the hot path of ingest."""
 
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any, LiteralString
 
 import psycopg
 
@@ -21,45 +22,93 @@ class ContainerDevice:
     geometry: Geometry
 
 
+@dataclass(frozen=True, slots=True)
+class DispenserDevice:
+    codec: str
+    ward_id: str
+    dispenser_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeDevice:
+    codec: str
+    ward_id: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class HubDevice:
+    hub_id: str
+    patient_ids: frozenset[str]
+
+
+RegisteredDevice = ContainerDevice | DispenserDevice | BadgeDevice | HubDevice
+
+_QUERIES: dict[str, LiteralString] = {
+    "container": """SELECT d.device_id, d.codec, c.container_id, c.empty_distance_mm,
+                           c.full_distance_mm
+                    FROM devices d JOIN containers c ON c.dev_eui = d.device_id""",
+    "dispenser": """SELECT d.device_id, d.codec, s.ward_id, s.dispenser_id
+                    FROM devices d JOIN dispensers s ON s.dev_eui = d.device_id""",
+    "badge": """SELECT d.device_id, d.codec, b.ward_id, b.role
+                FROM devices d JOIN badges b ON b.dev_eui = d.device_id""",
+    "hub": """SELECT d.device_id, coalesce(array_agg(p.patient_id)
+                         FILTER (WHERE p.patient_id IS NOT NULL), '{}')
+              FROM devices d JOIN hubs h ON h.hub_id = d.device_id
+              LEFT JOIN hub_patients p ON p.hub_id = h.hub_id""",
+}
+_GROUP_BY: dict[str, LiteralString] = {"hub": " GROUP BY d.device_id"}
+
+
+def _device(family: str, row: tuple[Any, ...]) -> RegisteredDevice:
+    if family == "container":
+        return ContainerDevice(str(row[2]), str(row[1]), Geometry(int(row[3]), int(row[4])))
+    if family == "dispenser":
+        return DispenserDevice(str(row[1]), str(row[2]), int(row[3]))
+    if family == "badge":
+        return BadgeDevice(str(row[1]), str(row[2]), str(row[3]))
+    return HubDevice(str(row[0]), frozenset(row[1]))
+
+
 class DeviceDirectory:
     def __init__(self, database_url: str) -> None:
         self._database_url = database_url
-        self._known: dict[str, ContainerDevice] = {}
+        self._known: dict[str, RegisteredDevice] = {}
         self._unknown_since: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def load(self) -> None:
+        known = {}
         with psycopg.connect(self._database_url) as conn:
-            rows = conn.execute(_QUERY).fetchall()
+            for family, query in _QUERIES.items():
+                for row in conn.execute(query + _GROUP_BY.get(family, "")):
+                    known[str(row[0])] = _device(family, row)
         with self._lock:
-            self._known = {row[0]: _device(row) for row in rows}
+            self._known = known
             self._unknown_since.clear()
 
-    def lookup(self, dev_eui: str) -> ContainerDevice | None:
-        device = self._known.get(dev_eui)
+    def lookup(self, device_id: str) -> RegisteredDevice | None:
+        device = self._known.get(device_id)
         if device is not None:
             return device
         now = time.monotonic()
         with self._lock:
-            checked = self._unknown_since.get(dev_eui)
+            checked = self._unknown_since.get(device_id)
             if checked is not None and now - checked < _RECHECK_UNKNOWN_AFTER_S:
                 return None
-            self._unknown_since[dev_eui] = now
+            self._unknown_since[device_id] = now
+        found = self._fetch(device_id)
+        if found is not None:
+            with self._lock:
+                self._known[device_id] = found
+                self._unknown_since.pop(device_id, None)
+        return found
+
+    def _fetch(self, device_id: str) -> RegisteredDevice | None:
         with psycopg.connect(self._database_url) as conn:
-            row = conn.execute(_QUERY + " WHERE d.device_id = %s", (dev_eui,)).fetchone()
-        if row is None:
-            return None
-        with self._lock:
-            self._known[dev_eui] = _device(row)
-            self._unknown_since.pop(dev_eui, None)
-        return self._known[dev_eui]
-
-
-_QUERY = """
-    SELECT d.device_id, c.container_id, d.codec, c.empty_distance_mm, c.full_distance_mm
-    FROM devices d JOIN containers c ON c.dev_eui = d.device_id
-"""
-
-
-def _device(row: tuple[str, str, str, int, int]) -> ContainerDevice:
-    return ContainerDevice(container_id=row[1], codec=row[2], geometry=Geometry(row[3], row[4]))
+            for family, query in _QUERIES.items():
+                sql = query + " WHERE d.device_id = %s" + _GROUP_BY.get(family, "")
+                row = conn.execute(sql, (device_id,)).fetchone()
+                if row is not None:
+                    return _device(family, row)
+        return None

@@ -18,19 +18,24 @@ import psycopg
 
 from tilsyn.mqtt import Message, MqttConnection
 from tilsyn.platform.config import Settings
-from tilsyn.platform.ingest.classify import classify
+from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
 from tilsyn.platform.ingest.writer import BatchResult, write_batch, write_one_by_one
 
 log = logging.getLogger(__name__)
 
-UPLINK_TOPICS = ("application/+/device/+/event/up", "v3/+/devices/+/up")
+UPLINK_TOPICS = (
+    "application/+/device/+/event/up",
+    "v3/+/devices/+/up",
+    "tilsyn/edge/+/up",
+)
 
 
 @dataclass
 class IngestStats:
     received: int = 0
     stored: int = 0
+    rows: int = 0
     duplicates: int = 0
     quarantined: int = 0
     dead_letters: int = 0
@@ -41,6 +46,7 @@ class IngestStats:
     def add(self, result: BatchResult) -> None:
         with self._lock:
             self.stored += result.stored
+            self.rows += result.rows
             self.duplicates += result.duplicates
             self.quarantined += result.quarantined
             self.dead_letters += result.dead_letters
@@ -53,6 +59,7 @@ class IngestService:
         self._queue: queue.Queue[Message] = queue.Queue(maxsize=settings.ingest_queue_size)
         self._stopping = threading.Event()
         self._directory = DeviceDirectory(database_url)
+        self._classifier = Classifier(self._directory)
         self._mqtt = MqttConnection(
             mqtt_url, settings.ingest_client_id, manual_ack=True, persistent_session=True
         )
@@ -91,7 +98,7 @@ class IngestService:
             batch = self._next_batch()
             if not batch:
                 continue
-            outcomes = [classify(message, self._directory) for message in batch]
+            outcomes = [self._classifier.classify(message) for message in batch]
             while True:
                 try:
                     conn = conn if conn is not None and not conn.closed else self._connect()

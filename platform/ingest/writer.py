@@ -1,38 +1,17 @@
-"""Writes one batch of classified messages in one transaction, each reading at most once."""
+"""Writes one batch of classified messages in one transaction, each message at most once."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import sql
 
 from tilsyn.mqtt import Message
-from tilsyn.platform.ingest.classify import ContainerReading, Outcome, Rejection
-
-_READING_COLUMNS = (
-    "time",
-    "container_id",
-    "dev_eui",
-    "distance_mm",
-    "fill_percent",
-    "battery_percent",
-    "tilt",
-    "temperature_c",
-    "fcnt",
-)
-# Binary COPY needs the exact column types, in column order.
-_READING_TYPES = (
-    "timestamptz",
-    "text",
-    "text",
-    "int4",
-    "float4",
-    "int2",
-    "bool",
-    "float4",
-    "int8",
-)
+from tilsyn.platform.ingest.outcomes import Accepted, Outcome, Rejection, dead_letter
+from tilsyn.platform.ingest.tables import CONTAINER_READINGS, Row, Table
 
 
 @dataclass(frozen=True)
@@ -41,22 +20,31 @@ class BatchResult:
     duplicates: int
     quarantined: int
     dead_letters: int
+    rows: int = 0
+
+    def __add__(self, other: BatchResult) -> BatchResult:
+        return BatchResult(self.stored + other.stored, self.duplicates + other.duplicates,
+                           self.quarantined + other.quarantined,
+                           self.dead_letters + other.dead_letters, self.rows + other.rows)  # fmt: skip
 
 
 def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchResult:
-    readings = [o for o in outcomes if isinstance(o, ContainerReading)]
+    accepted = [o for o in outcomes if isinstance(o, Accepted)]
     rejections = [o for o in outcomes if isinstance(o, Rejection)]
     with conn.transaction():
-        fresh = _claim_new(conn, readings)
-        _copy_readings(conn, fresh)
-        _update_latest(conn, fresh)
+        fresh = _claim_new(conn, accepted)
+        rows = _rows_by_table(fresh)
+        for table, table_rows in rows.items():
+            _copy(conn, table, table_rows)
+        _update_latest_fill(conn, rows.get(CONTAINER_READINGS, []))
         _store_rejections(conn, rejections)
     quarantined = sum(1 for r in rejections if r.place == "quarantine")
     return BatchResult(
         stored=len(fresh),
-        duplicates=len(readings) - len(fresh),
+        duplicates=len(accepted) - len(fresh),
         quarantined=quarantined,
         dead_letters=len(rejections) - quarantined,
+        rows=sum(len(table_rows) for table_rows in rows.values()),
     )
 
 
@@ -64,64 +52,63 @@ def write_one_by_one(
     conn: psycopg.Connection, messages: Sequence[Message], outcomes: Sequence[Outcome]
 ) -> BatchResult:
     """Fallback after a batch failed on its content: whatever cannot be stored is dead-lettered."""
-    stored = duplicates = quarantined = dead = 0
+    total = BatchResult(0, 0, 0, 0)
     for message, outcome in zip(messages, outcomes, strict=True):
         try:
-            result = write_batch(conn, [outcome])
+            total += write_batch(conn, [outcome])
         except psycopg.OperationalError:
             raise
         except psycopg.Error as error:
-            reason = f"database refused the row: {error.diag.message_primary or error}"
-            refused = Rejection("dead_letters", message.topic, reason, message.payload)
-            result = write_batch(conn, [refused])
-        stored += result.stored
-        duplicates += result.duplicates
-        quarantined += result.quarantined
-        dead += result.dead_letters
-    return BatchResult(stored, duplicates, quarantined, dead)
+            reason = f"database refused the message: {error.diag.message_primary or error}"
+            total += write_batch(conn, [dead_letter(message.topic, message.payload, reason)])
+    return total
 
 
-def _claim_new(
-    conn: psycopg.Connection, readings: list[ContainerReading]
-) -> list[ContainerReading]:
-    """Record the idempotency keys; keep only readings whose key was not seen before."""
-    if not readings:
+def _claim_new(conn: psycopg.Connection, accepted: list[Accepted]) -> list[Accepted]:
+    """Record the idempotency keys; keep only messages whose key was not seen before."""
+    if not accepted:
         return []
     rows = conn.execute(
         "INSERT INTO ingest_keys (key) SELECT unnest(%s::text[])"
         " ON CONFLICT DO NOTHING RETURNING key",
-        ([r.key for r in readings],),
+        ([a.key for a in accepted],),
     ).fetchall()
     new_keys = {row[0] for row in rows}
     fresh = []
-    for reading in readings:
-        if reading.key in new_keys:
-            new_keys.discard(reading.key)  # a key twice in one batch is stored once
-            fresh.append(reading)
+    for outcome in accepted:
+        if outcome.key in new_keys:
+            new_keys.discard(outcome.key)  # a key twice in one batch is stored once
+            fresh.append(outcome)
     return fresh
 
 
-def _copy_readings(conn: psycopg.Connection, readings: list[ContainerReading]) -> None:
-    if not readings:
+def _rows_by_table(accepted: list[Accepted]) -> dict[Table, list[Row]]:
+    rows: dict[Table, list[Row]] = defaultdict(list)
+    for outcome in accepted:
+        for table, table_rows in outcome.rows:
+            rows[table].extend(table_rows)
+    return rows
+
+
+def _copy(conn: psycopg.Connection, table: Table, rows: list[Row]) -> None:
+    if not rows:
         return
-    columns = ", ".join(_READING_COLUMNS)
-    with (
-        conn.cursor() as cur,
-        cur.copy(f"COPY container_readings ({columns}) FROM STDIN (FORMAT BINARY)") as copy,
-    ):
-        copy.set_types(_READING_TYPES)
-        for r in readings:
-            copy.write_row(
-                (r.time, r.container_id, r.dev_eui, r.distance_mm, r.fill_percent,
-                 r.battery_percent, r.tilt, r.temperature_c, r.fcnt)
-            )  # fmt: skip
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
+    )
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        copy.set_types(table.types)
+        for row in rows:
+            copy.write_row(row)
 
 
-def _update_latest(conn: psycopg.Connection, readings: list[ContainerReading]) -> None:
-    newest: dict[str, ContainerReading] = {}
-    for r in readings:
-        if r.container_id not in newest or newest[r.container_id].time <= r.time:
-            newest[r.container_id] = r
+def _update_latest_fill(conn: psycopg.Connection, readings: list[Row]) -> None:
+    """Keep `container_latest` at each container's newest reading (by its own time)."""
+    newest: dict[str, Row] = {}
+    for row in readings:
+        time, container_id = row[0], row[1]
+        if container_id not in newest or newest[container_id][0] <= time:
+            newest[container_id] = row
     if not newest:
         return
     with conn.cursor() as cur:
@@ -138,25 +125,13 @@ def _update_latest(conn: psycopg.Connection, readings: list[ContainerReading]) -
                    temperature_c = COALESCE(EXCLUDED.temperature_c, l.temperature_c),
                    updated_at = now()
                WHERE l.time <= EXCLUDED.time""",
-            [
-                (
-                    r.container_id,
-                    r.time,
-                    r.distance_mm,
-                    r.fill_percent,
-                    r.battery_percent,
-                    r.tilt,
-                    r.temperature_c,
-                )
-                for r in newest.values()
-            ],
+            [(r[1], r[0], r[3], r[4], r[5], r[6], r[7]) for r in newest.values()],
         )
 
 
 def _store_rejections(conn: psycopg.Connection, rejections: list[Rejection]) -> None:
-    quarantined = [
-        (r.topic, r.dev_eui, r.reason, r.payload) for r in rejections if r.place == "quarantine"
-    ]
+    quarantined = [(r.topic, r.device_id, r.reason, r.payload) for r in rejections
+                   if r.place == "quarantine"]  # fmt: skip
     dead = [(r.topic, r.reason, r.payload) for r in rejections if r.place == "dead_letters"]
     with conn.cursor() as cur:
         if quarantined:

@@ -1,0 +1,149 @@
+"""Missed measurement tasks: which scheduled slots passed without a measurement.
+
+In digital home follow-up a missed task raises a warning (DOMAIN.md §5). Two kinds of schedule:
+
+- daily at fixed local clock times ("weight at 08:00"): a slot is met by a measurement from
+  `opens_before` ahead of the due time up to `grace` after it, both ends inclusive, and is missed
+  once that deadline has passed. Each measurement meets at most one slot, so a patient who should
+  measure twice a day does not meet both slots with one reading.
+- N times per local calendar week (Monday to Sunday): a week is short by the number of
+  measurements it lacks, reported once the week is over. Weeks start counting from the first
+  Monday on or after the plan's start, so a plan started mid-week is not judged on a part-week.
+
+Clock times are local (Europe/Oslo by default) so a slot stays at 08:00 across daylight saving.
+A clock time skipped by the spring change (02:30) falls an hour later in UTC terms, as Python's
+zoneinfo resolves it; a repeated autumn time takes its first occurrence.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from tilsyn.platform.clinical.plan import LABELS, Kind
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError) as error:
+        raise ValueError(f"unknown time zone {name!r}") from error
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+
+
+class DailySchedule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Kind
+    times: tuple[time, ...] = Field(min_length=1, description="local clock times the task is due")
+    timezone: TimeZoneName = "Europe/Oslo"
+    opens_before: timedelta = Field(timedelta(hours=4), ge=timedelta(0))
+    grace: timedelta = Field(timedelta(hours=3), ge=timedelta(0))
+
+
+class WeeklySchedule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Kind
+    per_week: int = Field(ge=1, le=100)
+    timezone: TimeZoneName = "Europe/Oslo"
+
+
+class MissedSlot(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Kind
+    opens: datetime
+    deadline: datetime
+    missing: int = Field(description="measurements lacking in this slot")
+    reason: str
+
+
+def missed_slots(
+    schedule: DailySchedule | WeeklySchedule,
+    measured_at: Iterable[AwareDatetime],
+    start: AwareDatetime,
+    now: AwareDatetime,
+) -> list[MissedSlot]:
+    """Slots due at or after `start` whose deadline is at or before `now` and that were missed."""
+    # UTC throughout: aware datetimes sharing one zone compare and add as wall-clock times.
+    times = sorted(t.astimezone(UTC) for t in measured_at)
+    if isinstance(schedule, DailySchedule):
+        return _missed_daily(schedule, times, start, now)
+    return _missed_weekly(schedule, times, start, now)
+
+
+def _missed_daily(
+    schedule: DailySchedule, times: list[datetime], start: datetime, now: datetime
+) -> list[MissedSlot]:
+    missed, next_unused, local = [], 0, ZoneInfo(schedule.timezone)
+    for due in _due_times(schedule, start, now):
+        opens, deadline = due - schedule.opens_before, due + schedule.grace
+        while next_unused < len(times) and times[next_unused] < opens:
+            next_unused += 1
+        if next_unused < len(times) and times[next_unused] <= deadline:
+            next_unused += 1  # this measurement meets the slot and no other
+            continue
+        label = LABELS[schedule.kind][0]
+        due_text = f"{due.astimezone(local):%a %Y-%m-%d %H:%M}"
+        reason = f"{label} due {due_text} not measured by {deadline.astimezone(local):%H:%M}"
+        missed.append(
+            MissedSlot(kind=schedule.kind, opens=opens, deadline=deadline, missing=1, reason=reason)
+        )
+    return missed
+
+
+def _due_times(schedule: DailySchedule, start: datetime, now: datetime) -> Iterator[datetime]:
+    zone = ZoneInfo(schedule.timezone)
+    for day in _days(start.astimezone(zone).date(), now.astimezone(zone).date()):
+        for clock in sorted(schedule.times):
+            due = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+            if due >= start and due + schedule.grace <= now:
+                yield due
+
+
+def _missed_weekly(
+    schedule: WeeklySchedule, times: list[datetime], start: datetime, now: datetime
+) -> list[MissedSlot]:
+    zone = ZoneInfo(schedule.timezone)
+    first = start.astimezone(zone).date()
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    missed = []
+    while _local_midnight(monday + timedelta(days=7), zone) <= now:
+        slot = _short_week(schedule, times, monday, zone)
+        if slot is not None:
+            missed.append(slot)
+        monday += timedelta(days=7)
+    return missed
+
+
+def _short_week(
+    schedule: WeeklySchedule, times: list[datetime], monday: date, zone: ZoneInfo
+) -> MissedSlot | None:
+    begin, end = _local_midnight(monday, zone), _local_midnight(monday + timedelta(days=7), zone)
+    lacking = schedule.per_week - (bisect_left(times, end) - bisect_left(times, begin))
+    if lacking <= 0:
+        return None
+    year, week, _ = monday.isocalendar()
+    label = LABELS[schedule.kind][0]
+    reason = f"{lacking} of {schedule.per_week} {label} measurements missing in {year}-W{week:02d}"
+    return MissedSlot(kind=schedule.kind, opens=begin, deadline=end, missing=lacking, reason=reason)
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)

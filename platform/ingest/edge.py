@@ -1,0 +1,95 @@
+"""Messages from home hubs, sent by the edge agent: FHIR resources in one envelope.
+
+A message is stored whole or not at all: one bad entry sends the whole message to dead letters
+(or quarantine, for a patient the hub does not serve), so nothing is half-stored.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tilsyn.codecs import DecodeError
+from tilsyn.codecs.fhir import parse_observation, parse_questionnaire_response
+from tilsyn.platform.ingest.directory import HubDevice
+from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter, quarantine
+from tilsyn.platform.ingest.tables import QUESTIONNAIRE_ANSWERS, VITAL_OBSERVATIONS, Row
+
+EDGE_UP = re.compile(r"^tilsyn/edge/([^/]+)/up$")
+
+
+class EdgeEnvelope(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    message_id: str = Field(alias="messageId", min_length=1, max_length=128)
+    hub_id: str = Field(alias="hubId", min_length=1)
+    sent_at: datetime = Field(alias="sentAt")
+    entries: list[dict[str, Any]] = Field(min_length=1)
+
+
+class _Unserved(ValueError):
+    """An entry names a patient this hub is not registered for."""
+
+
+def parse_envelope(topic_hub_id: str, body: bytes) -> EdgeEnvelope:
+    envelope = EdgeEnvelope.model_validate_json(body)
+    if envelope.hub_id != topic_hub_id:
+        raise ValueError(f"topic names hub {topic_hub_id} but the body {envelope.hub_id}")
+    return envelope
+
+
+def hub_rows(topic: str, payload: bytes, envelope: EdgeEnvelope, hub: HubDevice) -> Outcome:
+    vitals: list[Row] = []
+    answers: list[Row] = []
+    for index, entry in enumerate(envelope.entries):
+        try:
+            _add_entry(entry, hub, vitals, answers)
+        except _Unserved as error:
+            return quarantine(topic, payload, hub.hub_id, f"entry {index}: {error}")
+        except (DecodeError, ValueError) as error:
+            return dead_letter(topic, payload, f"entry {index}: {error}")
+    key = f"edge:{envelope.hub_id}:{envelope.message_id}"
+    return Accepted(key, ((VITAL_OBSERVATIONS, tuple(vitals)),
+                          (QUESTIONNAIRE_ANSWERS, tuple(answers))))  # fmt: skip
+
+
+def _add_entry(
+    entry: dict[str, Any], hub: HubDevice, vitals: list[Row], answers: list[Row]
+) -> None:
+    kind = entry.get("resourceType")
+    if kind == "Observation":
+        observation = parse_observation(entry)
+        _check_served(observation.patient_id, hub)
+        for component, value in observation.values.items():
+            vitals.append((observation.effective, observation.patient_id,
+                           _stored_kind(observation.kind, component), value, observation.unit,
+                           observation.observation_id, observation.device_id, hub.hub_id))  # fmt: skip
+    elif kind == "QuestionnaireResponse":
+        response = parse_questionnaire_response(entry)
+        _check_served(response.patient_id, hub)
+        answers.append((response.authored, response.patient_id, response.questionnaire,
+                        Jsonb(response.answers), response.response_id, hub.hub_id))  # fmt: skip
+    else:
+        raise ValueError(f"unsupported resourceType {kind!r}")
+
+
+def _check_served(patient_id: str, hub: HubDevice) -> None:
+    if patient_id not in hub.patient_ids:
+        raise _Unserved(f"patient {patient_id} is not registered for hub {hub.hub_id}")
+
+
+def _stored_kind(kind: str, component: str) -> str:
+    """A blood-pressure panel is stored as two rows, `systolic_bp` and `diastolic_bp`."""
+    return f"{component}_bp" if kind == "blood_pressure" else kind
+
+
+def envelope_problem(error: ValidationError | ValueError) -> str:
+    if isinstance(error, ValidationError):
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "body"
+        return f"not an edge message: {where}: {problem['msg']}"
+    return f"not an edge message: {error}"

@@ -1,0 +1,64 @@
+"""Rows from a decoded LoRaWAN uplink, by the family of the device that sent it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tilsyn.platform.ingest.directory import ContainerDevice, DispenserDevice
+from tilsyn.platform.ingest.envelopes import LoRaUplink
+from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.tables import CONTAINER_READINGS, DISPENSER_STATUS, DISPENSER_USES
+
+# A device clock further than this from the network server's is wrong (drift, lost RTC after a
+# battery change): its timestamps are then shifted by the difference.
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+
+
+def container_rows(
+    uplink: LoRaUplink, device: ContainerDevice, fields: dict[str, Any], at: datetime
+) -> Accepted:
+    distance = fields.get("distance_mm")
+    row = (
+        at,
+        device.container_id,
+        uplink.dev_eui,
+        distance,
+        device.geometry.fill_percent(distance) if distance is not None else None,
+        battery_percent(fields),
+        fields.get("tilt"),
+        fields.get("temperature_c"),
+        uplink.fcnt,
+    )
+    return Accepted(uplink.idempotency_key, ((CONTAINER_READINGS, (row,)),))
+
+
+def dispenser_rows(
+    uplink: LoRaUplink, device: DispenserDevice, fields: dict[str, Any], at: datetime
+) -> Accepted:
+    if fields.get("message") != "dispenser_status":
+        raise ValueError(f"a dispenser sent a {fields.get('message')!r} message")
+    base = device_time(fields["time"], at)
+    status = (base, uplink.dev_eui, device.ward_id, device.dispenser_id, fields["use_count"],
+              fields["refill_percent"], fields["battery_percent"])  # fmt: skip
+    uses = tuple(
+        (base + timedelta(seconds=offset), device.ward_id, device.dispenser_id)
+        for offset in fields["uses"]
+    )
+    return Accepted(uplink.idempotency_key, ((DISPENSER_STATUS, (status,)), (DISPENSER_USES, uses)))
+
+
+def device_time(unix_seconds: int, network_time: datetime) -> datetime:
+    """The device's own timestamp, unless its clock is clearly off: then the network's."""
+    claimed = datetime.fromtimestamp(unix_seconds, UTC)
+    return claimed if abs(claimed - network_time) <= MAX_CLOCK_SKEW else network_time
+
+
+def battery_percent(fields: dict[str, Any]) -> int | None:
+    if "battery_percent" in fields:
+        return int(fields["battery_percent"])
+    if "battery_mv" in fields:
+        # Li-SOCl2 cells (Dragino LDDS75) sit near 3.6 V and are spent at about 3.0 V.
+        millivolts = float(fields["battery_mv"])
+        return round(min(100.0, max(0.0, (millivolts - 3000) / 600 * 100)))
+    return None

@@ -1,0 +1,56 @@
+"""The tables ingest writes with binary COPY: their columns and PostgreSQL types, in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    types: tuple[str, ...]  # binary COPY needs the exact type of every column
+
+    def __post_init__(self) -> None:
+        if len(self.columns) != len(self.types):
+            raise ValueError(f"{self.name}: columns and types differ in length")
+
+
+Row = tuple[Any, ...]
+
+CONTAINER_READINGS = Table(
+    "container_readings",
+    ("time", "container_id", "dev_eui", "distance_mm", "fill_percent", "battery_percent",
+     "tilt", "temperature_c", "fcnt"),
+    ("timestamptz", "text", "text", "int4", "float4", "int2", "bool", "float4", "int8"),
+)  # fmt: skip
+
+DISPENSER_STATUS = Table(
+    "dispenser_status",
+    ("time", "dev_eui", "ward_id", "dispenser_id", "use_count", "refill_percent",
+     "battery_percent"),
+    ("timestamptz", "text", "text", "int4", "int8", "int2", "int2"),
+)  # fmt: skip
+
+DISPENSER_USES = Table(
+    "dispenser_uses", ("time", "ward_id", "dispenser_id"), ("timestamptz", "text", "int4")
+)
+
+HYGIENE_OPPORTUNITIES = Table(
+    "hygiene_opportunities",
+    ("time", "ward_id", "zone_type", "moment", "role", "met"),
+    ("timestamptz", "text", "text", "text", "text", "bool"),
+)
+
+VITAL_OBSERVATIONS = Table(
+    "vital_observations",
+    ("time", "patient_id", "kind", "value", "unit", "observation_id", "device_id", "hub_id"),
+    ("timestamptz", "text", "text", "float8", "text", "text", "text", "text"),
+)
+
+QUESTIONNAIRE_ANSWERS = Table(
+    "questionnaire_answers",
+    ("time", "patient_id", "questionnaire", "answers", "response_id", "hub_id"),
+    ("timestamptz", "text", "text", "jsonb", "text", "text"),
+)

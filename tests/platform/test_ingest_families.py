@@ -1,0 +1,118 @@
+"""Ingest of dispensers and home hubs: the right rows, whole messages, nothing half-stored."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from lorawan import chirpstack_uplink
+
+from tilsyn.codecs import encode
+from tilsyn.codecs.fhir import build_observation, build_questionnaire_response
+from tilsyn.mqtt import Message
+from tilsyn.platform.ingest.classify import Classifier
+from tilsyn.platform.ingest.directory import DeviceDirectory
+from tilsyn.platform.ingest.writer import BatchResult, write_batch
+from tilsyn.platform.registry.models import DispenserIn, HubIn, PatientIn, WardIn, ZoneIn
+from tilsyn.platform.registry.store import (
+    register_dispenser,
+    register_hub,
+    register_patient,
+    register_ward,
+)
+
+pytestmark = pytest.mark.integration
+
+DISPENSER_EUI = "70b3d57ed0001a01"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def registered(database_url: str) -> str:
+    with psycopg.connect(database_url) as conn:
+        register_ward(conn, WardIn(ward_id="M3", name="Medical 3", zones=[
+            ZoneIn(zone_id=11, room_id="301", zone_type="patient_zone")]))  # fmt: skip
+        register_dispenser(conn, DispenserIn(dev_eui=DISPENSER_EUI, ward_id="M3",
+                                             dispenser_id=7, zone_id=11, room_id="301"))  # fmt: skip
+        for patient in ("P-1", "P-2"):
+            register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
+        register_hub(conn, HubIn(hub_id="hub-17", unit="Våler", patient_ids=["P-1"]))
+    return database_url
+
+
+def _ingest(database_url: str, *messages: tuple[str, bytes]) -> BatchResult:
+    directory = DeviceDirectory(database_url)
+    directory.load()
+    classifier = Classifier(directory)
+    outcomes = [classifier.classify(Message(t, p, 1, 0, time.time())) for t, p in messages]
+    with psycopg.connect(database_url) as conn:
+        return write_batch(conn, outcomes)
+
+
+def _dispenser_uplink(device_time: datetime) -> tuple[str, bytes]:
+    payload = encode("tilsyn-hygiene-v1", {
+        "message": "dispenser_status", "time": int(device_time.timestamp()), "use_count": 1234,
+        "refill_percent": 18, "battery_percent": 77, "uses": [30, 95]})  # fmt: skip
+    return chirpstack_uplink(DISPENSER_EUI, payload.hex(), time=NOW, f_port=10)
+
+
+def _hub_message(message_id: str, *entries: dict[str, object]) -> tuple[str, bytes]:
+    body = {"messageId": message_id, "hubId": "hub-17", "sentAt": NOW.isoformat(),
+            "entries": list(entries)}  # fmt: skip
+    return "tilsyn/edge/hub-17/up", json.dumps(body).encode()
+
+
+def test_dispenser_status_and_uses_are_stored(registered: str) -> None:
+    result = _ingest(registered, _dispenser_uplink(NOW - timedelta(minutes=2)))
+    assert (result.stored, result.rows) == (1, 3)
+    with psycopg.connect(registered) as conn:
+        status = conn.execute("SELECT ward_id, dispenser_id, use_count, refill_percent,"
+                              " battery_percent FROM dispenser_status").fetchall()  # fmt: skip
+        uses = conn.execute("SELECT time FROM dispenser_uses ORDER BY time").fetchall()
+    assert status == [("M3", 7, 1234, 18, 77)]
+    base = NOW - timedelta(minutes=2)
+    assert [u[0] for u in uses] == [base + timedelta(seconds=30), base + timedelta(seconds=95)]
+
+
+def test_a_device_clock_far_off_is_replaced_by_the_network_time(registered: str) -> None:
+    _ingest(registered, _dispenser_uplink(NOW - timedelta(days=3)))
+    with psycopg.connect(registered) as conn:
+        (stored,) = conn.execute("SELECT time FROM dispenser_status").fetchone() or (None,)
+    assert stored == NOW
+
+
+def test_hub_message_stores_vitals_and_answers(registered: str) -> None:
+    message = _hub_message(
+        "m-1",
+        build_observation("P-1", "blood_pressure", (142, 91), NOW, observation_id="o-1"),
+        build_observation("P-1", "spo2", 93, NOW, observation_id="o-2"),
+        build_questionnaire_response("P-1", "copd-daily", {"breathless": True}, NOW),
+    )
+    result = _ingest(registered, message, message)  # the second copy is a redelivery
+    assert (result.stored, result.duplicates, result.rows) == (1, 1, 4)
+    with psycopg.connect(registered) as conn:
+        vitals = conn.execute("SELECT kind, value, unit FROM vital_observations ORDER BY kind")
+        answers = conn.execute("SELECT questionnaire, answers FROM questionnaire_answers")
+        assert vitals.fetchall() == [("diastolic_bp", 91.0, "mm[Hg]"), ("spo2", 93.0, "%"),
+                                     ("systolic_bp", 142.0, "mm[Hg]")]  # fmt: skip
+        assert answers.fetchall() == [("copd-daily", {"breathless": True})]
+
+
+def test_hub_messages_are_stored_whole_or_set_aside(registered: str) -> None:
+    good = build_observation("P-1", "heart_rate", 71, NOW)
+    stranger = _hub_message("m-2", good, build_observation("P-2", "heart_rate", 80, NOW))
+    broken = _hub_message("m-3", good, {"resourceType": "Observation", "status": "final"})
+    unknown_hub = ("tilsyn/edge/hub-99/up", _hub_message("m-4", good)[1].replace(
+        b'"hub-17"', b'"hub-99"'))  # fmt: skip
+    result = _ingest(registered, stranger, broken, unknown_hub)
+    assert (result.stored, result.quarantined, result.dead_letters) == (0, 2, 1)
+    with psycopg.connect(registered) as conn:
+        reasons = [r[0] for r in conn.execute("SELECT reason FROM quarantine ORDER BY id")]
+        dead = [r[0] for r in conn.execute("SELECT reason FROM dead_letters")]
+        assert conn.execute("SELECT count(*) FROM vital_observations").fetchone() == (0,)
+    assert reasons == ["entry 1: patient P-2 is not registered for hub hub-17",
+                       "unknown hub hub-99"]  # fmt: skip
+    assert dead[0].startswith("entry 1:")
