@@ -28,8 +28,9 @@ class Retention:
     hygiene_days: int
 
     def days(self, data_class: str) -> int:
-        return {"city": self.city_days, "health": self.health_days,
-                "hygiene": self.hygiene_days}[data_class]  # fmt: skip
+        return {"city": self.city_days, "health": self.health_days, "hygiene": self.hygiene_days}[
+            data_class
+        ]
 
 
 @dataclass

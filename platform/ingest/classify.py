@@ -52,8 +52,9 @@ class Classifier:
     def _from_lora_device(self, message: Message, uplink: LoRaUplink) -> Outcome:
         device = self._directory.lookup(uplink.dev_eui)
         if device is None or isinstance(device, HubDevice):
-            return quarantine(message.topic, message.payload, uplink.dev_eui,
-                              f"unknown device {uplink.dev_eui}")  # fmt: skip
+            return quarantine(
+                message.topic, message.payload, uplink.dev_eui, f"unknown device {uplink.dev_eui}"
+            )
         try:
             fields = decode(device.codec, uplink.payload, uplink.fport)
         except DecodeError as error:

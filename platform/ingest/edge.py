@@ -53,8 +53,9 @@ def hub_rows(topic: str, payload: bytes, envelope: EdgeEnvelope, hub: HubDevice)
         except (DecodeError, ValueError) as error:
             return dead_letter(topic, payload, f"entry {index}: {error}")
     key = f"edge:{envelope.hub_id}:{envelope.message_id}"
-    return Accepted(key, ((VITAL_OBSERVATIONS, tuple(vitals)),
-                          (QUESTIONNAIRE_ANSWERS, tuple(answers))))  # fmt: skip
+    return Accepted(
+        key, ((VITAL_OBSERVATIONS, tuple(vitals)), (QUESTIONNAIRE_ANSWERS, tuple(answers)))
+    )
 
 
 def _add_entry(
@@ -65,14 +66,31 @@ def _add_entry(
         observation = parse_observation(entry)
         _check_served(observation.patient_id, hub)
         for component, value in observation.values.items():
-            vitals.append((observation.effective, observation.patient_id,
-                           _stored_kind(observation.kind, component), value, observation.unit,
-                           observation.observation_id, observation.device_id, hub.hub_id))  # fmt: skip
+            vitals.append(
+                (
+                    observation.effective,
+                    observation.patient_id,
+                    _stored_kind(observation.kind, component),
+                    value,
+                    observation.unit,
+                    observation.observation_id,
+                    observation.device_id,
+                    hub.hub_id,
+                )
+            )
     elif kind == "QuestionnaireResponse":
         response = parse_questionnaire_response(entry)
         _check_served(response.patient_id, hub)
-        answers.append((response.authored, response.patient_id, response.questionnaire,
-                        Jsonb(response.answers), response.response_id, hub.hub_id))  # fmt: skip
+        answers.append(
+            (
+                response.authored,
+                response.patient_id,
+                response.questionnaire,
+                Jsonb(response.answers),
+                response.response_id,
+                hub.hub_id,
+            )
+        )
     else:
         raise ValueError(f"unsupported resourceType {kind!r}")
 

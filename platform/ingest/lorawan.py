@@ -39,8 +39,15 @@ def dispenser_rows(
     if fields.get("message") != "dispenser_status":
         raise ValueError(f"a dispenser sent a {fields.get('message')!r} message")
     base = device_time(fields["time"], at)
-    status = (base, uplink.dev_eui, device.ward_id, device.dispenser_id, fields["use_count"],
-              fields["refill_percent"], fields["battery_percent"])  # fmt: skip
+    status = (
+        base,
+        uplink.dev_eui,
+        device.ward_id,
+        device.dispenser_id,
+        fields["use_count"],
+        fields["refill_percent"],
+        fields["battery_percent"],
+    )
     uses = tuple(
         (base + timedelta(seconds=offset), device.ward_id, device.dispenser_id)
         for offset in fields["uses"]

@@ -21,17 +21,33 @@ Row = tuple[Any, ...]
 
 CONTAINER_READINGS = Table(
     "container_readings",
-    ("time", "container_id", "dev_eui", "distance_mm", "fill_percent", "battery_percent",
-     "tilt", "temperature_c", "fcnt"),
+    (
+        "time",
+        "container_id",
+        "dev_eui",
+        "distance_mm",
+        "fill_percent",
+        "battery_percent",
+        "tilt",
+        "temperature_c",
+        "fcnt",
+    ),
     ("timestamptz", "text", "text", "int4", "float4", "int2", "bool", "float4", "int8"),
-)  # fmt: skip
+)
 
 DISPENSER_STATUS = Table(
     "dispenser_status",
-    ("time", "dev_eui", "ward_id", "dispenser_id", "use_count", "refill_percent",
-     "battery_percent"),
+    (
+        "time",
+        "dev_eui",
+        "ward_id",
+        "dispenser_id",
+        "use_count",
+        "refill_percent",
+        "battery_percent",
+    ),
     ("timestamptz", "text", "text", "int4", "int8", "int2", "int2"),
-)  # fmt: skip
+)
 
 DISPENSER_USES = Table(
     "dispenser_uses", ("time", "ward_id", "dispenser_id"), ("timestamptz", "text", "int4")

@@ -23,9 +23,13 @@ class BatchResult:
     rows: int = 0
 
     def __add__(self, other: BatchResult) -> BatchResult:
-        return BatchResult(self.stored + other.stored, self.duplicates + other.duplicates,
-                           self.quarantined + other.quarantined,
-                           self.dead_letters + other.dead_letters, self.rows + other.rows)  # fmt: skip
+        return BatchResult(
+            self.stored + other.stored,
+            self.duplicates + other.duplicates,
+            self.quarantined + other.quarantined,
+            self.dead_letters + other.dead_letters,
+            self.rows + other.rows,
+        )
 
 
 def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchResult:
@@ -130,8 +134,9 @@ def _update_latest_fill(conn: psycopg.Connection, readings: list[Row]) -> None:
 
 
 def _store_rejections(conn: psycopg.Connection, rejections: list[Rejection]) -> None:
-    quarantined = [(r.topic, r.device_id, r.reason, r.payload) for r in rejections
-                   if r.place == "quarantine"]  # fmt: skip
+    quarantined = [
+        (r.topic, r.device_id, r.reason, r.payload) for r in rejections if r.place == "quarantine"
+    ]
     dead = [(r.topic, r.reason, r.payload) for r in rejections if r.place == "dead_letters"]
     with conn.cursor() as cur:
         if quarantined:

@@ -13,7 +13,8 @@ EDGE_CODEC = "tilsyn-edge-v1"
 def register_ward(conn: psycopg.Connection, ward: WardIn) -> None:
     with conn.transaction():
         conn.execute(
-            "INSERT INTO wards (ward_id, name, hospital, compliance_target) VALUES (%s, %s, %s, %s)",
+            "INSERT INTO wards (ward_id, name, hospital, compliance_target)"
+            " VALUES (%s, %s, %s, %s)",
             (ward.ward_id, ward.name, ward.hospital, ward.compliance_target),
         )
         with conn.cursor() as cur:
@@ -30,9 +31,15 @@ def register_dispenser(conn: psycopg.Connection, dispenser: DispenserIn) -> None
         conn.execute(
             "INSERT INTO dispensers (dev_eui, ward_id, dispenser_id, zone_id, room_id,"
             " reporting_interval_s) VALUES (%s, %s, %s, %s, %s, %s)",
-            (dispenser.dev_eui.lower(), dispenser.ward_id, dispenser.dispenser_id,
-             dispenser.zone_id, dispenser.room_id, dispenser.reporting_interval_s),
-        )  # fmt: skip
+            (
+                dispenser.dev_eui.lower(),
+                dispenser.ward_id,
+                dispenser.dispenser_id,
+                dispenser.zone_id,
+                dispenser.room_id,
+                dispenser.reporting_interval_s,
+            ),
+        )
 
 
 def register_badge(conn: psycopg.Connection, badge: BadgeIn) -> None:

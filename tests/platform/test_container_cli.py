@@ -11,10 +11,25 @@ from tilsyn.cli import main
 pytestmark = pytest.mark.integration
 
 ARGS = [
-    "container", "add", "--container-id", "HER-PAPER-0007", "--dev-eui", "24E124713B000007",
-    "--waste-kind", "paper", "--capacity-litres", "3000", "--empty-distance-mm", "2800",
-    "--full-distance-mm", "400", "--latitude", "56.14", "--longitude", "8.97",
-]  # fmt: skip
+    "container",
+    "add",
+    "--container-id",
+    "HER-PAPER-0007",
+    "--dev-eui",
+    "24E124713B000007",
+    "--waste-kind",
+    "paper",
+    "--capacity-litres",
+    "3000",
+    "--empty-distance-mm",
+    "2800",
+    "--full-distance-mm",
+    "400",
+    "--latitude",
+    "56.14",
+    "--longitude",
+    "8.97",
+]
 
 
 def test_add_then_list(
@@ -37,8 +52,15 @@ def test_duplicate_and_invalid_registrations_fail_clearly(
     assert main(ARGS) == 0
     assert main(ARGS) == 2
     assert "is registered" in capsys.readouterr().err
-    bad_geometry = [*ARGS[:-6], "--full-distance-mm", "2900", "--latitude", "56.14",
-                    "--longitude", "8.97"]  # fmt: skip
+    bad_geometry = [
+        *ARGS[:-6],
+        "--full-distance-mm",
+        "2900",
+        "--latitude",
+        "56.14",
+        "--longitude",
+        "8.97",
+    ]
     bad_geometry[3] = "HER-PAPER-0008"
     assert main(bad_geometry) == 2
     assert "less than empty_distance_mm" in capsys.readouterr().err

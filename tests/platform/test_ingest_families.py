@@ -33,10 +33,20 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture
 def registered(database_url: str) -> str:
     with psycopg.connect(database_url) as conn:
-        register_ward(conn, WardIn(ward_id="M3", name="Medical 3", zones=[
-            ZoneIn(zone_id=11, room_id="301", zone_type="patient_zone")]))  # fmt: skip
-        register_dispenser(conn, DispenserIn(dev_eui=DISPENSER_EUI, ward_id="M3",
-                                             dispenser_id=7, zone_id=11, room_id="301"))  # fmt: skip
+        register_ward(
+            conn,
+            WardIn(
+                ward_id="M3",
+                name="Medical 3",
+                zones=[ZoneIn(zone_id=11, room_id="301", zone_type="patient_zone")],
+            ),
+        )
+        register_dispenser(
+            conn,
+            DispenserIn(
+                dev_eui=DISPENSER_EUI, ward_id="M3", dispenser_id=7, zone_id=11, room_id="301"
+            ),
+        )
         for patient in ("P-1", "P-2"):
             register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
         register_hub(conn, HubIn(hub_id="hub-17", unit="Våler", patient_ids=["P-1"]))
@@ -53,15 +63,27 @@ def _ingest(database_url: str, *messages: tuple[str, bytes]) -> BatchResult:
 
 
 def _dispenser_uplink(device_time: datetime) -> tuple[str, bytes]:
-    payload = encode("tilsyn-hygiene-v1", {
-        "message": "dispenser_status", "time": int(device_time.timestamp()), "use_count": 1234,
-        "refill_percent": 18, "battery_percent": 77, "uses": [30, 95]})  # fmt: skip
+    payload = encode(
+        "tilsyn-hygiene-v1",
+        {
+            "message": "dispenser_status",
+            "time": int(device_time.timestamp()),
+            "use_count": 1234,
+            "refill_percent": 18,
+            "battery_percent": 77,
+            "uses": [30, 95],
+        },
+    )
     return chirpstack_uplink(DISPENSER_EUI, payload.hex(), time=NOW, f_port=10)
 
 
 def _hub_message(message_id: str, *entries: dict[str, object]) -> tuple[str, bytes]:
-    body = {"messageId": message_id, "hubId": "hub-17", "sentAt": NOW.isoformat(),
-            "entries": list(entries)}  # fmt: skip
+    body = {
+        "messageId": message_id,
+        "hubId": "hub-17",
+        "sentAt": NOW.isoformat(),
+        "entries": list(entries),
+    }
     return "tilsyn/edge/hub-17/up", json.dumps(body).encode()
 
 
@@ -69,8 +91,10 @@ def test_dispenser_status_and_uses_are_stored(registered: str) -> None:
     result = _ingest(registered, _dispenser_uplink(NOW - timedelta(minutes=2)))
     assert (result.stored, result.rows) == (1, 3)
     with psycopg.connect(registered) as conn:
-        status = conn.execute("SELECT ward_id, dispenser_id, use_count, refill_percent,"
-                              " battery_percent FROM dispenser_status").fetchall()  # fmt: skip
+        status = conn.execute(
+            "SELECT ward_id, dispenser_id, use_count, refill_percent,"
+            " battery_percent FROM dispenser_status"
+        ).fetchall()
         uses = conn.execute("SELECT time FROM dispenser_uses ORDER BY time").fetchall()
     assert status == [("M3", 7, 1234, 18, 77)]
     base = NOW - timedelta(minutes=2)
@@ -96,8 +120,11 @@ def test_hub_message_stores_vitals_and_answers(registered: str) -> None:
     with psycopg.connect(registered) as conn:
         vitals = conn.execute("SELECT kind, value, unit FROM vital_observations ORDER BY kind")
         answers = conn.execute("SELECT questionnaire, answers FROM questionnaire_answers")
-        assert vitals.fetchall() == [("diastolic_bp", 91.0, "mm[Hg]"), ("spo2", 93.0, "%"),
-                                     ("systolic_bp", 142.0, "mm[Hg]")]  # fmt: skip
+        assert vitals.fetchall() == [
+            ("diastolic_bp", 91.0, "mm[Hg]"),
+            ("spo2", 93.0, "%"),
+            ("systolic_bp", 142.0, "mm[Hg]"),
+        ]
         assert answers.fetchall() == [("copd-daily", {"breathless": True})]
 
 
@@ -105,14 +132,18 @@ def test_hub_messages_are_stored_whole_or_set_aside(registered: str) -> None:
     good = build_observation("P-1", "heart_rate", 71, NOW)
     stranger = _hub_message("m-2", good, build_observation("P-2", "heart_rate", 80, NOW))
     broken = _hub_message("m-3", good, {"resourceType": "Observation", "status": "final"})
-    unknown_hub = ("tilsyn/edge/hub-99/up", _hub_message("m-4", good)[1].replace(
-        b'"hub-17"', b'"hub-99"'))  # fmt: skip
+    unknown_hub = (
+        "tilsyn/edge/hub-99/up",
+        _hub_message("m-4", good)[1].replace(b'"hub-17"', b'"hub-99"'),
+    )
     result = _ingest(registered, stranger, broken, unknown_hub)
     assert (result.stored, result.quarantined, result.dead_letters) == (0, 2, 1)
     with psycopg.connect(registered) as conn:
         reasons = [r[0] for r in conn.execute("SELECT reason FROM quarantine ORDER BY id")]
         dead = [r[0] for r in conn.execute("SELECT reason FROM dead_letters")]
         assert conn.execute("SELECT count(*) FROM vital_observations").fetchone() == (0,)
-    assert reasons == ["entry 1: patient P-2 is not registered for hub hub-17",
-                       "unknown hub hub-99"]  # fmt: skip
+    assert reasons == [
+        "entry 1: patient P-2 is not registered for hub hub-17",
+        "unknown hub hub-99",
+    ]
     assert dead[0].startswith("entry 1:")

@@ -93,6 +93,6 @@ def test_new_month_partition_takes_rows_from_the_default(database_url: str) -> N
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
-    row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - test names
+    row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
     assert row is not None
     return int(row[0])

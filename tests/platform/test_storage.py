@@ -80,8 +80,9 @@ def test_retention_drops_old_city_data_but_keeps_health_data(database_url: str) 
             (old,),
         )
         conn.commit()
-        report = run_maintenance(conn, Retention(city_days=400, health_days=3650,
-                                                 hygiene_days=730), now=NOW)  # fmt: skip
+        report = run_maintenance(
+            conn, Retention(city_days=400, health_days=3650, hygiene_days=730), now=NOW
+        )
         readings = conn.execute("SELECT time FROM container_readings ORDER BY 1").fetchall()
         vitals = conn.execute("SELECT count(*) FROM vital_observations").fetchone()
     assert readings == [(recent,)]
@@ -102,5 +103,8 @@ def test_maintenance_makes_partitions_ahead(database_url: str) -> None:
                 " WHERE i.inhparent = 'vital_observations'::regclass"
             )
         }
-    assert {"vital_observations_203003", "vital_observations_203004",
-            "vital_observations_203005"} <= names  # fmt: skip
+    assert {
+        "vital_observations_203003",
+        "vital_observations_203004",
+        "vital_observations_203005",
+    } <= names
