@@ -70,9 +70,6 @@ class Site:
             if not zone.ward:
                 raise ValueError(f"zone {zone_id} needs a ward")
 
-    def window(self, crossing: Crossing) -> Window:
-        return self.entry_window if crossing == "entry" else self.exit_window
-
     @property
     def span_s(self) -> int:
         """The longest stretch of time one opportunity's decision can depend on."""

@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import psycopg
@@ -20,6 +21,7 @@ from tilsyn.mqtt import Message, MqttConnection
 from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
+from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.writer import BatchResult, write_batch, write_one_by_one
 
 log = logging.getLogger(__name__)
@@ -52,9 +54,21 @@ class IngestStats:
             self.dead_letters += result.dead_letters
 
 
+# Called on the writer thread after each commit with what it stored and the commit's wall time.
+# Observers (the alert engine, benchmarks) must return quickly.
+CommitObserver = Callable[[Sequence[Accepted], float], None]
+
+
 class IngestService:
-    def __init__(self, settings: Settings, database_url: str, mqtt_url: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database_url: str,
+        mqtt_url: str,
+        observers: Sequence[CommitObserver] = (),
+    ) -> None:
         self._settings = settings
+        self._observers = list(observers)
         self._database_url = database_url
         self._queue: queue.Queue[Message] = queue.Queue(maxsize=settings.ingest_queue_size)
         self._stopping = threading.Event()
@@ -102,7 +116,7 @@ class IngestService:
             while True:
                 try:
                     conn = conn if conn is not None and not conn.closed else self._connect()
-                    self.stats.add(write_batch(conn, outcomes))
+                    result = write_batch(conn, outcomes)
                     break
                 except psycopg.OperationalError as error:
                     self._after_database_error(conn, error)
@@ -113,12 +127,22 @@ class IngestService:
                     assert conn is not None
                     conn.rollback()
                     log.warning("batch refused (%s); storing one by one", error)
-                    self.stats.add(write_one_by_one(conn, batch, outcomes))
+                    result = write_one_by_one(conn, batch, outcomes)
                     break
-            for message in batch:
-                self._mqtt.ack(message)
+            self._after_commit(batch, result)
         if conn is not None:
             conn.close()
+
+    def _after_commit(self, batch: list[Message], result: BatchResult) -> None:
+        for message in batch:
+            self._mqtt.ack(message)
+        self.stats.add(result)
+        committed_at = time.time()
+        for observer in self._observers:
+            try:
+                observer(result.fresh, committed_at)
+            except Exception:  # an observer's failure must not stop ingest
+                log.exception("ingest observer %r failed", observer)
 
     def _next_batch(self) -> list[Message]:
         try:

@@ -21,6 +21,7 @@ class BatchResult:
     quarantined: int
     dead_letters: int
     rows: int = 0
+    fresh: tuple[Accepted, ...] = ()  # what this batch stored, for observers of the stream
 
     def __add__(self, other: BatchResult) -> BatchResult:
         return BatchResult(
@@ -29,6 +30,7 @@ class BatchResult:
             self.quarantined + other.quarantined,
             self.dead_letters + other.dead_letters,
             self.rows + other.rows,
+            self.fresh + other.fresh,
         )
 
 
@@ -49,6 +51,7 @@ def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchR
         quarantined=quarantined,
         dead_letters=len(rejections) - quarantined,
         rows=sum(len(table_rows) for table_rows in rows.values()),
+        fresh=tuple(fresh),
     )
 
 
