@@ -7,7 +7,7 @@ A message is stored whole or not at all: one bad entry sends the whole message t
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -15,11 +15,28 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tilsyn.codecs import DecodeError
 from tilsyn.codecs.fhir import parse_observation, parse_questionnaire_response
+from tilsyn.codecs.vital_signs import KINDS
 from tilsyn.platform.ingest.directory import HubDevice
 from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter, quarantine
 from tilsyn.platform.ingest.tables import QUESTIONNAIRE_ANSWERS, VITAL_OBSERVATIONS, Row
 
 EDGE_UP = re.compile(r"^tilsyn/edge/([^/]+)/up$")
+# Blood pressure comes as panels (FHIR entries), never as a single-valued series.
+SERIES_KINDS = {kind.name: kind for kind in KINDS if kind.name != "blood_pressure"}
+
+
+class Series(BaseModel):
+    """Many readings of one kind for one patient, as (unix seconds, value) points: the compact
+    form for devices that measure often (a pulse oximeter at 1 Hz) where one FHIR resource per
+    reading would cost more than the reading."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    patient_id: str = Field(alias="patientId", min_length=1)
+    kind: str
+    unit: str
+    device_id: str | None = Field(default=None, alias="deviceId")
+    points: list[tuple[float, float]] = Field(min_length=1)
 
 
 class EdgeEnvelope(BaseModel):
@@ -28,7 +45,8 @@ class EdgeEnvelope(BaseModel):
     message_id: str = Field(alias="messageId", min_length=1, max_length=128)
     hub_id: str = Field(alias="hubId", min_length=1)
     sent_at: datetime = Field(alias="sentAt")
-    entries: list[dict[str, Any]] = Field(min_length=1)
+    entries: list[dict[str, Any]] = []
+    series: list[Series] = []
 
 
 class _Unserved(ValueError):
@@ -52,6 +70,16 @@ def hub_rows(topic: str, payload: bytes, envelope: EdgeEnvelope, hub: HubDevice)
             return quarantine(topic, payload, hub.hub_id, f"entry {index}: {error}")
         except (DecodeError, ValueError) as error:
             return dead_letter(topic, payload, f"entry {index}: {error}")
+    for index, block in enumerate(envelope.series):
+        try:
+            _check_served(block.patient_id, hub)
+            vitals.extend(_series_rows(block, hub.hub_id))
+        except _Unserved as error:
+            return quarantine(topic, payload, hub.hub_id, f"series {index}: {error}")
+        except ValueError as error:
+            return dead_letter(topic, payload, f"series {index}: {error}")
+    if not vitals and not answers:
+        return dead_letter(topic, payload, "not an edge message: no entries and no series")
     key = f"edge:{envelope.hub_id}:{envelope.message_id}"
     return Accepted(
         key, ((VITAL_OBSERVATIONS, tuple(vitals)), (QUESTIONNAIRE_ANSWERS, tuple(answers)))
@@ -93,6 +121,30 @@ def _add_entry(
         )
     else:
         raise ValueError(f"unsupported resourceType {kind!r}")
+
+
+def _series_rows(block: Series, hub_id: str) -> list[Row]:
+    kind = SERIES_KINDS.get(block.kind)
+    if kind is None:
+        raise ValueError(f"unknown kind {block.kind!r}; known: {', '.join(SERIES_KINDS)}")
+    if block.unit not in kind.units:
+        raise ValueError(f"{block.kind} in {block.unit!r}; expected {kind.unit!r}")
+    values = [value for _, value in block.points]
+    kind.plausible(min(values), "value")
+    kind.plausible(max(values), "value")
+    return [
+        (
+            datetime.fromtimestamp(at, UTC),
+            block.patient_id,
+            block.kind,
+            value,
+            kind.unit,
+            None,
+            block.device_id,
+            hub_id,
+        )
+        for at, value in block.points
+    ]
 
 
 def _check_served(patient_id: str, hub: HubDevice) -> None:

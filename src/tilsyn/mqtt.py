@@ -79,6 +79,7 @@ class MqttConnection:
         persistent_session: bool = False,
         ca_file: str | None = None,
         max_inflight: int = 1000,
+        max_outstanding: int = 20_000,
     ) -> None:
         self.address = BrokerAddress.parse(url)
         self._persistent = persistent_session
@@ -99,7 +100,14 @@ class MqttConnection:
         self._client.max_queued_messages_set(0)
         self._subscriptions: dict[str, tuple[int, MessageHandler]] = {}
         self._connected = threading.Event()
+        # QoS 1 publishes not yet acknowledged by the broker. paho fails past 65,535 (its
+        # message-id space), so publishers wait here instead: back-pressure.
+        self._outstanding = threading.BoundedSemaphore(max_outstanding)
+        self._awaiting_ack: dict[int, bool] = {}  # mid -> whether it holds a semaphore slot
+        self._acked_early: set[int] = set()  # acks that beat publish() to the bookkeeping
+        self._ack_lock = threading.Lock()
         self._client.on_connect = self._on_connect
+        self._client.on_publish = self._on_publish
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
 
@@ -142,7 +150,11 @@ class MqttConnection:
             self._client.subscribe(topic_filter, qos)
 
     def publish(self, topic: str, payload: bytes, qos: int = 0, *, wait: bool = False) -> None:
+        """Queue a message; with QoS 1 this blocks while too many are unacknowledged."""
+        if qos > 0:
+            self._outstanding.acquire()
         info = self._client.publish(topic, payload, qos)
+        self._track(info.mid, holds_slot=qos > 0)
         if info.rc != paho.MQTT_ERR_SUCCESS and info.rc != paho.MQTT_ERR_NO_CONN:
             raise ConnectionError(f"publish to {topic!r} failed: {paho.error_string(info.rc)}")
         if wait:
@@ -186,6 +198,30 @@ class MqttConnection:
         self._connected.clear()
         if reason.is_failure:
             log.warning("MQTT connection lost: %s", reason)
+
+    def _on_publish(
+        self,
+        client: paho.Client,
+        userdata: object,
+        mid: int,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        with self._ack_lock:
+            holds_slot = self._awaiting_ack.pop(mid, None)
+            if holds_slot is None:
+                self._acked_early.add(mid)
+            elif holds_slot:
+                self._outstanding.release()
+
+    def _track(self, mid: int, *, holds_slot: bool) -> None:
+        with self._ack_lock:
+            if mid in self._acked_early:
+                self._acked_early.discard(mid)
+                if holds_slot:
+                    self._outstanding.release()
+            else:
+                self._awaiting_ack[mid] = holds_slot
 
     def _on_message(self, client: paho.Client, userdata: object, raw: paho.MQTTMessage) -> None:
         message = Message(raw.topic, bytes(raw.payload), raw.qos, raw.mid, time.time())

@@ -147,3 +147,51 @@ def test_hub_messages_are_stored_whole_or_set_aside(registered: str) -> None:
         "unknown hub hub-99",
     ]
     assert dead[0].startswith("entry 1:")
+
+
+def _series_message(
+    message_id: str, kind: str, unit: str, values: list[float]
+) -> tuple[str, bytes]:
+    start = NOW.timestamp()
+    body = {
+        "messageId": message_id,
+        "hubId": "hub-17",
+        "sentAt": NOW.isoformat(),
+        "series": [
+            {
+                "patientId": "P-1",
+                "kind": kind,
+                "unit": unit,
+                "points": [[start + i, v] for i, v in enumerate(values)],
+            }
+        ],
+    }
+    return "tilsyn/edge/hub-17/up", json.dumps(body).encode()
+
+
+def test_a_series_block_stores_every_point(registered: str) -> None:
+    result = _ingest(registered, _series_message("s-1", "spo2", "%", [97, 96, 95.5, 94]))
+    assert (result.stored, result.rows) == (1, 4)
+    with psycopg.connect(registered) as conn:
+        rows = conn.execute("SELECT time, value FROM vital_observations ORDER BY time").fetchall()
+    assert [r[1] for r in rows] == [97, 96, 95.5, 94]
+    assert rows[1][0] - rows[0][0] == timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "unit", "values", "reason"),
+    [
+        ("spo2", "%", [97, 101], "outside"),
+        ("spo2", "mmol/L", [97], "expected '%'"),
+        ("mood", "%", [1], "unknown kind"),
+    ],
+)
+def test_an_impossible_series_goes_to_dead_letters(
+    registered: str, kind: str, unit: str, values: list[float], reason: str
+) -> None:
+    result = _ingest(registered, _series_message("s-2", kind, unit, values))
+    assert result.dead_letters == 1
+    with psycopg.connect(registered) as conn:
+        (stored_reason,) = conn.execute("SELECT reason FROM dead_letters").fetchone() or ("",)
+    assert stored_reason.startswith("series 0:")
+    assert reason in stored_reason
