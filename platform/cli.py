@@ -13,7 +13,7 @@ from tilsyn.cli import Subcommands
 from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import AlreadyRegistered, list_states, register_container
-from tilsyn.platform.runtime import migrate, resolve_database_url, serve
+from tilsyn.platform.runtime import migrate, resolve_database_url, serve_until_stopped
 
 
 def register(subcommands: Subcommands) -> None:
@@ -23,9 +23,12 @@ def register(subcommands: Subcommands) -> None:
     demo = subcommands.add_parser(
         "demo", help="run everything on embedded defaults with a simulated fleet"
     )
-    demo.add_argument("--containers", type=int, default=60, help="simulated containers")
+    demo.add_argument("--containers", type=int, default=200, help="containers shown (of 1,000)")
     demo.add_argument(
-        "--speed", type=float, default=600.0, help="simulated seconds per real second"
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second once recent history is replayed (1: real time)",
     )
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(handler=_demo)
@@ -51,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
     if not settings.mqtt_url:
         raise SystemExit("set MQTT_URL (or use `tilsyn demo` for a local broker)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    serve(settings, resolve_database_url(settings), settings.mqtt_url)
+    serve_until_stopped(settings, resolve_database_url(settings), settings.mqtt_url)
     return 0
 
 

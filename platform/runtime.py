@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -34,7 +36,12 @@ def resolve_database_url(settings: Settings) -> str:
     raise SystemExit("no database: set DATABASE_URL, or start the demo with `make demo`")
 
 
-def serve(settings: Settings, database_url: str, mqtt_url: str) -> None:
+def serve_until_stopped(
+    settings: Settings,
+    database_url: str,
+    mqtt_url: str,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
     """Blocks until Ctrl-C or SIGTERM, then stops ingest after the HTTP server."""
     migrate(database_url)
     ingest = IngestService(settings, database_url, mqtt_url)
@@ -44,8 +51,22 @@ def serve(settings: Settings, database_url: str, mqtt_url: str) -> None:
         config = uvicorn.Config(
             app, host=settings.http_host, port=settings.http_port, log_level="warning"
         )
-        server = uvicorn.Server(config)
         log.info("serving on http://%s:%d", settings.http_host, settings.http_port)
-        server.run()
+        ReadyServer(config, on_ready).run()
+    except KeyboardInterrupt:
+        pass  # uvicorn has shut down on Ctrl-C and re-raised it; stopping is what was asked
     finally:
         ingest.stop()
+
+
+class ReadyServer(uvicorn.Server):
+    """uvicorn's server, telling us when it listens (the demo prints its address then)."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self._on_ready is not None and self.started:
+            self._on_ready()

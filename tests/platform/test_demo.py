@@ -1,0 +1,91 @@
+"""`tilsyn demo` as a user runs it: serves fill levels quickly, stops cleanly, keeps its data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from waiting import wait_for
+
+from tilsyn.broker.local import free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="tilsyn-demo-test-"))
+    path.chmod(0o755)  # the embedded server runs as `nobody` when the tests run as root
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _start_demo(data_dir: Path, port: int) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "MQTT_URL")}
+    env |= {"TILSYN_DATA_DIR": str(data_dir), "TILSYN_HTTP_PORT": str(port)}
+    tilsyn = Path(sys.executable).parent / "tilsyn"
+    return subprocess.Popen(
+        [str(tilsyn), "demo", "--containers", "20"],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _containers_with_fill(port: int) -> list[dict[str, Any]] | None:
+    try:
+        listed: list[dict[str, Any]] = httpx.get(f"http://127.0.0.1:{port}/api/containers").json()
+    except httpx.HTTPError:
+        return None
+    return [c for c in listed if c["fill_percent"] is not None] or None
+
+
+def _stop(demo: subprocess.Popen[str]) -> str:
+    demo.send_signal(signal.SIGINT)
+    output, _ = demo.communicate(timeout=30)
+    assert demo.returncode == 0, output
+    return output
+
+
+def test_demo_serves_fill_levels_then_stops_cleanly_and_keeps_data(data_dir: Path) -> None:
+    port = free_port()
+    started = time.monotonic()
+    demo = _start_demo(data_dir, port)
+    try:
+        filled = wait_for(lambda: _containers_with_fill(port), timeout=60, interval=0.5)
+        assert time.monotonic() - started < 60
+        assert all(0 <= c["fill_percent"] <= 100 for c in filled)
+        page = httpx.get(f"http://127.0.0.1:{port}/")
+        assert page.status_code == 200 and "Containers" in page.text
+        stored = httpx.get(f"http://127.0.0.1:{port}/api/ingest/status").json()["stored"]
+    finally:
+        output = _stop(demo)
+    assert f"http://127.0.0.1:{port}/" in output
+    assert not (data_dir / "pgdata" / "postmaster.pid").exists(), "PostgreSQL left running"
+
+    demo = _start_demo(data_dir, port)
+    try:
+        again = wait_for(lambda: _containers_with_fill(port), timeout=60, interval=0.5)
+        assert len(again) >= len(filled)
+        status = wait_for(
+            lambda: (
+                (s := httpx.get(f"http://127.0.0.1:{port}/api/ingest/status").json())["stored"]
+                and s
+            ),
+            timeout=30,
+        )
+        assert status["duplicates"] == 0, "a second run must not repeat the first run's ids"
+    finally:
+        _stop(demo)
+    assert stored > 0
