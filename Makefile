@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test lint typecheck pytest bench bench-codecs bench-routing bench-sim clean
+.PHONY: venv demo test lint typecheck pytest bench bench-codecs bench-ingest bench-routing bench-sim clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ typecheck: venv
 pytest: venv
 	$(BIN)/pytest
 
-bench: bench-codecs bench-sim bench-routing
+bench: bench-codecs bench-sim bench-ingest bench-routing
+
+bench-ingest: venv
+	$(BIN)/python -m tilsyn.platform.bench.ingest
 
 bench-codecs: venv
 	$(BIN)/python -m tilsyn.codecs.bench

@@ -132,12 +132,12 @@ def _ingest_run(
         process.start()
     time.sleep(2.0)  # let the workers subscribe before the first message
     before = _stored_messages(database_url)
-    started = time.time()
     publisher = ctx.Process(
         target=workers.publisher, args=(mqtt_url, spec, devices, patients, results)
     )
     publisher.start()
     published = results.get(timeout=3600)
+    started = published["started"]
     stored = _wait_for_count(database_url, before + published["sent"]) - before
     stop.set()
     reports = [results.get(timeout=120) for _ in ingest]

@@ -91,7 +91,8 @@ def publisher(
         lambda: loadgen.messages(spec, devices, patients),
         f"bench-publisher-{uuid.uuid4().hex[:6]}",
     )
-    results.put({"sent": sent, "seconds": seconds})
+    started = time.time() - seconds  # when publishing began, after making the messages
+    results.put({"sent": sent, "seconds": seconds, "started": started})
 
 
 def spawn() -> multiprocessing.context.SpawnContext:
