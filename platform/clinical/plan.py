@@ -77,7 +77,7 @@ class Evaluation(BaseModel):
 
 
 def evaluate(threshold: Threshold, value: float) -> Evaluation:
-    """The colour of one value, with a reason a nurse can read out to the patient's GP."""
+    """The colour of one value, with the limit it crossed, in words a nurse can act on."""
     if not math.isfinite(value):
         raise ValueError(f"{threshold.kind} value must be a finite number, got {value}")
     t = threshold

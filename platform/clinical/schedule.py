@@ -11,8 +11,9 @@ In digital home follow-up a missed task raises a warning (DOMAIN.md §5). Two ki
   Monday on or after the plan's start, so a plan started mid-week is not judged on a part-week.
 
 Clock times are local (Europe/Oslo by default) so a slot stays at 08:00 across daylight saving.
-A clock time skipped by the spring change (02:30) falls an hour later in UTC terms, as Python's
-zoneinfo resolves it; a repeated autumn time takes its first occurrence.
+A clock time the spring change skips (02:30) is read with winter time's offset, which makes it
+03:30 summer time, as Python's zoneinfo resolves it; a repeated autumn time takes its first
+occurrence. Measurement times must be timezone-aware.
 """
 
 from __future__ import annotations

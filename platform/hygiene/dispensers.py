@@ -48,12 +48,15 @@ class DispenserRules:
     low_percent: int = 20
     battery_low_percent: int = 10
     report_interval_s: int = 3600
+    """The default; `dispenser_findings` takes each dispenser's own interval where known."""
     missed_reports: int = 3
     """Offline after more than this many report intervals without a word."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.empty_percent <= self.low_percent <= 100:
             raise ValueError("need 0 <= empty_percent <= low_percent <= 100")
+        if not 0 <= self.battery_low_percent <= 100:
+            raise ValueError("battery_low_percent must lie within 0..100")
         if self.report_interval_s <= 0 or self.missed_reports <= 0:
             raise ValueError("report_interval_s and missed_reports must be positive")
 
@@ -70,10 +73,13 @@ def dispenser_findings(
     now: int,
     rules: DispenserRules | None = None,
     installed: Iterable[int] = (),
+    intervals: Mapping[int, int] | None = None,
 ) -> list[DispenserFinding]:
     """Findings from each dispenser's latest report; `installed` dispensers never heard from
-    are offline too."""
+    are offline too. `intervals` holds a dispenser's own report interval where it is not the
+    rules' default (the registry keeps one per dispenser)."""
     rules = rules or DispenserRules()
+    intervals = intervals or {}
     latest: dict[int, DispenserReport] = {}
     for report in reports:
         known = latest.get(report.dispenser_id)
@@ -84,11 +90,14 @@ def dispenser_findings(
         for d in sorted(set(installed) - latest.keys())
     ]
     for dispenser_id in sorted(latest):
-        findings += _findings(latest[dispenser_id], now, rules)
+        interval = intervals.get(dispenser_id, rules.report_interval_s)
+        findings += _findings(latest[dispenser_id], now, rules, interval)
     return findings
 
 
-def _findings(report: DispenserReport, now: int, rules: DispenserRules) -> list[DispenserFinding]:
+def _findings(
+    report: DispenserReport, now: int, rules: DispenserRules, interval_s: int
+) -> list[DispenserFinding]:
     found: list[tuple[FindingKind, str]] = []
     refill = report.refill_percent
     if refill <= rules.empty_percent:
@@ -97,8 +106,8 @@ def _findings(report: DispenserReport, now: int, rules: DispenserRules) -> list[
         found.append(("low", f"refill at {refill} % (low at ≤ {rules.low_percent} %)"))
     if report.battery_percent <= rules.battery_low_percent:
         found.append(("battery_low", f"battery at {report.battery_percent} %"))
-    silent_min, every_min = (now - report.time) // 60, rules.report_interval_s // 60
-    if now - report.time > rules.missed_reports * rules.report_interval_s:
+    silent_min, every_min = (now - report.time) // 60, interval_s // 60
+    if now - report.time > rules.missed_reports * interval_s:
         found.append(
             ("offline", f"no report for {silent_min} min (expected every {every_min} min)")
         )

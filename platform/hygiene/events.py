@@ -1,13 +1,15 @@
 """Badge events on one time line, from decoded `tilsyn-hygiene-v1` badge_events messages.
 
-Each event is identified by the message's `time` and its position in that message, so the same
-uplink delivered twice (LoRaWAN gateways often forward one frame more than once) is recognised,
-and events at the same second keep the order the badge recorded them in whatever order the
-messages arrive.
+Each event is identified by its message (the message's `time` and a checksum of its content)
+and its position in that message. The same uplink delivered twice (gateways often forward one
+frame more than once) is therefore recognised, two different messages that happen to share a
+base second are not confused, and events at the same second keep the order the badge recorded
+them in, whatever order the messages arrive in.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
@@ -21,8 +23,9 @@ EventKind = Literal["entry", "exit", "dispense"]
 class BadgeEvent:
     time: int
     """Unix seconds: the message's time plus the event's offset."""
-    key: tuple[int, int]
-    """(message time, index in the message): unique per badge, and a stable tie-breaker."""
+    key: tuple[int, int, int]
+    """(message time, message checksum, index in the message): unique per badge, and a stable
+    tie-breaker between events at the same second."""
     kind: EventKind
     zone: ZoneType
     ref: int
@@ -38,16 +41,20 @@ def events_of(message: Mapping[str, Any]) -> list[BadgeEvent]:
     base, role = message["time"], message["role"]
     if role not in get_args(Role):
         raise ValueError(f"unknown role {role!r}")
-    return [_event(base, index, role, event) for index, event in enumerate(message["events"])]
+    checksum = zlib.crc32(repr((role, message["events"])).encode())
+    return [
+        _event((base, checksum, index), role, event)
+        for index, event in enumerate(message["events"])
+    ]
 
 
-def _event(base: int, index: int, role: Role, event: Mapping[str, Any]) -> BadgeEvent:
+def _event(key: tuple[int, int, int], role: Role, event: Mapping[str, Any]) -> BadgeEvent:
     kind, zone = event["event"], event["zone"]
     if kind not in get_args(EventKind) or zone not in get_args(ZoneType):
         raise ValueError(f"unknown event {kind!r} in zone {zone!r}")
     return BadgeEvent(
-        time=base + event["offset_s"],
-        key=(base, index),
+        time=key[0] + event["offset_s"],
+        key=key,
         kind=cast(EventKind, kind),
         zone=cast(ZoneType, zone),
         ref=event["ref"],

@@ -38,8 +38,8 @@ class BadgeTimeline:
         self._site = site
         self._zone_of_day = ZoneInfo(site.timezone)
         self._events: list[BadgeEvent] = []
-        self._keys: set[tuple[int, int]] = set()
-        self._spent: set[tuple[tuple[int, int], int]] = set()  # (rub key, zone id)
+        self._keys: set[tuple[int, int, int]] = set()
+        self._spent: set[tuple[tuple[int, int, int], int]] = set()  # (rub key, zone id)
         self.decided_until: int | None = None
         """Every opportunity whose window ends at or before this time is decided."""
 

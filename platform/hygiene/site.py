@@ -15,7 +15,7 @@ Default windows (seconds, both ends inclusive):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -69,6 +69,29 @@ class Site:
                 raise ValueError(f"zone id {zone_id} does not fit the badge's 16-bit ref")
             if not zone.ward:
                 raise ValueError(f"zone {zone_id} needs a ward")
+
+    @classmethod
+    def from_rooms(
+        cls,
+        ward: str,
+        zones: Iterable[tuple[int, str, ZoneType]],
+        dispensers: Iterable[tuple[int, str]],
+        timezone: str = "Europe/Oslo",
+    ) -> Site:
+        """One ward's layout as the registry holds it: zones as (zone id, room, type) and
+        dispensers as (dispenser id, room). A dispenser is in reach of every zone in its room.
+        Zone ids are unique within a ward only, so a badge is matched against its own ward's site.
+        """
+        by_room: dict[str, set[int]] = {}
+        for dispenser_id, room in dispensers:
+            by_room.setdefault(room, set()).add(dispenser_id)
+        return cls(
+            zones={
+                zone_id: Zone(ward, zone_type, frozenset(by_room.get(room, ())))
+                for zone_id, room, zone_type in zones
+            },
+            timezone=timezone,
+        )
 
     @property
     def span_s(self) -> int:

@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Imported here so that `tilsyn --help` never pays for a part it does not run.
     from tilsyn.codecs import cli as codecs_cli
     from tilsyn.platform import cli as platform_cli
+    from tilsyn.platform.clinical import cli as clinical_cli
     from tilsyn.routing import cli as routing_cli
     from tilsyn.sim import cli as sim_cli
 
@@ -21,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tilsyn", description="Tilsyn IoT platform for municipal welfare and city operations."
     )
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for part in (platform_cli, codecs_cli, sim_cli, routing_cli):
+    for part in (platform_cli, codecs_cli, clinical_cli, sim_cli, routing_cli):
         part.register(subcommands)
     return parser
 
