@@ -24,6 +24,7 @@ from tilsyn.platform.ingest.envelopes import (
     parse_chirpstack_uplink,
     parse_tts_uplink,
 )
+from tilsyn.platform.ingest.hygiene import HygieneTracker
 from tilsyn.platform.ingest.lorawan import container_rows, dispenser_rows
 from tilsyn.platform.ingest.outcomes import Outcome, dead_letter, quarantine
 
@@ -33,8 +34,9 @@ MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 class Classifier:
-    def __init__(self, directory: DeviceDirectory) -> None:
+    def __init__(self, directory: DeviceDirectory, hygiene: HygieneTracker) -> None:
         self._directory = directory
+        self.hygiene = hygiene
 
     def classify(self, message: Message) -> Outcome:
         if len(message.payload) > MAX_MESSAGE_BYTES:
@@ -65,10 +67,10 @@ class Classifier:
                 return container_rows(uplink, device, fields, at)
             if isinstance(device, DispenserDevice):
                 return dispenser_rows(uplink, device, fields, at)
+            assert isinstance(device, BadgeDevice)
+            return self.hygiene.badge_rows(uplink, device, fields)
         except (KeyError, ValueError) as error:
             return _dead(message, f"{device.codec} message of {uplink.dev_eui} unusable: {error}")
-        assert isinstance(device, BadgeDevice)
-        return _dead(message, "badge events need the hand-hygiene tracker, which is not running")
 
     def _from_hub(self, message: Message, hub_id: str) -> Outcome:
         try:

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import psycopg
 
@@ -21,10 +22,13 @@ from tilsyn.mqtt import Message, MqttConnection
 from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
+from tilsyn.platform.ingest.hygiene import HygieneTracker
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.writer import BatchResult, write_batch, write_one_by_one
 
 log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60.0
 
 UPLINK_TOPICS = (
     "application/+/device/+/event/up",
@@ -73,7 +77,9 @@ class IngestService:
         self._queue: queue.Queue[Message] = queue.Queue(maxsize=settings.ingest_queue_size)
         self._stopping = threading.Event()
         self._directory = DeviceDirectory(database_url)
-        self._classifier = Classifier(self._directory)
+        self._hygiene = HygieneTracker(database_url)
+        self._classifier = Classifier(self._directory, self._hygiene)
+        self._next_tick = 0.0
         self._mqtt = MqttConnection(
             mqtt_url, settings.ingest_client_id, manual_ack=True, persistent_session=True
         )
@@ -86,6 +92,7 @@ class IngestService:
 
     def start(self) -> None:
         self._directory.load()
+        self._hygiene.load()
         self._writer.start()
         shared = self._mqtt.supports_shared_subscriptions
         for topic in UPLINK_TOPICS:
@@ -110,6 +117,7 @@ class IngestService:
         conn: psycopg.Connection | None = None
         while not (self._stopping.is_set() and self._queue.empty()):
             batch = self._next_batch()
+            conn = self._decide_quiet_badges(conn)
             if not batch:
                 continue
             outcomes = [self._classifier.classify(message) for message in batch]
@@ -132,6 +140,24 @@ class IngestService:
             self._after_commit(batch, result)
         if conn is not None:
             conn.close()
+
+    def _decide_quiet_badges(self, conn: psycopg.Connection | None) -> psycopg.Connection | None:
+        """Once a minute, let the clock finalise hand-hygiene counts of badges gone quiet."""
+        now = time.time()
+        if now < self._next_tick:
+            return conn
+        self._next_tick = now + TICK_SECONDS
+        decided = self._hygiene.decide_quiet_badges(datetime.fromtimestamp(now, UTC))
+        if decided is None:
+            return conn
+        try:
+            conn = conn if conn is not None and not conn.closed else self._connect()
+            self.stats.add(write_batch(conn, [decided]))
+        except psycopg.OperationalError as error:
+            # The decided counts are lost with the outage; the badges' events are not stored.
+            log.warning("could not store decided hygiene counts: %s", error)
+            return None
+        return conn
 
     def _after_commit(self, batch: list[Message], result: BatchResult) -> None:
         for message in batch:

@@ -53,10 +53,10 @@ DISPENSER_USES = Table(
     "dispenser_uses", ("time", "ward_id", "dispenser_id"), ("timestamptz", "text", "int4")
 )
 
-HYGIENE_OPPORTUNITIES = Table(
-    "hygiene_opportunities",
-    ("time", "ward_id", "zone_type", "moment", "role", "met"),
-    ("timestamptz", "text", "text", "text", "text", "bool"),
+HYGIENE_COMPLIANCE_COUNTS = Table(
+    "hygiene_compliance_counts",
+    ("time", "ward_id", "zone_type", "day", "role", "opportunities", "met"),
+    ("timestamptz", "text", "text", "date", "text", "int4", "int4"),
 )
 
 VITAL_OBSERVATIONS = Table(

@@ -15,9 +15,18 @@ from tilsyn.codecs.fhir import build_observation, build_questionnaire_response
 from tilsyn.mqtt import Message
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
+from tilsyn.platform.ingest.hygiene import HygieneTracker
 from tilsyn.platform.ingest.writer import BatchResult, write_batch
-from tilsyn.platform.registry.models import DispenserIn, HubIn, PatientIn, WardIn, ZoneIn
+from tilsyn.platform.registry.models import (
+    BadgeIn,
+    DispenserIn,
+    HubIn,
+    PatientIn,
+    WardIn,
+    ZoneIn,
+)
 from tilsyn.platform.registry.store import (
+    register_badge,
     register_dispenser,
     register_hub,
     register_patient,
@@ -56,7 +65,9 @@ def registered(database_url: str) -> str:
 def _ingest(database_url: str, *messages: tuple[str, bytes]) -> BatchResult:
     directory = DeviceDirectory(database_url)
     directory.load()
-    classifier = Classifier(directory)
+    hygiene = HygieneTracker(database_url)
+    hygiene.load()
+    classifier = Classifier(directory, hygiene)
     outcomes = [classifier.classify(Message(t, p, 1, 0, time.time())) for t, p in messages]
     with psycopg.connect(database_url) as conn:
         return write_batch(conn, outcomes)
@@ -195,3 +206,49 @@ def test_an_impossible_series_goes_to_dead_letters(
         (stored_reason,) = conn.execute("SELECT reason FROM dead_letters").fetchone() or ("",)
     assert stored_reason.startswith("series 0:")
     assert reason in stored_reason
+
+
+BADGE_EUI = "70b3d57ed0001b01"
+
+
+def _badge_uplink(base: datetime, events: list[dict[str, object]]) -> tuple[str, bytes]:
+    payload = encode(
+        "tilsyn-hygiene-v1",
+        {
+            "message": "badge_events",
+            "time": int(base.timestamp()),
+            "role": "nurse",
+            "events": events,
+        },
+    )
+    return chirpstack_uplink(BADGE_EUI, payload.hex(), time=base, f_port=11)
+
+
+def test_badge_events_become_anonymous_compliance_counts(registered: str) -> None:
+    with psycopg.connect(registered) as conn:
+        register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
+    base = NOW - timedelta(hours=2)
+    visit = [
+        {"offset_s": 0, "event": "dispense", "zone": "patient_zone", "ref": 7},
+        {"offset_s": 10, "event": "entry", "zone": "patient_zone", "ref": 11},
+        {"offset_s": 300, "event": "exit", "zone": "patient_zone", "ref": 11},
+    ]
+    later = [{"offset_s": 0, "event": "entry", "zone": "patient_zone", "ref": 11}]
+    result = _ingest(
+        registered, _badge_uplink(base, visit), _badge_uplink(base + timedelta(minutes=40), later)
+    )
+    assert result.stored == 2
+    with psycopg.connect(registered) as conn:
+        daily = conn.execute(
+            "SELECT ward_id, zone_type, role, opportunities, met FROM hygiene_compliance_daily"
+        ).fetchall()
+        columns = {
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = 'hygiene_compliance_counts'"
+            )
+        }
+    # Entry met by the rub just before it, exit missed; the later entry is not decided yet.
+    assert daily == [("M3", "patient_zone", "nurse", 2, 1)]
+    assert not columns & {"dev_eui", "badge", "device_id", "staff_id"}

@@ -19,16 +19,18 @@ SELECT tilsyn_create_time_series('dispenser_uses', $$
     dispenser_id  integer NOT NULL
 $$, 'hygiene', INTERVAL '7 days');
 
--- Each hand-hygiene opportunity (WHO moment at a zone entry or exit) and whether it was met.
-SELECT tilsyn_create_time_series('hygiene_opportunities', $$
-    time       timestamptz NOT NULL,
-    ward_id    text NOT NULL,
-    zone_type  text NOT NULL,
-    moment     text NOT NULL CHECK (moment IN ('entry', 'exit')),
-    role       text NOT NULL,
-    met        boolean NOT NULL
+-- Decided hand-hygiene opportunities, counted per ward, zone type, local day and role: the
+-- only form compliance is stored in. Several rows per cell add up (one per decision batch).
+SELECT tilsyn_create_time_series('hygiene_compliance_counts', $$
+    time           timestamptz NOT NULL,
+    ward_id        text NOT NULL,
+    zone_type      text NOT NULL,
+    day            date NOT NULL,
+    role           text NOT NULL,
+    opportunities  integer NOT NULL CHECK (opportunities > 0),
+    met            integer NOT NULL CHECK (met BETWEEN 0 AND opportunities)
 $$, 'hygiene', INTERVAL '7 days');
-CREATE INDEX hygiene_opportunities_by_ward ON hygiene_opportunities (ward_id, time DESC);
+CREATE INDEX hygiene_compliance_counts_by_ward ON hygiene_compliance_counts (ward_id, day);
 
 -- One row per measured value; a blood-pressure panel gives a systolic and a diastolic row with
 -- the same observation id.

@@ -24,13 +24,13 @@ CREATE TABLE vitals_daily_rollup (
 );
 
 CREATE TABLE hygiene_compliance_daily_rollup (
-    bucket         timestamptz NOT NULL,
+    day            date NOT NULL,
     ward_id        text NOT NULL,
     zone_type      text NOT NULL,
     role           text NOT NULL,
     opportunities  bigint NOT NULL,
     met            bigint NOT NULL,
-    PRIMARY KEY (ward_id, zone_type, role, bucket)
+    PRIMARY KEY (ward_id, zone_type, role, day)
 );
 
 CREATE FUNCTION tilsyn_roll_up_container_fill() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -73,16 +73,15 @@ CREATE TRIGGER vital_observations_roll_up AFTER INSERT ON vital_observations
 CREATE FUNCTION tilsyn_roll_up_compliance() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO hygiene_compliance_daily_rollup AS r
-    SELECT date_trunc('day', time, 'UTC'), ward_id, zone_type, role, count(*),
-           count(*) FILTER (WHERE met)
+    SELECT day, ward_id, zone_type, role, sum(opportunities), sum(met)
     FROM new_rows GROUP BY 1, 2, 3, 4
-    ON CONFLICT (ward_id, zone_type, role, bucket) DO UPDATE SET
+    ON CONFLICT (ward_id, zone_type, role, day) DO UPDATE SET
         opportunities = r.opportunities + EXCLUDED.opportunities,
         met = r.met + EXCLUDED.met;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER hygiene_opportunities_roll_up AFTER INSERT ON hygiene_opportunities
+CREATE TRIGGER hygiene_compliance_roll_up AFTER INSERT ON hygiene_compliance_counts
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
     EXECUTE FUNCTION tilsyn_roll_up_compliance();
 
@@ -103,5 +102,5 @@ CREATE VIEW vitals_daily AS
     FROM vitals_daily_rollup;
 
 CREATE VIEW hygiene_compliance_daily AS
-    SELECT bucket, ward_id, zone_type, role, opportunities, met
+    SELECT day, ward_id, zone_type, role, opportunities, met
     FROM hygiene_compliance_daily_rollup;

@@ -41,16 +41,24 @@ SELECT add_continuous_aggregate_policy('vitals_daily',
     start_offset => INTERVAL '30 days', end_offset => INTERVAL '1 day',
     schedule_interval => INTERVAL '1 hour');
 
-CREATE MATERIALIZED VIEW hygiene_compliance_daily
+-- Counts arrive per local day (the `day` column); `time` is that day's start in UTC, so the
+-- daily bucket and the day agree.
+CREATE MATERIALIZED VIEW hygiene_compliance_daily_by_bucket
 WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
-    SELECT time_bucket(INTERVAL '1 day', time) AS bucket, ward_id, zone_type, role,
-           count(*) AS opportunities, count(*) FILTER (WHERE met) AS met
-    FROM hygiene_opportunities
-    GROUP BY bucket, ward_id, zone_type, role
+    SELECT time_bucket(INTERVAL '1 day', time) AS bucket, day, ward_id, zone_type, role,
+           sum(opportunities)::bigint AS opportunities, sum(met)::bigint AS met
+    FROM hygiene_compliance_counts
+    GROUP BY bucket, day, ward_id, zone_type, role
 WITH NO DATA;
-SELECT add_continuous_aggregate_policy('hygiene_compliance_daily',
+SELECT add_continuous_aggregate_policy('hygiene_compliance_daily_by_bucket',
     start_offset => INTERVAL '30 days', end_offset => INTERVAL '1 day',
     schedule_interval => INTERVAL '1 hour');
+
+CREATE VIEW hygiene_compliance_daily AS
+    SELECT day, ward_id, zone_type, role, sum(opportunities)::bigint AS opportunities,
+           sum(met)::bigint AS met
+    FROM hygiene_compliance_daily_by_bucket
+    GROUP BY day, ward_id, zone_type, role;
 
 ALTER TABLE container_readings SET (timescaledb.compress,
     timescaledb.compress_segmentby = 'container_id', timescaledb.compress_orderby = 'time DESC');

@@ -1,0 +1,95 @@
+"""Hand-hygiene compliance on the ingest stream: one aggregator per badge, counts out.
+
+Only anonymous counts per ward, zone type, day and role are stored. Events an aggregator still
+holds back (for late messages) live in memory only: a restart of ingest loses the opportunities
+of the last minutes that were not yet decided, and never stores a badge's events.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from tilsyn.platform.hygiene.aggregator import BadgeAggregator
+from tilsyn.platform.hygiene.counts import ComplianceCount
+from tilsyn.platform.hygiene.site import Site
+from tilsyn.platform.ingest.directory import BadgeDevice
+from tilsyn.platform.ingest.envelopes import LoRaUplink
+from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.tables import HYGIENE_COMPLIANCE_COUNTS, Row
+
+
+class HygieneTracker:
+    def __init__(self, database_url: str) -> None:
+        self._database_url = database_url
+        self._sites: dict[str, Site] = {}
+        self._badges: dict[str, BadgeAggregator] = {}
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with psycopg.connect(self._database_url) as conn:
+            zones = conn.execute(
+                "SELECT ward_id, zone_id, room_id, zone_type FROM hygiene_zones"
+            ).fetchall()
+            dispensers = conn.execute(
+                "SELECT ward_id, dispenser_id, room_id FROM dispensers"
+            ).fetchall()
+        sites = {}
+        for ward in {row[0] for row in zones}:
+            sites[ward] = Site.from_rooms(
+                ward,
+                [(z[1], z[2], z[3]) for z in zones if z[0] == ward],
+                [(d[1], d[2]) for d in dispensers if d[0] == ward],
+            )
+        with self._lock:
+            self._sites = sites
+
+    def badge_rows(
+        self, uplink: LoRaUplink, badge: BadgeDevice, fields: dict[str, Any]
+    ) -> Accepted:
+        if fields.get("message") != "badge_events":
+            raise ValueError(f"a badge sent a {fields.get('message')!r} message")
+        aggregator = self._aggregator(uplink.dev_eui, badge.ward_id)
+        with self._lock:
+            counts = aggregator.add(fields)
+        return Accepted(uplink.idempotency_key, ((HYGIENE_COMPLIANCE_COUNTS, _rows(counts)),))
+
+    def decide_quiet_badges(self, now: datetime) -> Accepted | None:
+        """Counts of badges that went quiet, decided by the clock instead of newer events."""
+        with self._lock:
+            counts = [c for a in self._badges.values() for c in a.tick(int(now.timestamp()))]
+        if not counts:
+            return None
+        return Accepted(
+            f"hygiene-tick:{uuid.uuid4()}", ((HYGIENE_COMPLIANCE_COUNTS, _rows(counts)),)
+        )
+
+    def _aggregator(self, dev_eui: str, ward_id: str) -> BadgeAggregator:
+        with self._lock:
+            aggregator = self._badges.get(dev_eui)
+            if aggregator is not None:
+                return aggregator
+        if ward_id not in self._sites:
+            self.load()
+        site = self._sites.get(ward_id)
+        if site is None:
+            raise ValueError(f"ward {ward_id} has no hand-hygiene zones registered")
+        with self._lock:
+            return self._badges.setdefault(dev_eui, BadgeAggregator(site))
+
+
+def _rows(counts: Iterable[ComplianceCount]) -> tuple[Row, ...]:
+    return tuple(
+        (_local_midnight(c.day), c.ward, c.zone_type, c.day, c.role, c.opportunities, c.met)
+        for c in counts
+    )
+
+
+def _local_midnight(day: Any, timezone: str = "Europe/Oslo") -> datetime:
+    return datetime.combine(day, time(0), ZoneInfo(timezone))
