@@ -1,0 +1,210 @@
+"""The alert engine: rules on what ingest commits, evaluated in a thread of its own.
+
+Ingest hands over each commit (not each message): the engine evaluates the rows, coalesces the
+signals of a batch per (entity, rule), writes alerts, history and outbox in one transaction, and
+pushes the outbox entries to live streams. Clock-driven rules and escalation run every
+`periodic_seconds`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from tilsyn.platform.alerts import periodic
+from tilsyn.platform.alerts.hub import Notification, NotificationHub
+from tilsyn.platform.alerts.models import Signal
+from tilsyn.platform.alerts.rules_containers import ContainerLimits, ContainerRules
+from tilsyn.platform.alerts.rules_hygiene import dispenser_signals
+from tilsyn.platform.alerts.rules_patients import PatientRules
+from tilsyn.platform.alerts.store import apply_signals, escalate_due
+from tilsyn.platform.clinical.plan import Threshold
+from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.tables import CONTAINER_READINGS, DISPENSER_STATUS, VITAL_OBSERVATIONS
+
+log = logging.getLogger(__name__)
+
+Commit = tuple[Sequence[Accepted], float]
+
+
+class AlertEngine:
+    def __init__(
+        self, database_url: str, hub: NotificationHub | None = None, periodic_seconds: float = 30.0
+    ) -> None:
+        self._database_url = database_url
+        self._hub = hub
+        self._periodic_seconds = periodic_seconds
+        self._commits: queue.Queue[Commit | None] = queue.Queue(maxsize=1000)
+        self._thread = threading.Thread(target=self._run, name="alert-engine", daemon=True)
+        self._containers = ContainerRules()
+        self._patients = PatientRules(self._weight_history)
+        self._limits: dict[str, ContainerLimits] = {}
+        self._thresholds: dict[str, dict[str, Threshold]] = {}
+        self._units: dict[str, str] = {}
+        self._active: set[tuple[str, str, str]] = set()
+        self._conn: psycopg.Connection | None = None
+        self._next_periodic = 0.0
+        self.signals_evaluated = 0
+        self.failures = 0
+
+    def observe(self, stored: Sequence[Accepted], committed_at: float) -> None:
+        """An ingest observer. Blocks when the engine is far behind: back-pressure, not loss."""
+        if any(table in _WATCHED for outcome in stored for table, _ in outcome.rows):
+            self._commits.put((stored, committed_at))
+
+    def start(self) -> None:
+        self._conn = psycopg.connect(self._database_url)
+        self._reload_registry()
+        rows = self._conn.execute(
+            "SELECT entity_type, entity_id, rule FROM alerts WHERE state <> 'resolved'"
+        ).fetchall()
+        self._active = {(r[0], r[1], r[2]) for r in rows}
+        self._conn.commit()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._commits.put(None)
+        self._thread.join(timeout=30)
+        if self._conn is not None:
+            self._conn.close()
+
+    def _run(self) -> None:
+        while True:
+            commits, stopping = self._drain()
+            signals = [s for stored, _ in commits for s in self._evaluate(stored)]
+            if time.monotonic() >= self._next_periodic:
+                self._next_periodic = time.monotonic() + self._periodic_seconds
+                signals += self._periodic()
+            self._write(signals)
+            if stopping:
+                return
+
+    def _drain(self) -> tuple[list[Commit], bool]:
+        try:
+            first = self._commits.get(timeout=0.5)
+        except queue.Empty:
+            return [], False
+        items = [first]
+        while True:
+            try:
+                items.append(self._commits.get_nowait())
+            except queue.Empty:
+                break
+        return [i for i in items if i is not None], None in items
+
+    def _evaluate(self, stored: Sequence[Accepted]) -> list[Signal]:
+        signals: list[Signal] = []
+        for outcome in stored:
+            for table, rows in outcome.rows:
+                for row in rows:
+                    signals += self._evaluate_row(table.name, row)
+        return signals
+
+    def _evaluate_row(self, table: str, row: tuple[Any, ...]) -> list[Signal]:
+        if table == CONTAINER_READINGS.name:
+            return self._containers.evaluate(row, self._limit(row[1]))
+        if table == VITAL_OBSERVATIONS.name:
+            patient = row[1]
+            threshold = self._thresholds.get(patient, {}).get(row[2])
+            return self._patients.evaluate(row, threshold, self._units.get(patient, ""))
+        return dispenser_signals(row)
+
+    def _periodic(self) -> list[Signal]:
+        conn = self._connection()
+        now = datetime.now(UTC)
+        self._reload_registry()
+        signals = periodic.silent_containers(conn, now) + periodic.offline_dispensers(conn, now)
+        conn.commit()
+        self._announce(escalate_due(conn, now))
+        return signals
+
+    def _write(self, signals: list[Signal]) -> None:
+        # A clear for an alert that is not active changes nothing: skip the round trip.
+        relevant = [s for s in signals if s.active or s.key in self._active]
+        self.signals_evaluated += len(signals)
+        if not relevant:
+            return
+        while True:
+            try:
+                outbox = apply_signals(self._connection(), relevant)
+                break
+            except psycopg.OperationalError as error:
+                log.warning("alert store unavailable, retrying: %s", error)
+                self._conn = None
+                time.sleep(1.0)
+            except psycopg.Error:
+                # A defect, not an outage: say so loudly, keep the engine alive for what follows.
+                log.exception("could not store %d alert signals", len(relevant))
+                self.failures += 1
+                self._connection().rollback()
+                return
+        for signal in relevant:
+            (self._active.add if signal.active else self._active.discard)(signal.key)
+        self._announce(outbox)
+
+    def _announce(self, outbox_ids: list[int]) -> None:
+        if self._hub is None or not outbox_ids:
+            return
+        rows = (
+            self._connection()
+            .execute(
+                "SELECT id, audience, payload FROM notification_outbox"
+                " WHERE id = ANY(%s) ORDER BY id",
+                (outbox_ids,),
+            )
+            .fetchall()
+        )
+        self._connection().commit()
+        self._hub.publish([Notification(r[0], r[1], r[2]) for r in rows])
+
+    def _limit(self, container_id: str) -> ContainerLimits:
+        limits = self._limits.get(container_id)
+        if limits is None:
+            self._reload_registry()
+            limits = self._limits.setdefault(container_id, ContainerLimits())
+        return limits
+
+    def _reload_registry(self) -> None:
+        conn = self._connection()
+        self._limits = {
+            r[0]: ContainerLimits(r[1], r[2])
+            for r in conn.execute(
+                "SELECT container_id, fill_high_percent, fill_low_percent FROM containers"
+            )
+        }
+        self._units = dict(conn.execute("SELECT patient_id, unit FROM patients").fetchall())
+        thresholds: dict[str, dict[str, Threshold]] = {}
+        for r in conn.execute(
+            "SELECT patient_id, kind, green_low, green_high, yellow_low,"
+            " yellow_high FROM patient_thresholds"
+        ):
+            thresholds.setdefault(r[0], {})[r[1]] = Threshold(
+                kind=r[1], green_low=r[2], green_high=r[3], yellow_low=r[4], yellow_high=r[5]
+            )
+        self._thresholds = thresholds
+        conn.commit()
+
+    def _weight_history(self, patient_id: str, since: datetime) -> list[tuple[datetime, float]]:
+        conn = self._connection()
+        rows = conn.execute(
+            "SELECT time, value FROM vital_observations WHERE patient_id = %s"
+            " AND kind = 'body_weight' AND time >= %s ORDER BY time",
+            (patient_id, since),
+        ).fetchall()
+        conn.commit()
+        return [(r[0], r[1]) for r in rows]
+
+    def _connection(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self._database_url)
+        return self._conn
+
+
+_WATCHED = {CONTAINER_READINGS, VITAL_OBSERVATIONS, DISPENSER_STATUS}

@@ -1,0 +1,179 @@
+"""Container rules on each reading: full (with hysteresis), predicted overflow, fire, tilt, low
+battery. Silence is judged by the clock (`periodic.py`)."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tilsyn.platform.alerts.models import Severity, Signal
+from tilsyn.platform.ingest.tables import Row
+
+FIRE_TEMPERATURE_C = 60.0
+FIRE_RISE_C = 15.0
+FIRE_RISE_WINDOW = timedelta(minutes=30)
+FIRE_CLEAR_C = 45.0
+BATTERY_LOW_PERCENT = 15
+BATTERY_CLEAR_PERCENT = 25
+OVERFLOW_HORIZON_H = 12.0
+EMPTIED_DROP_PERCENT = 30.0  # a fall this large between readings is an emptying
+HISTORY = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class ContainerLimits:
+    fill_high_percent: float = 80.0
+    fill_low_percent: float = 20.0
+
+
+class ContainerRules:
+    """Keeps the little history each rule needs (recent fill and temperature) per container."""
+
+    def __init__(self) -> None:
+        self._fills: dict[str, deque[tuple[datetime, float]]] = {}
+        self._temperatures: dict[str, deque[tuple[datetime, float]]] = {}
+
+    def evaluate(self, row: Row, limits: ContainerLimits) -> list[Signal]:
+        at, container_id = row[0], row[1]
+        fill, battery, tilt, temperature = row[4], row[5], row[6], row[7]
+        signals: list[Signal] = []
+        if fill is not None:
+            signals += self._full(container_id, at, fill, limits)
+            signals += self._overflow(container_id, at, fill, limits)
+        if temperature is not None:
+            signals += self._fire(container_id, at, temperature)
+        if tilt is not None:
+            signals.append(
+                _signal(
+                    container_id,
+                    "tilt",
+                    bool(tilt),
+                    at,
+                    "warning",
+                    f"Container {container_id} is tilted or knocked over",
+                )
+            )
+        if battery is not None and (
+            battery <= BATTERY_LOW_PERCENT or battery >= BATTERY_CLEAR_PERCENT
+        ):
+            signals.append(
+                _signal(
+                    container_id,
+                    "battery_low",
+                    battery <= BATTERY_LOW_PERCENT,
+                    at,
+                    "info",
+                    f"Sensor battery at {battery} %",
+                )
+            )
+        return signals
+
+    def _full(self, cid: str, at: datetime, fill: float, limits: ContainerLimits) -> list[Signal]:
+        if fill >= limits.fill_high_percent:
+            return [
+                _signal(
+                    cid,
+                    "full",
+                    True,
+                    at,
+                    "warning",
+                    f"Container {cid} is {fill:.0f} % full",
+                    {"fill_percent": fill},
+                )
+            ]
+        if fill <= limits.fill_low_percent:
+            return [_signal(cid, "full", False, at, "warning", "emptied")]
+        return []  # between the limits nothing changes: that is the hysteresis
+
+    def _overflow(
+        self, cid: str, at: datetime, fill: float, limits: ContainerLimits
+    ) -> list[Signal]:
+        history = self._fills.setdefault(cid, deque())
+        if history and history[-1][1] - fill >= EMPTIED_DROP_PERCENT:
+            history.clear()
+        history.append((at, fill))
+        while history and at - history[0][0] > HISTORY:
+            history.popleft()
+        hours = hours_until_full(history)
+        if fill >= limits.fill_high_percent:
+            return []  # already full: the full alert speaks
+        if hours is not None and hours <= OVERFLOW_HORIZON_H:
+            return [
+                _signal(
+                    cid,
+                    "overflow_predicted",
+                    True,
+                    at,
+                    "warning",
+                    f"Container {cid} is expected to be full within {hours:.0f} h",
+                    {"hours_until_full": round(hours, 1), "fill_percent": fill},
+                )
+            ]
+        if hours is None or hours > 1.5 * OVERFLOW_HORIZON_H:
+            return [_signal(cid, "overflow_predicted", False, at, "warning", "no longer expected")]
+        return []
+
+    def _fire(self, cid: str, at: datetime, temperature: float) -> list[Signal]:
+        history = self._temperatures.setdefault(cid, deque())
+        history.append((at, temperature))
+        while history and at - history[0][0] > FIRE_RISE_WINDOW:
+            history.popleft()
+        rise = temperature - min(t for _, t in history)
+        if temperature >= FIRE_TEMPERATURE_C or rise >= FIRE_RISE_C:
+            return [
+                _signal(
+                    cid,
+                    "fire",
+                    True,
+                    at,
+                    "critical",
+                    f"Possible fire in container {cid}: {temperature:.1f} °C",
+                    {"temperature_c": temperature, "rise_c": round(rise, 1)},
+                )
+            ]
+        if temperature < FIRE_CLEAR_C and rise < FIRE_RISE_C / 3:
+            return [_signal(cid, "fire", False, at, "critical", "temperature normal")]
+        return []
+
+
+def hours_until_full(
+    history: deque[tuple[datetime, float]] | list[tuple[datetime, float]],
+) -> float | None:
+    """Least-squares fill rate over the readings since the last emptying; None if not rising."""
+    if len(history) < 3:
+        return None
+    t0 = history[0][0]
+    xs = [(t - t0).total_seconds() / 3600 for t, _ in history]
+    ys = [f for _, f in history]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread == 0:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    if slope <= 0:
+        return None
+    return max(0.0, (100.0 - ys[-1]) / slope)
+
+
+def _signal(
+    cid: str,
+    rule: str,
+    active: bool,
+    at: datetime,
+    severity: Severity,
+    title: str,
+    detail: dict[str, float] | None = None,
+) -> Signal:
+    return Signal(
+        "container",
+        cid,
+        rule,
+        active,
+        at,
+        severity,
+        "operator",
+        "",
+        title,
+        detail or {},
+    )

@@ -1,0 +1,238 @@
+"""Alert state in the database. Every change writes its history and, in the same transaction,
+the notification announcing it to the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from tilsyn.platform.alerts.models import ACK_WITHIN, SEVERITY_RANK, Alert, HistoryEntry, Signal
+
+_COLUMNS = """alert_id, entity_type, entity_id, rule, severity, state, audience, unit, title,
+    detail, assignee, occurrences, first_at, last_at, ack_deadline, escalation_level,
+    acknowledged_at, acknowledged_by, resolved_at, resolved_by"""
+
+
+class AlertNotFound(LookupError):
+    pass
+
+
+class InvalidTransition(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Coalesced:
+    """All signals of one batch for one (entity, rule): one database write, not one per signal."""
+
+    last: Signal
+    count: int
+    worst: Signal
+
+
+def coalesce(signals: Iterable[Signal]) -> list[Coalesced]:
+    grouped: dict[tuple[str, str, str, bool], Coalesced] = {}
+    for signal in signals:
+        key = (*signal.key, signal.active)
+        seen = grouped.get(key)
+        if seen is None:
+            grouped[key] = Coalesced(signal, 1, signal)
+            continue
+        worst = signal if _rank(signal) > _rank(seen.worst) else seen.worst
+        last = signal if signal.at >= seen.last.at else seen.last
+        grouped[key] = Coalesced(last, seen.count + 1, worst)
+    return sorted(grouped.values(), key=lambda c: c.last.at)
+
+
+def apply_signals(conn: psycopg.Connection, signals: Sequence[Signal]) -> list[int]:
+    """Raise, count or clear alerts; returns the outbox ids written."""
+    outbox: list[int] = []
+    with conn.transaction():
+        for group in coalesce(signals):
+            if group.last.active:
+                outbox += _raise_or_count(conn, group)
+            else:
+                outbox += _clear(conn, group.last)
+    return outbox
+
+
+def _raise_or_count(conn: psycopg.Connection, group: Coalesced) -> list[int]:
+    s, worst = group.last, group.worst
+    deadline = ACK_WITHIN[worst.severity]
+    row = conn.execute(
+        """INSERT INTO alerts AS a (entity_type, entity_id, rule, severity, state, audience,
+               unit, title, detail, assignee, occurrences, first_at, last_at, ack_deadline)
+           VALUES (%(entity_type)s, %(entity_id)s, %(rule)s, %(severity)s, 'open', %(audience)s,
+               %(unit)s, %(title)s, %(detail)s,
+               (SELECT person FROM duty_roster WHERE role = %(audience)s
+                    AND unit IN (%(unit)s, '*') AND %(at)s >= starts_at AND %(at)s < ends_at
+                ORDER BY (unit = '*'), starts_at DESC LIMIT 1),
+               %(count)s, %(at)s, %(at)s, %(at)s + %(deadline)s)
+           ON CONFLICT (entity_type, entity_id, rule) WHERE state <> 'resolved' DO UPDATE SET
+               occurrences = a.occurrences + EXCLUDED.occurrences,
+               last_at = greatest(a.last_at, EXCLUDED.last_at),
+               detail = EXCLUDED.detail,
+               title = EXCLUDED.title
+           RETURNING alert_id, (xmax = 0) AS raised, severity""",
+        {
+            "entity_type": s.entity_type,
+            "entity_id": s.entity_id,
+            "rule": s.rule,
+            "severity": worst.severity,
+            "audience": s.audience,
+            "unit": s.unit,
+            "title": s.title,
+            "detail": Jsonb(dict(s.detail)),
+            "count": group.count,
+            "at": s.at,
+            "deadline": deadline,
+        },
+    ).fetchone()
+    assert row is not None
+    alert_id, raised, severity = row
+    if raised:
+        return _record(conn, alert_id, "raised", "rule", {"title": s.title})
+    if SEVERITY_RANK[worst.severity] > SEVERITY_RANK[severity]:
+        conn.execute(
+            "UPDATE alerts SET severity = %s, state = 'open', ack_deadline = %s"
+            " WHERE alert_id = %s",
+            (worst.severity, s.at + deadline if deadline else None, alert_id),
+        )
+        return _record(conn, alert_id, "escalated", "rule", {"severity": worst.severity})
+    return []
+
+
+def _clear(conn: psycopg.Connection, signal: Signal) -> list[int]:
+    row = conn.execute(
+        """UPDATE alerts SET state = 'resolved', resolved_at = %s, resolved_by = 'rule'
+           WHERE entity_type = %s AND entity_id = %s AND rule = %s AND state <> 'resolved'
+           RETURNING alert_id""",
+        (signal.at, *signal.key),
+    ).fetchone()
+    if row is None:
+        return []
+    return _record(conn, row[0], "resolved", "rule", {"cleared": signal.title})
+
+
+def acknowledge(conn: psycopg.Connection, alert_id: int, actor: str, at: datetime) -> list[int]:
+    with conn.transaction():
+        state = _state(conn, alert_id)
+        if state != "open":
+            raise InvalidTransition(f"alert {alert_id} is {state}, not open")
+        conn.execute(
+            "UPDATE alerts SET state = 'acknowledged', acknowledged_at = %s, acknowledged_by = %s"
+            " WHERE alert_id = %s",
+            (at, actor, alert_id),
+        )
+        return _record(conn, alert_id, "acknowledged", actor, {})
+
+
+def resolve(
+    conn: psycopg.Connection, alert_id: int, actor: str, at: datetime, note: str = ""
+) -> list[int]:
+    with conn.transaction():
+        state = _state(conn, alert_id)
+        if state == "resolved":
+            raise InvalidTransition(f"alert {alert_id} is already resolved")
+        conn.execute(
+            "UPDATE alerts SET state = 'resolved', resolved_at = %s, resolved_by = %s"
+            " WHERE alert_id = %s",
+            (at, actor, alert_id),
+        )
+        return _record(conn, alert_id, "resolved", actor, {"note": note} if note else {})
+
+
+def comment(conn: psycopg.Connection, alert_id: int, actor: str, text: str) -> list[int]:
+    with conn.transaction():
+        _state(conn, alert_id)
+        return _record(conn, alert_id, "commented", actor, {"text": text})
+
+
+def escalate_due(conn: psycopg.Connection, now: datetime) -> list[int]:
+    """Open alerts not acknowledged in their rule's time go one level up, and are announced."""
+    outbox: list[int] = []
+    with conn.transaction():
+        due = conn.execute(
+            "SELECT alert_id, severity FROM alerts WHERE state = 'open'"
+            " AND ack_deadline <= %s ORDER BY alert_id FOR UPDATE",
+            (now,),
+        ).fetchall()
+        for alert_id, severity in due:
+            row = conn.execute(
+                "UPDATE alerts SET escalation_level = escalation_level + 1, ack_deadline = %s"
+                " WHERE alert_id = %s RETURNING escalation_level",
+                (now + (ACK_WITHIN[severity] or timedelta(0)), alert_id),
+            ).fetchone()
+            assert row is not None
+            outbox += _record(conn, alert_id, "escalated", "escalation", {"level": row[0]})
+    return outbox
+
+
+def get_alert(conn: psycopg.Connection, alert_id: int) -> Alert:
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = %s", (alert_id,))
+        found = row.fetchone()
+        if found is None:
+            raise AlertNotFound(f"no alert {alert_id}")
+        history = cur.execute(
+            "SELECT at, event, actor, detail FROM alert_history WHERE alert_id = %s ORDER BY id",
+            (alert_id,),
+        ).fetchall()
+    return Alert(**found, history=[HistoryEntry(**h) for h in history])
+
+
+def list_alerts(
+    conn: psycopg.Connection, audiences: Sequence[str], active_only: bool = True, limit: int = 200
+) -> list[Alert]:
+    where = "audience = ANY(%s)" + (" AND state <> 'resolved'" if active_only else "")
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            f"SELECT {_COLUMNS} FROM alerts WHERE {where} ORDER BY last_at DESC LIMIT %s",
+            (list(audiences), limit),
+        ).fetchall()
+    return [Alert(**row) for row in rows]
+
+
+def _state(conn: psycopg.Connection, alert_id: int) -> str:
+    row = conn.execute("SELECT state FROM alerts WHERE alert_id = %s FOR UPDATE", (alert_id,))
+    found = row.fetchone()
+    if found is None:
+        raise AlertNotFound(f"no alert {alert_id}")
+    return str(found[0])
+
+
+def _record(
+    conn: psycopg.Connection, alert_id: int, event: str, actor: str, detail: dict[str, Any]
+) -> list[int]:
+    """History and the outbox entry for one change, with the alert as it now stands."""
+    conn.execute(
+        "INSERT INTO alert_history (alert_id, event, actor, detail) VALUES (%s, %s, %s, %s)",
+        (alert_id, event, actor, Jsonb(detail)),
+    )
+    row = conn.execute(
+        f"""INSERT INTO notification_outbox (alert_id, audience, event, payload)
+            SELECT alert_id, audience, %s, jsonb_build_object('event', %s::text, 'alert', to_jsonb(a))
+            FROM (SELECT {_COLUMNS} FROM alerts WHERE alert_id = %s) a
+            RETURNING id""",
+        (event, event, alert_id),
+    ).fetchone()
+    assert row is not None
+    outbox_id = int(row[0])
+    # Webhook deliveries are due from the same commit, so a restart cannot lose them.
+    conn.execute(
+        """INSERT INTO webhook_deliveries (outbox_id, webhook_id)
+           SELECT %s, webhook_id FROM webhooks w, alerts a
+           WHERE a.alert_id = %s AND w.active AND a.audience = ANY(w.audiences)""",
+        (outbox_id, alert_id),
+    )
+    return [outbox_id]
+
+
+def _rank(signal: Signal) -> int:
+    return SEVERITY_RANK[signal.severity]

@@ -1,0 +1,169 @@
+"""The alert engine against a real database: storms, hysteresis, lifecycle and restarts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from waiting import wait_for
+
+from tilsyn.platform.alerts.engine import AlertEngine
+from tilsyn.platform.alerts.store import acknowledge, comment, escalate_due, get_alert, resolve
+from tilsyn.platform.containers.models import ContainerIn
+from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.tables import CONTAINER_READINGS, VITAL_OBSERVATIONS
+from tilsyn.platform.registry.models import PatientIn
+from tilsyn.platform.registry.store import register_patient
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def registry(database_url: str) -> str:
+    with psycopg.connect(database_url) as conn:
+        register_container(
+            conn,
+            ContainerIn(
+                container_id="C1",
+                dev_eui="24e1247100000001",
+                waste_kind="glass",
+                capacity_litres=2500,
+                empty_distance_mm=3000,
+                full_distance_mm=500,
+                latitude=56.1,
+                longitude=8.9,
+            ),
+        )
+        register_patient(conn, PatientIn(patient_id="P1", unit="Våler"))
+        conn.execute(
+            "INSERT INTO patient_thresholds (patient_id, kind, green_low, green_high, yellow_low,"
+            " yellow_high) VALUES ('P1', 'spo2', 94, NULL, 90, NULL)"
+        )
+        conn.execute(
+            "INSERT INTO duty_roster (role, unit, person, starts_at, ends_at)"
+            " VALUES ('home_care', 'Våler', 'nurse.hansen', %s, %s)",
+            (NOW - timedelta(hours=4), NOW + timedelta(hours=4)),
+        )
+    return database_url
+
+
+@pytest.fixture
+def engine(registry: str) -> Iterator[AlertEngine]:
+    engine = AlertEngine(registry, periodic_seconds=3600)
+    engine.start()
+    yield engine
+    engine.stop()
+
+
+def _fill(at: datetime, fill: float, container: str = "C1") -> Accepted:
+    row = (at, container, "24e1247100000001", 1000, fill, 90, False, None, 1)
+    return Accepted(f"k{at.timestamp()}{fill}", ((CONTAINER_READINGS, (row,)),))
+
+
+def _vital(at: datetime, kind: str, value: float) -> Accepted:
+    row = (at, "P1", kind, value, "%", None, None, "hub-1")
+    return Accepted(f"v{at.timestamp()}{kind}", ((VITAL_OBSERVATIONS, (row,)),))
+
+
+def _alerts(database_url: str, rule: str) -> list[tuple[int, str, int, str | None]]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT alert_id, state, occurrences, assignee FROM alerts WHERE rule = %s"
+            " ORDER BY alert_id",
+            (rule,),
+        ).fetchall()
+
+
+def _notifications(database_url: str, alert_id: int) -> list[str]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT event FROM notification_outbox WHERE alert_id = %s ORDER BY id", (alert_id,)
+        )
+        return [r[0] for r in rows]
+
+
+def test_a_storm_of_1000_readings_is_one_alert_with_its_count(
+    engine: AlertEngine, registry: str
+) -> None:
+    for i in range(1000):
+        engine.observe([_fill(NOW + timedelta(milliseconds=50 * i), 90.0)], time.time())
+    wait_for(lambda: (a := _alerts(registry, "full")) and a[0][2] == 1000, timeout=30)
+    ((alert_id, state, occurrences, _),) = _alerts(registry, "full")
+    assert (state, occurrences) == ("open", 1000)
+    assert _notifications(registry, alert_id) == ["raised"]
+
+
+def test_full_alert_clears_only_after_emptying_below_the_low_limit(
+    engine: AlertEngine, registry: str
+) -> None:
+    engine.observe([_fill(NOW, 85.0)], time.time())
+    wait_for(lambda: _alerts(registry, "full"))
+    engine.observe([_fill(NOW + timedelta(hours=1), 60.0)], time.time())
+    engine.observe([_fill(NOW + timedelta(hours=2), 50.0)], time.time())
+    time.sleep(1.5)
+    assert [a[1] for a in _alerts(registry, "full")] == ["open"]
+    engine.observe([_fill(NOW + timedelta(hours=3), 12.0)], time.time())
+    wait_for(lambda: [a[1] for a in _alerts(registry, "full")] == ["resolved"])
+    engine.observe([_fill(NOW + timedelta(hours=30), 88.0)], time.time())
+    wait_for(lambda: [a[1] for a in _alerts(registry, "full")] == ["resolved", "open"])
+
+
+def test_red_value_by_the_patients_plan_is_critical_and_assigned_to_the_nurse_on_duty(
+    engine: AlertEngine, registry: str
+) -> None:
+    engine.observe([_vital(NOW, "spo2", 88)], time.time())
+    ((alert_id, state, _, assignee),) = wait_for(lambda: _alerts(registry, "vital:spo2"))
+    with psycopg.connect(registry) as conn:
+        alert = get_alert(conn, alert_id)
+    assert (alert.severity, assignee, alert.audience, alert.unit) == (
+        "critical",
+        "nurse.hansen",
+        "home_care",
+        "Våler",
+    )
+    assert "below the yellow limit" in alert.title
+    news2 = wait_for(lambda: _alerts(registry, "news2"))
+    with psycopg.connect(registry) as conn:
+        scored = get_alert(conn, news2[0][0])
+    assert "missing" in scored.title and scored.detail["complete"] is False
+
+
+def test_lifecycle_and_history_survive_a_restart(registry: str) -> None:
+    engine = AlertEngine(registry, periodic_seconds=3600)
+    engine.start()
+    engine.observe([_fill(NOW, 95.0)], time.time())
+    ((alert_id, *_),) = wait_for(lambda: _alerts(registry, "full"))
+    engine.stop()
+    with psycopg.connect(registry) as conn:
+        acknowledge(conn, alert_id, "operator.olsen", NOW + timedelta(minutes=5))
+        comment(conn, alert_id, "operator.olsen", "truck 3 is on its way")
+        resolve(conn, alert_id, "operator.olsen", NOW + timedelta(minutes=50), "emptied")
+    restarted = AlertEngine(registry, periodic_seconds=3600)
+    restarted.start()
+    restarted.stop()
+    with psycopg.connect(registry) as conn:
+        alert = get_alert(conn, alert_id)
+    assert [h.event for h in alert.history] == ["raised", "acknowledged", "commented", "resolved"]
+    assert (alert.state, alert.acknowledged_by, alert.resolved_by) == (
+        "resolved",
+        "operator.olsen",
+        "operator.olsen",
+    )
+    assert _notifications(registry, alert_id) == ["raised", "acknowledged", "commented", "resolved"]
+
+
+def test_unacknowledged_alerts_escalate(engine: AlertEngine, registry: str) -> None:
+    engine.observe([_vital(NOW, "spo2", 85)], time.time())
+    ((alert_id, *_),) = wait_for(lambda: _alerts(registry, "vital:spo2"))
+    with psycopg.connect(registry) as conn:
+        assert escalate_due(conn, NOW + timedelta(minutes=5)) == []
+        assert len(escalate_due(conn, NOW + timedelta(minutes=16))) == 1
+        alert = get_alert(conn, alert_id)
+    assert alert.escalation_level == 1
+    assert alert.history[-1].event == "escalated"
