@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -62,7 +63,9 @@ def _demo(args: argparse.Namespace) -> int:
     from tilsyn.platform.demo import run_demo
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    run_demo(Settings(), containers=args.containers, speed=args.speed, seed=args.seed)
+    # Ctrl-C during start-up: what was started has been stopped on the way out.
+    with contextlib.suppress(KeyboardInterrupt):
+        run_demo(Settings(), containers=args.containers, speed=args.speed, seed=args.seed)
     return 0
 
 

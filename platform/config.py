@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     mqtt_url: str | None = Field(
         default=None, validation_alias=AliasChoices("MQTT_URL", "TILSYN_MQTT_URL")
     )
+    # The CA that signed the broker's certificate, for mqtts:// URLs (see docs/broker.md).
+    mqtt_ca_file: str | None = None
     data_dir: Path = Path(".tilsyn")
     http_host: str = "127.0.0.1"
     http_port: int = 8000

@@ -19,6 +19,7 @@ import psycopg
 
 from tilsyn.broker.local import start_local_broker
 from tilsyn.mqtt import MqttConnection
+from tilsyn.platform.auth.demo_users import CREDENTIALS_FILE, ensure_demo_users
 from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
@@ -45,6 +46,8 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
         scenario = load_scenario("herning", seed)
         shown = scenario.containers[:containers]
         _register_containers(database_url, shown)
+        with psycopg.connect(database_url) as conn:
+            credentials = ensure_demo_users(conn, data_dir)
         stop = threading.Event()
         fleet = threading.Thread(
             target=_run_fleet,
@@ -59,7 +62,9 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
             print(
                 f"Tilsyn demo: {len(shown)} containers reporting through "
                 f"{broker_kind} ({mqtt_url})\n  database  {database_url}\n  web       {url}/\n"
-                f"  API       {url}/docs\nCtrl-C stops everything; data stays in "
+                f"  API       {url}/docs\n  sign in   operator / {credentials['operator']}"
+                f" (every role's demo user: {data_dir / CREDENTIALS_FILE})\n"
+                f"Ctrl-C stops everything; data stays in "
                 f"{data_dir}.",
                 flush=True,
             )

@@ -24,7 +24,7 @@ from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.alerts.rules_containers import ContainerLimits, ContainerRules
 from tilsyn.platform.alerts.rules_hygiene import dispenser_signals
 from tilsyn.platform.alerts.rules_patients import PatientRules
-from tilsyn.platform.alerts.store import apply_signals, escalate_due
+from tilsyn.platform.alerts.store import apply_signals, escalate_due, notifications
 from tilsyn.platform.clinical.plan import Threshold
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS, DISPENSER_STATUS, VITAL_OBSERVATIONS
@@ -152,17 +152,10 @@ class AlertEngine:
     def _announce(self, outbox_ids: list[int]) -> None:
         if self._hub is None or not outbox_ids:
             return
-        rows = (
-            self._connection()
-            .execute(
-                "SELECT id, audience, payload FROM notification_outbox"
-                " WHERE id = ANY(%s) ORDER BY id",
-                (outbox_ids,),
-            )
-            .fetchall()
-        )
-        self._connection().commit()
-        self._hub.publish([Notification(r[0], r[1], r[2]) for r in rows])
+        conn = self._connection()
+        entries = notifications(conn, outbox_ids)
+        conn.commit()
+        self._hub.publish([Notification(*entry) for entry in entries])
 
     def _limit(self, container_id: str) -> ContainerLimits:
         limits = self._limits.get(container_id)

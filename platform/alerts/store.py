@@ -217,7 +217,8 @@ def _record(
     )
     row = conn.execute(
         f"""INSERT INTO notification_outbox (alert_id, audience, event, payload)
-            SELECT alert_id, audience, %s, jsonb_build_object('event', %s::text, 'alert', to_jsonb(a))
+            SELECT alert_id, audience, %s,
+                   jsonb_build_object('event', %s::text, 'alert', to_jsonb(a))
             FROM (SELECT {_COLUMNS} FROM alerts WHERE alert_id = %s) a
             RETURNING id""",
         (event, event, alert_id),
@@ -236,3 +237,25 @@ def _record(
 
 def _rank(signal: Signal) -> int:
     return SEVERITY_RANK[signal.severity]
+
+
+def notifications(
+    conn: psycopg.Connection,
+    outbox_ids: Sequence[int] = (),
+    *,
+    audiences: Sequence[str] = (),
+    after: int | None = None,
+) -> list[tuple[int, str, dict[str, Any]]]:
+    """Outbox entries by id, or those for `audiences` after an id (a stream's replay)."""
+    if after is None:
+        rows = conn.execute(
+            "SELECT id, audience, payload FROM notification_outbox WHERE id = ANY(%s) ORDER BY id",
+            (list(outbox_ids),),
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT id, audience, payload FROM notification_outbox"
+            " WHERE audience = ANY(%s) AND id > %s ORDER BY id LIMIT 1000",
+            (list(audiences), after),
+        ).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]

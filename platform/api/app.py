@@ -1,7 +1,8 @@
-"""The FastAPI application: routers, the database pool and the static web pages."""
+"""The FastAPI application: routers, the database pool, live alert streams and the web pages."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,15 +12,23 @@ from fastapi.staticfiles import StaticFiles
 from psycopg_pool import ConnectionPool
 
 import tilsyn
-from tilsyn.platform.api.routes import containers, health, ingest
+from tilsyn.platform.alerts.hub import NotificationHub
+from tilsyn.platform.api.routes import admin, alerts, auth, containers, health, ingest, patients
 from tilsyn.platform.ingest.service import IngestService
 
 WEB_DIR = Path(__file__).parent.parent / "web" / "static"
 
 
-def create_app(database_url: str, ingest_service: IngestService | None = None) -> FastAPI:
+def create_app(
+    database_url: str,
+    ingest_service: IngestService | None = None,
+    hub: NotificationHub | None = None,
+) -> FastAPI:
+    notification_hub = hub or NotificationHub()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        notification_hub.bind(asyncio.get_running_loop())
         with ConnectionPool(database_url, min_size=1, max_size=10, open=True) as pool:
             app.state.pool = pool
             yield
@@ -31,7 +40,8 @@ def create_app(database_url: str, ingest_service: IngestService | None = None) -
         lifespan=lifespan,
     )
     app.state.ingest = ingest_service
-    for module in (containers, ingest, health):
+    app.state.hub = notification_hub
+    for module in (auth, containers, alerts, patients, ingest, admin, health):
         app.include_router(module.router)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

@@ -1,13 +1,18 @@
-"""Dependencies shared by the routes: a pooled database connection per request."""
+"""Dependencies shared by the routes: a pooled connection, the signed-in user, permissions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import psycopg
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from psycopg_pool import ConnectionPool
+
+from tilsyn.platform.auth.roles import CAN
+from tilsyn.platform.auth.store import User, session_user
+
+SESSION_COOKIE = "tilsyn_session"
 
 
 def _connection(request: Request) -> Iterator[psycopg.Connection]:
@@ -17,3 +22,38 @@ def _connection(request: Request) -> Iterator[psycopg.Connection]:
 
 
 Db = Annotated[psycopg.Connection, Depends(_connection)]
+
+
+def session_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def _current_user(request: Request, db: Db) -> User:
+    token = session_token(request)
+    user = session_user(db, token) if token else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "sign in first", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def allowed(capability: str) -> Callable[[User], User]:
+    """A dependency that lets through only roles granted `capability`."""
+    roles = CAN[capability]
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"the {user.role} role may not {capability.replace('_', ' ')}",
+            )
+        return user
+
+    return check

@@ -81,7 +81,11 @@ class IngestService:
         self._classifier = Classifier(self._directory, self._hygiene)
         self._next_tick = 0.0
         self._mqtt = MqttConnection(
-            mqtt_url, settings.ingest_client_id, manual_ack=True, persistent_session=True
+            mqtt_url,
+            settings.ingest_client_id,
+            manual_ack=True,
+            persistent_session=True,
+            ca_file=settings.mqtt_ca_file,
         )
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
         self.stats = IngestStats()

@@ -12,6 +12,7 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 def build_parser() -> argparse.ArgumentParser:
     # Imported here so that `tilsyn --help` never pays for a part it does not run.
+    from tilsyn.broker import cli as broker_cli
     from tilsyn.codecs import cli as codecs_cli
     from tilsyn.platform import cli as platform_cli
     from tilsyn.platform.clinical import cli as clinical_cli
@@ -22,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tilsyn", description="Tilsyn IoT platform for municipal welfare and city operations."
     )
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for part in (platform_cli, codecs_cli, clinical_cli, sim_cli, routing_cli):
+    for part in (platform_cli, codecs_cli, clinical_cli, sim_cli, routing_cli, broker_cli):
         part.register(subcommands)
     return parser
 

@@ -119,6 +119,7 @@ def test_red_value_by_the_patients_plan_is_critical_and_assigned_to_the_nurse_on
 ) -> None:
     engine.observe([_vital(NOW, "spo2", 88)], time.time())
     ((alert_id, state, _, assignee),) = wait_for(lambda: _alerts(registry, "vital:spo2"))
+    assert state == "open"
     with psycopg.connect(registry) as conn:
         alert = get_alert(conn, alert_id)
     assert (alert.severity, assignee, alert.audience, alert.unit) == (

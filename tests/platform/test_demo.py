@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -43,11 +44,22 @@ def _start_demo(data_dir: Path, port: int) -> subprocess.Popen[str]:
     )
 
 
-def _containers_with_fill(port: int) -> list[dict[str, Any]] | None:
+def _operator(port: int, data_dir: Path) -> httpx.Client | None:
+    """A client signed in as the demo's operator, once the demo is up and has its users."""
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}")
     try:
-        listed: list[dict[str, Any]] = httpx.get(f"http://127.0.0.1:{port}/api/containers").json()
-    except httpx.HTTPError:
-        return None
+        password = json.loads((data_dir / "demo-credentials.json").read_text())["operator"]
+        signed = client.post("/api/auth/login", json={"username": "operator", "password": password})
+        if signed.status_code == 200:
+            return client
+    except (OSError, ValueError, httpx.HTTPError):
+        pass
+    client.close()
+    return None
+
+
+def _containers_with_fill(client: httpx.Client) -> list[dict[str, Any]] | None:
+    listed: list[dict[str, Any]] = client.get("/api/containers").json()
     return [c for c in listed if c["fill_percent"] is not None] or None
 
 
@@ -63,12 +75,14 @@ def test_demo_serves_fill_levels_then_stops_cleanly_and_keeps_data(data_dir: Pat
     started = time.monotonic()
     demo = _start_demo(data_dir, port)
     try:
-        filled = wait_for(lambda: _containers_with_fill(port), timeout=60, interval=0.5)
+        operator = wait_for(lambda: _operator(port, data_dir), timeout=60, interval=0.5)
+        filled = wait_for(lambda: _containers_with_fill(operator), timeout=60, interval=0.5)
         assert time.monotonic() - started < 60
         assert all(0 <= c["fill_percent"] <= 100 for c in filled)
         page = httpx.get(f"http://127.0.0.1:{port}/")
         assert page.status_code == 200 and "Containers" in page.text
-        stored = httpx.get(f"http://127.0.0.1:{port}/api/ingest/status").json()["stored"]
+        stored = operator.get("/api/ingest/status").json()["stored"]
+        operator.close()
     finally:
         output = _stop(demo)
     assert f"http://127.0.0.1:{port}/" in output
@@ -76,16 +90,14 @@ def test_demo_serves_fill_levels_then_stops_cleanly_and_keeps_data(data_dir: Pat
 
     demo = _start_demo(data_dir, port)
     try:
-        again = wait_for(lambda: _containers_with_fill(port), timeout=60, interval=0.5)
+        operator = wait_for(lambda: _operator(port, data_dir), timeout=60, interval=0.5)
+        again = wait_for(lambda: _containers_with_fill(operator), timeout=60, interval=0.5)
         assert len(again) >= len(filled)
         status = wait_for(
-            lambda: (
-                (s := httpx.get(f"http://127.0.0.1:{port}/api/ingest/status").json())["stored"]
-                and s
-            ),
-            timeout=30,
+            lambda: (s := operator.get("/api/ingest/status").json())["stored"] and s, timeout=30
         )
         assert status["duplicates"] == 0, "a second run must not repeat the first run's ids"
+        operator.close()
     finally:
         _stop(demo)
     assert stored > 0

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from fix_auth import SignIn
 from lorawan import chirpstack_uplink
 from waiting import wait_for
 
@@ -34,7 +35,9 @@ CONTAINER = {
 
 
 @pytest.fixture
-def platform(database_url: str, mqtt_url: str) -> Iterator[tuple[TestClient, MqttConnection]]:
+def platform(
+    database_url: str, mqtt_url: str, sign_in: SignIn
+) -> Iterator[tuple[TestClient, MqttConnection]]:
     run = uuid.uuid4().hex[:8]
     settings = Settings(ingest_client_id=f"ingest-{run}", ingest_share_group=f"g{run}")
     ingest = IngestService(settings, database_url, mqtt_url)
@@ -42,6 +45,7 @@ def platform(database_url: str, mqtt_url: str) -> Iterator[tuple[TestClient, Mqt
     publisher = MqttConnection(mqtt_url, f"network-server-{run}")
     publisher.connect()
     with TestClient(create_app(database_url, ingest)) as client:
+        client.headers.update(sign_in("operator"))
         yield client, publisher
     publisher.close()
     ingest.stop()

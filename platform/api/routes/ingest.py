@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from psycopg import sql
 from pydantic import BaseModel
 
-from tilsyn.platform.api.deps import Db
+from tilsyn.platform.api.deps import Db, allowed
+from tilsyn.platform.auth.store import User
 
 router = APIRouter(prefix="/api/ingest", tags=["ingest"])
+Technician = Annotated[User, Depends(allowed("read_ingest_problems"))]
 
 
 class SetAside(BaseModel):
@@ -38,19 +40,19 @@ class IngestStatus(BaseModel):
 
 
 @router.get("/quarantine", response_model=list[SetAside])
-def quarantine(db: Db, limit: int = Query(100, ge=1, le=1000)) -> list[SetAside]:
+def quarantine(db: Db, _: Technician, limit: int = Query(100, ge=1, le=1000)) -> list[SetAside]:
     """Uplinks from devices the registry does not know, newest first."""
     return _set_aside(db, "quarantine", limit)
 
 
 @router.get("/dead-letters", response_model=list[SetAside])
-def dead_letters(db: Db, limit: int = Query(100, ge=1, le=1000)) -> list[SetAside]:
+def dead_letters(db: Db, _: Technician, limit: int = Query(100, ge=1, le=1000)) -> list[SetAside]:
     """Messages that could not be parsed, decoded or stored, with the reason, newest first."""
     return _set_aside(db, "dead_letters", limit)
 
 
 @router.get("/status", response_model=IngestStatus)
-def ingest_status(request: Request) -> IngestStatus:
+def ingest_status(request: Request, _: Technician) -> IngestStatus:
     service = request.app.state.ingest
     if service is None:
         return IngestStatus(

@@ -67,18 +67,56 @@ function renderQuarantine(items) {
   list.replaceChildren(...entries);
 }
 
+function showLogin(show) {
+  document.getElementById("login").hidden = !show;
+  document.getElementById("content").hidden = show;
+}
+
+async function getJson(url) {
+  const response = await fetch(url);
+  if (response.status === 401) throw new Error("signed-out");
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return response.json();
+}
+
 async function refresh() {
   try {
-    const [containers, quarantine] = await Promise.all([
-      fetch("/api/containers").then((r) => r.json()),
-      fetch("/api/ingest/quarantine?limit=20").then((r) => r.json()),
+    const [me, containers, quarantine] = await Promise.all([
+      getJson("/api/auth/me"),
+      getJson("/api/containers"),
+      getJson("/api/ingest/quarantine?limit=20"),
     ]);
+    showLogin(false);
+    document.getElementById("who").textContent = `${me.username} (${me.role})`;
     renderContainers(containers);
     renderQuarantine(quarantine);
   } catch (error) {
-    document.getElementById("summary").textContent = "Cannot reach the platform; retrying…";
+    if (error.message === "signed-out") {
+      showLogin(true);
+      document.getElementById("summary").textContent = "Sign in to see the containers.";
+    } else {
+      document.getElementById("summary").textContent = "Cannot reach the platform; retrying…";
+    }
   }
 }
+
+document.getElementById("login").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const response = await fetch("/api/auth/login", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: form.get("username"), password: form.get("password") }),
+  });
+  const message = document.getElementById("login-error");
+  if (response.ok) {
+    message.textContent = "";
+    refresh();
+  } else {
+    const body = await response.json().catch(() => ({}));
+    message.textContent = body.detail ?? "Sign-in failed.";
+  }
+});
 
 refresh();
 setInterval(refresh, REFRESH_MS);

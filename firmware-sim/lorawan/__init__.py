@@ -1,0 +1,1 @@
+"""LoRaWAN as the platform sees it: radio links, MAC behaviour and the network server."""

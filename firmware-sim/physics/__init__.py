@@ -1,0 +1,1 @@
+"""The physical world the devices measure: waste, hands, bodies and weather."""

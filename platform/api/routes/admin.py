@@ -1,0 +1,58 @@
+"""Administration: users and the audit log of patient-data reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import BaseModel, Field
+
+from tilsyn.platform.api.deps import Db, allowed
+from tilsyn.platform.auth.roles import Role
+from tilsyn.platform.auth.store import User, create_user
+
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+UserAdmin = Annotated[User, Depends(allowed("manage_users"))]
+Auditor = Annotated[User, Depends(allowed("read_audit_log"))]
+
+
+class UserIn(BaseModel):
+    username: str = Field(pattern=r"^[a-z0-9._-]{2,64}$")
+    display_name: str = ""
+    role: Role
+    password: str = Field(min_length=12)
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    username: str
+    role: str
+    action: str
+    patient_id: str | None
+    detail: dict[str, Any]
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED)
+def add_user(body: UserIn, db: Db, _: UserAdmin) -> dict[str, str]:
+    try:
+        create_user(db, body.username, body.role, body.password, body.display_name)
+    except psycopg.errors.UniqueViolation as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{body.username} exists") from error
+    return {"username": body.username, "role": body.role}
+
+
+@router.get("/audit", response_model=list[AuditEntry])
+def audit_log(
+    db: Db, _: Auditor, patient_id: str | None = None, limit: int = Query(200, ge=1, le=5000)
+) -> list[AuditEntry]:
+    rows = db.execute(
+        "SELECT at, username, role, action, patient_id, detail FROM audit_log"
+        " WHERE %s::text IS NULL OR patient_id = %s ORDER BY id DESC LIMIT %s",
+        (patient_id, patient_id, limit),
+    ).fetchall()
+    return [
+        AuditEntry(at=r[0], username=r[1], role=r[2], action=r[3], patient_id=r[4], detail=r[5])
+        for r in rows
+    ]

@@ -1,0 +1,151 @@
+"""Alerts for the signed-in user's role: list, detail with history, acknowledge, resolve,
+comment, and a live stream (Server-Sent Events) that replays what a reconnecting client missed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Header, HTTPException, Request, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from tilsyn.platform.alerts.hub import Notification, NotificationHub
+from tilsyn.platform.alerts.models import Alert
+from tilsyn.platform.alerts.store import (
+    AlertNotFound,
+    InvalidTransition,
+    acknowledge,
+    comment,
+    get_alert,
+    list_alerts,
+    notifications,
+    resolve,
+)
+from tilsyn.platform.api.deps import CurrentUser, Db
+from tilsyn.platform.auth.roles import AUDIENCES
+from tilsyn.platform.auth.store import User, audit
+
+router = APIRouter(prefix="/api/alerts", tags=["alerts"])
+KEEPALIVE_S = 15.0
+
+
+class Note(BaseModel):
+    text: str = Field(default="", max_length=2000)
+
+
+@router.get("", response_model=list[Alert])
+def alerts(db: Db, user: CurrentUser, include_resolved: bool = False) -> list[Alert]:
+    """Alerts for the audiences of your role, newest first."""
+    found = list_alerts(db, AUDIENCES[user.role], active_only=not include_resolved)
+    _audit_patients(db, user, found, "list_alerts")
+    return found
+
+
+@router.get("/stream")
+async def stream(
+    request: Request, user: CurrentUser, last_event_id: int | None = Header(None)
+) -> StreamingResponse:
+    """Server-Sent Events, one `alert` event per change; send Last-Event-ID to resume."""
+    hub: NotificationHub = request.app.state.hub
+    audiences = AUDIENCES[user.role]
+    queue = hub.subscribe(audiences)
+    pool = request.app.state.pool
+
+    def replay(after: int) -> list[tuple[int, str, dict[str, object]]]:
+        with pool.connection() as conn:
+            return notifications(conn, audiences=audiences, after=after)
+
+    async def events() -> AsyncIterator[str]:
+        sent = last_event_id or 0
+        try:
+            yield "retry: 2000\n\n"
+            if last_event_id is not None:
+                for entry in await run_in_threadpool(replay, last_event_id):
+                    sent = entry[0]
+                    yield _event(Notification(*entry))
+            while not await request.is_disconnected():
+                try:
+                    item = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if item is None:
+                    return  # too slow: the client reconnects and replays
+                if item.outbox_id > sent:
+                    sent = item.outbox_id
+                    yield _event(item)
+        finally:
+            hub.unsubscribe(queue)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/{alert_id}", response_model=Alert)
+def alert(alert_id: int, db: Db, user: CurrentUser) -> Alert:
+    found = _visible(db, user, alert_id)
+    _audit_patients(db, user, [found], "read_alert")
+    return found
+
+
+@router.post("/{alert_id}/acknowledge", response_model=Alert)
+def acknowledge_alert(alert_id: int, request: Request, db: Db, user: CurrentUser) -> Alert:
+    _visible(db, user, alert_id)
+    return _change(request, db, lambda: acknowledge(db, alert_id, user.username, _now()), alert_id)
+
+
+@router.post("/{alert_id}/resolve", response_model=Alert)
+def resolve_alert(alert_id: int, body: Note, request: Request, db: Db, user: CurrentUser) -> Alert:
+    _visible(db, user, alert_id)
+    return _change(
+        request, db, lambda: resolve(db, alert_id, user.username, _now(), body.text), alert_id
+    )
+
+
+@router.post("/{alert_id}/comments", response_model=Alert)
+def comment_alert(alert_id: int, body: Note, request: Request, db: Db, user: CurrentUser) -> Alert:
+    _visible(db, user, alert_id)
+    if not body.text.strip():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a comment needs text")
+    return _change(request, db, lambda: comment(db, alert_id, user.username, body.text), alert_id)
+
+
+def _visible(db: Db, user: User, alert_id: int) -> Alert:
+    try:
+        found = get_alert(db, alert_id)
+    except AlertNotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    if found.audience not in AUDIENCES[user.role]:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no alert {alert_id}")
+    return found
+
+
+def _change(request: Request, db: Db, action: object, alert_id: int) -> Alert:
+    try:
+        outbox = action()  # type: ignore[operator]
+    except InvalidTransition as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    hub: NotificationHub = request.app.state.hub
+    hub.publish([Notification(*entry) for entry in notifications(db, outbox)])
+    return get_alert(db, alert_id)
+
+
+def _audit_patients(db: Db, user: User, found: list[Alert], action: str) -> None:
+    for patient_id in sorted({a.entity_id for a in found if a.entity_type == "patient"}):
+        audit(db, user, action, patient_id)
+
+
+def _event(notification: Notification) -> str:
+    data = json.dumps(notification.payload, separators=(",", ":"), default=str)
+    return f"id: {notification.outbox_id}\nevent: alert\ndata: {data}\n\n"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,106 @@
+"""Home follow-up: the triage board, a patient's measurements and thresholds, NEWS2.
+
+Every read of a patient's data is written to the audit log with who read it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import BaseModel
+
+from tilsyn.platform.api.deps import Db, allowed
+from tilsyn.platform.auth.store import User, audit
+from tilsyn.platform.clinical.news2 import News2Score, score
+from tilsyn.platform.clinical.plan import Kind, Threshold
+from tilsyn.platform.clinical.vitals import Vitals
+from tilsyn.platform.patients.state import PatientSummary, triage_board
+
+router = APIRouter(prefix="/api", tags=["patients"])
+Clinician = Annotated[User, Depends(allowed("read_patients"))]
+Triager = Annotated[User, Depends(allowed("triage"))]
+ThresholdEditor = Annotated[User, Depends(allowed("edit_thresholds"))]
+
+
+class Measurement(BaseModel):
+    time: datetime
+    kind: str
+    value: float
+    unit: str
+
+
+class ThresholdIn(BaseModel):
+    green_low: float | None = None
+    green_high: float | None = None
+    yellow_low: float | None = None
+    yellow_high: float | None = None
+
+
+@router.post("/news2", response_model=News2Score)
+def news2(vitals: Vitals, _: Clinician) -> News2Score:
+    """NEWS2 from whatever vitals are given; the result lists the parameters it lacks."""
+    return score(vitals)
+
+
+@router.get("/triage", response_model=list[PatientSummary])
+def triage(db: Db, user: Triager) -> list[PatientSummary]:
+    """Patients by urgency: red, yellow, green; then NEWS2 band; then longest unmeasured."""
+    board = triage_board(db, datetime.now(UTC))
+    for summary in board:
+        audit(db, user, "triage_board", summary.patient_id)
+    return board
+
+
+@router.get("/patients/{patient_id}/measurements", response_model=list[Measurement])
+def measurements(
+    patient_id: str,
+    db: Db,
+    user: Clinician,
+    kind: str | None = None,
+    days: int = Query(30, ge=1, le=3650),
+) -> list[Measurement]:
+    _exists(db, patient_id)
+    audit(db, user, "read_measurements", patient_id, {"kind": kind, "days": days})
+    rows = db.execute(
+        "SELECT time, kind, value, unit FROM vital_observations WHERE patient_id = %s"
+        " AND time >= %s AND (%s::text IS NULL OR kind = %s) ORDER BY time",
+        (patient_id, datetime.now(UTC) - timedelta(days=days), kind, kind),
+    ).fetchall()
+    return [Measurement(time=r[0], kind=r[1], value=r[2], unit=r[3]) for r in rows]
+
+
+@router.put("/patients/{patient_id}/thresholds/{kind}", response_model=Threshold)
+def set_threshold(
+    patient_id: str, kind: Kind, body: ThresholdIn, db: Db, user: ThresholdEditor
+) -> Threshold:
+    _exists(db, patient_id)
+    try:
+        threshold = Threshold(kind=kind, **body.model_dump())
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    db.execute(
+        """INSERT INTO patient_thresholds (patient_id, kind, green_low, green_high, yellow_low,
+               yellow_high, updated_by) VALUES (%s, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT (patient_id, kind) DO UPDATE SET green_low = EXCLUDED.green_low,
+               green_high = EXCLUDED.green_high, yellow_low = EXCLUDED.yellow_low,
+               yellow_high = EXCLUDED.yellow_high, updated_by = EXCLUDED.updated_by,
+               updated_at = now()""",
+        (
+            patient_id,
+            kind,
+            threshold.green_low,
+            threshold.green_high,
+            threshold.yellow_low,
+            threshold.yellow_high,
+            user.username,
+        ),
+    )
+    audit(db, user, "set_threshold", patient_id, {"kind": kind, **body.model_dump()})
+    return threshold
+
+
+def _exists(db: Db, patient_id: str) -> None:
+    if db.execute("SELECT 1 FROM patients WHERE patient_id = %s", (patient_id,)).fetchone() is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no patient {patient_id}")

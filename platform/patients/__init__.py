@@ -1,0 +1,1 @@
+"""Patients in digital home follow-up: their latest state, triage and thresholds."""

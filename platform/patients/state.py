@@ -1,0 +1,145 @@
+"""Each patient's latest measurements, judged by their own plan and by NEWS2."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import psycopg
+from pydantic import BaseModel
+
+from tilsyn.platform.alerts.rules_patients import NEWS2_FIELDS, NEWS2_WINDOW
+from tilsyn.platform.clinical.news2 import News2Score, score
+from tilsyn.platform.clinical.plan import Evaluation, Threshold, evaluate, worst_colour
+from tilsyn.platform.clinical.triage import PatientStatus, TriagePosition, triage
+from tilsyn.platform.clinical.vitals import Vitals
+
+LATEST_WITHIN = timedelta(days=14)
+
+
+class LatestValue(BaseModel):
+    kind: str
+    value: float
+    unit: str
+    time: datetime
+    colour: str | None
+    reason: str | None
+
+
+class PatientSummary(BaseModel):
+    patient_id: str
+    unit: str
+    position: int
+    urgency_reason: str
+    colour: str | None
+    news2: News2Score | None
+    last_measurement: datetime | None
+    latest: list[LatestValue]
+
+
+def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary]:
+    """Every patient, most urgent first, with what makes them so."""
+    units: dict[str, str] = dict(conn.execute("SELECT patient_id, unit FROM patients").fetchall())
+    latest = _latest_values(conn, now)
+    thresholds = _thresholds(conn)
+    statuses, details = [], {}
+    for patient_id in units:
+        values = latest.get(patient_id, [])
+        judged = _judge(values, thresholds.get(patient_id, {}))
+        news2 = _news2(values, now)
+        last = max((v[2] for v in values), default=None)
+        colour = worst_colour(e for e in judged.values() if e is not None)
+        statuses.append(
+            PatientStatus(
+                patient_id=patient_id,
+                colour=colour,
+                news2_band=news2.band if news2 else None,
+                last_measurement=last,
+            )
+        )
+        details[patient_id] = (values, judged, news2, last, colour)
+    board = []
+    for position in triage(statuses, now):
+        values, judged, news2, last, colour = details[position.patient_id]
+        board.append(
+            _summary(position, units[position.patient_id], values, judged, news2, last, colour)
+        )
+    return board
+
+
+def _latest_values(
+    conn: psycopg.Connection, now: datetime
+) -> dict[str, list[tuple[str, float, datetime, str]]]:
+    rows = conn.execute(
+        """SELECT DISTINCT ON (patient_id, kind) patient_id, kind, value, time, unit
+           FROM vital_observations WHERE time >= %s AND time <= %s
+           ORDER BY patient_id, kind, time DESC""",
+        (now - LATEST_WITHIN, now),
+    ).fetchall()
+    latest: dict[str, list[tuple[str, float, datetime, str]]] = {}
+    for patient_id, kind, value, time, unit in rows:
+        latest.setdefault(patient_id, []).append((kind, value, time, unit))
+    return latest
+
+
+def _thresholds(conn: psycopg.Connection) -> dict[str, dict[str, Threshold]]:
+    result: dict[str, dict[str, Threshold]] = {}
+    for r in conn.execute(
+        "SELECT patient_id, kind, green_low, green_high, yellow_low, yellow_high"
+        " FROM patient_thresholds"
+    ):
+        result.setdefault(r[0], {})[r[1]] = Threshold(
+            kind=r[1], green_low=r[2], green_high=r[3], yellow_low=r[4], yellow_high=r[5]
+        )
+    return result
+
+
+def _judge(
+    values: list[tuple[str, float, datetime, str]], thresholds: dict[str, Threshold]
+) -> dict[str, Evaluation | None]:
+    return {
+        kind: evaluate(thresholds[kind], value) if kind in thresholds else None
+        for kind, value, _, _ in values
+    }
+
+
+def _news2(values: list[tuple[str, float, datetime, str]], now: datetime) -> News2Score | None:
+    recent = {
+        NEWS2_FIELDS[kind]: value
+        for kind, value, time, _ in values
+        if kind in NEWS2_FIELDS and now - time <= NEWS2_WINDOW
+    }
+    return score(Vitals(**recent)) if recent else None
+
+
+def _summary(
+    position: TriagePosition,
+    unit: str,
+    values: list[tuple[str, float, datetime, str]],
+    judged: dict[str, Evaluation | None],
+    news2: News2Score | None,
+    last: datetime | None,
+    colour: str | None,
+) -> PatientSummary:
+    latest = []
+    for kind, value, time, value_unit in sorted(values):
+        verdict = judged.get(kind)
+        latest.append(
+            LatestValue(
+                kind=kind,
+                value=value,
+                unit=value_unit,
+                time=time,
+                colour=verdict.colour if verdict else None,
+                reason=verdict.reason if verdict else None,
+            )
+        )
+    return PatientSummary(
+        patient_id=position.patient_id,
+        unit=unit,
+        position=position.position,
+        urgency_reason=position.reason,
+        colour=colour,
+        news2=news2,
+        last_measurement=last,
+        latest=latest,
+    )

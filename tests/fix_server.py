@@ -1,0 +1,36 @@
+"""The real HTTP server (uvicorn) on a free port, in a thread, for tests of streams and pages."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from waiting import wait_for
+
+from tilsyn.broker.local import free_port
+
+
+class LiveServer:
+    def __init__(self, app: FastAPI) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self._thread.start()
+        wait_for(lambda: self._server.started, timeout=15)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+
+
+@pytest.fixture
+def live_server() -> Iterator[type[LiveServer]]:
+    yield LiveServer

@@ -1,0 +1,112 @@
+"""Least privilege over HTTP: sign-in, what each role may read, and the audit of patient reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from fix_auth import SignIn
+
+from tilsyn.platform.api.app import create_app
+from tilsyn.platform.auth.store import create_user
+from tilsyn.platform.registry.models import PatientIn
+from tilsyn.platform.registry.store import register_patient
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    with psycopg.connect(database_url) as conn:
+        register_patient(conn, PatientIn(patient_id="P1", unit="Våler"))
+        register_patient(conn, PatientIn(patient_id="P2", unit="Våler"))
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+            " VALUES (%s, 'P2', 'spo2', 86, '%%', 'h'), (%s, 'P1', 'spo2', 97, '%%', 'h')",
+            (datetime.now(UTC), datetime.now(UTC)),
+        )
+        conn.execute("INSERT INTO patient_thresholds VALUES ('P2', 'spo2', 94, NULL, 90, NULL)")
+    with TestClient(create_app(database_url)) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "expected"),
+    [
+        ("night_nurse", "/api/triage", 403),
+        ("operator", "/api/triage", 403),
+        ("operator", "/api/patients/P1/measurements", 403),
+        ("admin", "/api/triage", 403),
+        ("infection_control", "/api/containers", 403),
+        ("home_care_nurse", "/api/containers", 403),
+        ("home_care_nurse", "/api/admin/audit", 403),
+        ("home_care_nurse", "/api/triage", 200),
+        ("operator", "/api/containers", 200),
+        ("admin", "/api/admin/audit", 200),
+    ],
+)
+def test_each_role_reaches_only_what_its_job_needs(
+    client: TestClient, sign_in: SignIn, role: str, path: str, expected: int
+) -> None:
+    assert client.get(path, headers=sign_in(role)).status_code == expected
+
+
+def test_triage_puts_the_red_patient_first_and_every_read_is_audited(
+    client: TestClient, sign_in: SignIn
+) -> None:
+    board = client.get("/api/triage", headers=sign_in("home_care_nurse")).json()
+    assert [p["patient_id"] for p in board] == ["P2", "P1"]
+    assert board[0]["colour"] == "red"
+    assert "spo2" in board[0]["news2"]["missing"] or board[0]["news2"]["complete"] is False
+    client.get("/api/patients/P1/measurements", headers=sign_in("home_care_nurse"))
+    audit = client.get("/api/admin/audit", headers=sign_in("admin")).json()
+    assert {(a["action"], a["patient_id"]) for a in audit} >= {
+        ("triage_board", "P1"),
+        ("triage_board", "P2"),
+        ("read_measurements", "P1"),
+    }
+    assert all(a["role"] == "home_care_nurse" for a in audit)
+
+
+def test_sign_in_is_rate_limited(client: TestClient, database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        create_user(conn, "ops.berg", "operator", "correct horse battery")
+    wrong = {"username": "ops.berg", "password": "nope"}
+    assert [client.post("/api/auth/login", json=wrong).status_code for _ in range(5)] == [401] * 5
+    right = {"username": "ops.berg", "password": "correct horse battery"}
+    assert client.post("/api/auth/login", json=right).status_code == 429
+
+
+def test_sign_in_sets_a_session_that_the_api_accepts(client: TestClient, database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        create_user(conn, "nurse.lie", "home_care_nurse", "long enough password")
+    signed = client.post(
+        "/api/auth/login", json={"username": "nurse.lie", "password": "long enough password"}
+    )
+    assert signed.status_code == 200
+    assert client.get("/api/auth/me").json()["role"] == "home_care_nurse"  # the cookie
+    client.post("/api/auth/logout")
+    assert client.get("/api/auth/me").status_code == 401
+
+
+def test_thresholds_are_edited_by_home_care_and_validated(
+    client: TestClient, sign_in: SignIn
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    good = {"green_low": 92, "yellow_low": 88}
+    assert (
+        client.put("/api/patients/P1/thresholds/spo2", json=good, headers=nurse).status_code == 200
+    )
+    bad = {"green_low": 85, "yellow_low": 90}
+    assert (
+        client.put("/api/patients/P1/thresholds/spo2", json=bad, headers=nurse).status_code == 422
+    )
+    assert (
+        client.put(
+            "/api/patients/P1/thresholds/spo2", json=good, headers=sign_in("night_nurse")
+        ).status_code
+        == 403
+    )
