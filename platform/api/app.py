@@ -13,7 +13,16 @@ from psycopg_pool import ConnectionPool
 
 import tilsyn
 from tilsyn.platform.alerts.hub import NotificationHub
-from tilsyn.platform.api.routes import admin, alerts, auth, containers, health, ingest, patients
+from tilsyn.platform.api.routes import (
+    admin,
+    alerts,
+    auth,
+    containers,
+    health,
+    hubs,
+    ingest,
+    patients,
+)
 from tilsyn.platform.ingest.service import IngestService
 
 WEB_DIR = Path(__file__).parent.parent / "web" / "static"
@@ -41,7 +50,7 @@ def create_app(
     )
     app.state.ingest = ingest_service
     app.state.hub = notification_hub
-    for module in (auth, containers, alerts, patients, ingest, admin, health):
+    for module in (auth, containers, alerts, patients, hubs, ingest, admin, health):
         app.include_router(module.router)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

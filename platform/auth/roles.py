@@ -35,4 +35,5 @@ CAN: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({"admin"}),
     "read_audit_log": frozenset({"admin"}),
     "manage_webhooks": frozenset({"admin"}),
+    "read_hub_health": frozenset({"home_care_nurse", "admin"}),
 }

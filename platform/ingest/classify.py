@@ -45,6 +45,9 @@ class Classifier:
         hub_topic = edge.EDGE_UP.match(message.topic)
         if hub_topic is not None:
             return self._from_hub(message, hub_topic[1])
+        health_topic = edge.EDGE_HEALTH.match(message.topic)
+        if health_topic is not None:
+            return self._hub_health(message, health_topic[1])
         try:
             uplink = _parse_lora_envelope(message)
         except EnvelopeError as error:
@@ -81,6 +84,17 @@ class Classifier:
         if not isinstance(hub, HubDevice):
             return quarantine(message.topic, message.payload, hub_id, f"unknown hub {hub_id}")
         return edge.hub_rows(message.topic, message.payload, envelope, hub)
+
+    def _hub_health(self, message: Message, hub_id: str) -> Outcome:
+        if not isinstance(self._directory.lookup(hub_id), HubDevice):
+            return quarantine(message.topic, message.payload, hub_id, f"unknown hub {hub_id}")
+        try:
+            return edge.health_rows(hub_id, message.payload)
+        except (ValidationError, ValueError) as error:
+            return _dead(
+                message,
+                edge.envelope_problem(error).replace("an edge message", "a hub health report"),
+            )
 
 
 def _parse_lora_envelope(message: Message) -> LoRaUplink:

@@ -18,9 +18,15 @@ from tilsyn.codecs.fhir import parse_observation, parse_questionnaire_response
 from tilsyn.codecs.vital_signs import KINDS
 from tilsyn.platform.ingest.directory import HubDevice
 from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter, quarantine
-from tilsyn.platform.ingest.tables import QUESTIONNAIRE_ANSWERS, VITAL_OBSERVATIONS, Row
+from tilsyn.platform.ingest.tables import (
+    HUB_HEALTH,
+    QUESTIONNAIRE_ANSWERS,
+    VITAL_OBSERVATIONS,
+    Row,
+)
 
 EDGE_UP = re.compile(r"^tilsyn/edge/([^/]+)/up$")
+EDGE_HEALTH = re.compile(r"^tilsyn/edge/([^/]+)/health$")
 # Blood pressure comes as panels (FHIR entries), never as a single-valued series.
 SERIES_KINDS = {kind.name: kind for kind in KINDS if kind.name != "blood_pressure"}
 
@@ -51,6 +57,45 @@ class EdgeEnvelope(BaseModel):
 
 class _Unserved(ValueError):
     """An entry names a patient this hub is not registered for."""
+
+
+class Dropped(BaseModel):
+    total: int = Field(ge=0)
+    by_reason: dict[str, int] = Field(default={}, alias="byReason")
+
+
+class HubHealth(BaseModel):
+    """What the agent says about itself (docs/edge.md)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    hub_id: str = Field(alias="hubId", min_length=1)
+    sent_at: datetime = Field(alias="sentAt")
+    queue_depth: int = Field(alias="queueDepth", ge=0)
+    queue_bytes: int = Field(default=0, alias="queueBytes", ge=0)
+    oldest_queued_at: datetime | None = Field(default=None, alias="oldestQueuedAt")
+    last_contact: datetime | None = Field(default=None, alias="lastContact")
+    dropped: Dropped
+    devices: list[dict[str, Any]] = []
+
+
+def health_rows(topic_hub_id: str, body: bytes) -> Accepted:
+    health = HubHealth.model_validate_json(body)
+    if health.hub_id != topic_hub_id:
+        raise ValueError(f"topic names hub {topic_hub_id} but the body {health.hub_id}")
+    row = (
+        health.sent_at,
+        health.hub_id,
+        health.queue_depth,
+        health.queue_bytes,
+        health.oldest_queued_at,
+        health.last_contact,
+        health.dropped.total,
+        Jsonb(health.dropped.by_reason),
+        Jsonb(health.devices),
+    )
+    key = f"health:{health.hub_id}:{health.sent_at.isoformat()}"
+    return Accepted(key, ((HUB_HEALTH, (row,)),))
 
 
 def parse_envelope(topic_hub_id: str, body: bytes) -> EdgeEnvelope:

@@ -34,6 +34,7 @@ UPLINK_TOPICS = (
     "application/+/device/+/event/up",
     "v3/+/devices/+/up",
     "tilsyn/edge/+/up",
+    "tilsyn/edge/+/health",
 )
 
 

@@ -70,3 +70,19 @@ QUESTIONNAIRE_ANSWERS = Table(
     ("time", "patient_id", "questionnaire", "answers", "response_id", "hub_id"),
     ("timestamptz", "text", "text", "jsonb", "text", "text"),
 )
+
+HUB_HEALTH = Table(
+    "hub_health",
+    (
+        "time",
+        "hub_id",
+        "queue_depth",
+        "queue_bytes",
+        "oldest_queued_at",
+        "last_contact",
+        "dropped_total",
+        "dropped_by_reason",
+        "devices",
+    ),
+    ("timestamptz", "text", "int4", "int8", "timestamptz", "timestamptz", "int8", "jsonb", "jsonb"),
+)

@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
+from fix_auth import SignIn
 from lorawan import chirpstack_uplink
 
 from tilsyn.codecs import encode
 from tilsyn.codecs.fhir import build_observation, build_questionnaire_response
 from tilsyn.mqtt import Message
+from tilsyn.platform.api.app import create_app
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
 from tilsyn.platform.ingest.hygiene import HygieneTracker
@@ -252,3 +255,27 @@ def test_badge_events_become_anonymous_compliance_counts(registered: str) -> Non
     # Entry met by the rub just before it, exit missed; the later entry is not decided yet.
     assert daily == [("M3", "patient_zone", "nurse", 2, 1)]
     assert not columns & {"dev_eui", "badge", "device_id", "staff_id"}
+
+
+def test_hub_health_reports_are_stored_and_shown(registered: str, sign_in: SignIn) -> None:
+    report = {
+        "hubId": "hub-17",
+        "sentAt": NOW.isoformat(),
+        "queueDepth": 5000,
+        "queueBytes": 2_000_000,
+        "oldestQueuedAt": None,
+        "lastContact": None,
+        "dropped": {"total": 120, "byReason": {"queue_full": 120}},
+        "devices": [{"deviceId": "oximeter-1", "kind": "spo2", "batteryPercent": 14}],
+    }
+    body = json.dumps(report).encode()
+    result = _ingest(
+        registered, ("tilsyn/edge/hub-17/health", body), ("tilsyn/edge/hub-17/health", body)
+    )
+    assert (result.stored, result.duplicates) == (1, 1)
+    with TestClient(create_app(registered)) as client:
+        shown = client.get("/api/hubs/health", headers=sign_in("home_care_nurse")).json()
+        refused = client.get("/api/hubs/health", headers=sign_in("operator"))
+    assert shown[0]["dropped_by_reason"] == {"queue_full": 120}
+    assert shown[0]["queue_depth"] == 5000
+    assert refused.status_code == 403
