@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test lint typecheck pytest bench bench-codecs bench-ingest bench-routing bench-sim clean
+.PHONY: venv demo test lint typecheck pytest bench bench-codecs bench-ingest bench-alerts bench-routing bench-sim clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,13 @@ typecheck: venv
 pytest: venv
 	$(BIN)/pytest
 
-bench: bench-codecs bench-sim bench-ingest bench-routing
+bench: bench-codecs bench-sim bench-ingest bench-alerts bench-routing
 
 bench-ingest: venv
 	$(BIN)/python -m tilsyn.platform.bench.ingest
+
+bench-alerts: venv
+	$(BIN)/python -m tilsyn.platform.bench.alerts
 
 bench-codecs: venv
 	$(BIN)/python -m tilsyn.codecs.bench

@@ -10,8 +10,12 @@ from pathlib import Path
 import psycopg
 import uvicorn
 
+from tilsyn.platform.alerts.engine import AlertEngine
+from tilsyn.platform.alerts.hub import NotificationHub
+from tilsyn.platform.alerts.webhooks import WebhookDispatcher
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
+from tilsyn.platform.db.maintenance import MaintenanceRunner, Retention
 from tilsyn.platform.db.migrate import apply_migrations
 from tilsyn.platform.ingest.service import IngestService
 
@@ -44,12 +48,31 @@ def serve_until_stopped(
 ) -> None:
     """Blocks until Ctrl-C or SIGTERM, then stops ingest after the HTTP server."""
     migrate(database_url)
-    ingest = IngestService(settings, database_url, mqtt_url)
+    hub = NotificationHub()
+    engine = AlertEngine(database_url, hub)
+    engine.start()
+    webhooks = WebhookDispatcher(database_url)
+    webhooks.start()
+    maintenance = MaintenanceRunner(
+        database_url,
+        Retention(
+            settings.retention_city_days,
+            settings.retention_health_days,
+            settings.retention_hygiene_days,
+        ),
+    )
+    maintenance.start()
+    ingest = IngestService(settings, database_url, mqtt_url, observers=[engine.observe])
     ingest.start()
     try:
-        app = create_app(database_url, ingest)
+        app = create_app(database_url, ingest, hub)
         config = uvicorn.Config(
-            app, host=settings.http_host, port=settings.http_port, log_level="warning"
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="warning",
+            # Live streams never end by themselves; do not wait for them at shutdown.
+            timeout_graceful_shutdown=3,
         )
         log.info("serving on http://%s:%d", settings.http_host, settings.http_port)
         ReadyServer(config, on_ready).run()
@@ -57,6 +80,9 @@ def serve_until_stopped(
         pass  # uvicorn has shut down on Ctrl-C and re-raised it; stopping is what was asked
     finally:
         ingest.stop()
+        engine.stop()
+        webhooks.stop()
+        maintenance.stop()
 
 
 class ReadyServer(uvicorn.Server):

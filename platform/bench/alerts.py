@@ -1,0 +1,155 @@
+"""Publish-to-alert latency: a full container's uplink through broker, ingest and the alert
+engine, to the operator's live stream, while 1,000 other uplinks a second keep ingest busy.
+
+The platform runs as `tilsyn serve` in a process of its own; each trigger is the first full
+reading of a container, so each raises a new alert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing.process
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from tilsyn.broker.local import MosquittoBroker, free_port
+from tilsyn.mqtt import MqttConnection
+from tilsyn.platform.auth.store import create_user
+from tilsyn.platform.bench import loadgen, workers
+from tilsyn.platform.bench.ingest import _register_fleet
+from tilsyn.platform.bench.report import figure, percentile
+from tilsyn.platform.db.embedded import EmbeddedPostgres
+from tilsyn.platform.runtime import migrate
+
+FULL_DISTANCE_MM = 530  # 95 % in the bench fleet's geometry (empty 3000 mm, full 400 mm)
+
+
+def main() -> None:
+    args = _arguments()
+    work = Path(tempfile.mkdtemp(prefix="tilsyn-bench-alerts-"))
+    work.chmod(0o755)
+    try:
+        with EmbeddedPostgres(work / "pg") as pg, MosquittoBroker(work / "mqtt") as broker:
+            migrate(pg.url)
+            devices, _ = _register_fleet(pg.url)
+            password = secrets.token_urlsafe(16)
+            with psycopg.connect(pg.url) as conn:
+                create_user(conn, "bench.operator", "operator", password)
+            latencies = _measure(pg.url, broker.url, devices, password, args)
+        figure("alert_latency_p50_at_1000", 1000 * percentile(latencies, 0.5), "ms")
+        figure("alert_latency_p99_at_1000", 1000 * percentile(latencies, 0.99), "ms")
+        figure("alert_latency_alerts_missed", args.triggers - len(latencies), "alerts")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--triggers", type=int, default=100)
+    parser.add_argument("--interval", type=float, default=0.2, help="seconds between triggers")
+    parser.add_argument("--background-rate", type=float, default=1000.0)
+    return parser.parse_args()
+
+
+def _measure(
+    database_url: str, mqtt_url: str, devices: list[str], password: str, args: argparse.Namespace
+) -> list[float]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MQTT_URL": mqtt_url,
+        "TILSYN_HTTP_PORT": str(port),
+    }
+    tilsyn = Path(sys.executable).parent / "tilsyn"
+    server = subprocess.Popen(
+        [str(tilsyn), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        token = _sign_in(base, password)
+        received: dict[str, float] = {}
+        reader = threading.Thread(target=_read_stream, args=(base, token, received), daemon=True)
+        reader.start()
+        time.sleep(1.0)
+        background = _background(mqtt_url, devices[args.triggers :], args)
+        sent = _trigger(mqtt_url, devices[: args.triggers], args.interval)
+        deadline = time.monotonic() + 10
+        while len(received) < len(sent) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        background.terminate()
+        return [received[c] - sent[c] for c in sent if c in received]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _sign_in(base: str, password: str) -> str:
+    for _ in range(100):
+        try:
+            response = httpx.post(
+                f"{base}/api/auth/login", json={"username": "bench.operator", "password": password}
+            )
+            return str(response.json()["token"])
+        except (httpx.HTTPError, KeyError):
+            time.sleep(0.2)
+    raise RuntimeError("the platform did not start")
+
+
+def _read_stream(base: str, token: str, received: dict[str, float]) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    with (
+        contextlib.suppress(httpx.HTTPError),  # the server stops at the end of the run
+        httpx.stream("GET", f"{base}/api/alerts/stream", headers=headers, timeout=None) as s,
+    ):
+        for line in s.iter_lines():
+            if line.startswith("data: "):
+                payload = json.loads(line[6:])
+                if payload["event"] == "raised" and payload["alert"]["rule"] == "full":
+                    received.setdefault(payload["alert"]["entity_id"], time.time())
+
+
+def _background(
+    mqtt_url: str, devices: list[str], args: argparse.Namespace
+) -> multiprocessing.process.BaseProcess:
+    duration = args.triggers * args.interval + 15
+    spec = loadgen.LoadSpec("uplink", int(args.background_rate * duration), args.background_rate)
+    process = workers.spawn().Process(
+        target=workers.publisher, args=(mqtt_url, spec, devices, [], workers.spawn().Queue())
+    )
+    process.start()
+    time.sleep(3.0)  # let the background load settle first
+    return process
+
+
+def _trigger(mqtt_url: str, devices: list[str], interval: float) -> dict[str, float]:
+    """One full reading per container; the reading's time is its publish time."""
+    connection = MqttConnection(mqtt_url, f"bench-trigger-{secrets.token_hex(3)}")
+    connection.connect()
+    sent: dict[str, float] = {}
+    for i, dev_eui in enumerate(devices):
+        topic, body = loadgen.uplink(dev_eui, 1_000_000 + i, FULL_DISTANCE_MM)
+        sent[f"bench-{i}"] = datetime.fromisoformat(
+            json.loads(body)["time"].replace("Z", "+00:00")
+        ).timestamp()
+        connection.publish(topic, body, qos=1)
+        time.sleep(interval)
+    connection.close()
+    return sent
+
+
+if __name__ == "__main__":
+    main()
