@@ -1,0 +1,1 @@
+"""Route optimisation with OR-Tools: waste collection and night-nurse visits."""

@@ -1,0 +1,46 @@
+"""Routing benchmarks, one figure per line (`name value unit`).
+
+    python -m tilsyn.routing.bench                      # everything (~10 min: 56 × 10 s)
+    python -m tilsyn.routing.bench --only night         # urgent-insert latency only
+    python -m tilsyn.routing.bench --only solomon --instances R101,RC2 --seconds 2
+
+Every plan is checked by the independent checker before its figures count; a violation is
+printed and fails the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tilsyn.routing.bench_figures import figure
+from tilsyn.routing.bench_night import bench_night
+from tilsyn.routing.bench_solomon import bench_solomon
+from tilsyn.routing.bench_waste import bench_collection
+
+PARTS = ("night", "collection", "solomon")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tilsyn.routing.bench")
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per Solomon instance")
+    parser.add_argument("--instances", default="", help="names or class prefixes, comma-separated")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    parts = args.only or list(PARTS)
+    violations = 0
+    if "night" in parts:
+        violations += bench_night()
+    if "collection" in parts:
+        violations += bench_collection()
+    if "solomon" in parts:
+        wanted = [w for w in args.instances.split(",") if w]
+        violations += bench_solomon(args.seconds, wanted, args.seed)
+    figure("routing_checker_violations", violations, "count")
+    return 1 if violations else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Gap to best-known over the Solomon set, per instance, per class and overall."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from tilsyn.routing.bench_figures import figure, mean, report_violations
+from tilsyn.routing.checks import check_solomon
+from tilsyn.routing.params import Stop
+from tilsyn.routing.solomon import read_best_known, read_instance, solomon_dir
+from tilsyn.routing.solomon_solver import solve_solomon
+
+
+def instance_files(wanted: list[str]) -> list[Path]:
+    """All instances with a best-known solution, or those whose name starts with a wanted
+    prefix (`R1` gives R101-R112, `R101` just that one)."""
+    files = sorted(p for p in solomon_dir().glob("*.txt") if p.with_suffix(".sol").is_file())
+    if not wanted:
+        return files
+    return [p for p in files if any(_class_or_name(p.stem, w) for w in wanted)]
+
+
+def _class_or_name(name: str, wanted: str) -> bool:
+    return name == wanted or name[:-2] == wanted
+
+
+def bench_solomon(seconds: float, wanted: list[str], seed: int) -> int:
+    files = instance_files(wanted)
+    if not files:
+        print(f"# no Solomon instances in {solomon_dir()} (set TILSYN_SOLOMON_DIR)", flush=True)
+        return 0
+    gaps: dict[str, list[float]] = defaultdict(list)
+    violations = 0
+    for path in files:
+        instance = read_instance(path)
+        best = read_best_known(path.with_suffix(".sol"))
+        result = solve_solomon(instance, Stop(seconds=seconds), seed)
+        violations += report_violations(
+            instance.name, check_solomon(instance, result.routes, result.cost)
+        )
+        gap = 100 * (result.cost - best.cost) / best.cost
+        gaps[instance.name[:-2]].append(gap)
+        figure(f"routing_solomon_gap_{instance.name}", gap, "%")
+        figure(
+            f"routing_solomon_vehicles_{instance.name}", result.vehicles, f"(best {best.vehicles})"
+        )
+    for kind, values in sorted(gaps.items()):
+        figure(f"routing_solomon_gap_{kind}", mean(values), "%")
+    every = [g for values in gaps.values() for g in values]
+    figure("routing_solomon_mean_gap", mean(every), "%")
+    figure("routing_solomon_max_gap", max(every), "%")
+    figure("routing_solomon_instances", len(every), f"at {seconds:g} s each")
+    return violations

@@ -1,0 +1,79 @@
+"""What the night and collection checkers both need: clock text and route-level timing rules."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from tilsyn.routing.plans import Plan, Route, Visit
+from tilsyn.routing.travel import TravelMatrix
+
+
+def at(origin: datetime, seconds: int) -> str:
+    return (origin + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+
+
+def reached_in_time(
+    route: Route, visit: Visit, previous_location: str, ready: int, matrix: TravelMatrix
+) -> list[str]:
+    """The visit's own times agree with the drive from the previous stop (left at `ready`)."""
+    earliest = ready + matrix.seconds_between(previous_location, visit.location_id)
+    problems = []
+    if visit.arrival < earliest:
+        problems.append(
+            f"{route.vehicle_id}: {visit.id} arrival {visit.arrival} is before it can get there "
+            f"({earliest})"
+        )
+    if visit.start < visit.arrival:
+        problems.append(f"{route.vehicle_id}: {visit.id} starts before arriving")
+    return problems
+
+
+def home_in_time(
+    route: Route, last_location: str, ready: int, matrix: TravelMatrix, shift_end: int
+) -> list[str]:
+    problems = []
+    back = ready + matrix.seconds_between(last_location, route.end_location_id)
+    if route.return_time < back:
+        problems.append(f"{route.vehicle_id}: claims to be home at {route.return_time}, not {back}")
+    if max(back, route.return_time) > shift_end:
+        problems.append(
+            f"{route.vehicle_id}: home at {max(back, route.return_time)}, shift ends {shift_end}"
+        )
+    return problems
+
+
+def metres_agree(route: Route, matrix: TravelMatrix, stops: Iterable[str]) -> list[str]:
+    path = [route.start_location_id, *stops, route.end_location_id]
+    driven = sum(matrix.metres_between(a, b) for a, b in itertools.pairwise(path))
+    if route.visits and driven != route.metres:
+        return [f"{route.vehicle_id}: reports {route.metres} m but drives {driven} m"]
+    return []
+
+
+def coverage(plan: Plan, kind: str, expected: set[str], excused: set[str]) -> list[str]:
+    """Each expected id served exactly once or dropped with a reason; nothing else served.
+    `excused` ids (completed earlier) must not appear at all. A plan marked infeasible must say
+    why, and is not held to serving everything."""
+    served = Counter(v.id for r in plan.routes for v in r.visits if v.kind == kind)
+    dropped = {d.id: d.reason for d in plan.dropped}
+    problems = [f"{i} served {n} times" for i, n in served.items() if n > 1]
+    problems += [f"{i} is not part of the request" for i in served if i not in expected]
+    problems += [f"{i} was already done and is planned again" for i in served if i in excused]
+    if not plan.feasible:
+        return problems if plan.problems else [*problems, "infeasible plan without a reason"]
+    for item in sorted(expected - excused):
+        if item not in served and not dropped.get(item):
+            problems.append(f"{item} is neither served nor dropped with a reason")
+        if item in served and item in dropped:
+            problems.append(f"{item} is both served and dropped")
+    return problems
+
+
+def one_route_per_vehicle(plan: Plan, vehicles: set[str]) -> list[str]:
+    ids = Counter(r.vehicle_id for r in plan.routes)
+    problems = [f"unknown vehicle {v}" for v in ids if v not in vehicles]
+    problems += [f"{v} has {n} routes" for v, n in ids.items() if n > 1]
+    return problems

@@ -1,0 +1,94 @@
+"""Check a night plan (at shift start or mid-shift) against the request, independently."""
+
+from __future__ import annotations
+
+from tilsyn.routing.checks.common import (
+    at,
+    coverage,
+    home_in_time,
+    metres_agree,
+    one_route_per_vehicle,
+    reached_in_time,
+)
+from tilsyn.routing.nurse import LiveNight, NightPlanRequest, Nurse, NurseTask
+from tilsyn.routing.plans import Plan, Route
+from tilsyn.routing.travel import TravelMatrix
+
+
+def check_night_plan(
+    request: NightPlanRequest, plan: Plan, matrix: TravelMatrix, live: LiveNight | None = None
+) -> list[str]:
+    """Windows, competence, end of shift, locked prefixes, and no task silently dropped."""
+    tasks = {t.id: t for t in (*request.tasks, *(live.urgent if live else ()))}
+    done = set(live.completed) if live else set()
+    problems = one_route_per_vehicle(plan, {n.id for n in request.nurses})
+    problems += coverage(plan, "task", set(tasks), done)
+    nurses = {n.id: n for n in request.nurses}
+    for route in plan.routes:
+        if route.vehicle_id in nurses:
+            problems += _route(route, nurses[route.vehicle_id], tasks, matrix, request, live)
+    return problems
+
+
+def _route(
+    route: Route,
+    nurse: Nurse,
+    tasks: dict[str, NurseTask],
+    matrix: TravelMatrix,
+    request: NightPlanRequest,
+    live: LiveNight | None,
+) -> list[str]:
+    problems = _start(route, nurse, live) + metres_agree(route, matrix, route_locations(route))
+    here, ready = route.start_location_id, route.departure
+    for visit in route.visits:
+        task = tasks.get(visit.id)
+        if task is None:
+            continue  # reported by coverage
+        problems += reached_in_time(route, visit, here, ready, matrix)
+        problems += _task_rules(route, visit.start, visit.departure, task, nurse, request)
+        here, ready = visit.location_id, visit.departure
+    return problems + home_in_time(route, here, ready, matrix, nurse.shift_end)
+
+
+def route_locations(route: Route) -> list[str]:
+    return [v.location_id for v in route.visits]
+
+
+def _start(route: Route, nurse: Nurse, live: LiveNight | None) -> list[str]:
+    """Leaves from base at shift start, or mid-shift from where the nurse is, with the locked
+    prefix first and in order."""
+    state = next((s for s in live.on_road if s.nurse_id == nurse.id), None) if live else None
+    place, free = (
+        (state.position.id, max(state.free_at, live.now))
+        if state and live
+        else (
+            nurse.base.id,
+            nurse.shift_start,
+        )
+    )
+    problems = []
+    if route.start_location_id != place:
+        problems.append(f"{nurse.id}: starts at {route.start_location_id}, is at {place}")
+    if route.departure < free:
+        problems.append(f"{nurse.id}: leaves at {route.departure}, is free at {free}")
+    if state and live:
+        locked = [t for t in state.promised[: state.locked] if t not in live.completed]
+        if [v.id for v in route.visits[: len(locked)]] != locked:
+            problems.append(f"{nurse.id}: locked stops {locked} are not kept first and in order")
+    return problems
+
+
+def _task_rules(
+    route: Route, start: int, end: int, task: NurseTask, nurse: Nurse, request: NightPlanRequest
+) -> list[str]:
+    problems = []
+    if nurse.competence.rank < task.requires.rank:
+        problems.append(f"{nurse.id}: not qualified for {task.id} ({task.requires.name})")
+    if not task.earliest <= start <= task.latest:
+        problems.append(
+            f"{nurse.id}: {task.id} starts {at(request.origin, start)}, window "
+            f"{at(request.origin, task.earliest)}-{at(request.origin, task.latest)}"
+        )
+    if end != start + task.service:
+        problems.append(f"{nurse.id}: {task.id} takes {end - start} s, not {task.service} s")
+    return problems

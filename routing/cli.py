@@ -1,0 +1,92 @@
+"""`tilsyn route ...`: solve benchmark instances and plan files from the command line.
+
+Handlers import the solvers lazily so that `tilsyn --help` does not load OR-Tools.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tilsyn.cli import Subcommands
+
+
+def register(subcommands: Subcommands) -> None:
+    """Add this part's subcommands to the `tilsyn` program."""
+    route = subcommands.add_parser("route", help="plan routes (Solomon benchmark, night, waste)")
+    kinds = route.add_subparsers(dest="route_command", required=True, metavar="KIND")
+    solomon = kinds.add_parser(
+        "solomon", help="solve a Solomon VRPTW instance; print {cost, vehicles, routes, feasible}"
+    )
+    solomon.add_argument("file", help="instance file, or a name such as R101 (TILSYN_SOLOMON_DIR)")
+    _budget(solomon, default=10.0)
+    solomon.set_defaults(handler=_solomon)
+    night = kinds.add_parser("night", help="plan a night shift from a NightPlanRequest JSON file")
+    night.add_argument("file", type=Path)
+    _budget(night, default=5.0)
+    night.set_defaults(handler=_night)
+    waste = kinds.add_parser("collection", help="plan a collection day from a JSON request file")
+    waste.add_argument("file", type=Path)
+    _budget(waste, default=10.0)
+    waste.set_defaults(handler=_collection)
+
+
+def _budget(parser: argparse.ArgumentParser, default: float) -> None:
+    parser.add_argument("--seconds", type=float, default=default, help=f"search time ({default})")
+    parser.add_argument("--seed", type=int, default=0, help="seed (relabels the stops)")
+
+
+def _solomon(args: argparse.Namespace) -> int:
+    from tilsyn.routing.params import Stop
+    from tilsyn.routing.solomon import read_instance, resolve_instance
+    from tilsyn.routing.solomon_solver import solve_solomon
+
+    try:
+        instance = read_instance(resolve_instance(args.file))
+        stop = Stop(seconds=args.seconds)
+    except (OSError, ValueError) as error:
+        return _fail("solomon", error)
+    result = solve_solomon(instance, stop, args.seed)
+    print(json.dumps(result.as_json()))
+    return 0 if result.feasible else 1
+
+
+def _night(args: argparse.Namespace) -> int:
+    from tilsyn.routing.io import load_request, plan_json
+    from tilsyn.routing.nurse import NightPlanRequest
+    from tilsyn.routing.nurse_solver import solve_night_plan
+    from tilsyn.routing.params import Stop
+    from tilsyn.routing.settings import RoutingSettings
+
+    try:
+        request = load_request(args.file, NightPlanRequest)
+        stop = Stop(seconds=args.seconds)
+    except (OSError, ValueError) as error:
+        return _fail("night", error)
+    plan = solve_night_plan(request, RoutingSettings().travel(), stop, args.seed)
+    print(json.dumps(plan_json(plan)))
+    return 0 if plan.feasible else 1
+
+
+def _collection(args: argparse.Namespace) -> int:
+    from tilsyn.routing.io import load_request, plan_json
+    from tilsyn.routing.params import Stop
+    from tilsyn.routing.settings import RoutingSettings
+    from tilsyn.routing.waste import CollectionRequest
+    from tilsyn.routing.waste_solver import solve_collection
+
+    try:
+        request = load_request(args.file, CollectionRequest)
+        stop = Stop(seconds=args.seconds)
+    except (OSError, ValueError) as error:
+        return _fail("collection", error)
+    plan = solve_collection(request, RoutingSettings().travel(), stop, args.seed)
+    print(json.dumps(plan_json(plan)))
+    return 0 if plan.feasible else 1
+
+
+def _fail(command: str, error: Exception) -> int:
+    print(f"tilsyn route {command}: {error}", file=sys.stderr)
+    return 2

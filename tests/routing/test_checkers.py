@@ -1,0 +1,131 @@
+"""The night and collection checkers fail on tampered plans (a checker that cannot fail is no
+check). Each test breaks one rule in an otherwise valid plan."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tilsyn.routing.checks import check_collection_plan, check_night_plan
+from tilsyn.routing.io import load_request
+from tilsyn.routing.nurse import NightPlanRequest
+from tilsyn.routing.nurse_solver import solve_night_plan
+from tilsyn.routing.params import Stop
+from tilsyn.routing.plans import Dropped
+from tilsyn.routing.travel import CachedTravel, HaversineSource
+from tilsyn.routing.waste import CollectionRequest
+from tilsyn.routing.waste_solver import solve_collection
+
+DATA = Path(__file__).parent / "data"
+TRAVEL = CachedTravel(HaversineSource())
+
+
+@pytest.fixture(scope="module")
+def night():
+    request = load_request(DATA / "night_small.json", NightPlanRequest)
+    plan = solve_night_plan(request, TRAVEL, Stop(seconds=0.5))
+    places = [*(n.base for n in request.nurses), *(t.location for t in request.tasks)]
+    matrix = TRAVEL.matrix(places)
+    assert check_night_plan(request, plan, matrix) == []
+    return request, plan, matrix
+
+
+@pytest.fixture(scope="module")
+def day():
+    request = load_request(DATA / "collection_small.json", CollectionRequest)
+    plan = solve_collection(request, TRAVEL, Stop(seconds=0.5))
+    places = [t.depot for t in request.trucks] + [s.location for s in request.disposal_sites]
+    matrix = TRAVEL.matrix(places + [s.location for s in request.stops])
+    assert check_collection_plan(request, plan, matrix) == []
+    return request, plan, matrix
+
+
+def tamper(plan, vehicle, visits=None, **route_changes):
+    route = plan.route_of(vehicle)
+    changed = replace(route, visits=visits if visits is not None else route.visits, **route_changes)
+    return replace(plan, routes=tuple(changed if r is route else r for r in plan.routes))
+
+
+def busiest(plan):
+    return max(plan.routes, key=lambda r: len(r.visits)).vehicle_id
+
+
+def test_night_late_start(night):
+    request, plan, matrix = night
+    vehicle = busiest(plan)
+    first = plan.route_of(vehicle).visits[0]
+    task = request.task(first.id)
+    late = replace(first, start=task.latest + 1, departure=task.latest + 1 + task.service)
+    bad = tamper(plan, vehicle, (late, *plan.route_of(vehicle).visits[1:]))
+    assert any("window" in p for p in check_night_plan(request, bad, matrix))
+
+
+def test_night_wrong_competence(night):
+    request, plan, matrix = night
+    rn_visits = plan.route_of("rn").visits
+    bad = tamper(plan, "ca", rn_visits, start_location_id="base")
+    bad = tamper(bad, "rn", ())
+    assert any("not qualified" in p for p in check_night_plan(request, bad, matrix))
+
+
+def test_night_silent_drop(night):
+    request, plan, matrix = night
+    vehicle = busiest(plan)
+    bad = tamper(plan, vehicle, plan.route_of(vehicle).visits[:-1])
+    problems = check_night_plan(request, bad, matrix)
+    assert any("neither served nor dropped" in p for p in problems)
+    gone = plan.route_of(vehicle).visits[-1].id
+    excused = replace(bad, dropped=(Dropped(gone, ""),))
+    assert any(
+        "neither served nor dropped" in p for p in check_night_plan(request, excused, matrix)
+    )
+
+
+def test_night_home_after_shift(night):
+    request, plan, matrix = night
+    vehicle = busiest(plan)
+    bad = tamper(plan, vehicle, return_time=request.nurses[0].shift_end + 60)
+    assert any("shift ends" in p for p in check_night_plan(request, bad, matrix))
+
+
+def test_collection_skipped_tip(day):
+    request, plan, matrix = day
+    vehicle = busiest(plan)
+    visits = plan.route_of(vehicle).visits
+    without_tips = tuple(v for v in visits if v.kind != "tip")
+    problems = check_collection_plan(request, tamper(plan, vehicle, without_tips), matrix)
+    assert any("over capacity" in p for p in problems)
+    assert any("goes home loaded" in p for p in problems)
+
+
+def test_collection_quiet_hours(day):
+    request, plan, matrix = day
+    vehicle, quiet = next(
+        (r.vehicle_id, v)
+        for r in plan.routes
+        for v in r.visits
+        if v.kind == "container" and next(s for s in request.stops if s.id == v.id).quiet
+    )
+    early = replace(quiet, arrival=6 * 3600, start=6 * 3600, departure=6 * 3600 + 300)
+    visits = tuple(early if v is quiet else v for v in plan.route_of(vehicle).visits)
+    problems = check_collection_plan(request, tamper(plan, vehicle, visits), matrix)
+    assert any("quiet hours" in p for p in problems)
+
+
+def test_collection_shift_length_and_distance(day):
+    request, plan, matrix = day
+    vehicle = busiest(plan)
+    route = plan.route_of(vehicle)
+    bad = tamper(plan, vehicle, departure=route.return_time - 7 * 3600, metres=route.metres - 1)
+    problems = check_collection_plan(request, bad, matrix)
+    assert any("longer than" in p for p in problems)
+    assert any("drives" in p for p in problems)
+
+
+def test_collection_mandatory_missing(day):
+    request, plan, matrix = day
+    mandatory = next(s.id for s in request.stops if s.mandatory)
+    vehicle = next(r.vehicle_id for r in plan.routes if mandatory in r.ids())
+    visits = tuple(v for v in plan.route_of(vehicle).visits if v.id != mandatory)
+    bad = tamper(plan, vehicle, visits)
+    assert any(f"mandatory {mandatory}" in p for p in check_collection_plan(request, bad, matrix))

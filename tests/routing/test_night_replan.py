@@ -1,0 +1,84 @@
+"""Re-planning mid-shift: urgent tasks go in fast, promises and locked stops are kept."""
+
+import time
+from dataclasses import replace
+
+import pytest
+
+from tilsyn.routing.checks import check_night_plan
+from tilsyn.routing.nurse_live import live_from_plan
+from tilsyn.routing.nurse_solver import replan_night, solve_night_plan
+from tilsyn.routing.params import Stop
+from tilsyn.routing.scenarios import trondheim_night, urgent_task
+from tilsyn.routing.travel import CachedTravel, HaversineSource
+
+NOW = 3 * 3600  # 01:00
+
+
+@pytest.fixture(scope="module")
+def night():
+    request = trondheim_night(seed=3, tasks=50)
+    travel = CachedTravel(HaversineSource())
+    plan = solve_night_plan(request, travel, Stop(seconds=2))
+    return request, travel, plan
+
+
+def matrix_for(request, travel, live):
+    places = [*(n.base for n in request.nurses), *(t.location for t in request.tasks)]
+    return travel.matrix([*places, *(t.location for t in live.urgent)])
+
+
+def test_live_state_follows_the_plan(night):
+    request, _, plan = night
+    live = live_from_plan(request, plan, NOW)
+    for route, state in zip(plan.routes, live.on_road, strict=True):
+        started = [v for v in route.visits if v.start <= NOW]
+        assert {v.id for v in started} <= live.completed
+        assert list(state.promised) == [v.id for v in route.visits if v.start > NOW]
+        driving = started and started[-1].departure < NOW and state.promised
+        assert state.locked == (1 if driving else 0)
+
+
+def test_urgent_task_is_inserted_in_under_a_second(night):
+    request, travel, plan = night
+    live = live_from_plan(request, plan, NOW, [urgent_task(11, request, NOW)])
+    started = time.perf_counter()
+    replanned = replan_night(live, travel)
+    assert time.perf_counter() - started < 1.0
+    assert replanned.feasible
+    assert "urgent-11" in replanned.served_ids()
+    assert check_night_plan(request, replanned, matrix_for(request, travel, live), live) == []
+
+
+def test_promises_are_mostly_kept(night):
+    request, travel, plan = night
+    live = live_from_plan(request, plan, NOW, [urgent_task(5, request, NOW)])
+    replanned = replan_night(live, travel)
+    promised = {t: s.nurse_id for s in live.on_road for t in s.promised}
+    now_with = {v.id: r.vehicle_id for r in replanned.routes for v in r.visits}
+    kept = sum(now_with.get(t) == nurse for t, nurse in promised.items())
+    assert kept >= 0.8 * len(promised)
+
+
+def test_locked_stop_stays_first(night):
+    request, travel, plan = night
+    live = live_from_plan(request, plan, NOW, [urgent_task(2, request, NOW)])
+    state = next(s for s in live.on_road if len(s.promised) >= 2)
+    forced = replace(state, locked=2)
+    live = replace(live, on_road=tuple(forced if s is state else s for s in live.on_road))
+    replanned = replan_night(live, travel)
+    route = replanned.route_of(state.nurse_id)
+    assert route.ids()[:2] == list(state.promised[:2])
+    assert check_night_plan(request, replanned, matrix_for(request, travel, live), live) == []
+
+
+def test_a_locked_stop_that_no_longer_fits_makes_the_plan_infeasible(night):
+    request, travel, plan = night
+    live = live_from_plan(request, plan, NOW)
+    state = next(s for s in live.on_road if s.promised)
+    late = replace(state, locked=1, free_at=request.task(state.promised[0]).latest + 60)
+    live = replace(live, on_road=tuple(late if s is state else s for s in live.on_road))
+    replanned = replan_night(live, travel)
+    assert not replanned.feasible and replanned.routes == ()
+    assert replanned.problems and state.promised[0] in replanned.problems[0]
+    assert check_night_plan(request, replanned, matrix_for(request, travel, live), live) == []
