@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test lint typecheck pytest bench bench-codecs bench-ingest bench-alerts bench-routing bench-sim clean
+.PHONY: venv demo test lint typecheck pytest bench bench-codecs bench-ingest bench-alerts bench-export bench-routing bench-sim clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ typecheck: venv
 pytest: venv
 	$(BIN)/pytest
 
-bench: bench-codecs bench-sim bench-ingest bench-alerts bench-routing
+bench: bench-codecs bench-sim bench-ingest bench-alerts bench-export bench-routing
+
+bench-export: venv
+	$(BIN)/python -m tilsyn.platform.export.bench
 
 bench-ingest: venv
 	$(BIN)/python -m tilsyn.platform.bench.ingest

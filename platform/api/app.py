@@ -18,11 +18,14 @@ from tilsyn.platform.api.routes import (
     alerts,
     auth,
     containers,
+    fhir,
     health,
     hubs,
     ingest,
+    open_data,
     patients,
 )
+from tilsyn.platform.export.metrics import PlatformMetrics, RequestLatencyMiddleware
 from tilsyn.platform.ingest.service import IngestService
 
 WEB_DIR = Path(__file__).parent.parent / "web" / "static"
@@ -50,7 +53,20 @@ def create_app(
     )
     app.state.ingest = ingest_service
     app.state.hub = notification_hub
-    for module in (auth, containers, alerts, patients, hubs, ingest, admin, health):
+    app.state.metrics = PlatformMetrics()
+    app.add_middleware(RequestLatencyMiddleware, metrics=app.state.metrics)
+    for module in (
+        auth,
+        containers,
+        alerts,
+        patients,
+        hubs,
+        ingest,
+        admin,
+        fhir,
+        open_data,
+        health,
+    ):
         app.include_router(module.router)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app

@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tilsyn.codecs import cli as codecs_cli
     from tilsyn.platform import cli as platform_cli
     from tilsyn.platform.clinical import cli as clinical_cli
+    from tilsyn.platform.export import cli as export_cli
     from tilsyn.routing import cli as routing_cli
     from tilsyn.sim import cli as sim_cli
 
@@ -23,7 +24,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tilsyn", description="Tilsyn IoT platform for municipal welfare and city operations."
     )
     subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for part in (platform_cli, codecs_cli, clinical_cli, sim_cli, routing_cli, broker_cli):
+    for part in (
+        platform_cli,
+        codecs_cli,
+        clinical_cli,
+        export_cli,
+        sim_cli,
+        routing_cli,
+        broker_cli,
+    ):
         part.register(subcommands)
     return parser
 

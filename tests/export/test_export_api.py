@@ -1,0 +1,110 @@
+"""The open-data endpoints over HTTP: FHIR (audited, validated), NGSI-LD, GeoJSON, CSV, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.observation import Observation
+from fix_auth import SignIn
+
+from tilsyn.platform.api.app import create_app
+from tilsyn.platform.containers.models import ContainerIn
+from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.registry.models import PatientIn
+from tilsyn.platform.registry.store import register_patient
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    with psycopg.connect(database_url) as conn:
+        register_patient(conn, PatientIn(patient_id="P1", unit="Våler"))
+        for kind, value, unit in [("systolic_bp", 141, "mm[Hg]"), ("diastolic_bp", 88, "mm[Hg]")]:
+            conn.execute(
+                "INSERT INTO vital_observations (time, patient_id, kind, value, unit,"
+                " observation_id, hub_id) VALUES (%s, 'P1', %s, %s, %s, 'bp-1', 'h')",
+                (NOW, kind, value, unit),
+            )
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+            " VALUES (%s, 'P1', 'heart_rate', 77, '/min', 'h')",
+            (NOW + timedelta(hours=1),),
+        )
+        register_container(
+            conn,
+            ContainerIn(
+                container_id="C9",
+                dev_eui="24e1247100000009",
+                waste_kind="paper",
+                capacity_litres=3000,
+                empty_distance_mm=2000,
+                full_distance_mm=300,
+                latitude=56.14,
+                longitude=8.97,
+            ),
+        )
+    with TestClient(create_app(database_url)) as test_client:
+        yield test_client
+
+
+def test_fhir_search_returns_a_valid_bundle_and_is_audited(
+    client: TestClient, sign_in: SignIn
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    response = client.get(
+        "/fhir/Observation",
+        headers=nurse,
+        params={"patient": "Patient/P1", "date": ["ge2026-11-20", "le2026-11-21"]},
+    )
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    bundle = Bundle.model_validate(response.json())
+    assert bundle.type == "searchset" and bundle.total == 2
+    panel = next(e.resource for e in bundle.entry if e.resource.code.coding[0].code == "85354-9")
+    assert {c.code.coding[0].code for c in panel.component} == {"8480-6", "8462-4"}
+    one = client.get(f"/fhir/Observation/{panel.id}", headers=nurse).json()
+    Observation.model_validate(one)
+    audit = client.get("/api/admin/audit", headers=sign_in("admin")).json()
+    assert {a["action"] for a in audit} >= {"fhir_search", "fhir_read"}
+    assert (
+        client.get(
+            "/fhir/Observation", params={"patient": "P1"}, headers=sign_in("operator")
+        ).status_code
+        == 403
+    )
+
+
+def test_ngsi_ld_and_geojson_for_the_operator(client: TestClient, sign_in: SignIn) -> None:
+    operator = sign_in("operator")
+    (entity,) = client.get("/ngsi-ld/v1/entities", headers=operator).json()
+    assert entity["type"] == "WasteContainer"
+    assert entity["location"]["value"]["coordinates"] == [8.97, 56.14]
+    geo = client.get("/api/geojson/containers", headers=operator).json()
+    assert geo["features"][0]["geometry"]["coordinates"] == [8.97, 56.14]
+
+
+def test_csv_export_streams_rows_and_respects_roles(client: TestClient, sign_in: SignIn) -> None:
+    params = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z", "key": "P1"}
+    text = client.get(
+        "/api/export/csv/vital_observations", params=params, headers=sign_in("home_care_nurse")
+    ).text
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("time,") and len(lines) == 4
+    refused = client.get(
+        "/api/export/csv/vital_observations", params=params, headers=sign_in("operator")
+    )
+    assert refused.status_code == 403
+
+
+def test_metrics_in_prometheus_format(client: TestClient, sign_in: SignIn) -> None:
+    client.get("/api/containers", headers=sign_in("operator"))
+    text = client.get("/metrics").text
+    assert "tilsyn_http_request_duration_seconds_bucket" in text
+    assert 'tilsyn_alerts_open{severity="critical"} 0.0' in text
+    assert "tilsyn_db_pool_connections" in text
