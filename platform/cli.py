@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import sys
+import threading
 
 import psycopg
 
@@ -33,6 +34,19 @@ def register(subcommands: Subcommands) -> None:
     )
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(handler=_demo)
+
+    fleet = subcommands.add_parser(
+        "fleet", help="run the simulated Herning fleet against MQTT_URL in real time"
+    )
+    fleet.add_argument("--containers", type=int, default=1000, help="containers that report")
+    fleet.add_argument("--speed", type=float, default=1.0)
+    fleet.add_argument("--seed", type=int, default=1)
+    fleet.add_argument(
+        "--register",
+        action="store_true",
+        help="register the containers in the database at DATABASE_URL first",
+    )
+    fleet.set_defaults(handler=_fleet)
 
     migrate_cmd = subcommands.add_parser("migrate", help="apply database migrations")
     migrate_cmd.set_defaults(handler=_migrate)
@@ -66,6 +80,30 @@ def _demo(args: argparse.Namespace) -> int:
     # Ctrl-C during start-up: what was started has been stopped on the way out.
     with contextlib.suppress(KeyboardInterrupt):
         run_demo(Settings(), containers=args.containers, speed=args.speed, seed=args.seed)
+    return 0
+
+
+def _fleet(args: argparse.Namespace) -> int:
+    from tilsyn.platform.demo import register_containers, run_fleet
+    from tilsyn.sim.scenario.loader import load_scenario
+
+    settings = Settings()
+    if not settings.mqtt_url:
+        raise SystemExit("set MQTT_URL to the broker the fleet reports to")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    scenario = load_scenario("herning", args.seed)
+    shown = scenario.containers[: args.containers]
+    if args.register:
+        register_containers(resolve_database_url(settings), shown)
+    with contextlib.suppress(KeyboardInterrupt):
+        run_fleet(
+            scenario,
+            {c.dev_eui for c in shown},
+            settings.mqtt_url,
+            args.speed,
+            threading.Event(),
+            settings.mqtt_ca_file,
+        )
     return 0
 
 

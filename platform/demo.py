@@ -45,12 +45,12 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
         migrate(database_url)
         scenario = load_scenario("herning", seed)
         shown = scenario.containers[:containers]
-        _register_containers(database_url, shown)
+        register_containers(database_url, shown)
         with psycopg.connect(database_url) as conn:
             credentials = ensure_demo_users(conn, data_dir)
         stop = threading.Event()
         fleet = threading.Thread(
-            target=_run_fleet,
+            target=run_fleet,
             args=(scenario, {c.dev_eui for c in shown}, mqtt_url, speed, stop),
             name="demo-fleet",
             daemon=True,
@@ -95,7 +95,7 @@ def _broker(stack: ExitStack, settings: Settings, data_dir: Path) -> tuple[str, 
     return broker.url, broker.kind
 
 
-def _register_containers(database_url: str, specs: tuple[ContainerSpec, ...]) -> None:
+def register_containers(database_url: str, specs: tuple[ContainerSpec, ...]) -> None:
     with psycopg.connect(database_url) as conn:
         known = {row[0] for row in conn.execute("SELECT container_id FROM containers")}
         for spec in specs:
@@ -121,14 +121,19 @@ def _container_in(spec: ContainerSpec) -> ContainerIn:
     return ContainerIn(**fields, latitude=spec.lat, longitude=spec.lon)
 
 
-def _run_fleet(
-    scenario: Scenario, dev_euis: set[str], mqtt_url: str, speed: float, stop: threading.Event
+def run_fleet(
+    scenario: Scenario,
+    dev_euis: set[str],
+    mqtt_url: str,
+    speed: float,
+    stop: threading.Event,
+    ca_file: str | None = None,
 ) -> None:
     """History at full speed first (everything before now), then (scaled) real time.
 
     The whole town is simulated (the trucks' plan spans it); only the shown containers publish.
     """
-    connection = MqttConnection(mqtt_url, "tilsyn-demo-fleet")
+    connection = MqttConnection(mqtt_url, "tilsyn-demo-fleet", ca_file=ca_file)
     connection.connect()
 
     def publish(topic: str, payload: bytes, qos: int) -> None:
