@@ -120,7 +120,12 @@ class AlertEngine:
         conn = self._connection()
         now = datetime.now(UTC)
         self._reload_registry()
-        signals = periodic.silent_containers(conn, now) + periodic.offline_dispensers(conn, now)
+        signals = (
+            periodic.silent_containers(conn, now)
+            + periodic.offline_dispensers(conn, now)
+            + periodic.ward_compliance(conn, now)
+            + periodic.missed_measurements(conn, now)
+        )
         conn.commit()
         self._announce(escalate_due(conn, now))
         return signals

@@ -1,12 +1,19 @@
-"""Rules the clock decides: silent containers and offline dispensers."""
+"""Rules the clock decides: silent containers, offline dispensers, a ward's hand-hygiene
+compliance below its target for the day, and scheduled measurements a patient missed."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 
 from tilsyn.platform.alerts.models import Signal
+from tilsyn.platform.clinical.schedule import DailySchedule, missed_slots
+from tilsyn.platform.hygiene.compliance import Rate, WardPeriod, below_target
+
+LOCAL_ZONE = ZoneInfo("Europe/Oslo")
+MISSED_LOOKBACK = timedelta(hours=24)
 
 SILENT_AFTER_INTERVALS = 3
 
@@ -67,6 +74,74 @@ def offline_dispensers(conn: psycopg.Connection, now: datetime) -> list[Signal]:
                 ward_id,
                 f"Dispenser {ward_id}/{dispenser_id} offline" if offline else "reporting again",
                 {"last_report": last.isoformat()},
+            )
+        )
+    return signals
+
+
+def ward_compliance(conn: psycopg.Connection, now: datetime) -> list[Signal]:
+    """Today's compliance per ward against the ward's target (too few opportunities: no verdict)."""
+    today = now.astimezone(LOCAL_ZONE).date()
+    rows = conn.execute(
+        """SELECT w.ward_id, w.compliance_target, coalesce(sum(c.opportunities), 0),
+                  coalesce(sum(c.met), 0)
+           FROM wards w LEFT JOIN hygiene_compliance_daily c
+                ON c.ward_id = w.ward_id AND c.day = %s
+           GROUP BY w.ward_id, w.compliance_target""",
+        (today,),
+    ).fetchall()
+    targets = {r[0]: r[1] for r in rows}
+    rates = {WardPeriod(r[0], today.isoformat()): Rate(int(r[2]), int(r[3])) for r in rows}
+    below = {f.ward: f for f in below_target(rates, targets) if f.verdict == "below target"}
+    return [
+        Signal(
+            "ward",
+            ward,
+            "compliance_below_target",
+            ward in below,
+            now,
+            "warning",
+            "infection_control",
+            ward,
+            below[ward].reason if ward in below else "at or above target",
+            {"day": today.isoformat()},
+        )
+        for ward in targets
+    ]
+
+
+def missed_measurements(conn: psycopg.Connection, now: datetime) -> list[Signal]:
+    """A scheduled measurement not taken in its window, per patient and kind."""
+    schedules = conn.execute(
+        """SELECT s.patient_id, s.kind, s.times, s.timezone, p.unit
+           FROM patient_schedules s JOIN patients p USING (patient_id)"""
+    ).fetchall()
+    signals = []
+    for patient_id, kind, times, zone, unit in schedules:
+        schedule = DailySchedule(
+            kind=kind, timezone=zone, times=tuple(time.fromisoformat(t) for t in times)
+        )
+        measured = [
+            r[0]
+            for r in conn.execute(
+                "SELECT time FROM vital_observations WHERE patient_id = %s AND kind = %s"
+                " AND time >= %s",
+                (patient_id, kind, now - MISSED_LOOKBACK - schedule.opens_before),
+            )
+        ]
+        missed = missed_slots(schedule, measured, now - MISSED_LOOKBACK, now)
+        signals.append(
+            Signal(
+                "patient",
+                patient_id,
+                f"missed:{kind}",
+                bool(missed),
+                now,
+                "warning",
+                "home_care",
+                unit,
+                missed[-1].reason if missed else "measured as planned",
+                {"missed": len(missed)},
             )
         )
     return signals

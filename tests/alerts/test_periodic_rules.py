@@ -1,0 +1,56 @@
+"""Rules the clock decides: silence, a ward below its compliance target, missed measurements."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from tilsyn.platform.alerts import periodic
+from tilsyn.platform.registry.models import PatientIn, WardIn
+from tilsyn.platform.registry.store import register_patient, register_ward
+
+pytestmark = pytest.mark.integration
+
+NOON = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # 12:00 in Oslo
+
+
+def _counts(conn: psycopg.Connection, ward: str, opportunities: int, met: int) -> None:
+    conn.execute(
+        "INSERT INTO hygiene_compliance_counts (time, ward_id, zone_type, day, role,"
+        " opportunities, met) VALUES (%s, %s, 'patient_zone', %s, 'nurse', %s, %s)",
+        (NOON, ward, NOON.date(), opportunities, met),
+    )
+
+
+def test_a_ward_below_its_target_today_is_flagged(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        for ward in ("M1", "M2", "M3"):
+            register_ward(conn, WardIn(ward_id=ward, name=ward, compliance_target=0.8))
+        _counts(conn, "M1", 100, 62)  # below
+        _counts(conn, "M2", 100, 91)  # above
+        _counts(conn, "M3", 5, 0)  # too few to judge
+        signals = {s.entity_id: s for s in periodic.ward_compliance(conn, NOON)}
+    assert signals["M1"].active and "below" in signals["M1"].title
+    assert not signals["M2"].active
+    assert not signals["M3"].active
+
+
+def test_a_missed_morning_measurement_is_flagged_and_a_taken_one_is_not(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        for patient in ("P1", "P2"):
+            register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
+            conn.execute(
+                "INSERT INTO patient_schedules (patient_id, kind, times)"
+                " VALUES (%s, 'body_weight', '{08:00}')",
+                (patient,),
+            )
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+            " VALUES (%s, 'P2', 'body_weight', 81.2, 'kg', 'h')",
+            (NOON - timedelta(hours=4),),
+        )
+        signals = {s.entity_id: s for s in periodic.missed_measurements(conn, NOON)}
+    assert signals["P1"].active and signals["P1"].rule == "missed:body_weight"
+    assert not signals["P2"].active
