@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test lint typecheck pytest bench bench-codecs bench-ingest bench-alerts bench-export bench-routing bench-sim clean
+.PHONY: venv demo test lint typecheck pytest bench bench-codecs bench-ingest bench-alerts bench-export bench-map bench-routing bench-sim screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ typecheck: venv
 pytest: venv
 	$(BIN)/pytest
 
-bench: bench-codecs bench-sim bench-ingest bench-alerts bench-export bench-routing
+bench: bench-codecs bench-sim bench-ingest bench-alerts bench-export bench-map bench-routing
+
+bench-map: venv
+	$(BIN)/python scripts/bench_map.py
+
+screenshots: venv
+	$(BIN)/python scripts/screenshots.py
 
 bench-export: venv
 	$(BIN)/python -m tilsyn.platform.export.bench

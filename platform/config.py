@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # The CA that signed the broker's certificate, for mqtts:// URLs (see docs/broker.md).
     mqtt_ca_file: str | None = None
     data_dir: Path = Path(".tilsyn")
+    # Map tiles for the operator's map ({z}/{x}/{y} template); empty: bundled outlines only.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 8000
 

@@ -14,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Imported here so that `tilsyn --help` never pays for a part it does not run.
     from tilsyn.broker import cli as broker_cli
     from tilsyn.codecs import cli as codecs_cli
+    from tilsyn.edge import cli as edge_cli
     from tilsyn.platform import cli as platform_cli
     from tilsyn.platform.clinical import cli as clinical_cli
     from tilsyn.platform.export import cli as export_cli
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         sim_cli,
         routing_cli,
         broker_cli,
+        edge_cli,
     ):
         part.register(subcommands)
     return parser

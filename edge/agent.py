@@ -1,0 +1,158 @@
+"""The edge agent: measure on schedule, validate, queue on disk, deliver, report health.
+
+Three threads: this one measures and reports health; the sender delivers; paho's network thread
+hands over configuration pushed by the platform. They meet only in SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from tilsyn.edge.config import ConfigStore
+from tilsyn.edge.db import Database
+from tilsyn.edge.display import LocalAdvisor, PatientDisplay
+from tilsyn.edge.messages import health, health_topic, pack
+from tilsyn.edge.queue import DiskQueue, QueueLimits, count_drop
+from tilsyn.edge.readings import Reading
+from tilsyn.edge.schedule import MAX_CATCH_UP_S, Clock, due
+from tilsyn.edge.sender import Publisher, Sender
+from tilsyn.edge.sources import DeviceSource, Schedule
+from tilsyn.edge.state import AgentState, add, get, put
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    hub_id: str
+    data_dir: Path
+    timezone: str = "Europe/Oslo"
+    limits: QueueLimits = field(default_factory=QueueLimits)
+    tick_s: float = 0.5
+    health_s: float = 60.0
+    offline_after_s: float = 15 * 60.0
+
+
+class Agent:
+    def __init__(
+        self,
+        options: AgentOptions,
+        source: DeviceSource,
+        clock: Clock,
+        publisher: Publisher,
+        display: PatientDisplay,
+    ) -> None:
+        self.options, self.source, self.clock, self.publisher = options, source, clock, publisher
+        self.db = Database(options.data_dir)
+        self.queue = DiskQueue(self.db, options.limits)
+        self.state = AgentState(self.db)
+        self.config = ConfigStore(self.db)
+        self.advisor = LocalAdvisor(self.config, display, self.offline)
+        self.sender = Sender(options.hub_id, self.queue, self.state, publisher)
+        self.zone = ZoneInfo(options.timezone)
+        self._cursor: float | None = None
+
+    def offline(self) -> bool:
+        """No broker contact for longer than the configured time (never contacted: offline)."""
+        if self.publisher.connected:
+            return False
+        last = self.state.last_contact
+        return last is None or time.time() - last > self.options.offline_after_s
+
+    def measure_once(self) -> int:
+        """Take the readings due since the cursor and queue them; returns how many."""
+        now = self.clock.now()
+        after = self._cursor if self._cursor is not None else self._resumed_cursor(now)
+        readings, invalid = self._take(after, now)
+        with self.db.transaction() as conn:  # readings and cursor commit together
+            for message in pack(self.options.hub_id, readings, time.time()):
+                self.queue.push(conn, message.message_id, message.body, time.time())
+            if invalid:
+                count_drop(conn, "invalid", invalid)
+            put(conn, "cursor", now)
+            add(conn, "measured", len(readings))
+        self._cursor = now
+        if readings:
+            self.sender.wake.set()
+            self.advisor.review(readings)
+        return len(readings)
+
+    def _resumed_cursor(self, now: float) -> float:
+        """Where the last run stopped, but no further back than MAX_CATCH_UP_S."""
+        saved = self.state.read("cursor")
+        return max(self.clock.start if saved is None else float(saved), now - MAX_CATCH_UP_S)
+
+    def _take(self, after: float, now: float) -> tuple[list[Reading], int]:
+        readings, invalid = [], 0
+        for patient_id in self.source.patients():
+            schedule = self._schedule(patient_id)
+            for at, kind in due(schedule, self.zone, after, now):
+                raw = self.source.measure(patient_id, kind, at)
+                if raw is None:
+                    continue
+                try:
+                    readings.append(Reading.model_validate(raw))
+                except ValidationError as error:
+                    log.warning("invalid reading from %s dropped: %s", raw.get("device_id"), error)
+                    invalid += 1
+        return readings, invalid
+
+    def _schedule(self, patient_id: str) -> Schedule:
+        """The platform's schedule for the patient, else the devices' own default."""
+        plan = self.config.patient(patient_id)
+        if plan is not None and plan.schedule:
+            return {str(kind): times for kind, times in plan.schedule.items()}
+        return self.source.default_schedule(patient_id)
+
+    def health_report(self) -> bytes:
+        return health(
+            self.options.hub_id,
+            time.time(),
+            self.queue.stats(),
+            self.state.last_contact,
+            self.source.devices(),
+            self.config.summary(),
+        )
+
+    def _report_health(self) -> None:
+        try:
+            self.publisher.send(health_topic(self.options.hub_id), self.health_report())
+        except ConnectionError as error:  # the next report replaces this one
+            log.info("health report not sent: %s", error)
+
+    def run(self, stop: threading.Event) -> None:
+        self.sender.start()
+        next_health = time.monotonic()
+        while not stop.is_set():
+            self.measure_once()
+            if time.monotonic() >= next_health and self.publisher.connected:
+                self._report_health()
+                next_health = time.monotonic() + self.options.health_s
+            stop.wait(self.options.tick_s)
+        self.sender.stop()
+        self.sender.join(timeout=SENDER_JOIN_S)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# The sender may be waiting on a PUBACK; the queue is crash-safe, so it need not finish.
+SENDER_JOIN_S = 2.0
+
+
+def saved_cursor(data_dir: Path) -> float | None:
+    """Where a previous run stopped measuring, to resume a simulated clock from there."""
+    db = Database(data_dir)
+    try:
+        with db.reading() as conn:
+            value = get(conn, "cursor")
+    finally:
+        db.close()
+    return None if value is None else float(value)

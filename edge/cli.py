@@ -1,0 +1,108 @@
+"""`tilsyn edge run` and `tilsyn edge status`; `python -m tilsyn.edge` runs the same commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tilsyn.edge.agent import Agent, AgentOptions, saved_cursor
+from tilsyn.edge.display import ConsoleDisplay, FileDisplay, PatientDisplay
+from tilsyn.edge.messages import config_topic
+from tilsyn.edge.queue import DEFAULT_MAX_BYTES, DEFAULT_MAX_MESSAGES, QueueLimits
+from tilsyn.edge.schedule import Clock
+from tilsyn.edge.sender import MqttPublisher
+from tilsyn.edge.status import print_status
+from tilsyn.mqtt import Message, MqttConnection
+
+if TYPE_CHECKING:
+    from tilsyn.cli import Subcommands
+
+RETRY_CONNECT_S = 2.0
+
+
+def register(subcommands: Subcommands) -> None:
+    edge = subcommands.add_parser("edge", help="the edge agent of a home hub or ward gateway")
+    commands = edge.add_subparsers(dest="edge_command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="measure, queue on disk and publish to the platform")
+    run.add_argument("--hub-id", required=True)
+    run.add_argument("--mqtt-url", required=True, help="mqtt://host:port or mqtts://user:pw@...")
+    run.add_argument("--ca-file", help="CA certificate for mqtts://")
+    run.add_argument("--data-dir", type=Path, required=True, help="where the SQLite queue lives")
+    run.add_argument("--source", choices=["sim"], default="sim", help="where readings come from")
+    run.add_argument("--scenario", default="vaaler-home", help="simulator scenario (sim source)")
+    run.add_argument("--seed", type=int, default=1)
+    run.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    run.add_argument("--max-messages", type=int, default=DEFAULT_MAX_MESSAGES)
+    run.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES)
+    run.add_argument("--health-interval", type=float, default=60.0, help="seconds")
+    run.add_argument("--offline-after", type=float, default=15.0, help="minutes without contact")
+    run.add_argument("--display-file", type=Path, help="append patient instructions here")
+    run.set_defaults(handler=run_agent)
+    status = commands.add_parser("status", help="queue depth, drops and last contact")
+    status.add_argument("--data-dir", type=Path, required=True)
+    status.set_defaults(handler=show_status)
+
+
+def run_agent(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    from tilsyn.edge.sim_source import SimulatedSource  # the simulator only when asked for
+
+    source = SimulatedSource(args.scenario, args.seed, args.hub_id)
+    clock = Clock(start=saved_cursor(args.data_dir) or source.start, speed=args.speed)
+    options = AgentOptions(
+        hub_id=args.hub_id,
+        data_dir=args.data_dir,
+        timezone=source.timezone,
+        limits=QueueLimits(args.max_messages, args.max_bytes),
+        health_s=args.health_interval,
+        offline_after_s=args.offline_after * 60,
+    )
+    connection = MqttConnection(args.mqtt_url, f"edge-{args.hub_id}", ca_file=args.ca_file)
+    display: PatientDisplay = (
+        FileDisplay(args.display_file) if args.display_file else ConsoleDisplay()
+    )
+    agent = Agent(options, source, clock, MqttPublisher(connection), display)
+    connection.subscribe(config_topic(args.hub_id), 1, lambda m: _offer(agent, m))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    threading.Thread(target=_keep_connecting, args=(connection, stop), daemon=True).start()
+    try:
+        agent.run(stop)
+    finally:
+        connection.close()
+        agent.close()
+    return 0
+
+
+def _offer(agent: Agent, message: Message) -> None:
+    agent.config.offer(message.payload)
+
+
+def _keep_connecting(connection: MqttConnection, stop: threading.Event) -> None:
+    """The first connection may take days; after it, paho reconnects by itself."""
+    while not stop.is_set():
+        try:
+            connection.connect(timeout=5.0)
+            return
+        except ConnectionError as error:
+            logging.getLogger(__name__).info("%s; retrying", error)
+            stop.wait(RETRY_CONNECT_S)
+
+
+def show_status(args: argparse.Namespace) -> int:
+    return print_status(args.data_dir, sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tilsyn")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    code: int = args.handler(args)
+    return code

@@ -1,0 +1,137 @@
+// Shared by every screen: the signed-in user, role gates, JSON calls and live streams.
+
+export const HOME_OF_ROLE = {
+  operator: "/operator.html",
+  night_nurse: "/night.html",
+  home_care_nurse: "/homecare.html",
+  infection_control: "/hygiene.html",
+  admin: "/admin.html",
+};
+
+export class HttpError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+/** FastAPI's `detail`: a sentence, or a list of validation problems. */
+function describe(detail) {
+  if (Array.isArray(detail)) return detail.map((d) => `${d.loc?.at(-1) ?? ""}: ${d.msg}`).join("; ");
+  return detail;
+}
+
+/** A JSON call; a 401 sends the browser to the sign-in page. */
+export async function api(url, options = {}) {
+  const init = { ...options, headers: { Accept: "application/json", ...(options.headers ?? {}) } };
+  if (options.json !== undefined) {
+    init.method = init.method ?? "POST";
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(options.json);
+  }
+  const response = await fetch(url, init);
+  if (response.status === 401) {
+    location.assign("/");
+    throw new HttpError(401, "signed out");
+  }
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new HttpError(response.status, describe(body.detail) ?? response.statusText);
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+/**
+ * The signed-in user, if their role may use this screen; anyone else is sent to their own
+ * screen before any data is asked for, so a page never even tries to show what the role
+ * must not see (the API refuses it as well).
+ */
+export async function requireRole(role) {
+  const me = await api("/api/auth/me");
+  if (me.role !== role) {
+    location.replace(HOME_OF_ROLE[me.role] ?? "/");
+    throw new HttpError(403, "not this role's screen");
+  }
+  document.getElementById("who").textContent = me.display_name || me.username;
+  document.getElementById("sign-out").addEventListener("click", signOut);
+  return me;
+}
+
+/**
+ * Run a screen's main function. A 401 or 403 has already sent the browser elsewhere; any
+ * other failure is shown instead of leaving the screen at "Loading…".
+ */
+export function start(main) {
+  main().catch((error) => {
+    if (error instanceof HttpError && (error.status === 401 || error.status === 403)) return;
+    const summary = document.getElementById("summary");
+    if (summary) summary.textContent = `Cannot load this screen: ${error.message}`;
+  });
+}
+
+export async function signOut() {
+  await fetch("/api/auth/logout", { method: "POST" });
+  localStorage.clear();
+  location.assign("/");
+}
+
+/**
+ * An EventSource that survives anything: the browser resumes with Last-Event-ID after a
+ * dropped connection, and when it gives up (an HTTP error closes it for good) a fresh one is
+ * opened after a pause. `onState` hears "live" or "offline"; `onOpen` runs after each
+ * (re)connect so a screen can fetch what the stream would not replay.
+ */
+export function liveStream(url, eventName, { onEvent, onState, onOpen, retryMs = 3000 }) {
+  let source = null;
+  let stopped = false;
+  const open = () => {
+    source = new EventSource(url);
+    source.addEventListener("open", () => {
+      onState?.("live");
+      onOpen?.();
+    });
+    source.addEventListener(eventName, (event) => onEvent(JSON.parse(event.data), event));
+    source.addEventListener("error", () => {
+      onState?.("offline");
+      if (source.readyState === EventSource.CLOSED && !stopped) setTimeout(open, retryMs);
+    });
+  };
+  open();
+  return { close: () => { stopped = true; source?.close(); } };
+}
+
+/** Show the state of the live connection in the header badge. */
+export function showConnection(state) {
+  const badge = document.getElementById("connection");
+  badge.dataset.state = state;
+  badge.textContent = state === "live" ? "Live" : "Offline – reconnecting…";
+}
+
+export function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+export function formatTime(iso) {
+  return iso
+    ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    : "–";
+}
+
+export function formatDateTime(iso) {
+  return iso
+    ? new Date(iso).toLocaleString([], { dateStyle: "short", timeStyle: "short", hourCycle: "h23" })
+    : "–";
+}
+
+export function percent(fraction) {
+  return fraction === null || fraction === undefined ? "–" : `${Math.round(fraction * 100)} %`;
+}

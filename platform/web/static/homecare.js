@@ -1,0 +1,129 @@
+// Home follow-up: the triage board (red, yellow, green by each patient's own thresholds and
+// NEWS2), a patient's trends, and their thresholds. Alerts for home care refresh the board live.
+import { api, start, element, formatDateTime, liveStream, requireRole, showConnection } from "./common.js";
+import { timeChart } from "./chart.js";
+
+const LABELS = {
+  heart_rate: "Heart rate", spo2: "SpO₂", systolic_bp: "Systolic BP", diastolic_bp: "Diastolic BP",
+  body_temperature: "Temperature", respiratory_rate: "Respiratory rate", body_weight: "Weight",
+  blood_glucose: "Blood glucose",
+};
+let board = [];
+let openPatient = null;
+
+function statusBadge(colour) {
+  return element("span", { class: `badge ${colour ?? "none"}` }, colour ?? "no data");
+}
+
+function news2Cell(news2) {
+  if (!news2) return "–";
+  const partial = news2.complete ? "" : ` (missing ${news2.missing.length})`;
+  return `${news2.total} · ${news2.band}${partial}`;
+}
+
+function latestValues(latest) {
+  return element("span", { class: "values" }, ...latest.map((v) =>
+    element("span", { class: `value ${v.colour ?? ""}`, title: v.reason ?? "" },
+      `${LABELS[v.kind] ?? v.kind} ${Number(v.value.toFixed(1))} ${v.unit}`)));
+}
+
+function row(patient) {
+  const open = element("button", { type: "button", class: "link", onclick: () => showPatient(patient.patient_id) }, patient.patient_id);
+  return element("tr", { class: patient.colour ?? "", dataset: { patientId: patient.patient_id } },
+    element("td", {}, statusBadge(patient.colour)),
+    element("th", { scope: "row" }, open, element("div", { class: "count" }, patient.unit)),
+    element("td", {}, news2Cell(patient.news2)),
+    element("td", {}, patient.urgency_reason),
+    element("td", {}, latestValues(patient.latest)),
+    element("td", {}, formatDateTime(patient.last_measurement)));
+}
+
+async function loadBoard() {
+  board = await api("/api/triage");
+  document.querySelector("#triage tbody").replaceChildren(...board.map(row));
+  const red = board.filter((p) => p.colour === "red").length;
+  document.getElementById("summary").textContent = `${board.length} patients · ${red} red`;
+}
+
+async function showPatient(patientId) {
+  openPatient = patientId;
+  const measurements = await api(`/api/patients/${encodeURIComponent(patientId)}/measurements?days=14`);
+  const summary = board.find((p) => p.patient_id === patientId);
+  document.getElementById("patient").hidden = false;
+  document.getElementById("patient-title").textContent = `Patient ${patientId}`;
+  document.getElementById("patient-reason").textContent = summary?.urgency_reason ?? "";
+  document.getElementById("visit-reason").value = summary?.urgency_reason ?? "";
+  document.getElementById("visit-message").textContent = "";
+  drawTrends(measurements);
+}
+
+async function scheduleVisit(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const message = document.getElementById("visit-message");
+  try {
+    const visit = await api(`/api/patients/${encodeURIComponent(openPatient)}/visits`, {
+      json: { reason: form.get("reason"), within_hours: Number(form.get("within_hours")) },
+    });
+    message.className = "message";
+    message.textContent = `Visit requested for ${openPatient}, due by ${formatDateTime(visit.due_by)}.`;
+  } catch (error) {
+    message.className = "message error";
+    message.textContent = `Visit not scheduled: ${error.message}`;
+  }
+}
+
+function drawTrends(measurements) {
+  const byKind = new Map();
+  for (const m of measurements) {
+    if (!byKind.has(m.kind)) byKind.set(m.kind, []);
+    byKind.get(m.kind).push(m);
+  }
+  const charts = document.getElementById("charts");
+  charts.replaceChildren();
+  for (const [kind, series] of byKind) {
+    const plot = element("div", { class: "chart", role: "img", "aria-label": `${LABELS[kind] ?? kind} over 14 days` });
+    charts.append(element("figure", { dataset: { kind } }, element("figcaption", {}, `${LABELS[kind] ?? kind} (${series[0].unit})`), plot));
+    timeChart(plot, series.map((m) => m.time), [{ label: LABELS[kind] ?? kind, values: series.map((m) => m.value), colour: "#1f5fbf" }], { height: 160 });
+  }
+  if (!byKind.size) charts.append(element("p", {}, "No measurements in the last 14 days."));
+}
+
+async function saveThresholds(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const number = (name) => (form.get(name) === "" ? null : Number(form.get(name)));
+  const message = document.getElementById("threshold-message");
+  try {
+    await api(`/api/patients/${encodeURIComponent(openPatient)}/thresholds/${form.get("kind")}`, {
+      method: "PUT",
+      json: { yellow_low: number("yellow_low"), green_low: number("green_low"), green_high: number("green_high"), yellow_high: number("yellow_high") },
+    });
+    message.className = "message";
+    message.textContent = `Saved thresholds for ${LABELS[form.get("kind")]}.`;
+    await loadBoard();
+  } catch (error) {
+    message.className = "message error";
+    message.textContent = `Not saved: ${error.message}`;
+  }
+}
+
+async function main() {
+  await requireRole("home_care_nurse");
+  document.getElementById("thresholds").addEventListener("submit", saveThresholds);
+  document.getElementById("visit").addEventListener("submit", scheduleVisit);
+  document.getElementById("patient-close").addEventListener("click", () => { document.getElementById("patient").hidden = true; });
+  await loadBoard();
+  // Each board read is audited per patient: re-read only on a change or after a reconnect.
+  let connectedBefore = false;
+  liveStream("/api/alerts/stream", "alert", {
+    onEvent: () => loadBoard(),
+    onState: showConnection,
+    onOpen: () => {
+      if (connectedBefore) loadBoard().catch(() => showConnection("offline"));
+      connectedBefore = true;
+    },
+  });
+}
+
+start(main);

@@ -1,0 +1,56 @@
+// Infection control: compliance per ward and room type per day or week against each ward's
+// target, and the dispensers that are nearly empty or have stopped reporting.
+import { api, start, element, formatDateTime, percent, requireRole } from "./common.js";
+
+const ZONE_NAMES = { patient_zone: "Patient zone", clean_room: "Clean room", unclean_room: "Unclean room" };
+const DAYS_SHOWN = { day: 7, week: 28 };
+
+function rateCell(entry) {
+  if (!entry) return element("td", {}, "–");
+  const kind = !entry.judged ? "thin" : entry.rate < entry.target ? "below" : "ok";
+  const title = `${entry.met} of ${entry.opportunities} opportunities; target ${percent(entry.target)}`;
+  return element("td", { class: `rate ${kind}`, title }, percent(entry.rate));
+}
+
+async function loadCompliance(period) {
+  const rows = await api(`/api/hygiene/compliance?period=${period}&days=${DAYS_SHOWN[period]}`);
+  const periods = [...new Set(rows.map((r) => r.period))].sort();
+  const groups = new Map();
+  for (const r of rows) {
+    const key = `${r.ward_id}|${r.zone_type}`;
+    if (!groups.has(key)) groups.set(key, { ward: r.ward_name, target: r.target, zone: r.zone_type, cells: new Map() });
+    groups.get(key).cells.set(r.period, r);
+  }
+  const table = document.getElementById("compliance");
+  table.tHead.replaceChildren(element("tr", {},
+    element("th", { scope: "col" }, "Ward"), element("th", { scope: "col" }, "Room type"),
+    element("th", { scope: "col" }, "Target"), ...periods.map((p) => element("th", { scope: "col" }, p))));
+  table.tBodies[0].replaceChildren(...[...groups.values()].map((g) => element("tr", {},
+    element("th", { scope: "row" }, g.ward), element("td", {}, ZONE_NAMES[g.zone] ?? g.zone),
+    element("td", {}, percent(g.target)), ...periods.map((p) => rateCell(g.cells.get(p))))));
+  const below = rows.filter((r) => r.judged && r.rate < r.target).length;
+  document.getElementById("summary").textContent = `${groups.size} ward room types · ${below} below target in the last ${DAYS_SHOWN[period]} days`;
+  for (const button of document.querySelectorAll("[data-period]")) button.setAttribute("aria-pressed", String(button.dataset.period === period));
+}
+
+async function loadDispensers() {
+  const all = await api("/api/hygiene/dispensers");
+  const attention = all.filter((d) => d.offline || d.needs_refill);
+  document.getElementById("dispenser-count").textContent = `(${attention.length} of ${all.length})`;
+  document.querySelector("#dispensers tbody").replaceChildren(...attention.map((d) => element("tr", {},
+    element("td", {}, d.ward_id), element("td", {}, d.room_id), element("td", {}, String(d.dispenser_id)),
+    element("td", {}, d.refill_percent === null ? "–" : `${d.refill_percent} %`),
+    element("td", {}, d.battery_percent === null ? "–" : `${d.battery_percent} %`),
+    element("td", {}, formatDateTime(d.last_report)),
+    element("td", {}, d.offline ? element("span", { class: "flag offline" }, "Offline") : element("span", { class: "flag refill" }, "Refill")))));
+}
+
+async function main() {
+  await requireRole("infection_control");
+  for (const button of document.querySelectorAll("[data-period]")) {
+    button.addEventListener("click", () => loadCompliance(button.dataset.period));
+  }
+  await Promise.all([loadCompliance("day"), loadDispensers()]);
+}
+
+start(main);

@@ -1,0 +1,156 @@
+// The operations screen: the container map, live alerts, container detail with history and
+// forecast, and tomorrow's collection routes with a "plan now" action.
+/* global L */
+import { api, start, element, formatDateTime, liveStream, requireRole, showConnection } from "./common.js";
+import { ContainerMap } from "./container-map.js";
+import { timeChart } from "./chart.js";
+
+const REFRESH_MS = 30000;
+const ROUTE_COLOURS = ["#1f5fbf", "#8e24aa", "#00897b", "#e65100", "#5d4037", "#c2185b"];
+const alerts = new Map();
+let map;
+let routeLayer = null;
+
+async function refreshContainers() {
+  const started = performance.now();
+  const states = await api("/api/containers");
+  const { added } = map.apply(states);
+  if (added === states.length && added > 0) map.fitAll();
+  const full = states.filter((c) => (c.fill_percent ?? 0) >= 80).length;
+  document.getElementById("summary").textContent =
+    `${states.length} containers · ${full} at 80 % or more`;
+  document.getElementById("summary").dataset.renderMs = (performance.now() - started).toFixed(0);
+}
+
+// ---- alerts -------------------------------------------------------------------------------
+
+function alertItem(alert) {
+  const acknowledge = alert.state === "open"
+    ? element("button", { type: "button", onclick: () => acknowledgeAlert(alert.alert_id) }, "Acknowledge")
+    : element("span", { class: "state" }, "acknowledged");
+  const show = alert.entity_type === "container"
+    ? element("button", { type: "button", class: "link", onclick: () => select(alert.entity_id) }, alert.entity_id)
+    : element("span", {}, alert.entity_id);
+  return element("li", { class: `alert ${alert.severity}`, dataset: { alertId: alert.alert_id } },
+    element("span", { class: "severity" }, alert.severity),
+    element("strong", {}, alert.title || alert.rule),
+    element("span", { class: "meta" }, show, " · ", formatDateTime(alert.last_at)),
+    acknowledge);
+}
+
+function renderAlerts() {
+  const sorted = [...alerts.values()].sort((a, b) => b.last_at.localeCompare(a.last_at));
+  const items = sorted.map(alertItem);
+  if (!items.length) items.push(element("li", { class: "empty" }, "No open alerts."));
+  document.getElementById("alerts").replaceChildren(...items);
+  document.getElementById("alert-count").textContent = sorted.length ? `(${sorted.length})` : "";
+}
+
+async function loadAlerts() {
+  alerts.clear();
+  for (const alert of await api("/api/alerts")) alerts.set(alert.alert_id, alert);
+  renderAlerts();
+}
+
+function onAlertEvent(change) {
+  const alert = change.alert;
+  if (alert.state === "resolved") alerts.delete(alert.alert_id);
+  else alerts.set(alert.alert_id, alert);
+  renderAlerts();
+}
+
+async function acknowledgeAlert(alertId) {
+  onAlertEvent({ alert: await api(`/api/alerts/${alertId}/acknowledge`, { method: "POST" }) });
+}
+
+async function loadQuarantine() {
+  const items = await api("/api/ingest/quarantine?limit=10");
+  const entries = items.map((q) => element("li", {}, `${formatDateTime(q.received_at)} · ${q.dev_eui ?? "?"} · ${q.reason}`));
+  if (!entries.length) entries.push(element("li", {}, "None."));
+  document.getElementById("quarantine").replaceChildren(...entries);
+}
+
+// ---- container detail ---------------------------------------------------------------------
+
+function fact(name, value) {
+  return [element("dt", {}, name), element("dd", {}, value)];
+}
+
+async function select(containerId) {
+  const [state, history] = await Promise.all([
+    api(`/api/containers/${encodeURIComponent(containerId)}`),
+    api(`/api/containers/${encodeURIComponent(containerId)}/history?hours=72`),
+  ]);
+  const panel = document.getElementById("detail");
+  panel.hidden = false;
+  document.getElementById("detail-title").textContent = `Container ${state.container_id}`;
+  document.getElementById("detail-facts").replaceChildren(
+    ...fact("Kind", state.waste_kind),
+    ...fact("Fill", state.fill_percent === null ? "no reading" : `${state.fill_percent.toFixed(0)} %`),
+    ...fact("Battery", state.battery_percent === null ? "–" : `${state.battery_percent} %`),
+    ...fact("Address", state.address ?? "–"),
+    ...fact("Last reading", formatDateTime(state.time)));
+  const forecast = history.forecast;
+  document.getElementById("forecast").textContent = forecast.full_by
+    ? `Full by ${formatDateTime(forecast.full_by)} (in ${forecast.hours_until_full.toFixed(0)} h)`
+    : "Not filling up: no forecast.";
+  const hourly = history.hourly;
+  timeChart(document.getElementById("history-chart"), hourly.map((h) => h.bucket), [
+    { label: "fill %", values: hourly.map((h) => h.fill_avg), colour: "#1f5fbf" },
+  ], { yRange: [0, 100], bands: [{ from: 80, to: 100, colour: "rgba(198,40,40,0.08)" }] });
+  map.focus(containerId);
+}
+
+// ---- routes -------------------------------------------------------------------------------
+
+function drawRoutes(plan) {
+  routeLayer?.remove();
+  const vehicles = plan.features.map((f) => f.properties.vehicle);
+  const colour = (vehicle) => ROUTE_COLOURS[vehicles.indexOf(vehicle) % ROUTE_COLOURS.length];
+  routeLayer = L.geoJSON(plan, { renderer: L.svg(), style: (f) => ({ color: colour(f.properties.vehicle), weight: 4, opacity: 0.85 }) });
+  if (document.getElementById("show-routes").checked) routeLayer.addTo(map.map);
+  document.querySelector("#routes tbody").replaceChildren(...plan.features.map(({ properties: p }) =>
+    element("tr", {},
+      element("th", { scope: "row" }, element("span", { class: "swatch", style: `background:${colour(p.vehicle)}` }), p.vehicle),
+      element("td", {}, p.km.toFixed(1)),
+      element("td", {}, `${Math.round(p.load_litres).toLocaleString()} l`),
+      element("td", {}, String(p.stops)))));
+  const km = plan.features.reduce((sum, f) => sum + f.properties.km, 0);
+  document.getElementById("routes-status").textContent = plan.features.length
+    ? `${plan.features.length} trucks · ${km.toFixed(1)} km in all`
+    : "No routes planned.";
+}
+
+async function loadRoutes(action = "GET") {
+  const status = document.getElementById("routes-status");
+  try {
+    if (action === "POST") status.textContent = "Planning…";
+    drawRoutes(await api("/api/routes/plan", { method: action }));
+  } catch (error) {
+    status.textContent = error.status === 404 ? "No route plan yet." : `Route planning failed: ${error.message}`;
+  }
+}
+
+async function main() {
+  await requireRole("operator");
+  map = new ContainerMap(document.getElementById("map"), window.TILSYN_CONFIG, select);
+  window.operatorMap = map;
+  await map.addBackground(window.TILSYN_CONFIG);
+  document.getElementById("detail-close").addEventListener("click", () => { document.getElementById("detail").hidden = true; });
+  document.getElementById("plan-now").addEventListener("click", () => loadRoutes("POST"));
+  document.getElementById("show-routes").addEventListener("change", (event) => {
+    if (routeLayer) event.target.checked ? routeLayer.addTo(map.map) : routeLayer.remove();
+  });
+  await Promise.all([refreshContainers(), loadRoutes(), loadQuarantine()]);
+  liveStream("/api/alerts/stream", "alert", {
+    onEvent: onAlertEvent,
+    onState: showConnection,
+    onOpen: () => loadAlerts().catch(() => showConnection("offline")),
+  });
+  setInterval(() => {
+    refreshContainers().catch(() => showConnection("offline"));
+    loadQuarantine().catch(() => {});
+  }, REFRESH_MS);
+}
+
+start(main);

@@ -1,0 +1,87 @@
+"""Fixtures of the browser tests: a seeded platform on a real uvicorn server, and a real
+headless Chromium (Debian's) signing in through the form like a user.
+
+Helpers live beside this file (`seed.py`, `contract_doubles.py`, `screens_app.py`); this
+directory goes on the path so the tests and scripts/screenshots.py can import them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from contract_doubles import NightPlanDouble, RoutePlanDouble, VisitRequestDouble
+from fix_server import LiveServer
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from screens_app import CHROMIUM, CHROMIUM_ARGS, build_platform, seed_everything
+from seed import PASSWORD, username
+
+from tilsyn.platform.alerts.engine import AlertEngine
+
+
+@dataclass
+class Site:
+    url: str
+    database_url: str
+    engine: AlertEngine
+    night: NightPlanDouble
+    routes: RoutePlanDouble
+    visits: VisitRequestDouble
+
+
+@pytest.fixture
+def site(database_url: str) -> Iterator[Site]:
+    seed_everything(database_url)
+    platform = build_platform(database_url)
+    with LiveServer(platform.app) as server:
+        yield Site(
+            server.url,
+            database_url,
+            platform.engine,
+            platform.night,
+            platform.routes,
+            platform.visits,
+        )
+        platform.night.drop_connections(refuse=False)
+    platform.engine.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def watched_page(context: BrowserContext) -> tuple[Page, list[str]]:
+    """A page whose uncaught script errors are collected, to fail the test on any."""
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    return opened, errors
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    opened, errors = watched_page(context)
+    yield opened
+    context.close()
+    assert not errors, f"script errors in the page: {errors}"
+
+
+def sign_in(page: Page, url: str, role: str) -> None:
+    """Sign in through the form, as a person would, and wait for the role's screen."""
+    page.goto(url + "/")
+    page.get_by_label("User name").fill(username(role))  # type: ignore[arg-type]
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda u: not u.endswith("/"))

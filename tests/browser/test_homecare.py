@@ -1,0 +1,81 @@
+"""The home-care nurse's triage board, patient trends, threshold edits, and the audit trail."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import Site, sign_in
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_board_is_ordered_red_yellow_green_with_news2_and_reasons(
+    site: Site, page: Page
+) -> None:
+    sign_in(page, site.url, "home_care_nurse")
+    rows = page.locator("#triage tbody tr")
+    expect(rows).to_have_count(3)
+    assert rows.evaluate_all("rows => rows.map(r => r.dataset.patientId)") == [
+        "P-ANNA",
+        "P-BENT",
+        "P-CARL",
+    ]
+    assert [rows.nth(i).locator(".badge").inner_text() for i in range(3)] == [
+        "red",
+        "yellow",
+        "green",
+    ]
+    expect(rows.first).to_contain_text("Heart rate")
+    expect(rows.first.locator("td").nth(1)).not_to_have_text("–")
+
+
+def test_a_patient_shows_trends_and_a_threshold_edit_recolours_the_board(
+    site: Site, page: Page, browser: Browser
+) -> None:
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-CARL").click()
+    expect(page.locator("#patient-title")).to_have_text("Patient P-CARL")
+    expect(page.locator("#charts figure")).to_have_count(2)
+    expect(page.locator("#charts figure[data-kind='heart_rate'] canvas")).to_be_attached()
+    page.get_by_label("Measurement").select_option("heart_rate")
+    page.get_by_label("Yellow below").fill("40")
+    page.get_by_label("Green from").fill("50")
+    page.get_by_label("Green to").fill("65")
+    page.get_by_label("Yellow above").fill("110")
+    page.get_by_role("button", name="Save thresholds").click()
+    expect(page.locator("#threshold-message")).to_have_text("Saved thresholds for Heart rate.")
+    carl = page.locator("#triage tbody tr[data-patient-id='P-CARL']")
+    expect(carl.locator(".badge")).to_have_text("yellow")
+
+    admin = browser.new_context().new_page()
+    sign_in(admin, site.url, "admin")
+    admin.get_by_role("textbox", name="Patient").fill("P-CARL")
+    admin.get_by_role("button", name="Show").click()
+    actions = admin.locator("#audit tbody tr td:nth-child(4)")
+    expect(actions.first).to_be_visible()
+    assert {"set_threshold", "read_measurements", "triage_board"} <= set(actions.all_inner_texts())
+    expect(admin.locator("#audit tbody")).to_contain_text("home.care.nurse")
+    admin.context.close()
+
+
+def test_invalid_thresholds_are_refused_with_the_reason(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-BENT").click()
+    page.get_by_label("Green from").fill("120")
+    page.get_by_label("Green to").fill("60")
+    page.get_by_role("button", name="Save thresholds").click()
+    expect(page.locator("#threshold-message")).to_contain_text("Not saved")
+
+
+def test_one_click_schedules_a_visit_with_the_triage_reason(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-ANNA").click()
+    expect(page.get_by_label("Reason")).to_have_value(re.compile("red"))
+    page.get_by_role("button", name="Schedule a visit").click()
+    expect(page.locator("#visit-message")).to_contain_text("Visit requested for P-ANNA, due by")
+    assert [(v["patient_id"], v["state"]) for v in site.visits.requests] == [
+        ("P-ANNA", "requested")
+    ]
+    assert site.visits.requests[0]["reason"].startswith("red")

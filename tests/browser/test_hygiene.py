@@ -1,0 +1,34 @@
+"""Infection control: compliance per ward and room type by day and week; dispensers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import Site, sign_in
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_compliance_per_ward_and_room_type_by_day_and_week(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "infection_control")
+    rows = page.locator("#compliance tbody tr")
+    expect(rows).to_have_count(6)  # two wards, three room types
+    headers = page.locator("#compliance thead th")
+    expect(headers).to_have_count(3 + 7)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", headers.nth(3).inner_text())
+    expect(rows.first).to_contain_text("Kirurgisk afsnit")
+    expect(page.locator("td.rate.below").first).to_be_visible()
+    page.get_by_role("button", name="Per week").click()
+    expect(headers.nth(3)).to_have_text(re.compile(r"\d{4}-W\d{2}"))
+    expect(page.get_by_role("button", name="Per week")).to_have_attribute("aria-pressed", "true")
+
+
+def test_dispensers_nearly_empty_or_offline_are_listed(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "infection_control")
+    rows = page.locator("#dispensers tbody tr")
+    expect(rows).to_have_count(4)
+    expect(page.locator("#dispensers .flag.offline")).to_have_count(2)
+    expect(page.locator("#dispensers .flag.refill")).to_have_count(2)
+    expect(page.locator("#dispenser-count")).to_have_text("(4 of 6)")

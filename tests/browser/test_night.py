@@ -1,0 +1,77 @@
+"""The night nurse's phone: ordered tasks, live urgent insertions, and a link that drops.
+
+The night plan API is served by a test double of its contract (contract_doubles.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conftest import Site, sign_in, watched_page
+from contract_doubles import task
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+ANDROID = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/126.0 Mobile Safari/537.36"
+)
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        user_agent=ANDROID,
+    )
+    opened, errors = watched_page(context)
+    yield opened
+    context.close()
+    assert not errors, f"script errors in the page: {errors}"
+
+
+def test_tasks_in_order_with_window_eta_reason_and_actions(site: Site, phone: Page) -> None:
+    sign_in(phone, site.url, "night_nurse")
+    cards = phone.locator(".task")
+    expect(cards).to_have_count(3)
+    assert cards.evaluate_all("cs => cs.map(c => c.dataset.taskId)") == ["T1", "T2", "T3"]
+    first = cards.first
+    expect(first).to_contain_text("Insulin, evening dose")
+    expect(first).to_contain_text("ETA")
+    expect(first.get_by_role("link")).to_have_attribute("href", "geo:56.14,8.98?q=56.14,8.98(Birk)")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360, "no sideways scrolling"
+    assert first.get_by_role("button", name="Start Birk").bounding_box()["height"] >= 44  # type: ignore[index]
+    first.get_by_role("button", name="Acknowledge Birk").click()
+    expect(first.locator(".state")).to_have_text("acknowledged")
+    first.get_by_role("button", name="Start Birk").click()
+    first.get_by_role("button", name="Done Birk").click()
+    expect(first.locator(".state")).to_have_text("done")
+    expect(phone.locator("#summary")).to_have_text("2 of 3 tasks left")
+
+
+def test_a_new_urgent_task_appears_without_a_reload(site: Site, phone: Page) -> None:
+    sign_in(phone, site.url, "night_nurse")
+    expect(phone.locator("#connection")).to_have_text("Live")
+    phone.evaluate("window.notReloaded = true")
+    site.night.insert_urgent(task("U1", 0, "Hammerum", 5, "Fall alarm, no answer"))
+    urgent = phone.locator(".task").first
+    expect(urgent).to_contain_text("Hammerum")
+    expect(urgent.locator(".urgent-tag")).to_have_text("URGENT")
+    expect(phone.locator("#announce")).to_have_text("New urgent task: Hammerum")
+    assert phone.evaluate("window.notReloaded") is True
+
+
+def test_the_list_recovers_after_the_connection_drops(site: Site, phone: Page) -> None:
+    sign_in(phone, site.url, "night_nurse")
+    expect(phone.locator("#connection")).to_have_text("Live")
+    site.night.drop_connections(refuse=True)
+    expect(phone.locator("#connection")).to_contain_text("Offline")
+    expect(phone.locator("#night-status")).to_contain_text("No connection")
+    expect(phone.locator(".task")).to_have_count(3)  # the last plan stays on screen
+    site.night.insert_urgent(task("U2", 0, "Tjørring", 5, "Pain, call from relative"))
+    site.night.drop_connections(refuse=False)
+    expect(phone.locator("#connection")).to_have_text("Live")
+    expect(phone.locator(".task").first).to_contain_text("Tjørring")
+    expect(phone.locator("#night-status")).to_be_hidden()

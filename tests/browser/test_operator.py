@@ -1,0 +1,71 @@
+"""The operator's screen: the map of containers, live alerts, container detail, routes."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from conftest import Site, sign_in
+from playwright.sync_api import Page, expect
+
+from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.tables import CONTAINER_READINGS
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_map_shows_every_container_in_clusters(site: Site, page: Page) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    sign_in(page, site.url, "operator")
+    expect(page).to_have_url(site.url + "/operator.html")
+    expect(page.locator("#summary")).to_contain_text("30 containers")
+    assert page.evaluate("window.operatorMap.markers.size") == 30
+    expect(page.locator(".cluster").first).to_be_visible()
+    page.wait_for_function("window.operatorMap.visibleCount() === 30")
+    # No tile URL configured: the bundled outlines on a plain background, nothing from outside.
+    expect(page.locator("#map.plain")).to_be_attached()
+    assert page.evaluate("window.operatorMap.outlines.getLayers().length") == 6
+    assert all(url.startswith(site.url) for url in requested), "no CDN, no tile server"
+
+
+def test_an_alert_arrives_without_a_reload(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "operator")
+    expect(page.locator("#connection")).to_have_text("Live")
+    page.evaluate("window.notReloaded = true")
+    row = (datetime.now(UTC), "C00003", "00a8404100000003", 1, 75.0, 80, False, 82.0, 1)
+    site.engine.observe(
+        [Accepted(f"c{time.time_ns()}", ((CONTAINER_READINGS, (row,)),))], time.time()
+    )
+    alert = page.locator(".alert", has_text="C00003")
+    expect(alert).to_be_visible()
+    assert page.evaluate("window.notReloaded") is True
+    alert.get_by_role("button", name="Acknowledge").click()
+    expect(alert.locator(".state")).to_have_text("acknowledged")
+
+
+def test_container_detail_shows_history_and_forecast(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "operator")
+    expect(page.locator("#summary")).to_contain_text("30 containers")
+    page.evaluate("window.operatorMap.onSelect('C00002')")
+    expect(page.locator("#detail-title")).to_have_text("Container C00002")
+    expect(page.locator("#forecast")).to_contain_text("Full by")
+    expect(page.locator("#history-chart canvas")).to_be_attached()
+
+
+def test_plan_now_draws_routes_with_km_and_load(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "operator")
+    expect(page.locator("#routes-status")).to_have_text("No route plan yet.")
+    page.get_by_role("button", name="Plan now").click()
+    rows = page.locator("#routes tbody tr")
+    expect(rows).to_have_count(3)
+    assert site.routes.plan is not None
+    first = site.routes.plan["features"][0]["properties"]
+    expect(rows.first.locator("th")).to_have_text("Truck 1")
+    expect(rows.first.locator("td").nth(0)).to_have_text(f"{first['km']:.1f}")
+    expect(rows.first.locator("td").nth(1)).to_have_text(f"{round(first['load_litres']):,} l")
+    expect(rows.first.locator("td").nth(2)).to_have_text(str(first["stops"]))
+    expect(page.locator("#routes-status")).to_contain_text("3 trucks")
+    assert site.routes.plans_made == 1
+    expect(page.locator("path.leaflet-interactive[stroke='#1f5fbf']")).to_have_count(1)
