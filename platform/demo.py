@@ -9,8 +9,10 @@ populated at once, then reports in (scaled) real time.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import threading
+import uuid
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -149,6 +151,10 @@ def run_fleet(
             scenario, seed=scenario.seed * 1_000_003 + int(now.timestamp())
         )
         simulation = Simulation(this_run, collection="fixed")
+        # Each run is a new LoRaWAN session for the simulated devices (their frame counters
+        # start again), so they join first, as real devices do after a restart.
+        for dev_eui in sorted(dev_euis):
+            connection.publish(*_join_event(dev_eui, now - HISTORY), qos=1)
         for emission in simulation.run(now - HISTORY, HISTORY):
             if stop.is_set():
                 return
@@ -157,3 +163,14 @@ def run_fleet(
         run_realtime(simulation, publish, speed, stop)
     finally:
         connection.close()
+
+
+def _join_event(dev_eui: str, at: datetime) -> tuple[str, bytes]:
+    """A ChirpStack v4 `join` event (DOMAIN.md §3) for one device."""
+    body = {
+        "deduplicationId": str(uuid.uuid4()),
+        "time": at.isoformat().replace("+00:00", "Z"),
+        "deviceInfo": {"devEui": dev_eui, "applicationId": "demo", "deviceName": dev_eui},
+        "devAddr": dev_eui[-8:],
+    }
+    return f"application/demo/device/{dev_eui}/event/join", json.dumps(body).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
@@ -17,16 +18,19 @@ from tilsyn.platform.ingest.directory import (
     HubDevice,
 )
 from tilsyn.platform.ingest.envelopes import (
+    CHIRPSTACK_JOIN,
     CHIRPSTACK_UP,
     TTS_UP,
     EnvelopeError,
     LoRaUplink,
+    parse_chirpstack_join,
     parse_chirpstack_uplink,
     parse_tts_uplink,
 )
 from tilsyn.platform.ingest.hygiene import HygieneTracker
 from tilsyn.platform.ingest.lorawan import container_rows, dispenser_rows
-from tilsyn.platform.ingest.outcomes import Outcome, dead_letter, quarantine
+from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter, quarantine
+from tilsyn.platform.ingest.tables import DEVICE_JOINS
 
 # Larger than any message a network server or hub sends (LoRaWAN payloads are at most 242 bytes,
 # a hub's batch of FHIR resources a few hundred kB at most).
@@ -48,11 +52,27 @@ class Classifier:
         health_topic = edge.EDGE_HEALTH.match(message.topic)
         if health_topic is not None:
             return self._hub_health(message, health_topic[1])
+        join_topic = CHIRPSTACK_JOIN.match(message.topic)
+        if join_topic is not None:
+            return self._join(message, join_topic[2])
         try:
             uplink = _parse_lora_envelope(message)
         except EnvelopeError as error:
             return _dead(message, str(error))
-        return self._from_lora_device(message, uplink)
+        outcome = self._from_lora_device(message, uplink)
+        if isinstance(outcome, Accepted):
+            session = self._directory.session(uplink.dev_eui)
+            frame = f"fc:{uplink.dev_eui}:{session}:{uplink.fcnt}"
+            return replace(outcome, frame_key=frame, source=(message.topic, message.payload))
+        return outcome
+
+    def _join(self, message: Message, dev_eui: str) -> Outcome:
+        try:
+            key, dev_eui, at = parse_chirpstack_join(dev_eui, message.payload)
+        except EnvelopeError as error:
+            return _dead(message, str(error))
+        self._directory.joined(dev_eui, int(at.timestamp()))
+        return Accepted(key, ((DEVICE_JOINS, ((at, dev_eui),)),))
 
     def _from_lora_device(self, message: Message, uplink: LoRaUplink) -> Outcome:
         device = self._directory.lookup(uplink.dev_eui)

@@ -75,6 +75,7 @@ class DeviceDirectory:
         self._database_url = database_url
         self._known: dict[str, RegisteredDevice] = {}
         self._unknown_since: dict[str, float] = {}
+        self._sessions: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def load(self) -> None:
@@ -83,9 +84,20 @@ class DeviceDirectory:
             for family, query in _QUERIES.items():
                 for row in conn.execute(query + _GROUP_BY.get(family, "")):
                     known[str(row[0])] = _device(family, row)
+            joins = conn.execute("SELECT dev_eui, max(time) FROM device_joins GROUP BY 1")
+            sessions = {row[0]: int(row[1].timestamp()) for row in joins}
         with self._lock:
             self._known = known
+            self._sessions = sessions
             self._unknown_since.clear()
+
+    def session(self, dev_eui: str) -> int:
+        """The device's LoRaWAN session: the time of its latest join (0 before any)."""
+        return self._sessions.get(dev_eui, 0)
+
+    def joined(self, dev_eui: str, at: int) -> None:
+        with self._lock:
+            self._sessions[dev_eui] = max(at, self._sessions.get(dev_eui, 0))
 
     def lookup(self, device_id: str) -> RegisteredDevice | None:
         device = self._known.get(device_id)

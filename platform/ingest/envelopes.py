@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import AliasPath, Base64Bytes, BaseModel, ConfigDict, Field, ValidationError
 
 CHIRPSTACK_UP = re.compile(r"^application/([^/]+)/device/([0-9a-fA-F]{16})/event/up$")
+CHIRPSTACK_JOIN = re.compile(r"^application/([^/]+)/device/([0-9a-fA-F]{16})/event/join$")
 TTS_UP = re.compile(r"^v3/([^/]+)/devices/([^/]+)/up$")
 
 
@@ -107,3 +108,23 @@ def _first_problem(error: ValidationError) -> str:
     problem = error.errors()[0]
     where = ".".join(str(part) for part in problem["loc"]) or "body"
     return f"{where}: {problem['msg']}"
+
+
+class _ChirpStackJoin(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    deduplication_id: UUID = Field(alias="deduplicationId")
+    time: datetime
+    device_info: _ChirpStackDeviceInfo = Field(alias="deviceInfo")
+
+
+def parse_chirpstack_join(topic_dev_eui: str, body: bytes) -> tuple[str, str, datetime]:
+    """(idempotency key, devEUI, time) of a ChirpStack `join` event."""
+    try:
+        event = _ChirpStackJoin.model_validate_json(body)
+    except ValidationError as error:
+        raise EnvelopeError(f"not a ChirpStack v4 join: {_first_problem(error)}") from error
+    dev_eui = event.device_info.dev_eui.lower()
+    if dev_eui != topic_dev_eui.lower():
+        raise EnvelopeError(f"topic names device {topic_dev_eui} but the body {dev_eui}")
+    return f"cs-join:{event.deduplication_id}", dev_eui, event.time

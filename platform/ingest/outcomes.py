@@ -14,6 +14,10 @@ class Accepted:
 
     key: str
     rows: tuple[tuple[Table, tuple[Row, ...]], ...]
+    # A LoRaWAN frame's identity (device, session, fCnt): a new deduplication id on a frame
+    # already stored is a replay, and goes to dead letters with the message (`source`).
+    frame_key: str | None = None
+    source: tuple[str, bytes] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ TICK_SECONDS = 60.0
 
 UPLINK_TOPICS = (
     "application/+/device/+/event/up",
+    "application/+/device/+/event/join",
     "v3/+/devices/+/up",
     "tilsyn/edge/+/up",
     "tilsyn/edge/+/health",

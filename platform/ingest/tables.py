@@ -86,3 +86,5 @@ HUB_HEALTH = Table(
     ),
     ("timestamptz", "text", "int4", "int8", "timestamptz", "timestamptz", "int8", "jsonb", "jsonb"),
 )
+
+DEVICE_JOINS = Table("device_joins", ("time", "dev_eui"), ("timestamptz", "text"))

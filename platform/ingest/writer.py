@@ -38,7 +38,8 @@ def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchR
     accepted = [o for o in outcomes if isinstance(o, Accepted)]
     rejections = [o for o in outcomes if isinstance(o, Rejection)]
     with conn.transaction():
-        fresh = _claim_new(conn, accepted)
+        fresh, replays = _claim_new(conn, accepted)
+        rejections += replays
         rows = _rows_by_table(fresh)
         for table, table_rows in rows.items():
             _copy(conn, table, table_rows)
@@ -47,7 +48,7 @@ def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchR
     quarantined = sum(1 for r in rejections if r.place == "quarantine")
     return BatchResult(
         stored=len(fresh),
-        duplicates=len(accepted) - len(fresh),
+        duplicates=len(accepted) - len(fresh) - len(replays),
         quarantined=quarantined,
         dead_letters=len(rejections) - quarantined,
         rows=sum(len(table_rows) for table_rows in rows.values()),
@@ -71,22 +72,38 @@ def write_one_by_one(
     return total
 
 
-def _claim_new(conn: psycopg.Connection, accepted: list[Accepted]) -> list[Accepted]:
-    """Record the idempotency keys; keep only messages whose key was not seen before."""
+def _claim_new(
+    conn: psycopg.Connection, accepted: list[Accepted]
+) -> tuple[list[Accepted], list[Rejection]]:
+    """Record the idempotency keys. A message whose key was seen before is a redelivery and is
+    dropped; a LoRaWAN frame stored before under another deduplication id is a replay."""
     if not accepted:
-        return []
+        return [], []
+    keys = [a.key for a in accepted] + [a.frame_key for a in accepted if a.frame_key]
     rows = conn.execute(
         "INSERT INTO ingest_keys (key) SELECT unnest(%s::text[])"
         " ON CONFLICT DO NOTHING RETURNING key",
-        ([a.key for a in accepted],),
+        (keys,),
     ).fetchall()
     new_keys = {row[0] for row in rows}
-    fresh = []
+    fresh, replays = [], []
     for outcome in accepted:
-        if outcome.key in new_keys:
-            new_keys.discard(outcome.key)  # a key twice in one batch is stored once
-            fresh.append(outcome)
-    return fresh
+        if outcome.key not in new_keys:
+            continue  # a redelivery (possibly within this batch): stored once already
+        new_keys.discard(outcome.key)
+        if outcome.frame_key is not None and outcome.frame_key not in new_keys:
+            replays.append(_replay(outcome))
+            continue
+        new_keys.discard(outcome.frame_key)
+        fresh.append(outcome)
+    return fresh, replays
+
+
+def _replay(outcome: Accepted) -> Rejection:
+    topic, payload = outcome.source or ("", b"")
+    _, device, _, fcnt = (outcome.frame_key or "::::").split(":")
+    reason = f"replayed frame: fCnt {fcnt} of {device} was stored before under another id"
+    return dead_letter(topic, payload, reason)
 
 
 def _rows_by_table(accepted: list[Accepted]) -> dict[Table, list[Row]]:

@@ -80,7 +80,7 @@ def test_demo_serves_fill_levels_then_stops_cleanly_and_keeps_data(data_dir: Pat
         assert time.monotonic() - started < 60
         assert all(0 <= c["fill_percent"] <= 100 for c in filled)
         page = httpx.get(f"http://127.0.0.1:{port}/")
-        assert page.status_code == 200 and "Containers" in page.text
+        assert page.status_code == 200 and "Sign in" in page.text
         stored = operator.get("/api/ingest/status").json()["stored"]
         operator.close()
     finally:
@@ -97,6 +97,7 @@ def test_demo_serves_fill_levels_then_stops_cleanly_and_keeps_data(data_dir: Pat
             lambda: (s := operator.get("/api/ingest/status").json())["stored"] and s, timeout=30
         )
         assert status["duplicates"] == 0, "a second run must not repeat the first run's ids"
+        assert status["dead_letters"] == 0, "a second run's frames must not look like replays"
         operator.close()
     finally:
         _stop(demo)

@@ -214,7 +214,7 @@ def test_an_impossible_series_goes_to_dead_letters(
 BADGE_EUI = "70b3d57ed0001b01"
 
 
-def _badge_uplink(base: datetime, events: list[dict[str, object]]) -> tuple[str, bytes]:
+def _badge_uplink(base: datetime, events: list[dict[str, object]], f_cnt: int) -> tuple[str, bytes]:
     payload = encode(
         "tilsyn-hygiene-v1",
         {
@@ -224,7 +224,7 @@ def _badge_uplink(base: datetime, events: list[dict[str, object]]) -> tuple[str,
             "events": events,
         },
     )
-    return chirpstack_uplink(BADGE_EUI, payload.hex(), time=base, f_port=11)
+    return chirpstack_uplink(BADGE_EUI, payload.hex(), time=base, f_port=11, f_cnt=f_cnt)
 
 
 def test_badge_events_become_anonymous_compliance_counts(registered: str) -> None:
@@ -238,7 +238,9 @@ def test_badge_events_become_anonymous_compliance_counts(registered: str) -> Non
     ]
     later = [{"offset_s": 0, "event": "entry", "zone": "patient_zone", "ref": 11}]
     result = _ingest(
-        registered, _badge_uplink(base, visit), _badge_uplink(base + timedelta(minutes=40), later)
+        registered,
+        _badge_uplink(base, visit, 1),
+        _badge_uplink(base + timedelta(minutes=40), later, 2),
     )
     assert result.stored == 2
     with psycopg.connect(registered) as conn:
