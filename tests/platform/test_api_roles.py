@@ -110,3 +110,18 @@ def test_thresholds_are_edited_by_home_care_and_validated(
         ).status_code
         == 403
     )
+
+
+def test_admins_register_webhooks_and_see_the_secret_once(
+    client: TestClient, sign_in: SignIn
+) -> None:
+    admin = sign_in("admin")
+    made = client.post(
+        "/api/admin/webhooks",
+        headers=admin,
+        json={"url": "https://example.org/hook", "audiences": ["operator"]},
+    )
+    assert made.status_code == 201 and len(made.json()["secret"]) > 30
+    listed = client.get("/api/admin/webhooks", headers=admin).json()
+    assert listed[0]["secret"] is None
+    assert client.get("/api/admin/webhooks", headers=sign_in("operator")).status_code == 403

@@ -98,3 +98,15 @@ def test_frames_delivered_out_of_order_are_all_kept(
         *(chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=n) for n in (10, 12, 11, 9)),
     )
     assert (result.stored, result.dead_letters) == (4, 0)
+
+
+def test_an_oversized_message_is_dead_lettered_whole(
+    database_url: str, classifier: Classifier
+) -> None:
+    topic, body = chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=3)
+    padded = body[:-1] + b', "padding": "' + b"x" * (1024 * 1024) + b'"}'
+    result = _store(database_url, classifier, (topic, padded))
+    assert result.dead_letters == 1
+    with psycopg.connect(database_url) as conn:
+        reason, size = conn.execute("SELECT reason, length(payload) FROM dead_letters").fetchone()  # type: ignore[misc]
+    assert reason.startswith("oversized:") and size == len(padded)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -15,6 +16,8 @@ from tilsyn.platform.auth.store import User, create_user
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 UserAdmin = Annotated[User, Depends(allowed("manage_users"))]
+HookAdmin = Annotated[User, Depends(allowed("manage_webhooks"))]
+Audience = Literal["operator", "home_care", "night_nurse", "infection_control"]
 Auditor = Annotated[User, Depends(allowed("read_audit_log"))]
 
 
@@ -56,3 +59,37 @@ def audit_log(
         AuditEntry(at=r[0], username=r[1], role=r[2], action=r[3], patient_id=r[4], detail=r[5])
         for r in rows
     ]
+
+
+class WebhookIn(BaseModel):
+    url: str = Field(pattern=r"^https?://")
+    audiences: list[Audience] = Field(min_length=1)
+
+
+class Webhook(BaseModel):
+    webhook_id: int
+    url: str
+    audiences: list[str]
+    active: bool
+    secret: str | None = Field(None, description="shown once, when the webhook is made")
+
+
+@router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=Webhook)
+def add_webhook(body: WebhookIn, db: Db, _: HookAdmin) -> Webhook:
+    """Alert notifications for the audiences, POSTed with an HMAC-SHA256 signature (the secret
+    is returned now and never again)."""
+    secret = secrets.token_urlsafe(32)
+    row = db.execute(
+        "INSERT INTO webhooks (url, secret, audiences) VALUES (%s, %s, %s) RETURNING webhook_id",
+        (body.url, secret, list(body.audiences)),
+    ).fetchone()
+    assert row is not None
+    return Webhook(
+        webhook_id=row[0], url=body.url, audiences=list(body.audiences), active=True, secret=secret
+    )
+
+
+@router.get("/webhooks", response_model=list[Webhook])
+def webhooks(db: Db, _: HookAdmin) -> list[Webhook]:
+    rows = db.execute("SELECT webhook_id, url, audiences, active FROM webhooks ORDER BY 1")
+    return [Webhook(webhook_id=r[0], url=r[1], audiences=r[2], active=r[3]) for r in rows]

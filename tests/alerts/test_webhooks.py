@@ -1,0 +1,105 @@
+"""Webhooks: signed bodies, retries while the receiver is down, and delivery after a restart."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import psycopg
+import pytest
+
+from tilsyn.broker.local import free_port
+from tilsyn.platform.alerts.models import Signal
+from tilsyn.platform.alerts.store import apply_signals
+from tilsyn.platform.alerts.webhooks import WebhookDispatcher
+
+pytestmark = pytest.mark.integration
+SECRET = "s3cret-for-tests"
+
+
+class Receiver:
+    """A webhook endpoint on this machine that records what it is sent."""
+
+    def __init__(self, port: int) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((dict(self.headers), body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = HTTPServer(("127.0.0.1", port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _deliveries(database_url: str) -> list[tuple[int, str | None, bool]]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT attempts, last_error, delivered_at IS NOT NULL FROM webhook_deliveries"
+        ).fetchall()
+
+
+def test_a_pending_notification_is_delivered_signed_after_a_restart(database_url: str) -> None:
+    port = free_port()
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO webhooks (url, secret, audiences) VALUES (%s, %s, %s)",
+            (f"http://127.0.0.1:{port}/hook", SECRET, ["operator"]),
+        )
+        apply_signals(
+            conn,
+            [
+                Signal(
+                    "container",
+                    "C1",
+                    "fire",
+                    True,
+                    datetime.now(UTC),
+                    "critical",
+                    "operator",
+                    "",
+                    "Possible fire in C1",
+                )
+            ],
+        )
+        assert WebhookDispatcher(database_url).deliver_due(conn) == 0  # nobody listens yet
+    ((attempts, error, delivered),) = _deliveries(database_url)
+    assert (attempts, delivered) == (1, False) and error is not None
+    with psycopg.connect(database_url) as conn:  # the platform restarts; the retry comes due
+        conn.execute("UPDATE webhook_deliveries SET next_attempt_at = now()")
+    with Receiver(port) as receiver, psycopg.connect(database_url) as conn:
+        assert WebhookDispatcher(database_url).deliver_due(conn) == 1
+    assert _deliveries(database_url) == [(2, None, True)]
+    headers, body = receiver.received[0]
+    signed = headers["X-Tilsyn-Timestamp"].encode() + b"." + body
+    expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    assert headers["X-Tilsyn-Signature"] == f"sha256={expected}"
+    assert json.loads(body)["alert"]["rule"] == "fire"
+
+
+def test_webhooks_only_get_their_audiences(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO webhooks (url, secret, audiences) VALUES"
+            " ('http://127.0.0.1:9/a', 'x', '{home_care}')"
+        )
+        apply_signals(conn, [Signal("container", "C2", "tilt", True, datetime.now(UTC))])
+    assert _deliveries(database_url) == []
