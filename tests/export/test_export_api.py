@@ -108,3 +108,23 @@ def test_metrics_in_prometheus_format(client: TestClient, sign_in: SignIn) -> No
     assert "tilsyn_http_request_duration_seconds_bucket" in text
     assert 'tilsyn_alerts_open{severity="critical"} 0.0' in text
     assert "tilsyn_db_pool_connections" in text
+
+
+def test_ngsi_ld_entities_carry_the_fill_forecast_and_last_emptying(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    now = datetime.now(UTC)
+    history = [(-30, 85.0), (-26, 5.0), (-20, 20.0), (-10, 45.0), (-2, 65.0)]
+    with psycopg.connect(database_url) as conn:
+        for hours, fill in history:
+            conn.execute(
+                "INSERT INTO container_readings (time, container_id, dev_eui, fill_percent)"
+                " VALUES (%s, 'C9', '24e1247100000009', %s)",
+                (now + timedelta(hours=hours), fill),
+            )
+    (entity,) = client.get("/ngsi-ld/v1/entities", headers=sign_in("operator")).json()
+    deadline = datetime.fromisoformat(entity["nextActuationDeadline"]["value"]["@value"])
+    emptied = datetime.fromisoformat(entity["dateLastEmptying"]["value"]["@value"])
+    # 2.5 %/h since the emptying: 65 % two hours ago is 100 % about 14 hours from then.
+    assert now + timedelta(hours=9) < deadline < now + timedelta(hours=16)
+    assert now - timedelta(hours=27) < emptied < now - timedelta(hours=25)

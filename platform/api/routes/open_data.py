@@ -3,7 +3,7 @@ of any time series, and Prometheus metrics."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -13,9 +13,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from tilsyn.platform.api.deps import CurrentUser, Db, allowed
 from tilsyn.platform.auth.roles import CAN
 from tilsyn.platform.auth.store import User, audit
+from tilsyn.platform.containers.forecast import full_by
 from tilsyn.platform.containers.store import list_states
 from tilsyn.platform.export.csv_stream import TABLES, stream_csv
-from tilsyn.platform.export.fiware import entity_id, waste_container_entity
+from tilsyn.platform.export.emptying import last_emptied
+from tilsyn.platform.export.fiware import waste_container_entity
 from tilsyn.platform.export.geojson import containers_feature_collection
 from tilsyn.platform.export.metrics import render
 
@@ -39,16 +41,28 @@ def waste_containers(db: Db, _: Reader, type: str = "WasteContainer") -> JSONRes
     """Every container as an NGSI-LD normalized WasteContainer entity."""
     if type != "WasteContainer":
         return JSONResponse([], media_type=NGSI_LD_JSON)
-    entities = [waste_container_entity(state) for state in list_states(db)]
-    return JSONResponse(entities, media_type=NGSI_LD_JSON)
+    return JSONResponse(_entities(db), media_type=NGSI_LD_JSON)
 
 
 @router.get("/ngsi-ld/v1/entities/{entity}")
 def waste_container(entity: str, db: Db, _: Reader) -> JSONResponse:
-    for state in list_states(db):
-        if entity_id(state.container_id) == entity:
-            return JSONResponse(waste_container_entity(state), media_type=NGSI_LD_JSON)
+    for found in _entities(db):
+        if found["id"] == entity:
+            return JSONResponse(found, media_type=NGSI_LD_JSON)
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no entity {entity}")
+
+
+def _entities(db: Db) -> list[dict[str, Any]]:
+    """Entities with `nextActuationDeadline` (the fill forecast) and `dateLastEmptying`."""
+    now = datetime.now(UTC)
+    deadlines = full_by(db, now)
+    emptied = last_emptied(db, now - timedelta(days=60))
+    return [
+        waste_container_entity(
+            state, deadlines.get(state.container_id), last_emptied=emptied.get(state.container_id)
+        )
+        for state in list_states(db)
+    ]
 
 
 @router.get("/api/geojson/containers")
