@@ -26,6 +26,9 @@ class LoadSpec:
     count: int
     rate: float | None  # messages per second, None for as fast as the broker takes them
     readings_per_message: int = 1
+    # Frame counters continue across runs against the same devices: a counter used before
+    # is, rightly, a replay to the platform.
+    first_fcnt: int = 1
 
 
 def uplink(dev_eui: str, fcnt: int, distance_mm: int) -> Message:
@@ -61,7 +64,8 @@ def messages(
 ) -> Iterator[Message]:
     for i in range(spec.count):
         if spec.kind == "uplink":
-            yield uplink(devices[i % len(devices)], i // len(devices) + 1, 500 + i % 2000)
+            fcnt = spec.first_fcnt + i // len(devices)
+            yield uplink(devices[i % len(devices)], fcnt, 500 + i % 2000)
         else:
             hub_id, patient_id = patients[i % len(patients)]
             yield edge_batch(hub_id, patient_id, spec.readings_per_message)
