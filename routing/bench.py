@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="per Solomon instance")
     parser.add_argument("--instances", default="", help="names or class prefixes, comma-separated")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1, help="parallel runs per instance")
     args = parser.parse_args(argv)
     parts = args.only or list(PARTS)
     violations = 0
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         violations += bench_collection()
     if "solomon" in parts:
         wanted = [w for w in args.instances.split(",") if w]
-        violations += bench_solomon(args.seconds, wanted, args.seed)
+        violations += bench_solomon(args.seconds, wanted, args.seed, args.workers)
     figure("routing_checker_violations", violations, "count")
     return 1 if violations else 0
 

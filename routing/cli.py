@@ -22,6 +22,9 @@ def register(subcommands: Subcommands) -> None:
     )
     solomon.add_argument("file", help="instance file, or a name such as R101 (TILSYN_SOLOMON_DIR)")
     _budget(solomon, default=10.0)
+    solomon.add_argument(
+        "--workers", type=int, default=1, help="parallel differently-seeded runs (default 1)"
+    )
     solomon.set_defaults(handler=_solomon)
     night = kinds.add_parser("night", help="plan a night shift from a NightPlanRequest JSON file")
     night.add_argument("file", type=Path)
@@ -41,14 +44,15 @@ def _budget(parser: argparse.ArgumentParser, default: float) -> None:
 def _solomon(args: argparse.Namespace) -> int:
     from tilsyn.routing.params import Stop
     from tilsyn.routing.solomon import read_instance, resolve_instance
-    from tilsyn.routing.solomon_solver import solve_solomon
+    from tilsyn.routing.solomon_solver import SolomonParams, solve_solomon
 
     try:
         instance = read_instance(resolve_instance(args.file))
         stop = Stop(seconds=args.seconds)
+        params = SolomonParams(workers=args.workers)
     except (OSError, ValueError) as error:
         return _fail("solomon", error)
-    result = solve_solomon(instance, stop, args.seed)
+    result = solve_solomon(instance, stop, args.seed, params)
     print(json.dumps(result.as_json()))
     return 0 if result.feasible else 1
 

@@ -41,8 +41,8 @@ def why_left_out(task: NurseTask, origin: datetime) -> str:
     """For a task the solver dropped although it is possible on its own."""
     window = f"{clock(origin, task.earliest)}-{clock(origin, task.latest)}"
     return (
-        f"no room: in its window {window} every competent nurse is busy with tasks of equal or "
-        f"higher priority ({task.priority})"
+        f"no room found: in its window {window} the competent nurses' time is taken by other "
+        f"tasks (this one is {task.priority} priority)"
     )
 
 

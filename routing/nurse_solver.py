@@ -1,7 +1,8 @@
 """Night plans: `solve_night_plan` at shift start, `replan_night` when urgent tasks arrive.
 
-Re-planning starts the search from the promised routes (what each nurse still has to do, in
-order), so the urgent task is inserted by local moves and the rest changes only where it must.
+Both first set aside tasks no nurse could do (with the reason), then search. Re-planning starts
+from the promised routes with urgent tasks forced in (`nurse_repair`), so the rest of the night
+changes only where it must.
 """
 
 from __future__ import annotations
@@ -12,20 +13,35 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ortools.util.optional_boolean_pb2 import BOOL_TRUE
-
 from tilsyn.routing.nurse import LiveNight, NightPlanRequest, NurseTask, Priority
 from tilsyn.routing.nurse_explain import why_impossible, why_left_out
-from tilsyn.routing.nurse_live import keepable_promises
 from tilsyn.routing.nurse_model import NightModel, NightSetup, NurseStart, build_night_model
+from tilsyn.routing.nurse_repair import starting_routes
 from tilsyn.routing.nurse_routes import locked_problems, plan_routes
 from tilsyn.routing.params import Stop
 from tilsyn.routing.plans import Dropped, Plan
-from tilsyn.routing.search import checked, indices_of, routes_of, search_parameters
+from tilsyn.routing.search import (
+    checked,
+    indices_of,
+    only_operators,
+    routes_of,
+    search_parameters,
+)
 from tilsyn.routing.travel import CachedTravel
 
 PLAN_BUDGET = Stop(seconds=5.0)
-REPLAN_BUDGET = Stop(seconds=0.6)
+REPLAN_BUDGET = Stop(seconds=0.5)
+# Repairing a live plan uses only moves that insert, move or swap single tasks: they put the
+# urgent task in and make room for it, and leave the rest of each route as promised. Route
+# surgery (2-opt, cross, LNS) is left to the guided search that follows only if a promise broke.
+REPAIR_MOVES = {
+    "use_make_active",
+    "use_relocate",
+    "use_exchange",
+    "use_relocate_and_make_active",
+    "use_exchange_and_make_active",
+    "use_swap_active",
+}
 
 
 def solve_night_plan(
@@ -61,47 +77,42 @@ def _plan(
     *,
     keep_promises: bool,
 ) -> Plan:
-    clock_start = time.perf_counter()
+    started = time.perf_counter()
     everything = [*(s.position for s in starts), *(s.nurse.base for s in starts)]
     matrix = travel.matrix([*everything, *(t.location for t in tasks)])
     dropped = [Dropped(t.id, r) for t in tasks if (r := why_impossible(t, starts, matrix, origin))]
-    gone = {d.id for d in dropped}
-    possible = [t for t in tasks if t.id not in gone]
     problems = locked_problems(starts, {t.id: t for t in tasks}, dropped, matrix, origin)
     if problems:
-        return Plan((), tuple(dropped), False, tuple(problems), time.perf_counter() - clock_start)
-    starts = _without(starts, gone)
+        return Plan((), tuple(dropped), False, tuple(problems), time.perf_counter() - started)
+    gone = {d.id for d in dropped}
+    possible = [t for t in tasks if t.id not in gone]
     if seed:  # a seed relabels the tasks; OR-Tools breaks ties by node order
         random.Random(seed).shuffle(possible)
-    setup = NightSetup(starts, tuple(possible))
+    setup = NightSetup(_without(starts, gone), tuple(possible))
     model = build_night_model(setup, travel.matrix(setup.locations))
     solution = _search(model, stop, keep_promises)
     if solution is None:
         problem = "no plan found within the search budget; try a longer budget"
-        return Plan((), tuple(dropped), False, (problem,), time.perf_counter() - clock_start)
+        return Plan((), tuple(dropped), False, (problem,), time.perf_counter() - started)
     routes = routes_of(model.routing, model.manager, solution)
     served = {model.task_at(node).id for route in routes for node in route}
     dropped += [Dropped(t.id, why_left_out(t, origin)) for t in possible if t.id not in served]
-    return Plan(
-        plan_routes(model, routes), tuple(dropped), True, (), time.perf_counter() - clock_start
-    )
+    plan_seconds = time.perf_counter() - started
+    return Plan(plan_routes(model, routes), tuple(dropped), True, (), plan_seconds)
 
 
 def _search(model: NightModel, stop: Stop, keep_promises: bool) -> Any:
-    """A guided search from scratch at shift start. When re-planning: greedy descent from the
-    promises that still fit (fast, changes little), then a guided search for what is left of
-    the budget only if that dropped a task."""
+    """A guided search from scratch at shift start. When re-planning: a repair descent from the
+    starting routes (fast, changes little), then a guided search for what is left of the
+    budget only if a promised or urgent task is still off the routes."""
     routing = model.routing
     if not keep_promises:
         return routing.SolveWithParameters(checked(search_parameters(stop)))
     started = time.perf_counter()
-    params = search_parameters(stop, guided=False)
-    # Moves that make room for an urgent task while inserting it (off by default).
-    params.local_search_operators.use_relocate_and_make_active = BOOL_TRUE
-    params.local_search_operators.use_exchange_and_make_active = BOOL_TRUE
+    params = only_operators(search_parameters(stop, guided=False), REPAIR_MOVES)
     routing.CloseModelWithParameters(checked(params))
     tasks = {t.id: t for t in model.setup.tasks}
-    kept = keepable_promises(model.setup.starts, tasks, model.matrix)
+    kept = starting_routes(model.setup.starts, tasks, model.matrix)
     nodes = [[model.setup.task_node(t) for t in route] for route in kept]
     initial = routing.ReadAssignmentFromRoutes(indices_of(model.manager, nodes), True)
     found = None if initial is None else routing.SolveFromAssignmentWithParameters(initial, params)

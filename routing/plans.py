@@ -52,8 +52,10 @@ class Dropped:
 
 @dataclass(frozen=True)
 class Plan:
-    """`feasible` is False when a mandatory stop could not be placed; `problems` then says which
-    and why, and `routes` is empty rather than a plan that silently breaks a promise."""
+    """`feasible` is False when something that must happen cannot: a mandatory container that
+    does not fit, a locked night stop that can no longer be kept. `problems` then says which
+    and why. Collection plans still carry routes for everything else; a night plan whose locked
+    stops fail carries none, since the nurses' next moves are exactly what is in question."""
 
     routes: tuple[Route, ...]
     dropped: tuple[Dropped, ...]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util.optional_boolean_pb2 import BOOL_FALSE, BOOL_TRUE
 
 from tilsyn.routing.params import Stop
 
@@ -41,6 +42,18 @@ def checked(params: Any) -> Any:
     error = pywrapcp.FindErrorInRoutingSearchParameters(params)
     if error:
         raise ValueError(f"invalid routing search parameters: {error}")
+    return params
+
+
+def only_operators(params: Any, names: set[str]) -> Any:
+    """Switch every local-search operator off except `names` (fields of
+    `local_search_operators`, e.g. "use_relocate")."""
+    operators = params.local_search_operators
+    unknown = names - {f.name for f in operators.DESCRIPTOR.fields}
+    if unknown:
+        raise ValueError(f"unknown local search operators: {sorted(unknown)}")
+    for field in operators.DESCRIPTOR.fields:
+        setattr(operators, field.name, BOOL_TRUE if field.name in names else BOOL_FALSE)
     return params
 
 

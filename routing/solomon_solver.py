@@ -6,14 +6,16 @@ recreate by cheapest insertion, greedy descent, simulated-annealing acceptance â
 and roughly halves the gap in the same time (bench.py prints the figures).
 
 OR-Tools seeds its own random generator with a constant, so `seed` relabels the customers
-instead: node order drives every tie-break, and a different order is a different run.
+instead: node order drives every tie-break, and a different order is a different run. With
+`workers` > 1, that many differently seeded runs go in parallel and the best one wins.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, replace
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tilsyn.routing.params import Stop
@@ -26,6 +28,11 @@ from tilsyn.routing.search import (
 )
 from tilsyn.routing.solomon import Customer, SolomonInstance, total_distance
 from tilsyn.routing.solomon_model import build_model
+
+# Measured on ten hard instances, two seeds, 10 s: mean gap 3.1 % with cost-based cheapest
+# insertion, 3.4 % with the default arc-based one, 3.5 % with parallel cheapest insertion.
+RECREATE = "LOCAL_CHEAPEST_COST_INSERTION"
+STARTUP_S = 0.3  # forked workers are ready in well under this
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,19 @@ class SisrRuin:
             raise ValueError("SISR removes at least one customer")
         if not 0.0 <= self.bypass <= 1.0:
             raise ValueError("bypass factor is a probability")
+
+
+@dataclass(frozen=True)
+class SolomonParams:
+    ruin: SisrRuin = field(default_factory=SisrRuin)
+    recreate: str = RECREATE
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ValueError("at least one worker")
+        if not hasattr(FirstSolution, self.recreate):
+            raise ValueError(f"unknown insertion heuristic {self.recreate!r}")
 
 
 @dataclass(frozen=True)
@@ -65,38 +85,52 @@ class SolomonResult:
 
 
 def solve_solomon(
-    instance: SolomonInstance, stop: Stop, seed: int = 0, ruin: SisrRuin = SisrRuin()
+    instance: SolomonInstance, stop: Stop, seed: int = 0, params: SolomonParams = SolomonParams()
+) -> SolomonResult:
+    if params.workers == 1:
+        return _solve_one(instance, stop, seed, params)
+    started = time.perf_counter()
+    budget = stop.within(max(0.1, stop.seconds - STARTUP_S))
+    n = params.workers
+    seeds = [seed + k for k in range(n)]
+    with ProcessPoolExecutor(max_workers=n) as pool:
+        runs = list(pool.map(_solve_one, [instance] * n, [budget] * n, seeds, [params] * n))
+    best = min(runs, key=lambda r: (not r.feasible, r.cost))
+    return replace(best, seconds=time.perf_counter() - started)
+
+
+def _solve_one(
+    instance: SolomonInstance, stop: Stop, seed: int, params: SolomonParams
 ) -> SolomonResult:
     started = time.perf_counter()
     order = _relabelling(instance, seed)
-    relabelled = replace(instance, customers=_renumbered(instance, order))
-    model = build_model(relabelled)
-    solution = model.routing.SolveWithIteratedLocalSearch(checked(_ils_parameters(stop, ruin)))
+    model = build_model(replace(instance, customers=_renumbered(instance, order)))
+    search = checked(_ils_parameters(stop, params))
+    solution = model.routing.SolveWithIteratedLocalSearch(search)
     if solution is None:
         return SolomonResult(instance.name, (), 0.0, False, time.perf_counter() - started)
     routes = [[order[n] for n in r] for r in routes_of(model.routing, model.manager, solution)]
     used = tuple(tuple(r) for r in routes if r)
-    served = sorted(n for r in used for n in r)
+    feasible = sorted(n for r in used for n in r) == list(range(1, instance.size))
     cost = total_distance(instance, used)
-    feasible = served == list(range(1, instance.size))
     return SolomonResult(instance.name, used, cost, feasible, time.perf_counter() - started)
 
 
-def _ils_parameters(stop: Stop, ruin: SisrRuin) -> Any:
-    params = search_parameters(stop)
-    params.first_solution_strategy = FirstSolution.PARALLEL_CHEAPEST_INSERTION
-    params.local_search_metaheuristic = Metaheuristic.GREEDY_DESCENT
-    params.use_iterated_local_search = True
-    ils = params.iterated_local_search_parameters
+def _ils_parameters(stop: Stop, params: SolomonParams) -> Any:
+    search = search_parameters(stop)
+    search.first_solution_strategy = FirstSolution.PARALLEL_CHEAPEST_INSERTION
+    search.local_search_metaheuristic = Metaheuristic.GREEDY_DESCENT
+    search.use_iterated_local_search = True
+    ils = search.iterated_local_search_parameters
     recreate = ils.ruin_recreate_parameters
+    recreate.recreate_strategy.heuristic = getattr(FirstSolution, params.recreate)
     del recreate.ruin_strategies[:]
     sisr = recreate.ruin_strategies.add().sisr
-    sisr.max_removed_sequence_size = ruin.max_string
-    sisr.avg_num_removed_visits = ruin.mean_removed
-    sisr.bypass_factor = ruin.bypass
-    annealing = ils.reference_solution_acceptance_strategy.simulated_annealing
-    annealing.automatic_temperatures = True
-    return params
+    sisr.max_removed_sequence_size = params.ruin.max_string
+    sisr.avg_num_removed_visits = params.ruin.mean_removed
+    sisr.bypass_factor = params.ruin.bypass
+    ils.reference_solution_acceptance_strategy.simulated_annealing.automatic_temperatures = True
+    return search
 
 
 def _relabelling(instance: SolomonInstance, seed: int) -> list[int]:

@@ -90,12 +90,13 @@ class CachedTravel:
 
     def matrix(self, locations: Sequence[Location]) -> TravelMatrix:
         unique = _unique_by_coordinates(locations)
-        known = {_key(loc) for loc in unique if (_key(loc), _key(loc)) in self._legs}
-        fresh = [loc for loc in unique if _key(loc) not in known]
+        fresh = [loc for loc in unique if (_key(loc), _key(loc)) not in self._legs]
         if fresh:
             self._fetch(fresh, unique)
-        metres = tuple(tuple(round(self._leg(a, b)[0]) for b in locations) for a in locations)
-        seconds = tuple(tuple(round(self._leg(a, b)[1]) for b in locations) for a in locations)
+        keys = [_key(loc) for loc in locations]
+        legs = [[self._legs[(a, b)] for b in keys] for a in keys]
+        metres = tuple(tuple(round(leg[0]) for leg in row) for row in legs)
+        seconds = tuple(tuple(round(leg[1]) for leg in row) for row in legs)
         return TravelMatrix(tuple(locations), metres, seconds)
 
     def _fetch(self, fresh: list[Location], everyone: list[Location]) -> None:
@@ -113,9 +114,6 @@ class CachedTravel:
         for a, row in zip(rows, legs, strict=True):
             for b, leg in zip(cols, row, strict=True):
                 self._legs[(_key(a), _key(b))] = leg
-
-    def _leg(self, a: Location, b: Location) -> Leg:
-        return self._legs[(_key(a), _key(b))]
 
 
 def _key(location: Location) -> Coordinates:

@@ -29,21 +29,13 @@ def solve_collection(
     request: CollectionRequest, travel: CachedTravel, stop: Stop = COLLECTION_BUDGET, seed: int = 0
 ) -> Plan:
     started = time.perf_counter()
-    every = CollectionSetup(request, request.stops)
-    matrix = travel.matrix(every.locations)
-    reasons = {s.id: why_impossible(s, request, every.day, matrix) for s in request.stops}
-    dropped = [Dropped(i, r) for i, r in reasons.items() if r]
+    dropped, possible = _screen(request, travel)
     mandatory = {s.id for s in request.stops if s.mandatory}
     problems = [f"mandatory container {d.id}: {d.reason}" for d in dropped if d.id in mandatory]
-    possible = [s for s in request.stops if not reasons[s.id]]
     if seed:  # a seed relabels the containers; OR-Tools breaks ties by node order
         random.Random(seed).shuffle(possible)
     setup = CollectionSetup(request, tuple(possible))
-    model = build_collection_model(setup, travel.matrix(setup.locations))
-    solution = model.routing.SolveWithParameters(checked(search_parameters(stop)))
-    if solution is None:
-        model = build_collection_model(setup, model.matrix, relax_mandatory=True)
-        solution = model.routing.SolveWithParameters(checked(search_parameters(stop)))
+    model, solution = _solve_or_diagnose(setup, travel, stop)
     if solution is None:
         problems.append("no plan found within the search budget, even leaving containers out")
         return Plan((), tuple(dropped), False, tuple(problems), time.perf_counter() - started)
@@ -59,6 +51,30 @@ def solve_collection(
     plan_routes = collection_routes(model, routes)
     elapsed = time.perf_counter() - started
     return Plan(plan_routes, tuple(dropped), not problems, tuple(problems), elapsed)
+
+
+def _screen(
+    request: CollectionRequest, travel: CachedTravel
+) -> tuple[list[Dropped], list[ContainerStop]]:
+    """Set aside containers no truck could empty even alone, with the reason."""
+    every = CollectionSetup(request, request.stops)
+    matrix = travel.matrix(every.locations)
+    reasons = {s.id: why_impossible(s, request, every.day, matrix) for s in request.stops}
+    dropped = [Dropped(i, r) for i, r in reasons.items() if r]
+    return dropped, [s for s in request.stops if not reasons[s.id]]
+
+
+def _solve_or_diagnose(
+    setup: CollectionSetup, travel: CachedTravel, stop: Stop
+) -> tuple[CollectionModel, Any]:
+    """The real model first; if it has no solution, the one that may leave mandatory
+    containers out at a huge price, to learn which."""
+    model = build_collection_model(setup, travel.matrix(setup.locations))
+    solution = model.routing.SolveWithParameters(checked(search_parameters(stop)))
+    if solution is None:
+        model = build_collection_model(setup, model.matrix, relax_mandatory=True)
+        solution = model.routing.SolveWithParameters(checked(search_parameters(stop)))
+    return model, solution
 
 
 def _left_out(model: CollectionModel, solution: Any) -> list[ContainerStop]:

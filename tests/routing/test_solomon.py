@@ -18,7 +18,7 @@ from tilsyn.routing.solomon import (
     solomon_dir,
     total_distance,
 )
-from tilsyn.routing.solomon_solver import solve_solomon
+from tilsyn.routing.solomon_solver import SolomonParams, solve_solomon
 
 DATA = Path(__file__).parent / "data"
 TINY = read_instance(DATA / "tiny6.txt")
@@ -65,6 +65,13 @@ def test_seed_relabels_but_answers_in_original_numbers():
     result = solve_solomon(TINY, Stop(seconds=0.5), seed=7)
     assert sorted(c for r in result.routes for c in r) == list(range(1, 7))
     assert check_solomon(TINY, result.routes, result.cost) == []
+
+
+def test_parallel_workers_return_the_best_run():
+    result = solve_solomon(TINY, Stop(seconds=0.5), params=SolomonParams(workers=2))
+    assert result.feasible and check_solomon(TINY, result.routes, result.cost) == []
+    with pytest.raises(ValueError):
+        SolomonParams(workers=0)
 
 
 @needs_shared
