@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from direct_ingest import store
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
 from lorawan import chirpstack_uplink
 
 from tilsyn.codecs import encode
 from tilsyn.codecs.fhir import build_observation, build_questionnaire_response
-from tilsyn.mqtt import Message
 from tilsyn.platform.api.app import create_app
-from tilsyn.platform.ingest.classify import Classifier
-from tilsyn.platform.ingest.directory import DeviceDirectory
-from tilsyn.platform.ingest.hygiene import HygieneTracker
-from tilsyn.platform.ingest.writer import BatchResult, write_batch
+from tilsyn.platform.ingest.writer import BatchResult
 from tilsyn.platform.registry.models import (
     BadgeIn,
     DispenserIn,
@@ -66,14 +62,7 @@ def registered(database_url: str) -> str:
 
 
 def _ingest(database_url: str, *messages: tuple[str, bytes]) -> BatchResult:
-    directory = DeviceDirectory(database_url)
-    directory.load()
-    hygiene = HygieneTracker(database_url)
-    hygiene.load()
-    classifier = Classifier(directory, hygiene)
-    outcomes = [classifier.classify(Message(t, p, 1, 0, time.time())) for t, p in messages]
-    with psycopg.connect(database_url) as conn:
-        return write_batch(conn, outcomes)
+    return store(database_url, *messages)
 
 
 def _dispenser_uplink(device_time: datetime) -> tuple[str, bytes]:

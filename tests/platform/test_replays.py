@@ -4,21 +4,19 @@ rejoin starts counting afresh, and late frames delivered out of order are kept."
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import UTC, datetime
 
 import psycopg
 import pytest
+from direct_ingest import classifier_for, store
 from lorawan import chirpstack_uplink
 
-from tilsyn.mqtt import Message
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
-from tilsyn.platform.ingest.hygiene import HygieneTracker
-from tilsyn.platform.ingest.writer import BatchResult, write_batch
+from tilsyn.platform.ingest.writer import BatchResult
 
 pytestmark = pytest.mark.integration
 DEV_EUI = "24e124713b0000aa"
@@ -41,15 +39,11 @@ def classifier(database_url: str) -> Classifier:
                 longitude=8.9,
             ),
         )
-    directory, hygiene = DeviceDirectory(database_url), HygieneTracker(database_url)
-    directory.load()
-    return Classifier(directory, hygiene)
+    return classifier_for(database_url)
 
 
 def _store(database_url: str, classifier: Classifier, *messages: tuple[str, bytes]) -> BatchResult:
-    outcomes = [classifier.classify(Message(t, p, 1, 0, time.time())) for t, p in messages]
-    with psycopg.connect(database_url) as conn:
-        return write_batch(conn, outcomes)
+    return store(database_url, *messages, classifier=classifier)
 
 
 def _join() -> tuple[str, bytes]:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import psycopg
 import pytest
+from direct_ingest import store
 from fix_sim import small_town
 
-from tilsyn.mqtt import Message
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
-from tilsyn.platform.ingest.classify import Classifier
-from tilsyn.platform.ingest.directory import DeviceDirectory
-from tilsyn.platform.ingest.hygiene import HygieneTracker
-from tilsyn.platform.ingest.writer import BatchResult, write_batch
+from tilsyn.platform.ingest.writer import BatchResult
 from tilsyn.platform.registry.models import (
     BadgeIn,
     DispenserIn,
@@ -37,13 +33,7 @@ pytestmark = pytest.mark.integration
 
 
 def _ingest(database_url: str, emissions: list[tuple[str, bytes]]) -> BatchResult:
-    directory, hygiene = DeviceDirectory(database_url), HygieneTracker(database_url)
-    directory.load()
-    hygiene.load()
-    classifier = Classifier(directory, hygiene)
-    outcomes = [classifier.classify(Message(t, p, 1, 0, time.time())) for t, p in emissions]
-    with psycopg.connect(database_url) as conn:
-        return write_batch(conn, outcomes)
+    return store(database_url, *emissions)
 
 
 @pytest.mark.parametrize("lorawan_format", ["chirpstack", "tts"])
