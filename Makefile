@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test lint typecheck pytest bench bench-codecs bench-ingest bench-alerts bench-export bench-map bench-routing bench-sim screenshots clean
+.PHONY: venv demo test lint typecheck pytest browser bench bench-codecs bench-ingest bench-alerts bench-export bench-map bench-routing bench-sim screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,15 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy -p tilsyn
 
-pytest: venv
+pytest: venv browser
 	$(BIN)/pytest
+
+# The screen tests drive Debian's Chromium (Playwright cannot download browsers here). As root
+# with apt-get it is installed when missing; otherwise those tests are skipped with the reason.
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+		>/dev/null; } || echo "chromium not installed: the browser tests will be skipped"
 
 bench: bench-codecs bench-sim bench-ingest bench-alerts bench-export bench-map bench-routing
 
