@@ -74,7 +74,7 @@ def build_platform(database_url: str) -> Platform:
         visits.router(),
     ):
         if not any(getattr(route, "path", None) in known for route in router.routes):
-            app.include_router(router)  # until the routers are wired into create_app
+            app.include_router(router)  # only what create_app does not serve: the doubles
     # Static files are mounted at "/" and would shadow routers added after the mount.
     app.router.routes.sort(key=lambda route: getattr(route, "name", "") == "web")
     engine.start()
