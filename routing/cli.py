@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tilsyn.cli import Subcommands
 
@@ -58,35 +60,33 @@ def _solomon(args: argparse.Namespace) -> int:
 
 
 def _night(args: argparse.Namespace) -> int:
-    from tilsyn.routing.io import load_request, plan_json
     from tilsyn.routing.nurse import NightPlanRequest
     from tilsyn.routing.nurse_solver import solve_night_plan
-    from tilsyn.routing.params import Stop
-    from tilsyn.routing.settings import RoutingSettings
 
-    try:
-        request = load_request(args.file, NightPlanRequest)
-        stop = Stop(seconds=args.seconds)
-    except (OSError, ValueError) as error:
-        return _fail("night", error)
-    plan = solve_night_plan(request, RoutingSettings().travel(), stop, args.seed)
-    print(json.dumps(plan_json(plan)))
-    return 0 if plan.feasible else 1
+    return _solve_file(args, "night", NightPlanRequest, solve_night_plan)
 
 
 def _collection(args: argparse.Namespace) -> int:
-    from tilsyn.routing.io import load_request, plan_json
-    from tilsyn.routing.params import Stop
-    from tilsyn.routing.settings import RoutingSettings
     from tilsyn.routing.waste import CollectionRequest
     from tilsyn.routing.waste_solver import solve_collection
 
+    return _solve_file(args, "collection", CollectionRequest, solve_collection)
+
+
+def _solve_file(
+    args: argparse.Namespace, command: str, request_type: type[Any], solve: Callable[..., Any]
+) -> int:
+    """Read a request file, solve it with the configured travel times, print the plan."""
+    from tilsyn.routing.io import load_request, plan_json
+    from tilsyn.routing.params import Stop
+    from tilsyn.routing.settings import RoutingSettings
+
     try:
-        request = load_request(args.file, CollectionRequest)
+        request = load_request(args.file, request_type)
         stop = Stop(seconds=args.seconds)
     except (OSError, ValueError) as error:
-        return _fail("collection", error)
-    plan = solve_collection(request, RoutingSettings().travel(), stop, args.seed)
+        return _fail(command, error)
+    plan = solve(request, RoutingSettings().travel(), stop, args.seed)
     print(json.dumps(plan_json(plan)))
     return 0 if plan.feasible else 1
 
