@@ -15,6 +15,7 @@ from tilsyn.platform.alerts.hub import NotificationHub
 from tilsyn.platform.alerts.webhooks import WebhookDispatcher
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
+from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.db.maintenance import MaintenanceRunner, Retention
 from tilsyn.platform.db.migrate import apply_migrations
 from tilsyn.platform.ingest.service import IngestService
@@ -62,10 +63,13 @@ def serve_until_stopped(
         ),
     )
     maintenance.start()
-    ingest = IngestService(settings, database_url, mqtt_url, observers=[engine.observe])
+    feed = ContainerFeed()
+    ingest = IngestService(
+        settings, database_url, mqtt_url, observers=[engine.observe, feed.observe]
+    )
     ingest.start()
     try:
-        app = create_app(database_url, ingest, hub)
+        app = create_app(database_url, ingest, hub, feed)
         config = uvicorn.Config(
             app,
             host=settings.http_host,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -25,6 +25,7 @@ from tilsyn.platform.api.routes import (
     open_data,
     patients,
 )
+from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.export.metrics import PlatformMetrics, RequestLatencyMiddleware
 from tilsyn.platform.ingest.service import IngestService
 
@@ -35,15 +36,21 @@ def create_app(
     database_url: str,
     ingest_service: IngestService | None = None,
     hub: NotificationHub | None = None,
+    container_feed: ContainerFeed | None = None,
 ) -> FastAPI:
     notification_hub = hub or NotificationHub()
+    feed = container_feed or ContainerFeed()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         notification_hub.bind(asyncio.get_running_loop())
         with ConnectionPool(database_url, min_size=1, max_size=10, open=True) as pool:
             app.state.pool = pool
+            feeding = asyncio.create_task(feed.run(pool), name="container-feed")
             yield
+            feeding.cancel()
+            with suppress(asyncio.CancelledError):
+                await feeding
 
     app = FastAPI(
         title="Tilsyn",
@@ -53,6 +60,7 @@ def create_app(
     )
     app.state.ingest = ingest_service
     app.state.hub = notification_hub
+    app.state.container_feed = feed
     app.state.metrics = PlatformMetrics()
     app.add_middleware(RequestLatencyMiddleware, metrics=app.state.metrics)
     for module in (

@@ -48,6 +48,12 @@ def list_states(conn: psycopg.Connection) -> list[ContainerState]:
         return cur.execute(_STATE_QUERY + " ORDER BY c.container_id").fetchall()
 
 
+def get_states(conn: psycopg.Connection, container_ids: list[str]) -> list[ContainerState]:
+    with conn.cursor(row_factory=class_row(ContainerState)) as cur:
+        query = _STATE_QUERY + " WHERE c.container_id = ANY(%s) ORDER BY c.container_id"
+        return cur.execute(query, (container_ids,)).fetchall()
+
+
 def get_state(conn: psycopg.Connection, container_id: str) -> ContainerState | None:
     with conn.cursor(row_factory=class_row(ContainerState)) as cur:
         return cur.execute(_STATE_QUERY + " WHERE c.container_id = %s", (container_id,)).fetchone()

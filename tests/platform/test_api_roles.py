@@ -112,6 +112,32 @@ def test_thresholds_are_edited_by_home_care_and_validated(
     )
 
 
+def test_the_threshold_form_reads_the_saved_thresholds_and_the_read_is_audited(
+    client: TestClient, sign_in: SignIn
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    client.put(
+        "/api/patients/P1/thresholds/heart_rate",
+        json={"yellow_low": 40, "green_low": 50, "green_high": 100, "yellow_high": 120},
+        headers=nurse,
+    )
+    assert client.get("/api/patients/P1/thresholds", headers=nurse).json() == [
+        {
+            "kind": "heart_rate",
+            "green_low": 50.0,
+            "green_high": 100.0,
+            "yellow_low": 40.0,
+            "yellow_high": 120.0,
+        }
+    ]
+    assert client.get("/api/patients/P9/thresholds", headers=nurse).status_code == 404
+    assert client.get("/api/patients/P1/thresholds", headers=sign_in("operator")).status_code == 403
+    audit = client.get("/api/admin/audit", headers=sign_in("admin")).json()
+    assert any(e["action"] == "read_thresholds" and e["patient_id"] == "P1" for e in audit), (
+        "the threshold read is audited"
+    )
+
+
 def test_admins_register_webhooks_and_see_the_secret_once(
     client: TestClient, sign_in: SignIn
 ) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import StreamingResponse
 
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User
+from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.containers.models import ContainerIn, ContainerState
 from tilsyn.platform.containers.store import (
     AlreadyRegistered,
@@ -19,12 +24,43 @@ from tilsyn.platform.containers.store import (
 router = APIRouter(prefix="/api/containers", tags=["containers"])
 Reader = Annotated[User, Depends(allowed("read_containers"))]
 Manager = Annotated[User, Depends(allowed("manage_containers"))]
+KEEPALIVE_S = 15.0
 
 
 @router.get("", response_model=list[ContainerState])
 def containers(db: Db, _: Reader) -> list[ContainerState]:
     """Every container with its latest reading (fields are null until the first one arrives)."""
     return list_states(db)
+
+
+@router.get("/stream")
+async def stream(request: Request, _: Reader) -> StreamingResponse:
+    """Server-Sent Events: one `fill` event per batch of containers whose state changed
+    (a list shaped like `GET /api/containers`). Read the full list on (re)connecting."""
+    feed: ContainerFeed = request.app.state.container_feed
+    queue = feed.subscribe()
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            yield "retry: 2000\n\n"
+            while not await request.is_disconnected():
+                try:
+                    batch = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if batch is None:
+                    return  # too slow: the client reconnects and re-reads everything
+                data = json.dumps([state.model_dump(mode="json") for state in batch])
+                yield f"event: fill\ndata: {data}\n\n"
+        finally:
+            feed.unsubscribe(queue)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.get("/{container_id}", response_model=ContainerState)

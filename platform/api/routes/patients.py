@@ -71,6 +71,22 @@ def measurements(
     return [Measurement(time=r[0], kind=r[1], value=r[2], unit=r[3]) for r in rows]
 
 
+@router.get("/patients/{patient_id}/thresholds", response_model=list[Threshold])
+def thresholds(patient_id: str, db: Db, user: Clinician) -> list[Threshold]:
+    """The patient's own thresholds, one per measurement kind that has them."""
+    _exists(db, patient_id)
+    audit(db, user, "read_thresholds", patient_id)
+    rows = db.execute(
+        "SELECT kind, green_low, green_high, yellow_low, yellow_high FROM patient_thresholds"
+        " WHERE patient_id = %s ORDER BY kind",
+        (patient_id,),
+    ).fetchall()
+    return [
+        Threshold(kind=r[0], green_low=r[1], green_high=r[2], yellow_low=r[3], yellow_high=r[4])
+        for r in rows
+    ]
+
+
 @router.put("/patients/{patient_id}/thresholds/{kind}", response_model=Threshold)
 def set_threshold(
     patient_id: str, kind: Kind, body: ThresholdIn, db: Db, user: ThresholdEditor

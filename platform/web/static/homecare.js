@@ -10,6 +10,16 @@ const LABELS = {
 };
 let board = [];
 let openPatient = null;
+let thresholds = new Map(); // kind -> the open patient's saved thresholds
+
+// The form shows what is saved for the chosen measurement, so an edit starts from it.
+function fillThresholdForm() {
+  const form = document.getElementById("thresholds");
+  const saved = thresholds.get(form.elements.kind.value);
+  for (const name of ["yellow_low", "green_low", "green_high", "yellow_high"]) {
+    form.elements[name].value = saved?.[name] ?? "";
+  }
+}
 
 function statusBadge(colour) {
   return element("span", { class: `badge ${colour ?? "none"}` }, colour ?? "no data");
@@ -47,7 +57,13 @@ async function loadBoard() {
 
 async function showPatient(patientId) {
   openPatient = patientId;
-  const measurements = await api(`/api/patients/${encodeURIComponent(patientId)}/measurements?days=14`);
+  const [measurements, saved] = await Promise.all([
+    api(`/api/patients/${encodeURIComponent(patientId)}/measurements?days=14`),
+    api(`/api/patients/${encodeURIComponent(patientId)}/thresholds`),
+  ]);
+  thresholds = new Map(saved.map((t) => [t.kind, t]));
+  fillThresholdForm();
+  document.getElementById("threshold-message").textContent = "";
   const summary = board.find((p) => p.patient_id === patientId);
   document.getElementById("patient").hidden = false;
   document.getElementById("patient-title").textContent = `Patient ${patientId}`;
@@ -95,10 +111,11 @@ async function saveThresholds(event) {
   const number = (name) => (form.get(name) === "" ? null : Number(form.get(name)));
   const message = document.getElementById("threshold-message");
   try {
-    await api(`/api/patients/${encodeURIComponent(openPatient)}/thresholds/${form.get("kind")}`, {
+    const saved = await api(`/api/patients/${encodeURIComponent(openPatient)}/thresholds/${form.get("kind")}`, {
       method: "PUT",
       json: { yellow_low: number("yellow_low"), green_low: number("green_low"), green_high: number("green_high"), yellow_high: number("yellow_high") },
     });
+    thresholds.set(saved.kind, saved);
     message.className = "message";
     message.textContent = `Saved thresholds for ${LABELS[form.get("kind")]}.`;
     await loadBoard();
@@ -111,6 +128,7 @@ async function saveThresholds(event) {
 async function main() {
   await requireRole("home_care_nurse");
   document.getElementById("thresholds").addEventListener("submit", saveThresholds);
+  document.getElementById("threshold-kind").addEventListener("change", fillThresholdForm);
   document.getElementById("visit").addEventListener("submit", scheduleVisit);
   document.getElementById("patient-close").addEventListener("click", () => { document.getElementById("patient").hidden = true; });
   await loadBoard();

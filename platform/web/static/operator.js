@@ -5,21 +5,34 @@ import { api, start, element, formatDateTime, liveStream, requireRole, showConne
 import { ContainerMap } from "./container-map.js";
 import { timeChart } from "./chart.js";
 
-const REFRESH_MS = 30000;
+const QUARANTINE_REFRESH_MS = 30000;
 const ROUTE_COLOURS = ["#1f5fbf", "#8e24aa", "#00897b", "#e65100", "#5d4037", "#c2185b"];
 const alerts = new Map();
+const containers = new Map(); // container_id -> latest state, for the summary line
 let map;
+let fitted = false; // the first full read zooms to every container; later ones keep the view
 let routeLayer = null;
 
+// The full list on load and after every reconnect (what the live stream missed), then the
+// stream's batches of changed containers.
 async function refreshContainers() {
   const started = performance.now();
   const states = await api("/api/containers");
-  const { added } = map.apply(states);
-  if (added === states.length && added > 0) map.fitAll();
-  const full = states.filter((c) => (c.fill_percent ?? 0) >= 80).length;
-  document.getElementById("summary").textContent =
-    `${states.length} containers · ${full} at 80 % or more`;
+  const { added } = applyStates(states);
+  if (!fitted && added > 0) {
+    map.fitAll();
+    fitted = true;
+  }
   document.getElementById("summary").dataset.renderMs = (performance.now() - started).toFixed(0);
+}
+
+function applyStates(states) {
+  for (const state of states) containers.set(state.container_id, state);
+  const applied = map.apply(states);
+  const full = [...containers.values()].filter((c) => (c.fill_percent ?? 0) >= 80).length;
+  document.getElementById("summary").textContent =
+    `${containers.size} containers · ${full} at 80 % or more`;
+  return applied;
 }
 
 // ---- alerts -------------------------------------------------------------------------------
@@ -141,16 +154,19 @@ async function main() {
   document.getElementById("show-routes").addEventListener("change", (event) => {
     if (routeLayer) event.target.checked ? routeLayer.addTo(map.map) : routeLayer.remove();
   });
-  await Promise.all([refreshContainers(), loadRoutes(), loadQuarantine()]);
+  // The full list is read each time the fill stream (re)opens, so nothing between the read
+  // and the stream's first batch is missed.
+  liveStream("/api/containers/stream", "fill", {
+    onEvent: applyStates,
+    onOpen: () => refreshContainers().catch(() => showConnection("offline")),
+  });
+  await Promise.all([loadRoutes(), loadQuarantine()]);
   liveStream("/api/alerts/stream", "alert", {
     onEvent: onAlertEvent,
     onState: showConnection,
     onOpen: () => loadAlerts().catch(() => showConnection("offline")),
   });
-  setInterval(() => {
-    refreshContainers().catch(() => showConnection("offline"));
-    loadQuarantine().catch(() => {});
-  }, REFRESH_MS);
+  setInterval(() => loadQuarantine().catch(() => {}), QUARANTINE_REFRESH_MS);
 }
 
 start(main);

@@ -1,0 +1,95 @@
+"""Live fill for the operator's map: ingest commits in, one batch of changed states out.
+
+Ingest calls `observe` from its writer thread with what it committed; the feed only notes which
+containers changed. Every `interval_s`, on the server's event loop, it reads those containers'
+states and sends them as one batch to every open stream. The map stays live without re-reading
+every container, and a burst of readings from one container costs one row per batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Sequence
+
+from psycopg_pool import ConnectionPool
+from starlette.concurrency import run_in_threadpool
+
+from tilsyn.platform.containers.models import ContainerState
+from tilsyn.platform.containers.store import get_states
+from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.tables import CONTAINER_READINGS
+
+log = logging.getLogger(__name__)
+
+# Batches a stream may fall behind before it is closed; the client reconnects and re-reads all.
+STREAM_QUEUE = 30
+_CONTAINER_ID = CONTAINER_READINGS.columns.index("container_id")
+
+Batch = list[ContainerState]
+
+
+class ContainerFeed:
+    def __init__(self, interval_s: float = 1.0) -> None:
+        self.interval_s = interval_s
+        self._lock = threading.Lock()
+        self._changed: set[str] = set()
+        self._streams: set[asyncio.Queue[Batch | None]] = set()
+
+    def observe(self, stored: Sequence[Accepted], committed_at: float) -> None:
+        """An ingest observer: cheap, never blocks the writer."""
+        changed = {
+            row[_CONTAINER_ID]
+            for outcome in stored
+            for table, rows in outcome.rows
+            if table is CONTAINER_READINGS
+            for row in rows
+        }
+        if changed:
+            with self._lock:
+                self._changed.update(str(container_id) for container_id in changed)
+
+    @property
+    def open_streams(self) -> int:
+        return len(self._streams)
+
+    def subscribe(self) -> asyncio.Queue[Batch | None]:
+        queue: asyncio.Queue[Batch | None] = asyncio.Queue(STREAM_QUEUE)
+        self._streams.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[Batch | None]) -> None:
+        self._streams.discard(queue)
+
+    async def run(self, pool: ConnectionPool) -> None:
+        """Send what changed, every interval, until cancelled."""
+        while True:
+            await asyncio.sleep(self.interval_s)
+            with self._lock:
+                changed, self._changed = self._changed, set()
+            if not changed or not self._streams:
+                continue  # nobody watching: a new stream starts from a full read anyway
+            try:
+                batch = await run_in_threadpool(_read, pool, sorted(changed))
+            except Exception:  # a database outage: keep the ids for the next round
+                log.warning("container feed could not read states", exc_info=True)
+                with self._lock:
+                    self._changed.update(changed)
+                continue
+            self._fan_out(batch)
+
+    def _fan_out(self, batch: Batch) -> None:
+        for queue in list(self._streams):
+            try:
+                queue.put_nowait(batch)
+            except asyncio.QueueFull:
+                log.warning("closing a fill stream that fell %d batches behind", STREAM_QUEUE)
+                self.unsubscribe(queue)
+                queue.get_nowait()  # room for the end-of-stream marker
+                queue.put_nowait(None)
+
+
+def _read(pool: ConnectionPool, container_ids: list[str]) -> Batch:
+    with pool.connection() as conn:
+        return get_states(conn, container_ids)

@@ -1,0 +1,85 @@
+"""The operator's live fill stream: what ingest commits reaches an open stream as one batch."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import httpx
+import psycopg
+import pytest
+from direct_ingest import store
+from fix_auth import SignIn
+from fix_server import LiveServer
+from lorawan import chirpstack_uplink
+from waiting import wait_for
+
+from tilsyn.platform.api.app import create_app
+from tilsyn.platform.containers.feed import ContainerFeed
+from tilsyn.platform.containers.models import ContainerIn
+from tilsyn.platform.containers.store import register_container
+
+pytestmark = pytest.mark.integration
+VECTOR = "01755C03824408040001"  # DOMAIN.md: EM310-UDL, 2116 mm, 92 % battery, tilted
+
+
+@pytest.fixture
+def served(database_url: str) -> Iterator[tuple[str, ContainerFeed]]:
+    with psycopg.connect(database_url) as conn:
+        for number in (1, 2):
+            register_container(
+                conn,
+                ContainerIn(
+                    container_id=f"F{number}",
+                    dev_eui=f"24e124713b00000{number}",
+                    waste_kind="glass",
+                    capacity_litres=2500,
+                    empty_distance_mm=3000,
+                    full_distance_mm=500,
+                    latitude=56.1,
+                    longitude=8.9 + number / 100,
+                ),
+            )
+    feed = ContainerFeed(interval_s=0.2)
+    with LiveServer(create_app(database_url, container_feed=feed)) as server:
+        yield server.url, feed
+
+
+def _read_fill_events(url: str, headers: dict[str, str], found: list[object]) -> None:
+    with httpx.stream("GET", f"{url}/api/containers/stream", headers=headers, timeout=30) as s:
+        for line in s.iter_lines():
+            if line.startswith("data: "):
+                found.append(json.loads(line[6:]))
+                return
+
+
+def test_a_stored_reading_reaches_the_open_fill_stream_with_the_new_state(
+    served: tuple[str, ContainerFeed], database_url: str, sign_in: SignIn
+) -> None:
+    url, feed = served
+    events: list[object] = []
+    reader = threading.Thread(
+        target=_read_fill_events, args=(url, sign_in("operator"), events), daemon=True
+    )
+    reader.start()
+    wait_for(lambda: feed.open_streams == 1, timeout=10)
+    result = store(database_url, chirpstack_uplink("24e124713b000001", VECTOR))
+    feed.observe(result.fresh, 0.0)
+    reader.join(timeout=10)
+    assert events, "no fill event on the stream"
+    (batch,) = events
+    assert isinstance(batch, list)
+    assert [state["container_id"] for state in batch] == ["F1"], "only what changed is sent"
+    assert batch[0]["distance_mm"] == 2116
+    assert batch[0]["fill_percent"] == pytest.approx(35.4)  # (3000 - 2116) / 2500, 0.1 %
+
+
+def test_the_fill_stream_is_for_the_roles_that_read_containers(
+    served: tuple[str, ContainerFeed], sign_in: SignIn
+) -> None:
+    url, _ = served
+    for role in ("night_nurse", "home_care_nurse", "infection_control"):
+        response = httpx.get(f"{url}/api/containers/stream", headers=sign_in(role), timeout=5)
+        assert response.status_code == 403, role
+    assert httpx.get(f"{url}/api/containers/stream", timeout=5).status_code == 401
