@@ -38,3 +38,20 @@ class Settings(BaseSettings):
     retention_city_days: int = Field(default=400, gt=0)
     retention_health_days: int = Field(default=3650, gt=0)
     retention_hygiene_days: int = Field(default=730, gt=0)
+
+    # Route planning. Solve budgets are short so that a request is answered within seconds.
+    planning_timezone: str = "Europe/Copenhagen"
+    night_plan_seconds: float = Field(default=2.0, gt=0)
+    night_replan_seconds: float = Field(default=0.5, gt=0)
+    # An alert during a night shift becomes a task to be started within this many minutes.
+    night_urgent_within_minutes: int = Field(default=60, gt=0)
+    night_urgent_service_minutes: int = Field(default=20, gt=0)
+    collection_plan_seconds: float = Field(default=2.0, gt=0)
+    # The collection fleet (Herning defaults): trucks, their capacity, depot and tip.
+    collection_trucks: int = Field(default=2, gt=0)
+    collection_truck_litres: int = Field(default=24_000, gt=0)
+    collection_truck_kg: int = Field(default=8_000, gt=0)
+    collection_depot_lat: float = 56.1180
+    collection_depot_lon: float = 8.9540
+    collection_tip_lat: float = 56.1525
+    collection_tip_lon: float = 8.9350

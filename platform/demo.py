@@ -26,6 +26,7 @@ from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.db.embedded import EmbeddedPostgres
+from tilsyn.platform.planning.demo_night import ensure_demo_night
 from tilsyn.platform.runtime import EMBEDDED_URL_FILE, migrate, serve_until_stopped
 from tilsyn.sim.realtime import run_realtime
 from tilsyn.sim.scenario.loader import load_scenario
@@ -50,6 +51,11 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
         register_containers(database_url, shown)
         with psycopg.connect(database_url) as conn:
             credentials = ensure_demo_users(conn, data_dir)
+            # The demo night nurse and a colleague share tonight's shift (a second nurse
+            # needs no account to be planned for).
+            ensure_demo_night(
+                conn, ("nurse", "nurse-b"), datetime.now(UTC), settings.planning_timezone
+            )
         stop = threading.Event()
         fleet = threading.Thread(
             target=run_fleet,

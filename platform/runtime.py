@@ -69,7 +69,7 @@ def serve_until_stopped(
     )
     ingest.start()
     try:
-        app = create_app(database_url, ingest, hub, feed)
+        app = create_app(database_url, ingest, hub, feed, settings)
         config = uvicorn.Config(
             app,
             host=settings.http_host,

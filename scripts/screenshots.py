@@ -1,9 +1,8 @@
 """Write a PNG of every screen at desktop and phone size into screenshots/.
 
 Runs on embedded defaults: a throwaway PostgreSQL, seeded with containers around Herning,
-home-care patients, wards and dispensers, a few live alerts, and the night plan and route plan
-served by the test doubles of their contracts (tests/browser/contract_doubles.py) until the
-real endpoints exist.
+home-care patients, wards and dispensers, tonight's night shift, and a few live alerts (the red
+pulse becomes an urgent night task); the routes come from "Plan now".
 """
 
 from __future__ import annotations

@@ -22,12 +22,18 @@ from tilsyn.platform.api.routes import (
     health,
     hubs,
     ingest,
+    night,
     open_data,
     patients,
+    route_plans,
+    visits,
 )
+from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.export.metrics import PlatformMetrics, RequestLatencyMiddleware
 from tilsyn.platform.ingest.service import IngestService
+from tilsyn.platform.planning.alert_tasks import follow_alerts
+from tilsyn.platform.planning.night_service import NightService
 
 WEB_DIR = Path(__file__).parent.parent / "web" / "static"
 
@@ -37,6 +43,7 @@ def create_app(
     ingest_service: IngestService | None = None,
     hub: NotificationHub | None = None,
     container_feed: ContainerFeed | None = None,
+    settings: Settings | None = None,
 ) -> FastAPI:
     notification_hub = hub or NotificationHub()
     feed = container_feed or ContainerFeed()
@@ -47,10 +54,17 @@ def create_app(
         with ConnectionPool(database_url, min_size=1, max_size=10, open=True) as pool:
             app.state.pool = pool
             feeding = asyncio.create_task(feed.run(pool), name="container-feed")
+            app.state.night = NightService(pool, app.state.settings)
+            # Critical patient alerts during a night shift become urgent night tasks.
+            following = asyncio.create_task(
+                follow_alerts(notification_hub, app.state.night.absorb_alerts),
+                name="night-alerts",
+            )
             yield
-            feeding.cancel()
-            with suppress(asyncio.CancelledError):
-                await feeding
+            for task in (feeding, following):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
 
     app = FastAPI(
         title="Tilsyn",
@@ -60,6 +74,7 @@ def create_app(
     )
     app.state.ingest = ingest_service
     app.state.hub = notification_hub
+    app.state.settings = settings or Settings()
     app.state.container_feed = feed
     app.state.metrics = PlatformMetrics()
     app.add_middleware(RequestLatencyMiddleware, metrics=app.state.metrics)
@@ -74,6 +89,9 @@ def create_app(
         fhir,
         open_data,
         health,
+        night,
+        route_plans,
+        visits,
     ):
         app.include_router(module.router)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")

@@ -36,4 +36,7 @@ CAN: dict[str, frozenset[Role]] = {
     "read_audit_log": frozenset({"admin"}),
     "manage_webhooks": frozenset({"admin"}),
     "read_hub_health": frozenset({"home_care_nurse", "admin"}),
+    "work_night_tasks": frozenset({"night_nurse"}),
+    "request_visits": frozenset({"home_care_nurse"}),
+    "plan_routes": frozenset({"operator"}),
 }

@@ -1,28 +1,32 @@
 """Fixtures of the browser tests: a seeded platform on a real uvicorn server, and a real
 headless Chromium (Debian's) signing in through the form like a user.
 
-Helpers live beside this file (`seed.py`, `contract_doubles.py`, `screens_app.py`); this
-directory goes on the path so the tests and scripts/screenshots.py can import them.
+Helpers live beside this file (`seed.py`, `screens_app.py`, `link.py`); this directory goes on
+the path so the tests and scripts/screenshots.py can import them.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from contract_doubles import NightPlanDouble, RoutePlanDouble, VisitRequestDouble
 from fix_server import LiveServer
+from link import Link
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from screens_app import CHROMIUM, CHROMIUM_ARGS, build_platform, seed_everything
 from seed import PASSWORD, username
 
 from tilsyn.platform.alerts.engine import AlertEngine
+from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.tables import VITAL_OBSERVATIONS
 
 
 @dataclass
@@ -30,9 +34,14 @@ class Site:
     url: str
     database_url: str
     engine: AlertEngine
-    night: NightPlanDouble
-    routes: RoutePlanDouble
-    visits: VisitRequestDouble
+    link: Link  # the same server behind a link that can be cut
+
+    def red_pulse(self, patient_id: str) -> None:
+        """A pulse of 131/min for the patient, handed to the alert engine as ingest does."""
+        row = (datetime.now(UTC), patient_id, "heart_rate", 131.0, "/min", None, None, "hub-1")
+        self.engine.observe(
+            [Accepted(f"v{time.time_ns()}", ((VITAL_OBSERVATIONS, (row,)),))], time.time()
+        )
 
 
 @pytest.fixture
@@ -40,15 +49,9 @@ def site(database_url: str) -> Iterator[Site]:
     seed_everything(database_url)
     platform = build_platform(database_url)
     with LiveServer(platform.app) as server:
-        yield Site(
-            server.url,
-            database_url,
-            platform.engine,
-            platform.night,
-            platform.routes,
-            platform.visits,
-        )
-        platform.night.drop_connections(refuse=False)
+        link = Link(server.port)
+        yield Site(server.url, database_url, platform.engine, link)
+        link.close()
     platform.engine.stop()
 
 

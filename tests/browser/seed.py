@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 import psycopg
+from night_seed import give_home, nurse, seed_shift, task
 
 from tilsyn.platform.auth.passwords import hash_password
 from tilsyn.platform.auth.roles import ROLES, Role
@@ -105,12 +106,18 @@ def _readings(
 
 # (patient, heart rate now, SpO2 now): one red, one yellow, one green.
 PATIENTS = (("P-ANNA", 128.0, 91.0), ("P-BENT", 104.0, 95.0), ("P-CARL", 72.0, 97.0))
+HOMES = {
+    "P-ANNA": ("Hammerum Hovedgade 12, 7400 Herning", (56.1335, 9.0580)),
+    "P-BENT": ("Tjørring Kirkevej 5, 7400 Herning", (56.1540, 8.9470)),
+    "P-CARL": ("Gullestrupvej 30, 7400 Herning", (56.1250, 8.9450)),
+}
 
 
 def seed_patients(conn: psycopg.Connection) -> None:
     now = datetime.now(UTC)
     for patient_id, pulse, spo2 in PATIENTS:
         register_patient(conn, PatientIn(patient_id=patient_id, unit="Herning Vest"))
+        give_home(conn, patient_id, *HOMES[patient_id])
         conn.execute(
             "INSERT INTO patient_thresholds (patient_id, kind, green_low, green_high, yellow_low,"
             " yellow_high) VALUES (%s, 'heart_rate', 50, 100, 40, 120)",
@@ -128,6 +135,19 @@ def seed_patients(conn: psycopg.Connection) -> None:
                 " VALUES (%s, %s, %s, %s, %s, %s)",
                 rows,
             )
+
+
+def seed_night(conn: psycopg.Connection) -> int:
+    """Tonight's shift, begun an hour ago: the night nurse and three tasks in her first hours."""
+    return seed_shift(
+        conn,
+        [nurse(username("night_nurse"))],
+        [
+            task("T1", "Birk", 20, "Insulin, evening dose", (56.14, 8.98)),
+            task("T2", "Gullestrup", 60, "Wound dressing", (56.15, 8.99)),
+            task("T3", "Lind", 120, "Turning and pain relief", (56.16, 9.00)),
+        ],
+    )
 
 
 WARDS = (("W-MED", "Medicinsk afsnit", 0.7), ("W-KIR", "Kirurgisk afsnit", 0.8))

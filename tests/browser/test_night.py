@@ -1,6 +1,7 @@
 """The night nurse's phone: ordered tasks, live urgent insertions, and a link that drops.
 
-The night plan API is served by a test double of its contract (contract_doubles.py)."""
+The plan is the platform's own: seeded tasks planned by the solver, urgent tasks from real
+alerts raised through the alert engine."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import Site, sign_in, watched_page
-from contract_doubles import task
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -54,24 +54,26 @@ def test_tasks_in_order_with_window_eta_reason_and_actions(site: Site, phone: Pa
 def test_a_new_urgent_task_appears_without_a_reload(site: Site, phone: Page) -> None:
     sign_in(phone, site.url, "night_nurse")
     expect(phone.locator("#connection")).to_have_text("Live")
+    expect(phone.locator(".task")).to_have_count(3)
     phone.evaluate("window.notReloaded = true")
-    site.night.insert_urgent(task("U1", 0, "Hammerum", 5, "Fall alarm, no answer"))
-    urgent = phone.locator(".task").first
-    expect(urgent).to_contain_text("Hammerum")
+    site.red_pulse("P-ANNA")  # lives in Hammerum
+    urgent = phone.locator(".task", has_text="Hammerum")
+    expect(urgent).to_contain_text("Alert:")
     expect(urgent.locator(".urgent-tag")).to_have_text("URGENT")
-    expect(phone.locator("#announce")).to_have_text("New urgent task: Hammerum")
+    expect(phone.locator("#announce")).to_contain_text("New urgent task: Hammerum")
+    expect(phone.locator(".task")).to_have_count(4)
     assert phone.evaluate("window.notReloaded") is True
 
 
 def test_the_list_recovers_after_the_connection_drops(site: Site, phone: Page) -> None:
-    sign_in(phone, site.url, "night_nurse")
+    sign_in(phone, site.link.url, "night_nurse")
     expect(phone.locator("#connection")).to_have_text("Live")
-    site.night.drop_connections(refuse=True)
+    site.link.cut()
     expect(phone.locator("#connection")).to_contain_text("Offline")
     expect(phone.locator("#night-status")).to_contain_text("No connection")
     expect(phone.locator(".task")).to_have_count(3)  # the last plan stays on screen
-    site.night.insert_urgent(task("U2", 0, "Tjørring", 5, "Pain, call from relative"))
-    site.night.drop_connections(refuse=False)
+    site.red_pulse("P-BENT")  # lives in Tjørring; planned while the phone is offline
+    site.link.restore()
     expect(phone.locator("#connection")).to_have_text("Live")
-    expect(phone.locator(".task").first).to_contain_text("Tjørring")
+    expect(phone.locator(".task", has_text="Tjørring").locator(".urgent-tag")).to_be_visible()
     expect(phone.locator("#night-status")).to_be_hidden()

@@ -1,0 +1,106 @@
+"""The night nurse's route: her plan, task actions, and a live stream of the plan.
+
+The stream sends the whole plan as `event: plan` with `id:` the shift's revision (it moves on
+with every new plan and every task action); a client that reconnects with Last-Event-ID gets
+the current plan at once if it changed meanwhile. Every plan sent is a read of the patients
+on it, and is audited as one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from tilsyn.platform.api.deps import allowed
+from tilsyn.platform.auth.store import User
+from tilsyn.platform.planning.errors import NoShift, PlanRejected
+from tilsyn.platform.planning.night_service import NightService
+from tilsyn.platform.planning.night_store import InvalidAction, TaskNotFound
+
+router = APIRouter(prefix="/api/night", tags=["night"])
+NightNurse = Annotated[User, Depends(allowed("work_night_tasks"))]
+KEEPALIVE_S = 15.0
+
+
+def _service(request: Request) -> NightService:
+    service: NightService = request.app.state.night
+    return service
+
+
+@router.get("/plan")
+def plan(request: Request, user: NightNurse) -> dict[str, Any]:
+    """Your route tonight, in order: what you have started or done first, then what is
+    ahead, then tasks no route could take (with the reason)."""
+    try:
+        return _service(request).view(user, datetime.now(UTC))
+    except NoShift as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except PlanRejected as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+
+
+@router.post("/tasks/{task_id}/{action}")
+def act(
+    task_id: str,
+    action: Literal["acknowledge", "start", "done"],
+    request: Request,
+    user: NightNurse,
+) -> dict[str, Any]:
+    try:
+        return _service(request).act(user, task_id, action, datetime.now(UTC))
+    except TaskNotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except InvalidAction as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+
+
+@router.get("/stream")
+async def stream(
+    request: Request, user: NightNurse, last_event_id: int | None = Header(None)
+) -> StreamingResponse:
+    service = _service(request)
+    queue = service.streams.subscribe()
+    try:
+        first = await run_in_threadpool(service.view, user, datetime.now(UTC))
+    except NoShift as error:
+        service.streams.unsubscribe(queue)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+
+    async def events() -> AsyncIterator[str]:
+        shown = first
+        try:
+            yield "retry: 1000\n\n"
+            if last_event_id is None or last_event_id < shown["revision"]:
+                yield _event(shown)
+            sent = shown["revision"]
+            while not await request.is_disconnected():
+                try:
+                    change = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                shift_id, revision = change
+                if shift_id == shown["shift_id"] and revision > sent:
+                    shown = await run_in_threadpool(service.view_of_shift, user, shift_id)
+                    sent = shown["revision"]
+                    yield _event(shown)
+        finally:
+            service.streams.unsubscribe(queue)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _event(shown: dict[str, Any]) -> str:
+    data = json.dumps(shown, separators=(",", ":"))
+    return f"id: {shown['revision']}\nevent: plan\ndata: {data}\n\n"

@@ -1,0 +1,48 @@
+"""Tomorrow's collection routes for the operator: the plan in force, and "plan now".
+
+Planning runs in a worker thread (this is a plain `def` route) under a short, configured
+search budget, so the request is answered within seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+
+from tilsyn.platform.api.deps import Db, allowed
+from tilsyn.platform.auth.store import User
+from tilsyn.platform.planning.collection import (
+    collection_geojson,
+    latest_collection_plan,
+    plan_tomorrow,
+    save_collection_plan,
+)
+from tilsyn.platform.planning.errors import PlanRejected
+
+router = APIRouter(prefix="/api/routes", tags=["collection routes"])
+Planner = Annotated[User, Depends(allowed("plan_routes"))]
+
+
+@router.get("/plan")
+def current_plan(db: Db, _: Planner) -> dict[str, Any]:
+    """The latest plan: a GeoJSON FeatureCollection, one LineString per truck."""
+    found = latest_collection_plan(db)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no route plan yet")
+    return found
+
+
+@router.post("/plan")
+def plan_now(request: Request, db: Db, user: Planner) -> dict[str, Any]:
+    """Plan tomorrow from the containers' latest fill and forecasts, store it, return it."""
+    now = datetime.now(UTC)
+    try:
+        day, forecasts = plan_tomorrow(db, request.app.state.settings, now)
+    except PlanRejected as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+    geojson = collection_geojson(day, forecasts, now)
+    save_collection_plan(db, user.username, day, geojson)
+    db.commit()  # stored before the operator sees it
+    return geojson

@@ -1,0 +1,92 @@
+"""Patient alerts that send a night nurse: a critical alert about a patient, raised during a
+night shift, becomes an urgent task at the patient's home.
+
+The alert engine's notifications are the trigger (`follow_alerts` listens to the hub); the
+database is the truth: each look takes every such alert that has no task yet, so an alert
+missed by a stream that fell behind is picked up at the next one, or when the shift is planned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from tilsyn.platform.alerts.hub import NotificationHub
+from tilsyn.platform.config import Settings
+from tilsyn.platform.planning.night_store import NewTask, Shift
+
+log = logging.getLogger(__name__)
+
+# Patient alerts go to home care by day; at night the night nurses answer the critical ones.
+AUDIENCES = ("home_care", "night_nurse")
+
+
+def alert_tasks(conn: psycopg.Connection, shift: Shift, settings: Settings) -> list[NewTask]:
+    """Tasks for the shift's critical patient alerts that have none yet."""
+    rows = conn.execute(
+        """SELECT a.alert_id, a.entity_id, a.title, a.first_at, p.address, p.latitude,
+                  p.longitude
+           FROM alerts a JOIN patients p ON p.patient_id = a.entity_id
+           WHERE a.entity_type = 'patient' AND a.severity = 'critical'
+             AND a.state <> 'resolved' AND a.audience = ANY(%s)
+             AND a.first_at >= %s AND a.first_at < %s
+             AND NOT EXISTS (SELECT 1 FROM night_tasks t WHERE t.alert_id = a.alert_id)
+           ORDER BY a.alert_id""",
+        (list(AUDIENCES), shift.starts_at, shift.ends_at),
+    ).fetchall()
+    within = timedelta(minutes=settings.night_urgent_within_minutes)
+    tasks = []
+    for alert_id, patient_id, title, first_at, address, lat, lon in rows:
+        if lat is None:
+            log.warning("alert %d: patient %s has no home coordinates", alert_id, patient_id)
+            continue
+        tasks.append(
+            NewTask(
+                task_id=f"alert-{alert_id}",
+                location_name=address or patient_id,
+                address=address or "",
+                latitude=lat,
+                longitude=lon,
+                window_start=first_at,
+                window_end=first_at + within,
+                service_s=settings.night_urgent_service_minutes * 60,
+                reason=f"Alert: {title}",
+                source="alert",
+                priority="urgent",
+                urgent=True,
+                patient_id=patient_id,
+                alert_id=alert_id,
+            )
+        )
+    return tasks
+
+
+def calls_for_a_nurse(payload: dict[str, Any]) -> bool:
+    alert = payload.get("alert") or {}
+    return (
+        payload.get("event") in ("raised", "escalated")
+        and alert.get("entity_type") == "patient"
+        and alert.get("severity") == "critical"
+    )
+
+
+async def follow_alerts(hub: NotificationHub, absorb: Callable[[datetime], int]) -> None:
+    """Runs for the life of the server: on each alert that may call for a nurse, `absorb`
+    (in a worker thread) turns what is new into tasks and re-plans."""
+    while True:
+        queue = hub.subscribe(AUDIENCES)
+        try:
+            while (item := await queue.get()) is not None:
+                if not calls_for_a_nurse(item.payload):
+                    continue
+                try:
+                    await asyncio.to_thread(absorb, datetime.now(UTC))
+                except Exception:
+                    log.exception("could not turn alert %d into a night task", item.outbox_id)
+        finally:
+            hub.unsubscribe(queue)

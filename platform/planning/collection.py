@@ -1,0 +1,208 @@
+"""Tomorrow's collection routes: forecasts from the containers' latest fill and fill rate,
+the containers worth a visit, truck routes with tip runs, as GeoJSON for the operator's map.
+
+The forecast's spread is not measured yet: it is taken as a fixed share of the rate
+(`RATE_SPREAD`), enough for the selection to weigh a container that may or may not overflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from tilsyn.platform.config import Settings
+from tilsyn.platform.containers.forecast import full_by
+from tilsyn.platform.planning.errors import PlanRejected
+from tilsyn.routing.checks import check_collection_plan
+from tilsyn.routing.collection_day import CollectionDay, Fleet, plan_collection_day
+from tilsyn.routing.geo import Location
+from tilsyn.routing.herning import herning_fleet
+from tilsyn.routing.params import Stop
+from tilsyn.routing.plans import Route
+from tilsyn.routing.settings import RoutingSettings
+from tilsyn.routing.waste import CollectionRequest, DisposalSite, Truck
+from tilsyn.routing.waste_select import ContainerForecast, SelectionPolicy
+
+RATE_SPREAD = 0.3
+# kg per litre of loose waste in a container, by kind (glass is the heavy one).
+DENSITY = {"glass": 0.3, "residual": 0.15, "paper": 0.1, "plastic": 0.05}
+# Glass is noisy to empty: those containers keep the quiet hours.
+QUIET_KINDS = {"glass"}
+
+
+def next_day_start(now: datetime, zone: str) -> datetime:
+    """Local midnight at the start of tomorrow."""
+    local = now.astimezone(ZoneInfo(zone))
+    return datetime.combine(local.date() + timedelta(days=1), time(0), ZoneInfo(zone))
+
+
+def container_forecasts(
+    conn: psycopg.Connection, origin: datetime, now: datetime
+) -> list[ContainerForecast]:
+    """Each container's expected fill at `origin`, from its latest reading and fill rate."""
+    full_at = full_by(conn, now)
+    rows = conn.execute(
+        "SELECT c.container_id, c.latitude, c.longitude, c.capacity_litres, c.waste_kind,"
+        " l.time, l.fill_percent FROM containers c JOIN container_latest l USING (container_id)"
+        " WHERE l.fill_percent IS NOT NULL ORDER BY c.container_id"
+    ).fetchall()
+    forecasts = []
+    for container_id, lat, lon, capacity, kind, seen_at, fill_percent in rows:
+        rate = 0.0  # fraction per hour
+        full = full_at.get(container_id)
+        if full is not None and full > seen_at and fill_percent < 100:
+            rate = (100 - fill_percent) / 100 / ((full - seen_at).total_seconds() / 3600)
+        hours_ahead = max(0.0, (origin - seen_at).total_seconds() / 3600)
+        forecasts.append(
+            ContainerForecast(
+                container_id=container_id,
+                location=Location(container_id, lat, lon),
+                capacity_l=round(capacity),
+                fill=min(1.0, fill_percent / 100 + rate * hours_ahead),
+                rate=rate,
+                rate_sd=rate * RATE_SPREAD,
+                density_kg_per_l=DENSITY.get(kind, 0.15),
+                quiet=kind in QUIET_KINDS,
+            )
+        )
+    return forecasts
+
+
+def configured_fleet(settings: Settings) -> Fleet:
+    """Herning's shifts and quiet hours, with trucks, depot and tip from the settings."""
+    herning = herning_fleet(1)
+    template = herning.trucks[0]
+    depot = Location("depot", settings.collection_depot_lat, settings.collection_depot_lon)
+    tip = Location("tip", settings.collection_tip_lat, settings.collection_tip_lon)
+    trucks = tuple(
+        Truck(
+            f"truck-{number}",
+            depot,
+            settings.collection_truck_litres,
+            settings.collection_truck_kg,
+            template.shift_start,
+            template.shift_end,
+            template.max_shift,
+        )
+        for number in range(1, settings.collection_trucks + 1)
+    )
+    site = DisposalSite("tip", tip, herning.disposal_sites[0].service)
+    return Fleet(trucks, (site,), herning.quiet_hours, herning.max_tips)
+
+
+def plan_tomorrow(
+    conn: psycopg.Connection, settings: Settings, now: datetime
+) -> tuple[CollectionDay, list[ContainerForecast]]:
+    origin = next_day_start(now, settings.planning_timezone)
+    forecasts = container_forecasts(conn, origin, now)
+    travel = RoutingSettings().travel()
+    day = plan_collection_day(
+        origin,
+        forecasts,
+        configured_fleet(settings),
+        SelectionPolicy(),
+        travel,
+        Stop(seconds=settings.collection_plan_seconds),
+    )
+    request = day.request
+    places = [*(t.depot for t in request.trucks), *(d.location for d in request.disposal_sites)]
+    matrix = travel.matrix(places + [s.location for s in request.stops])
+    problems = check_collection_plan(request, day.plan, matrix)
+    if problems:
+        raise PlanRejected("; ".join(problems))
+    return day, forecasts
+
+
+def collection_geojson(
+    day: CollectionDay, forecasts: Sequence[ContainerForecast], made_at: datetime
+) -> dict[str, Any]:
+    """One LineString per truck that drives (depot -> stops and tips -> depot, [lon, lat]),
+    with the chosen containers and anything left out, and why."""
+    request, plan = day.request, day.plan
+    places = _places(request)
+    volumes = {s.id: s.volume_l for s in request.stops}
+    fills = {f.container_id: f.fill for f in forecasts}
+    served = set(plan.served_ids("container"))
+    features = [
+        _feature(route, number, places, volumes)
+        for number, route in enumerate(plan.routes, start=1)
+        if route.visits
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "day_starts": request.origin.isoformat(),
+        "generated_at": made_at.isoformat(),
+        "feasible": plan.feasible,
+        "problems": list(plan.problems),
+        "km": round(plan.km, 1),
+        "containers": [
+            {
+                "container_id": s.id,
+                "mandatory": s.mandatory,
+                "expected_fill": round(fills.get(s.id, 0.0), 3),
+                "volume_litres": s.volume_l,
+                "planned": s.id in served,
+            }
+            for s in request.stops
+        ],
+        "left_out": [{"container_id": d.id, "reason": d.reason} for d in plan.dropped],
+    }
+
+
+def _places(request: CollectionRequest) -> dict[str, Location]:
+    locations = [
+        *(t.depot for t in request.trucks),
+        *(d.location for d in request.disposal_sites),
+        *(s.location for s in request.stops),
+    ]
+    return {location.id: location for location in locations}
+
+
+def _feature(
+    route: Route, number: int, places: dict[str, Location], volumes: dict[str, int]
+) -> dict[str, Any]:
+    path = [route.start_location_id, *(v.location_id for v in route.visits), route.end_location_id]
+    containers = [v.id for v in route.visits if v.kind == "container"]
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "LineString",
+            "coordinates": [[places[p].lon, places[p].lat] for p in path],
+        },
+        "properties": {
+            "vehicle": f"Truck {number}",
+            "vehicle_id": route.vehicle_id,
+            "km": round(route.km, 1),
+            "load_litres": sum(volumes[c] for c in containers),
+            "stops": len(containers),
+            "tips": sum(1 for v in route.visits if v.kind == "tip"),
+            "containers": containers,
+            "departure": route.departure,
+            "return": route.return_time,
+        },
+    }
+
+
+def save_collection_plan(
+    conn: psycopg.Connection, by: str, day: CollectionDay, geojson: dict[str, Any]
+) -> int:
+    row = conn.execute(
+        "INSERT INTO collection_plans (made_by, day_starts, feasible, km, geojson)"
+        " VALUES (%s, %s, %s, %s, %s) RETURNING plan_id",
+        (by, day.request.origin, day.plan.feasible, day.plan.km, Jsonb(geojson)),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def latest_collection_plan(conn: psycopg.Connection) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT geojson FROM collection_plans ORDER BY plan_id DESC LIMIT 1"
+    ).fetchone()
+    return None if row is None else dict(row[0])

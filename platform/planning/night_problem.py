@@ -1,0 +1,131 @@
+"""A shift as the solver sees it: the request, the live state mid-shift, and the plan back
+as assignments of tasks to nurses.
+
+Times are seconds from the start of the shift. Without GPS, a nurse is where her last started
+or finished task is (or at base), free when that task's service ends or now.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tilsyn.platform.planning.night_store import Assignment, NightTask, Shift, ShiftNurse
+from tilsyn.routing.geo import Location
+from tilsyn.routing.nurse import (
+    Competence,
+    LiveNight,
+    NightPlanRequest,
+    Nurse,
+    NurseOnRoad,
+    NurseTask,
+    Priority,
+)
+from tilsyn.routing.plans import Plan
+
+
+def seconds_into(shift: Shift, at: datetime) -> int:
+    return round((at - shift.starts_at).total_seconds())
+
+
+def task_location(task: NightTask) -> Location:
+    return Location(f"task:{task.task_id}", task.latitude, task.longitude)
+
+
+def base_location(nurse: ShiftNurse) -> Location:
+    return Location(f"base:{nurse.username}", nurse.base_lat, nurse.base_lon)
+
+
+def night_request(
+    shift: Shift, nurses: list[ShiftNurse], tasks: list[NightTask], leave_at: int, zone: str
+) -> NightPlanRequest:
+    """Every nurse on the shift free from `leave_at` seconds into it; every task not finished.
+
+    The origin carries the local time zone, so the solver's explanations say local times."""
+    end = seconds_into(shift, shift.ends_at)
+    team = tuple(
+        Nurse(n.username, base_location(n), Competence(n.competence), min(leave_at, end - 1), end)
+        for n in nurses
+    )
+    jobs = tuple(
+        NurseTask(
+            id=t.task_id,
+            location=task_location(t),
+            earliest=_inside(shift, t.window_start, math.ceil),
+            latest=max(
+                _inside(shift, t.window_end, math.floor), _inside(shift, t.window_start, math.ceil)
+            ),
+            service=t.service_s,
+            priority=Priority(t.priority),
+            requires=Competence(t.competence),
+            reason=t.reason,
+        )
+        for t in tasks
+        if not t.finished
+    )
+    return NightPlanRequest(shift.starts_at.astimezone(ZoneInfo(zone)), team, jobs)
+
+
+def live_night(
+    shift: Shift,
+    request: NightPlanRequest,
+    plan: Plan,
+    tasks: list[NightTask],
+    now: datetime,
+) -> LiveNight:
+    """Mid-shift state: each nurse at her last task (or base), her promised stops as the plan
+    in force orders them, minus what is started or done."""
+    now_s = seconds_into(shift, now)
+    finished = {t.task_id for t in tasks if t.finished}
+    routes = {r.vehicle_id: r for r in plan.routes}
+    on_road = []
+    for nurse in request.nurses:
+        mine = [t for t in tasks if t.nurse == nurse.id and t.finished and t.started_at]
+        last = max(mine, key=lambda t: t.started_at or now, default=None)
+        position, free_at = nurse.base, now_s
+        if last is not None:
+            position = task_location(last)
+            if last.state == "started" and last.started_at is not None:
+                free_at = max(now_s, seconds_into(shift, last.started_at) + last.service_s)
+        route = routes.get(nurse.id)
+        ahead = [v for v in (route.visits if route else ()) if v.id not in finished]
+        on_road.append(
+            NurseOnRoad(
+                nurse_id=nurse.id,
+                position=position,
+                free_at=free_at,
+                promised=tuple(v.id for v in ahead),
+                etas=tuple(v.arrival for v in ahead),
+            )
+        )
+    return LiveNight(request, now_s, tuple(on_road), frozenset(finished))
+
+
+def assignments(shift: Shift, request: NightPlanRequest, plan: Plan) -> list[Assignment]:
+    """Where the plan puts each task it was given (the ETA is when the visit can begin);
+    a task it leaves out keeps the reason."""
+    placed = [
+        Assignment(visit.id, route.vehicle_id, order, _at(shift, visit.start), None)
+        for route in plan.routes
+        for order, visit in enumerate(route.visits, start=1)
+    ]
+    reasons = {d.id: d.reason for d in plan.dropped}
+    on_routes = {a.task_id for a in placed}
+    problem = "; ".join(plan.problems) or "not planned"
+    left_out = [
+        Assignment(t.id, None, None, None, reasons.get(t.id, problem))
+        for t in request.tasks
+        if t.id not in on_routes
+    ]
+    return placed + left_out
+
+
+def _inside(shift: Shift, at: datetime, rounding: Callable[[float], int]) -> int:
+    """Whole seconds, rounded so that a time planned on them stays inside the window."""
+    return rounding((at - shift.starts_at).total_seconds())
+
+
+def _at(shift: Shift, seconds: int) -> datetime:
+    return shift.starts_at + timedelta(seconds=seconds)

@@ -1,0 +1,210 @@
+"""The night service: a plan when a shift's first nurse asks (or at shift start), task
+actions, and a re-plan from the live state whenever an urgent task arrives, pushed to every
+open stream.
+
+Every plan is checked by the independent checker before it is stored; a plan that fails is
+never served. Solving happens under one lock per service (the travel cache is not
+thread-safe, and two re-plans of one shift must not interleave); callers on the event loop
+run these methods in a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+from pydantic import TypeAdapter
+
+from tilsyn.platform.auth.store import User, audit
+from tilsyn.platform.config import Settings
+from tilsyn.platform.planning import night_store as store
+from tilsyn.platform.planning.alert_tasks import alert_tasks
+from tilsyn.platform.planning.errors import NoShift, PlanRejected
+from tilsyn.platform.planning.night_problem import (
+    assignments,
+    live_night,
+    night_request,
+    seconds_into,
+)
+from tilsyn.platform.planning.night_view import nurse_view, patients_shown, task_card
+from tilsyn.platform.planning.streams import PlanStreams
+from tilsyn.routing.checks import check_night_plan
+from tilsyn.routing.nurse import LiveNight, NightPlanRequest
+from tilsyn.routing.nurse_solver import replan_night, solve_night_plan
+from tilsyn.routing.params import Stop
+from tilsyn.routing.plans import Plan
+from tilsyn.routing.settings import RoutingSettings
+from tilsyn.routing.travel import CachedTravel
+
+log = logging.getLogger(__name__)
+PLANS = TypeAdapter(Plan)
+
+
+class NightService:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        settings: Settings,
+        streams: PlanStreams | None = None,
+        travel: CachedTravel | None = None,
+    ) -> None:
+        self._pool = pool
+        self._settings = settings
+        self.streams = streams or PlanStreams()
+        self._travel = travel or RoutingSettings().travel()
+        self._lock = threading.RLock()
+
+    # ---- what a nurse sees and does ----------------------------------------------------------
+
+    def view(self, user: User, now: datetime) -> dict[str, Any]:
+        """The nurse's route for her current (or next) shift, planned now if it has no plan."""
+        with self._pool.connection() as conn:
+            shift = store.shift_of_nurse(conn, user.username, now)
+        if shift is None:
+            raise NoShift(f"{user.username} has no night shift now or later")
+        self.ensure_plan(shift.shift_id, now)
+        return self.view_of_shift(user, shift.shift_id)
+
+    def view_of_shift(self, user: User, shift_id: int) -> dict[str, Any]:
+        with self._pool.connection() as conn:
+            shift = store.get_shift(conn, shift_id)
+            latest = store.latest_plan(conn, shift_id)
+            shown = nurse_view(
+                shift, store.shift_tasks(conn, shift_id), user.username, latest and latest[0]
+            )
+            for patient_id in patients_shown(shown):
+                audit(conn, user, "night_plan", patient_id, {"shift_id": shift_id})
+        return shown
+
+    def act(self, user: User, task_id: str, action: store.Action, now: datetime) -> dict[str, Any]:
+        """Acknowledge, start or finish a task of the nurse's shift; returns the task's card."""
+        with self._lock, self._pool.connection() as conn:
+            shift_id = store.task_shift(conn, task_id)
+            if user.username not in {n.username for n in store.shift_nurses(conn, shift_id)}:
+                raise store.TaskNotFound(f"no night task {task_id} on your shift")
+            store.change_state(conn, task_id, action, now)
+            if action == "start":
+                store.claim(conn, task_id, user.username)
+            revision = store.bump_revision(conn, shift_id)
+        self.streams.publish((shift_id, revision))
+        if action == "done":
+            self._refresh_etas(shift_id, now, task_id)
+        with self._pool.connection() as conn:
+            task = next(t for t in store.shift_tasks(conn, shift_id) if t.task_id == task_id)
+            if task.patient_id:
+                audit(conn, user, "night_task", task.patient_id, {"task_id": task_id})
+        return task_card(task)
+
+    def _refresh_etas(self, shift_id: int, now: datetime, task_id: str) -> None:
+        """A finished task moves the clock on for the rest of the route: re-plan from here,
+        keeping the promises, so the ETAs stay true. A failed re-plan keeps the old plan."""
+        with self._lock:
+            try:
+                self._solve(shift_id, now, f"{task_id} done")
+            except PlanRejected:
+                log.exception("ETAs of shift %d not refreshed", shift_id)
+
+    # ---- planning ----------------------------------------------------------------------------
+
+    def ensure_plan(self, shift_id: int, now: datetime) -> None:
+        with self._lock:
+            with self._pool.connection() as conn:
+                planned = store.latest_plan(conn, shift_id) is not None
+            if not planned:
+                with self._pool.connection() as conn:
+                    shift = store.get_shift(conn, shift_id)
+                    for task in alert_tasks(conn, shift, self._settings):
+                        store.add_task(conn, shift_id, task)
+                self._solve(shift_id, now, "shift start")
+
+    def add_urgent(self, shift_id: int, tasks: list[store.NewTask], now: datetime) -> list[str]:
+        """Put urgent tasks on the shift and re-plan; returns the ids of those that are new."""
+        with self._lock:
+            with self._pool.connection() as conn:
+                added = [t.task_id for t in tasks if store.add_task(conn, shift_id, t)]
+            if added:
+                self._solve(shift_id, now, f"urgent {', '.join(added)}")
+            return added
+
+    def absorb_alerts(self, now: datetime) -> int:
+        """Critical patient alerts of the running shift that have no task yet become urgent
+        tasks; returns how many."""
+        with self._pool.connection() as conn:
+            shift = store.active_shift(conn, now)
+            tasks = [] if shift is None else alert_tasks(conn, shift, self._settings)
+        if shift is None or not tasks:
+            return 0
+        return len(self.add_urgent(shift.shift_id, tasks, now))
+
+    def _solve(self, shift_id: int, now: datetime, trigger: str) -> None:
+        with self._pool.connection() as conn:
+            shift = store.get_shift(conn, shift_id)
+            nurses = store.shift_nurses(conn, shift_id)
+            tasks = store.shift_tasks(conn, shift_id)
+            latest = store.latest_plan(conn, shift_id)
+        if not nurses:
+            raise NoShift(f"night shift {shift_id} has no nurses")
+        zone = self._settings.planning_timezone
+        live: LiveNight | None = None
+        if latest is None:
+            leave_at = max(0, seconds_into(shift, now))
+            request = night_request(shift, nurses, tasks, leave_at, zone)
+            budget = Stop(seconds=self._settings.night_plan_seconds)
+            plan = solve_night_plan(request, self._travel, budget)
+        else:
+            request = night_request(shift, nurses, tasks, 0, zone)
+            live = live_night(shift, request, PLANS.validate_python(latest[1]), tasks, now)
+            plan = replan_night(
+                live, self._travel, Stop(seconds=self._settings.night_replan_seconds)
+            )
+        self._check(request, plan, live)
+        if latest is not None and not plan.routes:
+            # Nothing usable came back (the reasons say why): the plan in force stays.
+            log.warning("re-plan of shift %d kept the old plan: %s", shift_id, plan.problems)
+            self._explain_new(shift_id, plan, tasks)
+            return
+        with self._pool.connection() as conn:
+            store.save_plan(
+                conn,
+                shift_id,
+                trigger,
+                plan.feasible,
+                PLANS.dump_python(plan, mode="json"),
+                assignments(shift, request, plan),
+            )
+            revision = store.bump_revision(conn, shift_id)
+        log.info(
+            "night shift %d planned (%s): %d tasks on routes, %d left out, %.2f s",
+            shift_id,
+            trigger,
+            len(plan.served_ids()),
+            len(plan.dropped),
+            plan.solve_seconds,
+        )
+        self.streams.publish((shift_id, revision))
+
+    def _check(self, request: NightPlanRequest, plan: Plan, live: LiveNight | None) -> None:
+        places = [*(n.base for n in request.nurses), *(t.location for t in request.tasks)]
+        if live is not None:
+            places += [s.position for s in live.on_road]
+        problems = check_night_plan(request, plan, self._travel.matrix(places), live)
+        if problems:
+            log.error("night plan rejected by the checker: %s", problems)
+            raise PlanRejected("; ".join(problems))
+
+    def _explain_new(self, shift_id: int, plan: Plan, tasks: list[store.NightTask]) -> None:
+        """Tasks on no route yet get the planner's reason, so none disappears silently."""
+        dropped = {d.id: d.reason for d in plan.dropped}
+        problem = "; ".join(plan.problems) or "not planned"
+        reasons = [
+            store.Assignment(t.task_id, None, None, None, dropped.get(t.task_id, problem))
+            for t in tasks
+            if t.nurse is None and not t.finished
+        ]
+        with self._pool.connection() as conn:
+            store.save_assignments(conn, reasons)
+            revision = store.bump_revision(conn, shift_id)
+        self.streams.publish((shift_id, revision))

@@ -1,0 +1,304 @@
+"""Night shifts, their nurses and tasks, and the plans made for them, in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+TaskState = Literal["planned", "acknowledged", "started", "done"]
+Action = Literal["acknowledge", "start", "done"]
+# Which states each action may leave from, and where it leads.
+TRANSITIONS: dict[Action, tuple[tuple[TaskState, ...], TaskState]] = {
+    "acknowledge": (("planned",), "acknowledged"),
+    "start": (("planned", "acknowledged"), "started"),
+    "done": (("started",), "done"),
+}
+STAMP = {"acknowledged": "acknowledged_at", "started": "started_at", "done": "done_at"}
+
+
+@dataclass(frozen=True)
+class Shift:
+    shift_id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    revision: int
+
+
+@dataclass(frozen=True)
+class ShiftNurse:
+    username: str
+    competence: str
+    base_name: str
+    base_lat: float
+    base_lon: float
+
+
+@dataclass(frozen=True)
+class NightTask:
+    task_id: str
+    location_name: str
+    address: str
+    latitude: float
+    longitude: float
+    window_start: datetime
+    window_end: datetime
+    service_s: int
+    priority: str
+    competence: str
+    reason: str
+    urgent: bool
+    source: str
+    patient_id: str | None
+    state: TaskState
+    started_at: datetime | None
+    done_at: datetime | None
+    nurse: str | None
+    route_order: int | None
+    eta: datetime | None
+    unplanned_reason: str | None
+
+    @property
+    def finished(self) -> bool:
+        """Started counts as finished for planning: nobody is pulled out of a patient's home."""
+        return self.state in ("started", "done")
+
+
+@dataclass(frozen=True)
+class NewTask:
+    task_id: str
+    location_name: str
+    address: str
+    latitude: float
+    longitude: float
+    window_start: datetime
+    window_end: datetime
+    service_s: int
+    reason: str
+    source: Literal["schedule", "alert", "visit"]
+    priority: str = "normal"
+    competence: str = "registered_nurse"
+    urgent: bool = False
+    patient_id: str | None = None
+    alert_id: int | None = None
+    visit_id: int | None = None
+
+
+class TaskNotFound(LookupError):
+    pass
+
+
+class InvalidAction(ValueError):
+    pass
+
+
+def create_shift(
+    conn: psycopg.Connection,
+    name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    nurses: list[ShiftNurse],
+) -> int:
+    row = conn.execute(
+        "INSERT INTO night_shifts (name, starts_at, ends_at) VALUES (%s, %s, %s)"
+        " RETURNING shift_id",
+        (name, starts_at, ends_at),
+    ).fetchone()
+    assert row is not None
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO night_shift_nurses (shift_id, username, competence, base_name,"
+            " base_lat, base_lon) VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                (row[0], n.username, n.competence, n.base_name, n.base_lat, n.base_lon)
+                for n in nurses
+            ],
+        )
+    return int(row[0])
+
+
+def add_task(conn: psycopg.Connection, shift_id: int, task: NewTask) -> bool:
+    """False when the task is already there (the same alert or visit seen twice)."""
+    row = conn.execute(
+        """INSERT INTO night_tasks (task_id, shift_id, location_name, address, latitude,
+               longitude, window_start, window_end, service_s, priority, competence, reason,
+               urgent, source, patient_id, alert_id, visit_id)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT DO NOTHING RETURNING task_id""",
+        (
+            task.task_id,
+            shift_id,
+            task.location_name,
+            task.address,
+            task.latitude,
+            task.longitude,
+            task.window_start,
+            task.window_end,
+            task.service_s,
+            task.priority,
+            task.competence,
+            task.reason,
+            task.urgent,
+            task.source,
+            task.patient_id,
+            task.alert_id,
+            task.visit_id,
+        ),
+    ).fetchone()
+    return row is not None
+
+
+def active_shift(conn: psycopg.Connection, at: datetime) -> Shift | None:
+    """The shift running at `at`; of overlapping ones, the one that started first."""
+    with conn.cursor(row_factory=class_row(Shift)) as cur:
+        return cur.execute(
+            "SELECT shift_id, name, starts_at, ends_at, revision FROM night_shifts"
+            " WHERE starts_at <= %s AND %s < ends_at ORDER BY starts_at, shift_id LIMIT 1",
+            (at, at),
+        ).fetchone()
+
+
+def shift_of_nurse(conn: psycopg.Connection, username: str, at: datetime) -> Shift | None:
+    """The nurse's shift running at `at`, or else her next one."""
+    with conn.cursor(row_factory=class_row(Shift)) as cur:
+        return cur.execute(
+            "SELECT s.shift_id, s.name, s.starts_at, s.ends_at, s.revision FROM night_shifts s"
+            " JOIN night_shift_nurses n USING (shift_id)"
+            " WHERE n.username = %s AND %s < s.ends_at ORDER BY s.starts_at LIMIT 1",
+            (username, at),
+        ).fetchone()
+
+
+def get_shift(conn: psycopg.Connection, shift_id: int) -> Shift:
+    with conn.cursor(row_factory=class_row(Shift)) as cur:
+        found = cur.execute(
+            "SELECT shift_id, name, starts_at, ends_at, revision FROM night_shifts"
+            " WHERE shift_id = %s",
+            (shift_id,),
+        ).fetchone()
+    if found is None:
+        raise LookupError(f"no night shift {shift_id}")
+    return found
+
+
+def shift_nurses(conn: psycopg.Connection, shift_id: int) -> list[ShiftNurse]:
+    with conn.cursor(row_factory=class_row(ShiftNurse)) as cur:
+        return cur.execute(
+            "SELECT username, competence, base_name, base_lat, base_lon FROM night_shift_nurses"
+            " WHERE shift_id = %s ORDER BY username",
+            (shift_id,),
+        ).fetchall()
+
+
+_TASK_COLUMNS = """task_id, location_name, address, latitude, longitude, window_start,
+    window_end, service_s, priority, competence, reason, urgent, source, patient_id, state,
+    started_at, done_at, nurse, route_order, eta, unplanned_reason"""
+
+
+def shift_tasks(conn: psycopg.Connection, shift_id: int) -> list[NightTask]:
+    with conn.cursor(row_factory=class_row(NightTask)) as cur:
+        return cur.execute(
+            f"SELECT {_TASK_COLUMNS} FROM night_tasks WHERE shift_id = %s ORDER BY task_id",
+            (shift_id,),
+        ).fetchall()
+
+
+def task_shift(conn: psycopg.Connection, task_id: str) -> int:
+    row = conn.execute("SELECT shift_id FROM night_tasks WHERE task_id = %s", (task_id,))
+    found = row.fetchone()
+    if found is None:
+        raise TaskNotFound(f"no night task {task_id}")
+    return int(found[0])
+
+
+def change_state(conn: psycopg.Connection, task_id: str, action: Action, at: datetime) -> None:
+    """Move a task on; the nurse who acts takes it if the plan gave it to nobody."""
+    allowed_from, to = TRANSITIONS[action]
+    row = conn.execute(
+        "SELECT state FROM night_tasks WHERE task_id = %s FOR UPDATE", (task_id,)
+    ).fetchone()
+    if row is None:
+        raise TaskNotFound(f"no night task {task_id}")
+    if row[0] not in allowed_from:
+        raise InvalidAction(f"task {task_id} is {row[0]}; cannot {action} it")
+    conn.execute(
+        f"UPDATE night_tasks SET state = %s, {STAMP[to]} = %s WHERE task_id = %s",
+        (to, at, task_id),
+    )
+    if to == "done":
+        conn.execute(
+            "UPDATE visit_requests SET state = 'done' WHERE visit_id ="
+            " (SELECT visit_id FROM night_tasks WHERE task_id = %s)",
+            (task_id,),
+        )
+
+
+def claim(conn: psycopg.Connection, task_id: str, username: str) -> None:
+    """The nurse who starts a task is where it is: it is on her route from now on."""
+    conn.execute(
+        "UPDATE night_tasks SET nurse = %s, unplanned_reason = NULL WHERE task_id = %s",
+        (username, task_id),
+    )
+
+
+def bump_revision(conn: psycopg.Connection, shift_id: int) -> int:
+    row = conn.execute(
+        "UPDATE night_shifts SET revision = revision + 1 WHERE shift_id = %s RETURNING revision",
+        (shift_id,),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def latest_plan(conn: psycopg.Connection, shift_id: int) -> tuple[int, Any] | None:
+    """(version, plan as stored) of the plan in force, if any."""
+    row = conn.execute(
+        "SELECT version, plan FROM night_plans WHERE shift_id = %s ORDER BY version DESC LIMIT 1",
+        (shift_id,),
+    ).fetchone()
+    return None if row is None else (int(row[0]), row[1])
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where the plan puts one task: a nurse's route and its place on it, or nowhere and why."""
+
+    task_id: str
+    nurse: str | None
+    route_order: int | None
+    eta: datetime | None
+    unplanned_reason: str | None
+
+
+def save_plan(
+    conn: psycopg.Connection,
+    shift_id: int,
+    trigger: str,
+    feasible: bool,
+    plan: Any,
+    assignments: list[Assignment],
+) -> int:
+    """Store a new plan version and write where it puts each task; returns the version."""
+    row = conn.execute(
+        """INSERT INTO night_plans (shift_id, version, trigger, feasible, plan)
+           SELECT %s, coalesce(max(version), 0) + 1, %s, %s, %s FROM night_plans
+           WHERE shift_id = %s RETURNING version""",
+        (shift_id, trigger, feasible, Jsonb(plan), shift_id),
+    ).fetchone()
+    assert row is not None
+    save_assignments(conn, assignments)
+    return int(row[0])
+
+
+def save_assignments(conn: psycopg.Connection, assignments: list[Assignment]) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE night_tasks SET nurse = %s, route_order = %s, eta = %s,"
+            " unplanned_reason = %s WHERE task_id = %s",
+            [(a.nurse, a.route_order, a.eta, a.unplanned_reason, a.task_id) for a in assignments],
+        )

@@ -1,0 +1,60 @@
+"""A phone's mobile link, for the screens' tests: a TCP relay between the browser and the
+server that can be cut (every open connection dropped, new ones closed at once) and restored."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+
+
+class Link:
+    def __init__(self, server_port: int) -> None:
+        self._server_port = server_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._up = True
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut(self) -> None:
+        with self._lock:
+            self._up = False
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            self._open.clear()
+
+    def restore(self) -> None:
+        self._up = True
+
+    def close(self) -> None:
+        self.cut()
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                phone, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            if not self._up:
+                phone.close()
+                continue
+            server = socket.create_connection(("127.0.0.1", self._server_port))
+            with self._lock:
+                self._open |= {phone, server}
+            for source, sink in ((phone, server), (server, phone)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with self._lock:
+                self._open.discard(sock)
+            sock.close()

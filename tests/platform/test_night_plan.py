@@ -1,0 +1,226 @@
+"""The night nurse's plan over HTTP on a real database: planned on first request, checked by
+the independent checker, task actions, roles, audit, and tasks no route can take."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from fix_auth import SignIn
+from night_seed import HERNING, give_home, nurse, seed_shift, task
+from pydantic import TypeAdapter
+
+from tilsyn.platform.api.app import create_app
+from tilsyn.platform.auth.store import User, create_user, start_session
+from tilsyn.platform.config import Settings
+from tilsyn.platform.planning import night_service
+from tilsyn.platform.planning import night_store as store
+from tilsyn.platform.planning.demo_night import ensure_demo_night
+from tilsyn.platform.planning.night_problem import night_request, seconds_into
+from tilsyn.platform.registry.models import PatientIn
+from tilsyn.platform.registry.store import register_patient
+from tilsyn.routing.checks import check_night_plan
+from tilsyn.routing.plans import Plan
+from tilsyn.routing.settings import RoutingSettings
+
+pytestmark = pytest.mark.integration
+QUICK = Settings(night_plan_seconds=1.0, night_replan_seconds=0.5)
+EAST = (56.1393, 9.02)  # about 3 km east of the base
+WEST = (56.1393, 8.93)
+
+
+def nurse_headers(database_url: str, username: str) -> dict[str, str]:
+    with psycopg.connect(database_url) as conn:
+        create_user(conn, username, "night_nurse", "not used in this test")
+        token = start_session(conn, User(username, "", "night_nurse"))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(database_url, settings=QUICK)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def shift(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        register_patient(conn, PatientIn(patient_id="P1", unit="Herning Vest"))
+        give_home(conn, "P1", "Birkevej 4, 7400 Herning", EAST)
+        return seed_shift(
+            conn,
+            [nurse("ane"), nurse("bo", "care_assistant")],
+            [
+                task("T1", "Birk", 20, "Insulin", EAST, patient_id="P1"),
+                task("T2", "Gullestrup", 60, "Wound dressing", WEST),
+                task("T3", "Lind", 120, "Turning", EAST, competence="care_assistant"),
+                task("T4", "Hammerum", 150, "Catheter", WEST),
+            ],
+        )
+
+
+def test_the_first_request_plans_the_shift_and_the_plan_keeps_every_rule(
+    client: TestClient, database_url: str, shift: int
+) -> None:
+    now = datetime.now(UTC)
+    client.app.state.night.ensure_plan(shift, now)  # type: ignore[attr-defined]
+    with psycopg.connect(database_url) as conn:
+        found = store.get_shift(conn, shift)
+        request = night_request(
+            found,
+            store.shift_nurses(conn, shift),
+            store.shift_tasks(conn, shift),
+            seconds_into(found, now),
+            QUICK.planning_timezone,
+        )
+        latest = store.latest_plan(conn, shift)
+    assert latest is not None and latest[0] == 1
+    plan = TypeAdapter(Plan).validate_python(latest[1])
+    travel = RoutingSettings().travel()
+    places = [*(n.base for n in request.nurses), *(t.location for t in request.tasks)]
+    assert check_night_plan(request, plan, travel.matrix(places)) == []
+    assert sorted(plan.served_ids()) == ["T1", "T2", "T3", "T4"]
+    # The registered-nurse tasks cannot go to the care assistant.
+    assert {"T1", "T2", "T4"} <= set(plan.route_of("ane").ids())
+
+    shown = client.get("/api/night/plan", headers=nurse_headers(database_url, "ane")).json()
+    mine = [t["task_id"] for t in shown["tasks"]]
+    assert mine == plan.route_of("ane").ids()
+    assert [t["position"] for t in shown["tasks"]] == list(range(1, len(mine) + 1))
+    first = shown["tasks"][0]
+    assert first["window_start"] <= first["eta"] <= first["window_end"]
+    assert shown["version"] == 1 and shown["nurse"] == "ane"
+
+
+def test_each_action_moves_the_task_on_and_wrong_ones_are_refused(
+    client: TestClient, database_url: str, shift: int
+) -> None:
+    ane = nurse_headers(database_url, "ane")
+    before = client.get("/api/night/plan", headers=ane).json()
+    assert client.post("/api/night/tasks/T1/done", headers=ane).status_code == 409
+    for action, state in (("acknowledge", "acknowledged"), ("start", "started"), ("done", "done")):
+        answer = client.post(f"/api/night/tasks/T1/{action}", headers=ane)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["state"] == state
+    after = client.get("/api/night/plan", headers=ane).json()
+    # Three state changes, and a re-plan after "done" so that the ETAs ahead stay true.
+    assert after["revision"] == before["revision"] + 4
+    assert after["version"] == before["version"] + 1
+    assert after["tasks"][0]["task_id"] == "T1" and after["tasks"][0]["state"] == "done"
+    assert client.post("/api/night/tasks/T1/start", headers=ane).status_code == 409
+    assert client.post("/api/night/tasks/T9/start", headers=ane).status_code == 404
+    assert client.post("/api/night/tasks/T1/teleport", headers=ane).status_code == 422
+    with psycopg.connect(database_url) as conn:
+        done_at = conn.execute("SELECT done_at FROM night_tasks WHERE task_id = 'T1'").fetchone()
+    assert done_at is not None and done_at[0] is not None
+
+
+def test_a_nurse_not_on_the_shift_sees_and_touches_none_of_it(
+    client: TestClient, database_url: str, shift: int
+) -> None:
+    stranger = nurse_headers(database_url, "cille")
+    assert client.get("/api/night/plan", headers=stranger).status_code == 404
+    assert client.post("/api/night/tasks/T1/start", headers=stranger).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["operator", "home_care_nurse", "infection_control", "admin"])
+def test_only_night_nurses_reach_the_night_plan(
+    client: TestClient, sign_in: SignIn, shift: int, role: str
+) -> None:
+    headers = sign_in(role)
+    assert client.get("/api/night/plan", headers=headers).status_code == 403
+    assert client.post("/api/night/tasks/T1/start", headers=headers).status_code == 403
+    assert client.get("/api/night/stream", headers=headers).status_code == 403
+
+
+def test_a_night_nurse_cannot_open_the_triage_board(client: TestClient, sign_in: SignIn) -> None:
+    assert client.get("/api/triage", headers=sign_in("night_nurse")).status_code == 403
+
+
+def test_reading_a_plan_with_a_patient_on_it_is_audited(
+    client: TestClient, database_url: str, sign_in: SignIn, shift: int
+) -> None:
+    client.get("/api/night/plan", headers=nurse_headers(database_url, "ane"))
+    audit = client.get("/api/admin/audit", headers=sign_in("admin")).json()
+    reads = [e for e in audit if e["action"] == "night_plan"]
+    assert [(e["username"], e["patient_id"]) for e in reads] == [("ane", "P1")]
+
+
+def test_tasks_no_route_can_take_stay_visible_with_the_reason(
+    client: TestClient, database_url: str
+) -> None:
+    closed = task("LATE", "Sunds", -120, "Eye drops", WEST, window=30, competence="care_assistant")
+    with psycopg.connect(database_url) as conn:
+        seed_shift(
+            conn,
+            [nurse("bo", "care_assistant")],
+            [task("RN", "Birk", 30, "Injection", EAST), closed],
+        )
+    shown = client.get("/api/night/plan", headers=nurse_headers(database_url, "bo")).json()
+    cards = {t["task_id"]: t for t in shown["tasks"]}
+    assert set(cards) == {"RN", "LATE"} and shown["unplanned"] == 2
+    assert not cards["RN"]["planned"] and cards["RN"]["eta"] is None
+    assert "registered nurse" in cards["RN"]["unplanned_reason"]
+    assert "Not on any route" in cards["RN"]["reason"]
+    assert "window closes" in cards["LATE"]["unplanned_reason"]
+
+
+def test_a_shift_in_the_future_is_planned_from_its_start(
+    client: TestClient, database_url: str
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        starts = datetime.now(UTC) + timedelta(hours=3)
+        shift_id = store.create_shift(
+            conn, "later", starts, starts + timedelta(hours=8), [nurse("ane")]
+        )
+        later = task("L1", "Birk", 200, "Insulin", HERNING)
+        store.add_task(conn, shift_id, later)
+    shown = client.get("/api/night/plan", headers=nurse_headers(database_url, "ane")).json()
+    assert shown["shift_id"] == shift_id
+    assert shown["tasks"][0]["eta"] >= later.window_start.isoformat()
+
+
+def test_the_demo_night_is_made_once_and_planned_for_both_nurses(
+    client: TestClient, database_url: str
+) -> None:
+    now = datetime.now(UTC)
+    with psycopg.connect(database_url) as conn:
+        shift_id = ensure_demo_night(conn, ("ane", "bo"), now, QUICK.planning_timezone)
+        assert ensure_demo_night(conn, ("ane", "bo"), now, QUICK.planning_timezone) is None
+    views = [
+        client.get("/api/night/plan", headers=nurse_headers(database_url, n)).json()
+        for n in ("ane", "bo")
+    ]
+    assert {v["shift_id"] for v in views} == {shift_id}
+    planned = [t["task_id"] for v in views for t in v["tasks"] if t["planned"]]
+    unplanned = {t["task_id"] for v in views for t in v["tasks"] if not t["planned"]}
+    assert len(planned) == len(set(planned)), "each task on one route at most"
+    assert len(set(planned) | unplanned) == 18
+    assert all(v["tasks"] for v in views), "both nurses have work"
+
+
+def test_a_plan_that_breaks_a_rule_is_never_served(
+    client: TestClient, database_url: str, shift: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The solver is real; its answer is bent (every visit an hour late) on the way out, and
+    the checker in front of the store must catch it."""
+    real = night_service.solve_night_plan
+
+    def late(*args: Any, **kwargs: Any) -> Plan:
+        plan = real(*args, **kwargs)
+        routes = tuple(
+            replace(r, visits=tuple(replace(v, start=v.start + 3600) for v in r.visits))
+            for r in plan.routes
+        )
+        return replace(plan, routes=routes)
+
+    monkeypatch.setattr(night_service, "solve_night_plan", late)
+    answer = client.get("/api/night/plan", headers=nurse_headers(database_url, "ane"))
+    assert answer.status_code == 503 and "window" in answer.json()["detail"]
+    with psycopg.connect(database_url) as conn:
+        assert store.latest_plan(conn, shift) is None

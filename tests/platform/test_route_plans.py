@@ -1,0 +1,126 @@
+"""Tomorrow's collection routes for the operator: forecasts from real readings, the containers
+worth a visit, truck routes that pass the independent checker, GeoJSON for the map, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from fix_auth import SignIn
+
+from tilsyn.platform.api.app import create_app
+from tilsyn.platform.config import Settings
+from tilsyn.platform.containers.models import ContainerIn
+from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.planning.collection import plan_tomorrow
+from tilsyn.routing.checks import check_collection_plan
+from tilsyn.routing.settings import RoutingSettings
+
+pytestmark = pytest.mark.integration
+SETTINGS = Settings(collection_plan_seconds=1.0, collection_trucks=2)
+DEPOT = [SETTINGS.collection_depot_lon, SETTINGS.collection_depot_lat]
+# (id, fill now %, rise per hour %): full ones, one on its way, and nearly empty ones.
+CONTAINERS = [
+    ("FULL1", 92, 1.5),
+    ("FULL2", 85, 1.0),
+    ("FULL3", 99, 2.0),
+    ("RISING", 60, 1.2),
+    ("EMPTY1", 5, 0.1),
+    ("EMPTY2", 10, 0.05),
+]
+
+
+def seed(conn: psycopg.Connection) -> None:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    for index, (container_id, fill, rate) in enumerate(CONTAINERS):
+        dev_eui = f"{0xA84041000100 + index:016x}"
+        register_container(
+            conn,
+            ContainerIn(
+                container_id=container_id,
+                dev_eui=dev_eui,
+                waste_kind="glass" if index % 2 else "paper",
+                capacity_litres=2500,
+                empty_distance_mm=1800,
+                full_distance_mm=300,
+                latitude=56.13 + 0.005 * index,
+                longitude=8.95 + 0.008 * index,
+            ),
+        )
+        readings = [
+            (now - timedelta(hours=h), max(0.0, fill - rate * h)) for h in range(12, -1, -1)
+        ]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO container_readings (time, container_id, dev_eui, fill_percent)"
+                " VALUES (%s, %s, %s, %s)",
+                [(at, container_id, dev_eui, value) for at, value in readings],
+            )
+        conn.execute(
+            "INSERT INTO container_latest (container_id, time, fill_percent) VALUES (%s, %s, %s)",
+            (container_id, now, fill),
+        )
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    with psycopg.connect(database_url) as conn:
+        seed(conn)
+    with TestClient(create_app(database_url, settings=SETTINGS)) as test_client:
+        yield test_client
+
+
+def test_plan_now_routes_the_full_containers_and_the_plan_is_kept(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    operator = sign_in("operator")
+    assert client.get("/api/routes/plan", headers=operator).status_code == 404
+    answer = client.post("/api/routes/plan", headers=operator)
+    assert answer.status_code == 200, answer.text
+    plan = answer.json()
+    assert plan["type"] == "FeatureCollection" and plan["feasible"]
+    chosen = {c["container_id"]: c for c in plan["containers"]}
+    assert {"FULL1", "FULL2", "FULL3"} <= {c for c, v in chosen.items() if v["mandatory"]}
+    assert not {"EMPTY1", "EMPTY2"} & set(chosen)
+    on_routes = [c for f in plan["features"] for c in f["properties"]["containers"]]
+    assert sorted(on_routes) == sorted(c for c, v in chosen.items() if v["planned"])
+    for feature in plan["features"]:
+        line = feature["geometry"]
+        assert line["type"] == "LineString"
+        assert line["coordinates"][0] == DEPOT == line["coordinates"][-1]
+        props = feature["properties"]
+        assert props["stops"] == len(props["containers"]) > 0 and props["km"] > 0
+        assert props["load_litres"] == sum(chosen[c]["volume_litres"] for c in props["containers"])
+        assert props["tips"] >= 1, "every route ends at the tip"
+    assert client.get("/api/routes/plan", headers=operator).json() == plan
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute(
+            "SELECT count(*), bool_and(feasible) FROM collection_plans"
+        ).fetchone() == (1, True)
+
+
+def test_the_plan_passes_the_independent_checker(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        seed(conn)
+        day, forecasts = plan_tomorrow(conn, SETTINGS, datetime.now(UTC))
+    request = day.request
+    places = [*(t.depot for t in request.trucks), *(d.location for d in request.disposal_sites)]
+    matrix = RoutingSettings().travel().matrix(places + [s.location for s in request.stops])
+    assert check_collection_plan(request, day.plan, matrix) == []
+    assert len(forecasts) == len(CONTAINERS)
+    assert request.origin.hour == 0 and request.origin > datetime.now(UTC), "tomorrow's day"
+
+
+@pytest.mark.parametrize("role", ["night_nurse", "home_care_nurse", "infection_control", "admin"])
+def test_only_the_operator_plans_routes(client: TestClient, sign_in: SignIn, role: str) -> None:
+    headers = sign_in(role)
+    assert client.get("/api/routes/plan", headers=headers).status_code == 403
+    assert client.post("/api/routes/plan", headers=headers).status_code == 403
+
+
+def test_the_plan_holds_no_patient_data(client: TestClient, sign_in: SignIn) -> None:
+    plan = client.post("/api/routes/plan", headers=sign_in("operator")).text
+    assert "patient" not in plan.lower()

@@ -1,0 +1,128 @@
+"""Home-care visit requests: the contract the screen uses, who may ask, the audit, bad input,
+and which requests the night shift takes on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from fix_auth import SignIn
+from night_seed import give_home, nurse, seed_shift
+
+from tilsyn.platform.api.app import create_app
+from tilsyn.platform.config import Settings
+from tilsyn.platform.registry.models import PatientIn
+from tilsyn.platform.registry.store import register_patient
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    with psycopg.connect(database_url) as conn:
+        register_patient(conn, PatientIn(patient_id="P1", unit="Herning Vest"))
+        register_patient(conn, PatientIn(patient_id="P2", unit="Herning Vest"))
+        give_home(conn, "P1", "Birkevej 4, 7400 Herning", (56.14, 8.99))
+    settings = Settings(night_plan_seconds=1.0, night_replan_seconds=0.5)
+    with TestClient(create_app(database_url, settings=settings)) as test_client:
+        yield test_client
+
+
+def test_a_request_answers_with_the_agreed_shape_and_is_listed(
+    client: TestClient, sign_in: SignIn
+) -> None:
+    carer = sign_in("home_care_nurse")
+    before = datetime.now(UTC)
+    answer = client.post(
+        "/api/patients/P1/visits",
+        json={"reason": "red: pulse 131", "within_hours": 4},
+        headers=carer,
+    )
+    assert answer.status_code == 201, answer.text
+    visit = answer.json()
+    assert {"visit_id", "patient_id", "reason", "due_by", "state"} <= set(visit)
+    assert (visit["patient_id"], visit["reason"], visit["state"]) == (
+        "P1",
+        "red: pulse 131",
+        "requested",
+    )
+    due = datetime.fromisoformat(visit["due_by"])
+    assert before + timedelta(hours=4) <= due <= datetime.now(UTC) + timedelta(hours=4)
+    assert visit["task_id"] is None, "no night shift is running, so no night task"
+    listed = client.get("/api/patients/P1/visits", headers=carer).json()
+    assert [v["visit_id"] for v in listed] == [visit["visit_id"]]
+    assert client.get("/api/patients/P2/visits", headers=carer).json() == []
+
+
+@pytest.mark.parametrize("role", ["night_nurse", "operator", "infection_control", "admin"])
+def test_only_home_care_asks_for_visits(client: TestClient, sign_in: SignIn, role: str) -> None:
+    headers = sign_in(role)
+    body = {"reason": "check", "within_hours": 2}
+    assert client.post("/api/patients/P1/visits", json=body, headers=headers).status_code == 403
+    assert client.get("/api/patients/P1/visits", headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("patient", "body", "status"),
+    [
+        ("P9", {"reason": "check", "within_hours": 2}, 404),
+        ("P1", {"reason": "", "within_hours": 2}, 422),
+        ("P1", {"reason": "check", "within_hours": 0}, 422),
+        ("P1", {"reason": "check"}, 422),
+        ("P1", {"reason": "check", "within_hours": "soon"}, 422),
+    ],
+)
+def test_bad_requests_are_refused_and_nothing_is_stored(
+    client: TestClient,
+    sign_in: SignIn,
+    database_url: str,
+    patient: str,
+    body: dict[str, object],
+    status: int,
+) -> None:
+    answer = client.post(
+        f"/api/patients/{patient}/visits", json=body, headers=sign_in("home_care_nurse")
+    )
+    assert answer.status_code == status
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM visit_requests").fetchone() == (0,)
+
+
+def test_requests_and_reads_are_audited(client: TestClient, sign_in: SignIn) -> None:
+    carer = sign_in("home_care_nurse")
+    client.post(
+        "/api/patients/P1/visits", json={"reason": "check", "within_hours": 2}, headers=carer
+    )
+    client.get("/api/patients/P1/visits", headers=carer)
+    audit = client.get("/api/admin/audit", headers=sign_in("admin")).json()
+    actions = [(e["action"], e["patient_id"]) for e in audit]
+    assert ("request_visit", "P1") in actions and ("read_visits", "P1") in actions
+
+
+def test_the_running_night_shift_takes_a_visit_due_before_it_ends(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        seed_shift(conn, [nurse("ane")], [], hours=6)
+    carer = sign_in("home_care_nurse")
+    tonight = client.post(
+        "/api/patients/P1/visits", json={"reason": "check", "within_hours": 2}, headers=carer
+    ).json()
+    next_week = client.post(
+        "/api/patients/P1/visits", json={"reason": "check", "within_hours": 24 * 7}, headers=carer
+    ).json()
+    homeless = client.post(
+        "/api/patients/P2/visits", json={"reason": "check", "within_hours": 2}, headers=carer
+    ).json()
+    assert tonight["task_id"] == f"visit-{tonight['visit_id']}"
+    assert next_week["task_id"] is None, "due after the shift: left for the day team"
+    assert homeless["task_id"] is None, "no home on record: nowhere to send a nurse"
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT nurse, urgent, source, patient_id FROM night_tasks WHERE task_id = %s",
+            (tonight["task_id"],),
+        ).fetchone()
+    assert row == ("ane", True, "visit", "P1")
