@@ -25,6 +25,7 @@ from tilsyn.platform.api.routes import (
     night,
     open_data,
     patients,
+    registry,
     route_plans,
     visits,
 )
@@ -92,6 +93,7 @@ def create_app(
         night,
         route_plans,
         visits,
+        registry,
     ):
         app.include_router(module.router)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")

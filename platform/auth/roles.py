@@ -32,6 +32,7 @@ CAN: dict[str, frozenset[Role]] = {
     "edit_thresholds": frozenset({"home_care_nurse"}),
     "read_hygiene": frozenset({"infection_control"}),
     "manage_registry": frozenset({"admin"}),
+    "edit_patient_home": frozenset({"home_care_nurse", "admin"}),
     "manage_users": frozenset({"admin"}),
     "read_audit_log": frozenset({"admin"}),
     "manage_webhooks": frozenset({"admin"}),

@@ -46,9 +46,18 @@ class BadgeIn(_Strict):
     role: Role
 
 
+class PatientHome(_Strict):
+    """Where a patient lives: a night nurse is sent here for an alert or a visit."""
+
+    address: str = Field(min_length=1, max_length=200)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
 class PatientIn(_Strict):
     patient_id: str = Field(min_length=1, max_length=64)
     unit: str = Field(min_length=1)
+    home: PatientHome | None = None
 
 
 class HubIn(_Strict):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import psycopg
 
-from tilsyn.platform.registry.models import BadgeIn, DispenserIn, HubIn, PatientIn, WardIn
+from tilsyn.platform.registry.models import (
+    BadgeIn,
+    DispenserIn,
+    HubIn,
+    PatientHome,
+    PatientIn,
+    WardIn,
+)
 
 HYGIENE_CODEC = "tilsyn-hygiene-v1"
 EDGE_CODEC = "tilsyn-edge-v1"
@@ -52,10 +59,27 @@ def register_badge(conn: psycopg.Connection, badge: BadgeIn) -> None:
 
 
 def register_patient(conn: psycopg.Connection, patient: PatientIn) -> None:
+    home = patient.home
     conn.execute(
-        "INSERT INTO patients (patient_id, unit) VALUES (%s, %s)",
-        (patient.patient_id, patient.unit),
+        "INSERT INTO patients (patient_id, unit, address, latitude, longitude)"
+        " VALUES (%s, %s, %s, %s, %s)",
+        (
+            patient.patient_id,
+            patient.unit,
+            home.address if home else None,
+            home.latitude if home else None,
+            home.longitude if home else None,
+        ),
     )
+
+
+def set_patient_home(conn: psycopg.Connection, patient_id: str, home: PatientHome) -> bool:
+    """False when there is no such patient."""
+    updated = conn.execute(
+        "UPDATE patients SET address = %s, latitude = %s, longitude = %s WHERE patient_id = %s",
+        (home.address, home.latitude, home.longitude, patient_id),
+    )
+    return updated.rowcount == 1
 
 
 def register_hub(conn: psycopg.Connection, hub: HubIn) -> None:
