@@ -20,7 +20,9 @@ from tilsyn.platform.api.routes import (
     containers,
     fhir,
     health,
+    history,
     hubs,
+    hygiene,
     ingest,
     night,
     open_data,
@@ -82,6 +84,8 @@ def create_app(
     for module in (
         auth,
         containers,
+        history,
+        hygiene,
         alerts,
         patients,
         hubs,

@@ -18,13 +18,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from direct_ingest import store
 from fix_server import LiveServer
 from link import Link
+from lorawan import chirpstack_uplink
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from screens_app import CHROMIUM, CHROMIUM_ARGS, build_platform, seed_everything
 from seed import PASSWORD, username
 
 from tilsyn.platform.alerts.engine import AlertEngine
+from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import VITAL_OBSERVATIONS
 
@@ -35,6 +38,13 @@ class Site:
     database_url: str
     engine: AlertEngine
     link: Link  # the same server behind a link that can be cut
+    feed: ContainerFeed
+
+    def uplink(self, dev_eui: str, payload_hex: str) -> None:
+        """A ChirpStack uplink stored and handed to the observers, as ingest does."""
+        stored = store(self.database_url, chirpstack_uplink(dev_eui, payload_hex)).fresh
+        self.engine.observe(stored, time.time())
+        self.feed.observe(stored, time.time())
 
     def red_pulse(self, patient_id: str) -> None:
         """A pulse of 131/min for the patient, handed to the alert engine as ingest does."""
@@ -50,7 +60,8 @@ def site(database_url: str) -> Iterator[Site]:
     platform = build_platform(database_url)
     with LiveServer(platform.app) as server:
         link = Link(server.port)
-        yield Site(server.url, database_url, platform.engine, link)
+        feed = platform.app.state.container_feed
+        yield Site(server.url, database_url, platform.engine, link, feed)
         link.close()
     platform.engine.stop()
 

@@ -1,5 +1,5 @@
 """The platform as the screens need it, for the browser tests and scripts/screenshots.py: the
-app with the hygiene and history routes, on seeded data, with an alert engine feeding it."""
+app on seeded data, with an alert engine feeding it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from seed import seed_containers, seed_hygiene, seed_night, seed_patients, seed_
 from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.alerts.hub import NotificationHub
 from tilsyn.platform.api.app import create_app
-from tilsyn.platform.api.routes import history, hygiene
 from tilsyn.platform.config import Settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -48,11 +47,5 @@ def build_platform(database_url: str) -> Platform:
     hub = NotificationHub()
     engine = AlertEngine(database_url, hub, periodic_seconds=3600)
     app = create_app(database_url, hub=hub, settings=QUICK)
-    known = {getattr(route, "path", None) for route in app.routes}
-    for router in (hygiene.router, history.router):
-        if not any(getattr(route, "path", None) in known for route in router.routes):
-            app.include_router(router)  # only what create_app does not serve yet
-    # Static files are mounted at "/" and would shadow routers added after the mount.
-    app.router.routes.sort(key=lambda route: getattr(route, "name", "") == "web")
     engine.start()
     return Platform(app, engine)

@@ -46,6 +46,11 @@ def client(database_url: str) -> Iterator[TestClient]:
         ("home_care_nurse", "/api/triage", 200),
         ("operator", "/api/containers", 200),
         ("admin", "/api/admin/audit", 200),
+        ("infection_control", "/api/hygiene/dispensers", 200),
+        ("infection_control", "/api/hygiene/compliance", 200),
+        ("operator", "/api/hygiene/dispensers", 403),
+        ("operator", "/api/containers/NONE/history", 404),
+        ("night_nurse", "/api/containers/NONE/history", 403),
     ],
 )
 def test_each_role_reaches_only_what_its_job_needs(

@@ -129,9 +129,25 @@ function drawRoutes(plan) {
       element("td", {}, `${Math.round(p.load_litres).toLocaleString()} l`),
       element("td", {}, String(p.stops)))));
   const km = plan.features.reduce((sum, f) => sum + f.properties.km, 0);
-  document.getElementById("routes-status").textContent = plan.features.length
+  const status = document.getElementById("routes-status");
+  status.textContent = plan.features.length
     ? `${plan.features.length} trucks · ${km.toFixed(1)} km in all`
     : "No routes planned.";
+  if (plan.feasible === false) {
+    status.textContent += ` · cannot serve every container that must be emptied: ${(plan.problems ?? []).join("; ")}`;
+  }
+  showLeftOut(plan.left_out ?? []);
+}
+
+// Containers the plan does not visit, with the planner's reason, so the operator can act.
+function showLeftOut(leftOut) {
+  const block = document.getElementById("left-out");
+  block.hidden = !leftOut.length;
+  block.querySelector("summary").textContent = `${leftOut.length} containers left out`;
+  block.querySelector("ul").replaceChildren(...leftOut.map((item) =>
+    element("li", {},
+      element("button", { type: "button", class: "link", onclick: () => select(item.container_id) }, item.container_id),
+      ` ${item.reason}`)));
 }
 
 async function loadRoutes(action = "GET") {
