@@ -64,6 +64,11 @@ class WasteStudy:
             self._now = step_end
         return self.log.reports[first:]
 
+    def take_over(self) -> None:
+        """From now on only `empty` empties containers: a study's own plan replaces the fixed
+        one after a history that followed it."""
+        self.plan = None
+
     def empty(self, container_id: str, at: datetime) -> None:
         self.fleet.empty(self.fleet.index[container_id], to_seconds(at))
 
@@ -78,3 +83,34 @@ class WasteStudy:
     def emptyings(self) -> list[tuple[float, str]]:
         """(UTC seconds, container id) of every emptying so far."""
         return [(at, self.fleet.specs[i].container_id) for at, i, _ in self.fleet.ledger.entries]
+
+    def emptied_fill(self) -> list[tuple[float, str, float]]:
+        """(UTC seconds, container id, true fill fraction just before) of every emptying so
+        far, in time order: what each truck visit actually found."""
+        ledger, capacity = self.fleet.ledger, self.fill.capacity
+        reference = ledger.initial_reference.copy()
+        found = []
+        for at, index, after in ledger.entries:
+            litres = float(self.fill.cumulative(index, at)[0]) - reference[index]
+            fraction = min(1.0, max(0.0, litres / capacity[index]))
+            found.append((at, self.fleet.specs[index].container_id, fraction))
+            reference[index] = after
+        return found
+
+    def overflow_hours_each(self, start: datetime, end: datetime) -> dict[str, float]:
+        """`overflow_hours` of every container over [start, end), in one pass over the ledger."""
+        ledger, first, last = self.fleet.ledger, to_seconds(start), to_seconds(end)
+        fill_at_start = ledger.fill_litres(first)
+        cuts: dict[int, list[tuple[float, float]]] = {}
+        for at, index, after in ledger.entries:
+            if first < at < last:
+                cuts.setdefault(index, []).append((at, after))
+        hours = {}
+        for index, spec in enumerate(self.fleet.specs):
+            since, fill, total = first, float(fill_at_start[index]), 0.0
+            for at, after in cuts.get(index, ()):
+                total += self.fill.overflow_hours(index, fill, since, at)
+                since = at
+                fill = max(0.0, float(self.fill.cumulative(index, at)[0]) - after)
+            hours[spec.container_id] = total + self.fill.overflow_hours(index, fill, since, last)
+        return hours

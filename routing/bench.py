@@ -1,8 +1,9 @@
 """Routing benchmarks, one figure per line (`name value unit`).
 
-    python -m tilsyn.routing.bench                      # everything (~10 min: 56 × 10 s)
+    python -m tilsyn.routing.bench                      # everything (~20 min: the study, 56 × 10 s)
     python -m tilsyn.routing.bench --only night         # urgent-insert latency only
     python -m tilsyn.routing.bench --only solomon --instances R101,RC2 --seconds 2
+    python -m tilsyn.routing.bench --only study --study-seconds 1 --study-days 10
 
 Every plan is checked by the independent checker before its figures count; a violation is
 printed and fails the run.
@@ -17,9 +18,10 @@ from collections.abc import Sequence
 from tilsyn.routing.bench_figures import figure
 from tilsyn.routing.bench_night import bench_night
 from tilsyn.routing.bench_solomon import bench_solomon
+from tilsyn.routing.bench_study import bench_study
 from tilsyn.routing.bench_waste import bench_collection
 
-PARTS = ("night", "collection", "solomon")
+PARTS = ("night", "collection", "study", "solomon")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--instances", default="", help="names or class prefixes, comma-separated")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1, help="parallel runs per instance")
+    parser.add_argument("--study-days", type=int, default=30, help="counted days of the study")
+    parser.add_argument("--study-seconds", type=float, default=2.0, help="per study plan")
     args = parser.parse_args(argv)
     parts = args.only or list(PARTS)
     violations = 0
@@ -36,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         violations += bench_night()
     if "collection" in parts:
         violations += bench_collection()
+    if "study" in parts:
+        violations += bench_study(args.study_seconds, args.study_days)
     if "solomon" in parts:
         wanted = [w for w in args.instances.split(",") if w]
         violations += bench_solomon(args.seconds, wanted, args.seed, args.workers)

@@ -36,6 +36,15 @@ def register(subcommands: Subcommands) -> None:
     waste.add_argument("file", type=Path)
     _budget(waste, default=10.0)
     waste.set_defaults(handler=_collection)
+    study = kinds.add_parser(
+        "study", help="simulated days of herning: fixed weekly schedule against sensor-driven"
+    )
+    study.add_argument("--days", type=int, default=30, help="counted days (30)")
+    study.add_argument("--seconds", type=float, default=2.0, help="search time per plan (2)")
+    study.add_argument("--seed", type=int, default=1, help="scenario and solver seed (1)")
+    study.add_argument("--json", action="store_true", help="print one JSON object, no table")
+    study.add_argument("--progress", action="store_true", help="a line per plan on stderr")
+    study.set_defaults(handler=_study)
 
 
 def _budget(parser: argparse.ArgumentParser, default: float) -> None:
@@ -71,6 +80,20 @@ def _collection(args: argparse.Namespace) -> int:
     from tilsyn.routing.waste_solver import solve_collection
 
     return _solve_file(args, "collection", CollectionRequest, solve_collection)
+
+
+def _study(args: argparse.Namespace) -> int:
+    from tilsyn.routing.study import StudySetup, run_study
+    from tilsyn.routing.study_report import figures, study_json, study_table
+
+    try:
+        setup = StudySetup(days=args.days, seed=args.seed, seconds=args.seconds)
+    except ValueError as error:
+        return _fail("study", error)
+    progress = (lambda line: print(line, file=sys.stderr, flush=True)) if args.progress else None
+    runs = run_study(setup, progress)
+    print(json.dumps(study_json(setup, runs)) if args.json else study_table(setup, runs))
+    return 1 if any(figures(run).checker_violations for run in runs.values()) else 0
 
 
 def _solve_file(

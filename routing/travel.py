@@ -90,14 +90,25 @@ class CachedTravel:
 
     def matrix(self, locations: Sequence[Location]) -> TravelMatrix:
         unique = _unique_by_coordinates(locations)
-        fresh = [loc for loc in unique if (_key(loc), _key(loc)) not in self._legs]
+        fresh = self._fresh(unique)
         if fresh:
             self._fetch(fresh, unique)
-        keys = [_key(loc) for loc in locations]
-        legs = [[self._legs[(a, b)] for b in keys] for a in keys]
+        ordered = [_key(loc) for loc in locations]
+        legs = [[self._legs[(a, b)] for b in ordered] for a in ordered]
         metres = tuple(tuple(round(leg[0]) for leg in row) for row in legs)
         seconds = tuple(tuple(round(leg[1]) for leg in row) for row in legs)
         return TravelMatrix(tuple(locations), metres, seconds)
+
+    def _fresh(self, unique: list[Location]) -> list[Location]:
+        """Locations never seen, and enough of those seen in different calls that every pair
+        here gets its leg."""
+        fresh = [loc for loc in unique if (_key(loc), _key(loc)) not in self._legs]
+        seen = [loc for loc in unique if loc not in fresh]
+        for n, loc in enumerate(seen):
+            later = (_key(other) for other in seen[n + 1 :] if other not in fresh)
+            if any((_key(loc), key) not in self._legs for key in later):
+                fresh.append(loc)
+        return fresh
 
     def _fetch(self, fresh: list[Location], everyone: list[Location]) -> None:
         if len(self._legs) + 2 * len(fresh) * len(everyone) > self.max_pairs:

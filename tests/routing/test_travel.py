@@ -132,3 +132,13 @@ def test_settings_choose_the_source(monkeypatch, osrm_url):
     assert isinstance(settings.travel_source(), OsrmTableSource)
     metres = settings.travel().matrix([OSLO, BERGEN]).metres_between("oslo", "bergen")
     assert metres == manhattan_m(OSLO.coordinates, BERGEN.coordinates)  # road, not circuity
+
+
+def test_locations_first_seen_in_different_calls_get_their_leg():
+    source = CountingSource()
+    travel = CachedTravel(source)
+    travel.matrix([OSLO, TRONDHEIM])
+    travel.matrix([OSLO, BERGEN])
+    both = travel.matrix([TRONDHEIM, BERGEN])
+    assert both.metres_between("trondheim", "bergen") > 400_000
+    assert source.pairs == 4 + 3 + 3  # the last call: Trondheim to both, Bergen to Trondheim

@@ -1,0 +1,36 @@
+"""The 30-day Herning study: fixed weekly schedule against the sensor-driven plan."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from tilsyn.routing.bench_figures import figure, report_violations
+from tilsyn.routing.study import StudySetup, run_study
+from tilsyn.routing.study_report import figures, km_saved
+
+UNITS = {
+    "km": "km",
+    "truck_hours": "h",
+    "containers_emptied": "containers",
+    "mean_fill_at_emptying": "%",
+    "overflow_hours": "h",
+    "containers_overflowing": "containers",
+    "warmup_overflow_hours": "h",
+    "infeasible_plans": "plans",
+}
+
+
+def bench_study(seconds: float = 2.0, days: int = 30) -> int:
+    runs = run_study(StudySetup(days=days, seconds=seconds))
+    violations = 0
+    for name, run in runs.items():
+        values = asdict(figures(run))
+        for key, unit in UNITS.items():
+            value = 100 * values[key] if unit == "%" else values[key]
+            figure(f"routing_study_{name}_{key}", value, unit)
+        for day in run.days:
+            violations += report_violations(
+                f"study {name} {day.kind} day {day.day}", day.violations
+            )
+    figure("routing_study_km_saved", km_saved(runs), f"% (target >= 40, {days} days)")
+    return violations
