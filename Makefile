@@ -4,11 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test lint typecheck pytest browser bench bench-codecs bench-ingest bench-alerts bench-export bench-map bench-routing bench-sim screenshots clean
+.PHONY: venv demo test lint typecheck audit pytest drills browser bench bench-codecs bench-ingest bench-alerts bench-export bench-map bench-routing bench-sim screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -17,7 +17,7 @@ venv: $(STAMP)
 demo: venv
 	$(BIN)/tilsyn demo
 
-test: venv lint typecheck pytest
+test: venv lint typecheck audit pytest
 
 lint: venv
 	$(BIN)/ruff check .
@@ -26,8 +26,17 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy -p tilsyn
 
+# Known vulnerabilities in the installed dependencies (pip-audit; see the script for how it
+# works where only PyPI is reachable).
+audit: venv
+	$(BIN)/python tests/security/audit_dependencies.py
+
 pytest: venv browser
 	$(BIN)/pytest
+
+# Every fault drill, the long ones too; ends with a table of what each sent, stored and lost.
+drills: venv
+	TILSYN_DRILLS=all $(BIN)/pytest tests/drills
 
 # The screen tests drive Debian's Chromium (Playwright cannot download browsers here). As root
 # with apt-get it is installed when missing; otherwise those tests are skipped with the reason.

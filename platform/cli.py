@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 import threading
+from pathlib import Path
 
 import psycopg
 
@@ -50,6 +51,17 @@ def register(subcommands: Subcommands) -> None:
 
     migrate_cmd = subcommands.add_parser("migrate", help="apply database migrations")
     migrate_cmd.set_defaults(handler=_migrate)
+
+    db = subcommands.add_parser("db", help="back up the database, or restore a backup")
+    db_actions = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    backup_cmd = db_actions.add_parser("backup", help="pg_dump the database at DATABASE_URL")
+    backup_cmd.add_argument("file", type=Path, help="the backup file to write")
+    backup_cmd.set_defaults(handler=_db_backup)
+    restore_cmd = db_actions.add_parser(
+        "restore", help="pg_restore a backup into the new, empty database at DATABASE_URL"
+    )
+    restore_cmd.add_argument("file", type=Path, help="a file written by `tilsyn db backup`")
+    restore_cmd.set_defaults(handler=_db_restore)
 
     container = subcommands.add_parser("container", help="the container registry")
     actions = container.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -110,6 +122,28 @@ def _fleet(args: argparse.Namespace) -> int:
 def _migrate(args: argparse.Namespace) -> int:
     applied = migrate(resolve_database_url(Settings()))
     print(f"applied {applied} migration(s)")
+    return 0
+
+
+def _db_backup(args: argparse.Namespace) -> int:
+    from tilsyn.platform.db.backup import BackupError, backup
+
+    try:
+        size = backup(resolve_database_url(Settings()), args.file)
+    except BackupError as error:
+        raise SystemExit(str(error)) from error
+    print(f"wrote {args.file} ({size} bytes)")
+    return 0
+
+
+def _db_restore(args: argparse.Namespace) -> int:
+    from tilsyn.platform.db.backup import BackupError, restore
+
+    try:
+        restore(args.file, resolve_database_url(Settings()))
+    except BackupError as error:
+        raise SystemExit(str(error)) from error
+    print(f"restored {args.file}")
     return 0
 
 

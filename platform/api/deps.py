@@ -18,7 +18,25 @@ SESSION_COOKIE = "tilsyn_session"
 def _connection(request: Request) -> Iterator[psycopg.Connection]:
     pool: ConnectionPool = request.app.state.pool
     with pool.connection() as conn:
-        yield conn
+        try:
+            yield conn
+        except psycopg.DataError as error:
+            if not _unstorable_input(error):
+                raise
+            detail = f"a value cannot be stored or searched: {_first_line(error)}"
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from error
+
+
+def _unstorable_input(error: psycopg.DataError) -> bool:
+    """What a client sent that PostgreSQL cannot hold: a NUL byte in text (psycopg refuses it
+    before sending, with the bare DataError), or a number outside the column's range."""
+    return type(error) is psycopg.DataError or isinstance(
+        error, psycopg.errors.NumericValueOutOfRange
+    )
+
+
+def _first_line(error: psycopg.Error) -> str:
+    return (error.diag.message_primary or str(error)).splitlines()[0]
 
 
 Db = Annotated[psycopg.Connection, Depends(_connection)]
