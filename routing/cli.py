@@ -37,11 +37,19 @@ def register(subcommands: Subcommands) -> None:
     _budget(waste, default=10.0)
     waste.set_defaults(handler=_collection)
     study = kinds.add_parser(
-        "study", help="simulated days of herning: fixed weekly schedule against sensor-driven"
+        "study",
+        help="simulated days of herning: fixed schedule and one sized not to overflow, "
+        "against sensor-driven",
     )
     study.add_argument("--days", type=int, default=30, help="counted days (30)")
     study.add_argument("--seconds", type=float, default=2.0, help="search time per plan (2)")
     study.add_argument("--seed", type=int, default=1, help="scenario and solver seed (1)")
+    study.add_argument(
+        "--sizing-z",
+        type=float,
+        help="fill percentile, as z, that the sized schedule keeps under the brim "
+        "(default 1.64, the 95th)",
+    )
     study.add_argument("--json", action="store_true", help="print one JSON object, no table")
     study.add_argument("--progress", action="store_true", help="a line per plan on stderr")
     study.set_defaults(handler=_study)
@@ -85,9 +93,11 @@ def _collection(args: argparse.Namespace) -> int:
 def _study(args: argparse.Namespace) -> int:
     from tilsyn.routing.study import StudySetup, run_study
     from tilsyn.routing.study_report import figures, study_json, study_table
+    from tilsyn.routing.study_sized import SizingRule
 
     try:
-        setup = StudySetup(days=args.days, seed=args.seed, seconds=args.seconds)
+        sizing = SizingRule() if args.sizing_z is None else SizingRule(z=args.sizing_z)
+        setup = StudySetup(days=args.days, seed=args.seed, seconds=args.seconds, sizing=sizing)
     except ValueError as error:
         return _fail("study", error)
     progress = (lambda line: print(line, file=sys.stderr, flush=True)) if args.progress else None

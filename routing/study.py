@@ -1,13 +1,16 @@
-"""The 30-day Herning study: the fixed weekly schedule against the sensor-driven plan.
+"""The 30-day Herning study: two fixed schedules against the sensor-driven plan.
 
-Both strategies start from the same simulated town (same seed): two weeks of history under
+All strategies start from the same simulated town (same seed): two weeks of history under
 the fixed schedule, whose reports the planner has seen, then a week in which each strategy
 already runs (the sensor-driven one clears what the fixed schedule left full), then the
-counted days. Trucks work Monday to Friday under both.
+counted days. Trucks work Monday to Friday under all three.
 
 - Fixed: the simulator empties the scenario's fixed plan at its own times; each day those
   containers, all mandatory, are routed with the same solver, trucks and travel model as the
-  sensor-driven plan, so both strategies' km come from the same routing.
+  sensor-driven plan, so all strategies' km come from the same routing.
+- Sized: a fixed schedule raised where the scenario's would let containers overflow
+  (`study_sized`), sized at the take-over from the history; each day's due containers, all
+  mandatory, are routed the same way and emptied at their visits' service start.
 - Sensor-driven: each working morning the reports so far become forecasts
   (`study_forecast`), `study_sensor` chooses with `select_stops` and routes with
   `solve_collection`, and the simulator empties what the plan visits at its service start.
@@ -29,6 +32,7 @@ from tilsyn.routing.plans import Plan
 from tilsyn.routing.study_fleet import KindService, herning_services
 from tilsyn.routing.study_forecast import FillTracker, KnownEvent, SensedContainer
 from tilsyn.routing.study_sensor import sensor_day
+from tilsyn.routing.study_sized import SizedSchedule, SizingRule, size_schedule
 from tilsyn.routing.travel import CachedTravel, HaversineSource
 from tilsyn.routing.waste import CollectionRequest, ContainerStop
 from tilsyn.routing.waste_select import ContainerForecast, SelectionPolicy
@@ -36,10 +40,11 @@ from tilsyn.routing.waste_solver import solve_collection
 from tilsyn.sim.clock import LocalCalendar, to_datetime, to_seconds, weekday_of_day
 from tilsyn.sim.devices.container_payload import Report
 from tilsyn.sim.scenario import load_scenario
+from tilsyn.sim.scenario.collection import week_number
 from tilsyn.sim.scenario.model import Scenario
 from tilsyn.sim.waste_study import WasteStudy
 
-STRATEGIES = ("fixed", "sensor")
+STRATEGIES = ("fixed", "sized", "sensor")
 FRIDAY = 4
 
 
@@ -51,7 +56,9 @@ class StudySetup:
     `weekdays`: when the sensor-driven plan looks at each kind's containers (Monday 0); None
     looks at each container on its district's day in the fixed plan, every week. A container
     is emptied on such a day if it might overflow before the next one; on other working days
-    only if it might overflow before the next working day."""
+    only if it might overflow before the next working day.
+
+    `sizing`: how the sized fixed schedule chooses each container's rhythm."""
 
     days: int = 30
     seed: int = 1
@@ -65,6 +72,7 @@ class StudySetup:
     weekdays: dict[str, tuple[int, ...] | None] = field(
         default_factory=lambda: {"glass": (0,), "paper": (2,), "residual": None}
     )
+    sizing: SizingRule = field(default_factory=SizingRule)
     overrides: dict[str, object] = field(default_factory=dict)  # scenario parameters
 
     def __post_init__(self) -> None:
@@ -105,15 +113,21 @@ class StrategyRun:
     window: tuple[float, float]  # counted UTC seconds
     truth: WasteStudy  # the simulated town, for checking the figures
     planner: FillTracker  # what the planner knew
+    schedule: SizedSchedule | None = None  # the sized strategy's rhythms
 
 
 def run_study(
-    setup: StudySetup, progress: Callable[[str], None] | None = None
+    setup: StudySetup,
+    progress: Callable[[str], None] | None = None,
+    strategies: Sequence[str] = STRATEGIES,
 ) -> dict[str, StrategyRun]:
-    """Both strategies over the same town; each plan is checked as it is made."""
+    """The strategies over the same town; each plan is checked as it is made."""
+    unknown = set(strategies) - set(STRATEGIES)
+    if unknown:
+        raise ValueError(f"unknown strategies {sorted(unknown)}; known: {', '.join(STRATEGIES)}")
     scenario = load_scenario("herning", setup.seed, setup.overrides or None)
     travel = CachedTravel(HaversineSource())
-    return {name: _run(name, scenario, setup, travel, progress) for name in STRATEGIES}
+    return {name: _run(name, scenario, setup, travel, progress) for name in strategies}
 
 
 class _Town:
@@ -130,6 +144,26 @@ class _Town:
         self.fixed_plan = self.truth.plan
         self.tracker = FillTracker(_sensed(scenario), _calendar(scenario, self.calendar))
         self.reported = 0  # fixed-plan emptyings passed on to the tracker
+        self.schedule: SizedSchedule | None = None
+
+    def size(self) -> SizedSchedule:
+        """The sized schedule from what the planner heard up to now (the take-over) and the
+        old schedule's record of when each container was last emptied."""
+        collection, plan = self.scenario.collection, self.fixed_plan
+        assert collection is not None and plan is not None
+        kinds = {c.container_id: c.waste_kind for c in self.scenario.containers}
+        weeks = range(week_number(self.takeover), week_number(self.end - 1) + 1)
+        last = plan.last_before(self.calendar.day_start(self.takeover))
+        return size_schedule(
+            self.tracker,
+            self.takeover,
+            last,
+            collection.slots,
+            kinds,
+            self.setup.sizing,
+            weeks,
+            self.calendar,
+        )
 
     def midnight(self, day: int) -> datetime:
         zone = self.scenario.default_start.tzinfo
@@ -163,8 +197,10 @@ def _run(
     for day in range(town.history, town.end):
         # Up to the take-over midnight the fixed plan ran, and its trucks report what they did.
         town.advance(day, trucks_report=strategy == "fixed" or day <= town.takeover)
-        if day == town.takeover and strategy == "sensor":
+        if day == town.takeover and strategy != "fixed":
             town.truth.take_over()
+            if strategy == "sized":
+                town.schedule = town.size()
         if day < town.takeover or int(weekday_of_day(day)) > FRIDAY:
             continue
         for kind, service in herning_services().items():
@@ -183,14 +219,15 @@ def _run(
     overflow = town.truth.overflow_hours_each(first, end)
     warmup = sum(town.truth.overflow_hours_each(town.midnight(town.takeover), first).values())
     return StrategyRun(
-        strategy, days, emptyings, overflow, warmup, window, town.truth, town.tracker
+        strategy, days, emptyings, overflow, warmup, window, town.truth, town.tracker, town.schedule
     )
 
 
 def _plan(
     strategy: str, town: _Town, day: int, kind: str, service: KindService, travel: CachedTravel
 ) -> tuple[CollectionRequest, Plan]:
-    """One kind's day under a strategy; the sensor-driven plan's visits are carried out."""
+    """One kind's day under a strategy; the sized and sensor-driven plans' visits are carried
+    out (the simulator empties the scenario's fixed plan itself)."""
     setup, origin = town.setup, town.midnight(day)
     containers = [c for c in town.scenario.containers if c.waste_kind == kind]
     if strategy == "fixed":
@@ -198,7 +235,14 @@ def _plan(
         on_day = {cid for cid, _ in town.fixed_plan.on_day(day)}
         planned = sorted(c.container_id for c in containers if c.container_id in on_day)
         forecasts = town.tracker.forecasts(to_seconds(origin), planned, service, 24.0)
-        return _fixed_day(origin, forecasts, service, setup, travel)
+        return _mandatory_day(origin, forecasts, service, setup, travel)
+    if strategy == "sized":
+        assert town.schedule is not None
+        due = town.schedule.due_on(day, (c.container_id for c in containers))
+        forecasts = town.tracker.forecasts(to_seconds(origin), due, service, 24.0)
+        request, plan = _mandatory_day(origin, forecasts, service, setup, travel)
+        _carry_out(town, origin, plan)
+        return request, plan
     assert town.scenario.collection is not None
     district_day = {s.container_id: (s.weekday,) for s in town.scenario.collection.slots}
     weekdays = setup.weekdays.get(kind)
@@ -212,11 +256,16 @@ def _plan(
     chosen = sensor_day(
         origin, day, town.tracker, looks, service, policy, travel, Stop(setup.seconds), setup.seed
     )
-    for route in chosen.plan.routes:
+    _carry_out(town, origin, chosen.plan)
+    return chosen.request, chosen.plan
+
+
+def _carry_out(town: _Town, origin: datetime, plan: Plan) -> None:
+    """The simulator empties each visited container at its visit's service start."""
+    for route in plan.routes:
         for visit in route.visits:
             if visit.kind == "container":
                 town.empty(visit.id, origin + timedelta(seconds=visit.start))
-    return chosen.request, chosen.plan
 
 
 def _sensed(scenario: Scenario) -> list[SensedContainer]:
@@ -261,14 +310,15 @@ def _feed(tracker: FillTracker, scenario: Scenario, reports: Sequence[Report]) -
             tracker.read(cid, report.at, report.distance_mm)
 
 
-def _fixed_day(
+def _mandatory_day(
     origin: datetime,
     forecasts: Sequence[ContainerForecast],
     service: KindService,
     setup: StudySetup,
     travel: CachedTravel,
 ) -> tuple[CollectionRequest, Plan]:
-    """The fixed plan's containers for the day, all mandatory, loads as the sensors expect."""
+    """A fixed schedule's containers for the day, all mandatory, loads as the sensors expect
+    (the sensors' forecasts only weigh the loads; what is emptied does not depend on them)."""
     stops = tuple(
         ContainerStop(
             id=f.container_id,

@@ -37,6 +37,13 @@ FRESH_FILL = 0.02  # what an emptied container holds before its first reading
 SILENT_S = 24 * 3_600.0  # sensors report every 2-4 hours; a day without one is a fault
 SILENT_RATE = 2.0  # the rate a silent container is assumed to fill at, times its own
 EVENT_RATE = 3.0  # near a known event, times the usual rate
+BRIM = 0.95  # a reading this full may already be capped by the brim: the rise stops there
+
+
+def spread(horizon_h: float) -> float:
+    """A forecast's spread over `horizon_h`, as a share of the rate: the rate's own error,
+    and day-to-day variation, which averages out over longer horizons."""
+    return math.sqrt(RATE_ERROR**2 + DAILY_CV**2 * 24 / max(24.0, horizon_h))
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,19 @@ class _Track:
     readings: list[tuple[float, float]] = field(default_factory=list)  # since the emptying
     emptied_at: float | None = None
     stretches: list[tuple[float, float, float]] = field(default_factory=list)  # end, rise, hours
+    filling: list[tuple[float, float, float]] = field(default_factory=list)  # the same, to the brim
     pending: list[float] = field(default_factory=list)  # emptyings not yet passed by readings
+
+
+def _to_brim(readings: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The readings until three in a row have a median at the brim (a full container rises no
+    further; one spurious echo does not make it full)."""
+    fills = [f for _, f in readings]
+    full = next(
+        (n for n in range(2, len(fills)) if statistics.median(fills[n - 2 : n + 1]) >= BRIM),
+        len(fills),
+    )
+    return list(readings[: full + 1])
 
 
 def _rise(readings: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
@@ -119,6 +138,9 @@ class FillTracker:
         rise = _rise(track.readings)
         if rise is not None:
             track.stretches.append((at, *rise))
+        filling = _rise(_to_brim(track.readings))
+        if filling is not None:
+            track.filling.append((at, *filling))
         track.readings, track.emptied_at = [], at
 
     def rate(self, container_id: str, now: float) -> float | None:
@@ -135,6 +157,18 @@ class FillTracker:
         recent = _rise([r for r in track.readings if r[0] > now - RECENT_S])
         return max(rate, recent[0] / recent[1]) if recent else rate
 
+    def filling_rate(self, container_id: str, now: float) -> float | None:
+        """Fill per hour over the last two weeks, each stretch counted until the container
+        reached the brim (a container left full shows a rise of 100 % over however long it
+        stood full, which understates how fast it fills)."""
+        track = self._tracks[container_id]
+        stretches = [(rise, hours) for end, rise, hours in track.filling if end > now - HISTORY_S]
+        current = _rise(_to_brim(track.readings))
+        if current is not None:
+            stretches.append(current)
+        hours = sum(h for _, h in stretches)
+        return sum(r for r, _ in stretches) / hours if hours else None
+
     def forecasts(
         self, now: float, ids: Iterable[str], service: KindService, horizon_h: float
     ) -> list[ContainerForecast]:
@@ -145,7 +179,7 @@ class FillTracker:
         rates = {cid: self.rate(cid, now) for cid in wanted}
         known = [r for r in rates.values() if r is not None]
         typical = statistics.median(known) if known else 0.0
-        spread = math.sqrt(RATE_ERROR**2 + DAILY_CV**2 * 24 / max(24.0, horizon_h))
+        relative_sd = spread(horizon_h)
         found = []
         for cid in wanted:
             container, track = self.containers[cid], self._tracks[cid]
@@ -165,7 +199,7 @@ class FillTracker:
                     capacity_l=container.capacity_l,
                     fill=min(1.0, fill + rate * (now - since) / 3600),
                     rate=rate,
-                    rate_sd=rate if silent else spread * rate,
+                    rate_sd=rate if silent else relative_sd * rate,
                     density_kg_per_l=service.density_kg_per_l,
                     service=service.service_s,
                     quiet=service.quiet,

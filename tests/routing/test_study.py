@@ -13,9 +13,11 @@ from tilsyn.routing.study_fleet import herning_services
 from tilsyn.routing.study_forecast import FillTracker, KnownEvent, SensedContainer
 from tilsyn.routing.study_report import figures, km_saved, study_json, study_table
 from tilsyn.routing.study_sensor import hours_until, sensor_day
+from tilsyn.routing.study_sized import Rhythm, SizingRule, rhythms, size_schedule
 from tilsyn.routing.travel import CachedTravel, HaversineSource
 from tilsyn.routing.waste_select import SelectionPolicy
-from tilsyn.sim.clock import to_datetime
+from tilsyn.sim.clock import LocalCalendar, to_datetime, weekday_of_day
+from tilsyn.sim.scenario.specs_waste import CollectionSlot
 
 SMALL_TOWN = {
     "kinds": {"glass": {"count": 14}, "paper": {"count": 10}, "residual": {"count": 16}},
@@ -42,8 +44,9 @@ def test_every_plan_keeps_every_rule(runs):
         assert figures(run).checker_violations == 0
 
 
-def test_sensor_emptyings_are_exactly_the_planned_visits(runs):
-    run = runs["sensor"]
+@pytest.mark.parametrize("strategy", ["sized", "sensor"])
+def test_emptyings_are_exactly_the_planned_visits(runs, strategy):
+    run = runs[strategy]
     visited = sorted(
         (d.request.origin + timedelta(seconds=v.start), v.id)
         for d in run.days
@@ -93,23 +96,57 @@ def test_fill_and_overflow_come_from_the_ground_truth(runs):
         )
 
 
-def test_both_strategies_start_from_the_same_town(runs):
-    fixed, sensor = runs["fixed"].truth, runs["sensor"].truth
+def test_all_strategies_start_from_the_same_town(runs):
     first = at(runs["fixed"].window[0] - SETUP.warmup_days * 86_400)
-    assert fixed.fill_fraction(first) == sensor.fill_fraction(first)
+    fixed = runs["fixed"].truth.fill_fraction(first)
+    assert runs["sized"].truth.fill_fraction(first) == fixed
+    assert runs["sensor"].truth.fill_fraction(first) == fixed
 
 
-def test_report_has_both_strategies_and_the_saving(runs):
+def test_report_has_all_strategies_and_the_savings_against_each_baseline(runs):
     report = study_json(SETUP, runs)
-    assert set(report["strategies"]) == {"fixed", "sensor"}
-    fixed_km = report["strategies"]["fixed"]["km"]
+    assert set(report["strategies"]) == {"fixed", "sized", "sensor"}
+    assert set(report["km_saved_percent"]) == {"fixed", "sized"}
     sensor_km = report["strategies"]["sensor"]["km"]
-    assert report["km_saved_percent"] == km_saved(runs)
-    assert report["km_saved_percent"] == pytest.approx(
-        100 * (fixed_km - sensor_km) / fixed_km, abs=0.1
-    )
+    for baseline in ("fixed", "sized"):
+        baseline_km = report["strategies"][baseline]["km"]
+        assert report["km_saved_percent"][baseline] == km_saved(runs, baseline)
+        assert report["km_saved_percent"][baseline] == pytest.approx(
+            100 * (baseline_km - sensor_km) / baseline_km, abs=0.1
+        )
     table = study_table(SETUP, runs)
     assert "overflow-hours" in table and str(sensor_km) in table
+    assert "against fixed" in table and "against sized" in table
+
+
+def test_sized_plans_route_exactly_the_due_containers(runs):
+    run = runs["sized"]
+    assert run.schedule is not None
+    kinds = {c.container_id: c.waste_kind for c in run.truth.scenario.containers}
+    for d in run.days:
+        due = run.schedule.due_on(d.day, (cid for cid, kind in kinds.items() if kind == d.kind))
+        assert sorted(s.id for s in d.request.stops) == due
+        assert all(s.mandatory for s in d.request.stops)
+        assert sorted(d.emptied) == due
+    assert any(d.emptied for d in run.days if d.counted)
+
+
+def test_the_sized_schedule_empties_each_container_at_least_as_its_rhythm_says(runs):
+    run = runs["sized"]
+    assert run.schedule is not None
+    calendar = LocalCalendar(run.truth.scenario.timezone)
+    first, last = (calendar.day_of(s) for s in run.window)
+    emptied = {(calendar.day_of(when), cid) for when, cid, _ in run.emptyings}
+    due = {
+        (day, cid)
+        for cid, rhythm in run.schedule.rhythm.items()
+        for day in range(first, last)
+        if rhythm.due(day)
+    }
+    assert due and due <= emptied
+    # and never less often than the scenario's own schedule
+    slots = run.truth.scenario.collection.slots
+    assert all(run.schedule.rhythm[s.container_id] in rhythms(s) for s in slots)
 
 
 def test_a_study_needs_days_and_positive_seconds():
@@ -122,6 +159,8 @@ def test_a_study_needs_days_and_positive_seconds():
 def test_the_command_refuses_a_bad_budget(capsys):
     assert main(["route", "study", "--days", "0"]) == 2
     assert "tilsyn route study:" in capsys.readouterr().err
+    assert main(["route", "study", "--sizing-z", "-1"]) == 2
+    assert "must not be negative" in capsys.readouterr().err
 
 
 BIN = SensedContainer("c", Location("c", 56.1, 8.9), 1000, empty_mm=1000, full_mm=200)
@@ -205,3 +244,97 @@ def test_on_its_day_a_container_goes_if_it_cannot_last_until_the_next():
     day = sensor_day(origin, MONDAY, tracker, looks, GLASS, policy, travel, Stop(0.5), 0)
     assert [(s.id, s.mandatory) for s in day.request.stops] == [("c", True)]
     assert day.emptied == ["c"] and day.plan.feasible
+
+
+def test_each_rhythm_s_longest_gap_between_collections():
+    assert Rhythm("every 4 weeks", 4, (2,)).longest_gap_days == 28
+    assert Rhythm("weekly", 1, (2,)).longest_gap_days == 7
+    assert Rhythm("twice weekly", 1, (0, 3)).longest_gap_days == 4
+    assert Rhythm("twice weekly", 1, (1, 4)).longest_gap_days == 4
+    assert Rhythm("three times weekly", 1, (0, 2, 4)).longest_gap_days == 3
+
+
+def test_rhythms_start_at_the_scenario_s_own_and_keep_its_weeks():
+    glass = CollectionSlot("g", weekday=2, interval_weeks=4, week_offset=3, route_position=0)
+    names = [r.name for r in rhythms(glass)]
+    assert names == [
+        "every 4 weeks",
+        "every 2 weeks",
+        "weekly",
+        "twice weekly",
+        "three times weekly",
+    ]
+    own, fortnightly = rhythms(glass)[:2]
+    days = range(MONDAY, MONDAY + 8 * 7)
+    old = [d for d in days if own.due(d)]
+    assert len(old) == 2 and all(int(weekday_of_day(d)) == 2 for d in old)
+    assert set(old) <= {d for d in days if fortnightly.due(d)}  # every old day is kept
+    residual = CollectionSlot("r", weekday=4, interval_weeks=1, week_offset=0, route_position=0)
+    assert rhythms(residual)[0].name == "weekly"
+
+
+@pytest.mark.parametrize("rate_per_h", [0.0005, 0.001, 0.002, 0.004, 0.008, 0.012, 0.05])
+def test_a_container_gets_the_least_frequent_rhythm_that_keeps_it_under_the_brim(rate_per_h):
+    slot = CollectionSlot("g", weekday=0, interval_weeks=4, week_offset=0, route_position=0)
+    rule = SizingRule(z=1.64)
+    options = rhythms(slot)
+    chosen = rule.choose(rate_per_h, slot)
+    position = options.index(chosen)
+    less_often = options[:position]
+    assert all(rule.high_fill(rate_per_h, r) > 1.0 for r in less_often)
+    if chosen != options[-1]:
+        assert rule.high_fill(rate_per_h, chosen) <= 1.0
+    # the high fill over the gap covers the mean fill with room to spare
+    gap_h = 24 * chosen.longest_gap_days + rule.shift_h
+    assert rule.high_fill(rate_per_h, chosen) > rate_per_h * gap_h
+
+
+def test_a_higher_percentile_never_collects_less_often():
+    slot = CollectionSlot("g", weekday=0, interval_weeks=4, week_offset=0, route_position=0)
+    for rate in (0.0005, 0.001, 0.002, 0.004, 0.008):
+        gaps = [SizingRule(z=z).choose(rate, slot).longest_gap_days for z in (0.0, 1.64, 2.33)]
+        assert gaps == sorted(gaps, reverse=True)
+    with pytest.raises(ValueError):
+        SizingRule(z=-0.5)
+
+
+def test_a_container_left_full_is_sized_at_the_rate_it_filled_at():
+    tracker = FillTracker([BIN])
+    for h in range(0, 160, 4):  # 1 % per hour: full after 100 h, then left standing full
+        fill = min(1.0, 0.01 * h)
+        tracker.read("c", h * HOUR, 1000 - 800 * fill)
+    tracker.read("c", 60 * HOUR + 1, 200)  # one spurious echo on the way up
+    tracker.emptied("c", 160 * HOUR)
+    tracker.read("c", 161 * HOUR, 1000)
+    assert tracker.filling_rate("c", 162 * HOUR) == pytest.approx(0.01, rel=0.05)
+    assert tracker.rate("c", 162 * HOUR) < 0.0075  # the whole stretch understates it
+
+
+def test_events_add_collections_near_them_and_overdue_containers_catch_up():
+    # day MONDAY + 7 is a Monday; the fair runs in the week after that one
+    calendar = LocalCalendar("UTC")
+    fair = KnownEvent(
+        "fair", (MONDAY + 16) * 86_400.0, (MONDAY + 18) * 86_400.0, BIN.location, 1500
+    )
+    far = SensedContainer("far", Location("far", 56.2, 8.9), 1000, empty_mm=1000, full_mm=200)
+    tracker = FillTracker([BIN, far], [fair])
+    takeover = MONDAY + 7
+    for h in range(0, 7 * 24, 4):  # 0.3 % per hour: weekly fits, the fair's threefold does not
+        t = (MONDAY * 24 + h) * HOUR
+        tracker.read("c", t, 1000 - 800 * 0.003 * h)
+        tracker.read("far", t, 1000 - 800 * 0.003 * h)
+    slots = [
+        CollectionSlot("c", weekday=2, interval_weeks=1, week_offset=0, route_position=0),
+        CollectionSlot("far", weekday=2, interval_weeks=1, week_offset=0, route_position=0),
+    ]
+    last = {"c": (MONDAY + 2) * 86_400.0 + 9 * HOUR}  # "far" has no record: overdue
+    weeks = range((takeover + 3) // 7, (takeover + 3) // 7 + 3)
+    kinds = {"c": "glass", "far": "glass"}
+    schedule = size_schedule(tracker, takeover, last, slots, kinds, SizingRule(), weeks, calendar)
+    assert schedule.rhythm["c"].name == schedule.rhythm["far"].name == "weekly"
+    fair_week = range(takeover + 7, takeover + 12)
+    near = [d for d in fair_week if schedule.due("c", d)]
+    away = [d for d in fair_week if schedule.due("far", d)]
+    assert away == [takeover + 9] and len(near) == 3  # three times that week, near the fair
+    assert schedule.catch_up == {"far": takeover}
+    assert schedule.due("far", takeover) and not schedule.due("c", takeover)
