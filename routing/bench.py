@@ -1,6 +1,6 @@
 """Routing benchmarks, one figure per line (`name value unit`).
 
-    python -m tilsyn.routing.bench                      # everything (~25 min: the 3-strategy study, 56 × 10 s)
+    python -m tilsyn.routing.bench                      # everything (~25 min: study, 56 × 10 s)
     python -m tilsyn.routing.bench --only night         # urgent-insert latency only
     python -m tilsyn.routing.bench --only solomon --instances R101,RC2 --seconds 2
     python -m tilsyn.routing.bench --only study --study-seconds 1 --study-days 10
