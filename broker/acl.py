@@ -41,6 +41,7 @@ HUB_PATTERNS = (
     Grant("write", "tilsyn/edge/%u/health"),
     Grant("read", "tilsyn/edge/%u/config"),
     Grant("read", "tilsyn/edge/%u/command/#"),
+    Grant("read", "tilsyn/edge/%u/receipt"),
 )
 
 NETWORK_SERVER_GRANTS = {
@@ -57,10 +58,13 @@ NETWORK_SERVER_GRANTS = {
 # The ingest subscribes with `$share/tilsyn/...`; the ACL names the filter after the group.
 PLATFORM_GRANTS = (
     Grant("read", "application/+/device/+/event/up"),
+    Grant("read", "application/+/device/+/event/join"),
     Grant("read", "v3/+/devices/+/up"),
+    Grant("read", "v3/+/devices/+/join"),
     Grant("read", "tilsyn/edge/+/up"),
     Grant("read", "tilsyn/edge/+/health"),
     Grant("write", "tilsyn/edge/+/config"),
+    Grant("write", "tilsyn/edge/+/receipt"),
     Grant("write", "tilsyn/edge/+/command/#"),
     Grant("write", "application/+/device/+/command/down"),
     Grant("write", "v3/+/devices/+/down/push"),
@@ -82,7 +86,7 @@ def render_acl(identities: Iterable[Identity]) -> str:
         "# Mosquitto ACL for Tilsyn, rendered from identities.json by `tilsyn device ...`.",
         "# Edits here are overwritten. No anonymous section: anonymous clients are refused.",
         "",
-        "# Every hub: its own uplink and health, its own config and commands.",
+        "# Every hub: its own uplink and health, its own config, commands and receipts.",
         *(f"pattern {grant.access} {grant.topic}" for grant in HUB_PATTERNS),
     ]
     for identity in sorted(identities, key=lambda item: item.name):

@@ -74,6 +74,8 @@ def _general(config: BrokerConfig) -> list[str]:
         f"max_queued_messages {config.max_queued_messages}",
         f"max_queued_bytes {config.max_queued_bytes}",
         f"max_packet_size {config.max_packet_size}",
+        # PUBACKs and receipts are small: sent at once, not held back by Nagle's algorithm.
+        "set_tcp_nodelay true",
     ]
 
 

@@ -93,6 +93,7 @@ class MosquittoBroker(_BrokerContext):
             f"user {getpass.getuser()}",
             "max_queued_messages 100000",
             "max_inflight_messages 1000",
+            "set_tcp_nodelay true",
             "log_dest stderr",
             "log_type error",
             "log_type warning",

@@ -1,7 +1,8 @@
 """The edge agent: measure on schedule, validate, queue on disk, deliver, report health.
 
 Three threads: this one measures and reports health; the sender delivers; paho's network thread
-hands over configuration pushed by the platform. They meet only in SQLite.
+hands over configuration pushed by the platform and the platform's receipts. They meet only in
+SQLite.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from tilsyn.edge.display import LocalAdvisor, PatientDisplay
 from tilsyn.edge.messages import health, health_topic, pack
 from tilsyn.edge.queue import DiskQueue, QueueLimits, count_drop
 from tilsyn.edge.readings import Reading
+from tilsyn.edge.receipts import settle
 from tilsyn.edge.schedule import MAX_CATCH_UP_S, Clock, due
-from tilsyn.edge.sender import Publisher, Sender
+from tilsyn.edge.sender import Publisher, ReceiptPolicy, Sender
 from tilsyn.edge.sources import DeviceSource, Schedule
 from tilsyn.edge.state import AgentState, add, get, put
 
@@ -38,6 +40,7 @@ class AgentOptions:
     tick_s: float = 0.5
     health_s: float = 60.0
     offline_after_s: float = 15 * 60.0
+    receipts: ReceiptPolicy = field(default_factory=ReceiptPolicy)
 
 
 class Agent:
@@ -55,7 +58,7 @@ class Agent:
         self.state = AgentState(self.db)
         self.config = ConfigStore(self.db)
         self.advisor = LocalAdvisor(self.config, display, self.offline)
-        self.sender = Sender(options.hub_id, self.queue, self.state, publisher)
+        self.sender = Sender(options.hub_id, self.queue, self.state, publisher, options.receipts)
         self.zone = ZoneInfo(options.timezone)
         self._cursor: float | None = None
 
@@ -65,6 +68,13 @@ class Agent:
             return False
         last = self.state.last_contact
         return last is None or time.time() - last > self.options.offline_after_s
+
+    def take_receipt(self, body: bytes) -> int:
+        """A receipt from the platform: forget what it names; returns how many messages."""
+        settled = settle(self.options.hub_id, self.queue, body)
+        if settled:
+            self.sender.wake.set()  # the window has room again
+        return settled
 
     def measure_once(self) -> int:
         """Take the readings due since the cursor and queue them; returns how many."""
@@ -117,6 +127,7 @@ class Agent:
             time.time(),
             self.queue.stats(),
             self.state.last_contact,
+            int(self.state.read("resent") or 0),
             self.source.devices(),
             self.config.summary(),
         )

@@ -15,8 +15,14 @@ from tilsyn.edge.agent import Agent, AgentOptions, saved_cursor
 from tilsyn.edge.display import ConsoleDisplay, FileDisplay, PatientDisplay
 from tilsyn.edge.messages import config_topic
 from tilsyn.edge.queue import DEFAULT_MAX_BYTES, DEFAULT_MAX_MESSAGES, QueueLimits
+from tilsyn.edge.receipts import receipt_topic
 from tilsyn.edge.schedule import Clock
-from tilsyn.edge.sender import MqttPublisher
+from tilsyn.edge.sender import (
+    DEFAULT_RECEIPT_TIMEOUT_S,
+    DEFAULT_RECEIPT_WINDOW,
+    MqttPublisher,
+    ReceiptPolicy,
+)
 from tilsyn.edge.status import print_status
 from tilsyn.mqtt import Message, MqttConnection
 
@@ -43,6 +49,18 @@ def register(subcommands: Subcommands) -> None:
     run.add_argument("--health-interval", type=float, default=60.0, help="seconds")
     run.add_argument("--offline-after", type=float, default=15.0, help="minutes without contact")
     run.add_argument("--display-file", type=Path, help="append patient instructions here")
+    run.add_argument(
+        "--receipt-timeout",
+        type=float,
+        default=DEFAULT_RECEIPT_TIMEOUT_S,
+        help="seconds without the platform's receipt before a message is sent again",
+    )
+    run.add_argument(
+        "--receipt-window",
+        type=int,
+        default=DEFAULT_RECEIPT_WINDOW,
+        help="sent messages that may await their receipts at once",
+    )
     run.set_defaults(handler=run_agent)
     status = commands.add_parser("status", help="queue depth, drops and last contact")
     status.add_argument("--data-dir", type=Path, required=True)
@@ -53,15 +71,22 @@ def run_agent(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     from tilsyn.edge.sim_source import SimulatedSource  # the simulator only when asked for
 
+    try:
+        limits = QueueLimits(args.max_messages, args.max_bytes)
+        receipts = ReceiptPolicy(args.receipt_timeout, args.receipt_window)
+    except ValueError as error:
+        print(f"tilsyn edge run: {error}", file=sys.stderr)
+        return 2
     source = SimulatedSource(args.scenario, args.seed, args.hub_id)
     clock = Clock(start=saved_cursor(args.data_dir) or source.start, speed=args.speed)
     options = AgentOptions(
         hub_id=args.hub_id,
         data_dir=args.data_dir,
         timezone=source.timezone,
-        limits=QueueLimits(args.max_messages, args.max_bytes),
+        limits=limits,
         health_s=args.health_interval,
         offline_after_s=args.offline_after * 60,
+        receipts=receipts,
     )
     connection = MqttConnection(args.mqtt_url, f"edge-{args.hub_id}", ca_file=args.ca_file)
     display: PatientDisplay = (
@@ -69,6 +94,7 @@ def run_agent(args: argparse.Namespace) -> int:
     )
     agent = Agent(options, source, clock, MqttPublisher(connection), display)
     connection.subscribe(config_topic(args.hub_id), 1, lambda m: _offer(agent, m))
+    connection.subscribe(receipt_topic(args.hub_id), 1, lambda m: _settle(agent, m))
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -83,6 +109,10 @@ def run_agent(args: argparse.Namespace) -> int:
 
 def _offer(agent: Agent, message: Message) -> None:
     agent.config.offer(message.payload)
+
+
+def _settle(agent: Agent, message: Message) -> None:
+    agent.take_receipt(message.payload)
 
 
 def _keep_connecting(connection: MqttConnection, stop: threading.Event) -> None:

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     message_id  TEXT NOT NULL UNIQUE,
     queued_at   REAL NOT NULL,
     size        INTEGER NOT NULL,
-    body        BLOB NOT NULL
+    body        BLOB NOT NULL,
+    sent_at     REAL  -- when the broker acknowledged the latest send; NULL: to be sent
 );
 CREATE TABLE IF NOT EXISTS drops (
     reason      TEXT PRIMARY KEY,
@@ -47,6 +48,14 @@ class Database:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(SCHEMA)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Databases written before receipts have no `sent_at`: all their messages are unsent."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(outbox)")}
+        if "sent_at" not in columns:
+            self._conn.execute("ALTER TABLE outbox ADD COLUMN sent_at REAL")
+        self._conn.execute("CREATE INDEX IF NOT EXISTS outbox_sent_at ON outbox (sent_at)")
 
     @property
     def journal_mode(self) -> str:
@@ -54,16 +63,27 @@ class Database:
         return str(row[0])
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE takes the write lock up front, so no deadlock with a reader."""
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE takes the write lock up front, so no deadlock with a reader.
+
+        `durable=False` commits without an fsync, for changes a power cut may undo harmlessly
+        (a sent mark, a receipt: the message is sent again and the platform finds it stored).
+        The next durable commit flushes the log and them with it.
+        """
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            if not durable:
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            finally:
+                if not durable:
+                    self._conn.execute("PRAGMA synchronous=FULL")
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

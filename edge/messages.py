@@ -1,4 +1,5 @@
 """The JSON the platform parses: measurement messages on `up` and health reports on `health`.
+(Receipts, which the agent parses, are in `receipts.py`.)
 
 A message id is made once, when the message is queued, and stored with it: every retry sends
 the same id, and the platform stores a message with an id it has seen as a duplicate.
@@ -71,17 +72,21 @@ def health(
     now: float,
     stats: QueueStats,
     last_contact: float | None,
+    resent: int,
     devices: Sequence[DeviceStatus],
     config: Mapping[str, Any],
 ) -> bytes:
-    """The health report; `config` (applied version, refusals) is an addition the platform's
-    parser ignores today and a nurse's "why does this hub not follow the new plan" needs."""
+    """The health report. `queueDepth` counts messages awaiting a receipt too (`awaitingReceipt`
+    of them); `resentWithoutReceipt` counts sends repeated for want of one. `config` (applied
+    version, refusals) answers a nurse's "why does this hub not follow the new plan"."""
     body: dict[str, Any] = {
         "hubId": hub_id,
         "sentAt": rfc3339(now),
         "queueDepth": stats.depth,
         "queueBytes": stats.size_bytes,
         "oldestQueuedAt": rfc3339(stats.oldest_queued_at),
+        "awaitingReceipt": stats.awaiting_receipt,
+        "resentWithoutReceipt": resent,
         "lastContact": rfc3339(last_contact),
         "dropped": {"total": stats.dropped_total, "byReason": stats.dropped},
         "devices": [

@@ -1,13 +1,17 @@
 """The bounded outbound queue: oldest-first delivery, newest data kept when full.
 
-A message is deleted only after the broker acknowledged it. When the queue is over its count or
-byte limit, the oldest messages make room: after days offline the newest readings say most about
-the patient now, and the platform learns from the drop counters how much is missing and why.
+A message leaves the queue only when the platform's receipt names it: the broker's PUBACK only
+marks it as sent (`sent_at`), because a broker restarted without its subscribers acknowledges a
+message and then routes it to nobody. A sent message without a receipt in time is due again.
+When the queue is over its count or byte limit, the oldest messages make room, whether sent or
+not: after days offline the newest readings say most about the patient now, and the platform
+learns from the drop counters how much is missing and why.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tilsyn.edge.db import Database
@@ -17,6 +21,7 @@ DROP_REASONS = ("queue_full", "invalid")
 
 DEFAULT_MAX_MESSAGES = 100_000
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+_SQL_VARIABLES = 500  # ids per DELETE, well under SQLite's limit on bound parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,7 @@ class Queued:
     message_id: str
     queued_at: float
     body: bytes
+    sent_at: float | None = None  # set when it is due again after a send without receipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,7 @@ class QueueStats:
     size_bytes: int
     oldest_queued_at: float | None
     dropped: dict[str, int] = field(default_factory=dict)
+    awaiting_receipt: int = 0  # sent and acknowledged by the broker, not yet receipted
 
     @property
     def dropped_total(self) -> int:
@@ -70,7 +77,7 @@ class DiskQueue:
             return self.push(conn, message_id, body, at)
 
     def peek(self, limit: int = 1) -> list[Queued]:
-        """The oldest messages, the ones to send next."""
+        """The oldest messages, sent or not."""
         with self.db.reading() as conn:
             rows = conn.execute(
                 "SELECT seq, message_id, queued_at, body FROM outbox ORDER BY seq LIMIT ?",
@@ -78,19 +85,57 @@ class DiskQueue:
             ).fetchall()
         return [Queued(int(s), str(m), float(q), bytes(b)) for s, m, q, b in rows]
 
-    def remove(self, seq: int) -> None:
-        """Forget a message the broker acknowledged (a no-op if it was dropped meanwhile)."""
+    def next_due(self, now: float, receipt_timeout_s: float, window: int) -> Queued | None:
+        """The oldest message never sent or sent more than `receipt_timeout_s` ago without a
+        receipt; None if there is none or `window` sent messages are still awaiting theirs."""
+        overdue_before = now - receipt_timeout_s
+        with self.db.reading() as conn:
+            (awaiting,) = conn.execute(
+                "SELECT count(*) FROM outbox WHERE sent_at >= ?", (overdue_before,)
+            ).fetchone()
+            if awaiting >= window:
+                return None
+            row = conn.execute(
+                "SELECT seq, message_id, queued_at, body, sent_at FROM outbox"
+                " WHERE sent_at IS NULL OR sent_at < ? ORDER BY seq LIMIT 1",
+                (overdue_before,),
+            ).fetchone()
+        if row is None:
+            return None
+        seq, message_id, queued_at, body, sent_at = row
+        return Queued(int(seq), str(message_id), float(queued_at), bytes(body), sent_at)
+
+    def mark_sent(self, seq: int, at: float) -> None:
+        """The broker acknowledged it (a no-op if a receipt or a drop removed it meanwhile)."""
+        with self.db.transaction(durable=False) as conn:
+            conn.execute("UPDATE outbox SET sent_at = ? WHERE seq = ?", (at, seq))
+
+    def send_all_again(self) -> int:
+        """After a reconnect: a receipt for an earlier send may never come. Returns how many."""
         with self.db.transaction() as conn:
-            conn.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+            cursor = conn.execute("UPDATE outbox SET sent_at = NULL WHERE sent_at IS NOT NULL")
+            return cursor.rowcount
+
+    def settle(self, message_ids: Sequence[str]) -> int:
+        """Forget messages the platform has dealt with; returns how many were still queued."""
+        with self.db.transaction(durable=False) as conn:
+            settled = 0
+            for first in range(0, len(message_ids), _SQL_VARIABLES):
+                chunk = list(message_ids[first : first + _SQL_VARIABLES])
+                marks = ", ".join("?" * len(chunk))
+                cursor = conn.execute(f"DELETE FROM outbox WHERE message_id IN ({marks})", chunk)
+                settled += cursor.rowcount
+            return settled
 
     def stats(self) -> QueueStats:
         with self.db.reading() as conn:
-            depth, size, oldest = conn.execute(
-                "SELECT count(*), coalesce(sum(size), 0), min(queued_at) FROM outbox"
+            depth, size, oldest, awaiting = conn.execute(
+                "SELECT count(*), coalesce(sum(size), 0), min(queued_at), count(sent_at)"
+                " FROM outbox"
             ).fetchone()
             drops = dict(conn.execute("SELECT reason, count FROM drops").fetchall())
         dropped = {reason: int(drops.get(reason, 0)) for reason in DROP_REASONS}
-        return QueueStats(int(depth), int(size), oldest, dropped)
+        return QueueStats(int(depth), int(size), oldest, dropped, int(awaiting))
 
     def _make_room(self, conn: sqlite3.Connection) -> int:
         depth, size = conn.execute("SELECT count(*), coalesce(sum(size), 0) FROM outbox").fetchone()

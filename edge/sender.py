@@ -1,8 +1,13 @@
-"""Delivery: the oldest queued message to the broker, deleted only after its PUBACK.
+"""Delivery: queued messages to the broker, oldest first, until the platform's receipt.
 
-One message is in flight at a time, so delivery is strictly oldest first and an unacknowledged
-message is simply sent again (with the same message id) after a reconnect. On a mobile link
-that costs one round trip per message of up to 50 readings, far more than a home produces.
+The broker's PUBACK marks a message as sent; only a receipt from the platform
+(`tilsyn/edge/{hub}/receipt`, see `receipts.py`) deletes it. A message sent without a receipt
+within `receipt_timeout_s`, and every sent message after a reconnect, is sent again with the same
+message id; the platform stores a repeat as a duplicate and receipts it again.
+
+One message is published at a time and waits for its PUBACK, so messages reach the broker in
+queue order. Up to `window` sent messages may await their receipts, so a good link is not held
+to one platform round trip per message; a full window pauses sending until receipts come.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 from tilsyn.edge.messages import restamp, up_topic
@@ -19,15 +25,30 @@ from tilsyn.mqtt import MqttConnection
 
 log = logging.getLogger(__name__)
 
-# `MqttConnection.publish(wait=True)` waits this long for the PUBACK and returns either way;
-# paho's wait ends early only when the message is acknowledged, so an early return is a PUBACK.
-PUBLISH_WAIT_S = 30.0
+PUBLISH_WAIT_S = 30.0  # how long one publish waits for its PUBACK
 CONTACT_WRITE_S = 5.0  # how often a live connection refreshes `last_contact` on disk
+DEFAULT_RECEIPT_TIMEOUT_S = 60.0
+DEFAULT_RECEIPT_WINDOW = 32
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptPolicy:
+    timeout_s: float = DEFAULT_RECEIPT_TIMEOUT_S  # no receipt this long after a send: send again
+    window: int = DEFAULT_RECEIPT_WINDOW  # sent messages that may await their receipts at once
+
+    def __post_init__(self) -> None:
+        if self.timeout_s <= 0 or self.window < 1:
+            raise ValueError("the receipt timeout and window must be positive")
 
 
 class Publisher(Protocol):
     @property
     def connected(self) -> bool: ...
+
+    @property
+    def connections(self) -> int:
+        """Counts (re)connections: a receipt for a send before the latest may never come."""
+        ...
 
     def wait_connected(self, timeout: float) -> bool: ...
 
@@ -48,17 +69,19 @@ class MqttPublisher:
     def connected(self) -> bool:
         return self.connection.connected
 
+    @property
+    def connections(self) -> int:
+        return self.connection.connections
+
     def wait_connected(self, timeout: float) -> bool:
         return self.connection.wait_connected(timeout)
 
     def send_confirmed(self, topic: str, payload: bytes) -> bool:
-        started = time.monotonic()
         try:
-            self.connection.publish(topic, payload, qos=1, wait=True)
+            return self.connection.publish(topic, payload, qos=1, wait=True, timeout=PUBLISH_WAIT_S)
         except (ConnectionError, RuntimeError) as error:  # paho: not connected
             log.info("publish not sent: %s", error)
             return False
-        return time.monotonic() - started < PUBLISH_WAIT_S - 1.0
 
     def send(self, topic: str, payload: bytes) -> None:
         self.connection.publish(topic, payload, qos=1)
@@ -66,34 +89,52 @@ class MqttPublisher:
 
 class Sender(threading.Thread):
     def __init__(
-        self, hub_id: str, queue: DiskQueue, state: AgentState, publisher: Publisher
+        self,
+        hub_id: str,
+        queue: DiskQueue,
+        state: AgentState,
+        publisher: Publisher,
+        receipts: ReceiptPolicy | None = None,
     ) -> None:
         super().__init__(name=f"edge-sender-{hub_id}", daemon=True)
         self.topic = up_topic(hub_id)
         self.queue, self.state, self.publisher = queue, state, publisher
-        self.wake = threading.Event()  # set when something was queued
+        self.receipts = receipts or ReceiptPolicy()
+        self.wake = threading.Event()  # set when something was queued or receipted
         self.stopping = threading.Event()
-        self.delivered = 0
+        self.delivered = 0  # sends the broker acknowledged, repeats included
         self._contact_written = 0.0
 
     def run(self) -> None:
+        sending_on = 0  # the connection the sent marks belong to; 0: none yet (a restart)
         while not self.stopping.is_set():
             if not self.publisher.wait_connected(0.5):
                 continue
+            if self.publisher.connections != sending_on:  # receipts for earlier sends are lost
+                sending_on = self.publisher.connections
+                self.send_all_again()
             self._note_contact()
-            if not self.deliver_oldest():
+            if not self.deliver_next():
                 self.wake.wait(1.0)
                 self.wake.clear()
 
-    def deliver_oldest(self) -> bool:
-        """Send the oldest message; False if there was none or the broker did not confirm."""
-        oldest = self.queue.peek(1)
-        if not oldest:
+    def send_all_again(self) -> None:
+        again = self.queue.send_all_again()
+        if again:
+            log.info("%d messages without receipt are sent again", again)
+            self.state.count("resent", again)
+
+    def deliver_next(self) -> bool:
+        """Send the oldest due message; False if none is due, the window is full, or the
+        broker did not acknowledge it."""
+        message = self.queue.next_due(time.time(), self.receipts.timeout_s, self.receipts.window)
+        if message is None:
             return False
-        message = oldest[0]
         if not self.publisher.send_confirmed(self.topic, restamp(message.body, time.time())):
             return False
-        self.queue.remove(message.seq)
+        self.queue.mark_sent(message.seq, time.time())
+        if message.sent_at is not None:
+            self.state.count("resent", 1)
         self.delivered += 1
         self._note_contact()
         return True

@@ -5,6 +5,7 @@
 - `last_contact`: when the broker last acknowledged anything (wall clock).
 - `config`, `config_rejected`: the applied platform configuration and the last refusal.
 - `measured`: how many readings were queued in total (for status and tests).
+- `resent`: how many times a message was sent again for want of a receipt.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class AgentState:
     def write(self, key: str, value: Any) -> None:
         with self.db.transaction() as conn:
             put(conn, key, value)
+
+    def count(self, key: str, amount: int) -> None:
+        with self.db.transaction() as conn:
+            add(conn, key, amount)
 
     @property
     def last_contact(self) -> float | None:

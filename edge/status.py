@@ -37,6 +37,8 @@ def _lines(db: Database) -> list[tuple[str, object]]:
     return [
         ("queue depth", stats.depth),
         ("queue bytes", stats.size_bytes),
+        ("awaiting receipt", stats.awaiting_receipt),
+        ("resent", state.read("resent") or 0),
         ("oldest queued", rfc3339(stats.oldest_queued_at) or "-"),
         ("dropped total", stats.dropped_total),
         *((f"dropped {reason}", count) for reason, count in stats.dropped.items()),

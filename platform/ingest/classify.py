@@ -20,11 +20,13 @@ from tilsyn.platform.ingest.directory import (
 from tilsyn.platform.ingest.envelopes import (
     CHIRPSTACK_JOIN,
     CHIRPSTACK_UP,
+    TTS_JOIN,
     TTS_UP,
     EnvelopeError,
     LoRaUplink,
     parse_chirpstack_join,
     parse_chirpstack_uplink,
+    parse_tts_join,
     parse_tts_uplink,
 )
 from tilsyn.platform.ingest.hygiene import HygieneTracker
@@ -52,10 +54,10 @@ class Classifier:
         health_topic = edge.EDGE_HEALTH.match(message.topic)
         if health_topic is not None:
             return self._hub_health(message, health_topic[1])
-        join_topic = CHIRPSTACK_JOIN.match(message.topic)
-        if join_topic is not None:
-            return self._join(message, join_topic[2])
         try:
+            join = _parse_join(message)
+            if join is not None:
+                return self._joined(*join)
             uplink = _parse_lora_envelope(message)
         except EnvelopeError as error:
             return _dead(message, str(error))
@@ -66,11 +68,8 @@ class Classifier:
             return replace(outcome, frame_key=frame, source=(message.topic, message.payload))
         return outcome
 
-    def _join(self, message: Message, dev_eui: str) -> Outcome:
-        try:
-            key, dev_eui, at = parse_chirpstack_join(dev_eui, message.payload)
-        except EnvelopeError as error:
-            return _dead(message, str(error))
+    def _joined(self, key: str, dev_eui: str, at: datetime) -> Outcome:
+        """A join starts a new LoRaWAN session: frame counters start again from zero."""
         self._directory.joined(dev_eui, int(at.timestamp()))
         return Accepted(key, ((DEVICE_JOINS, ((at, dev_eui),)),))
 
@@ -115,6 +114,16 @@ class Classifier:
                 message,
                 edge.envelope_problem(error).replace("an edge message", "a hub health report"),
             )
+
+
+def _parse_join(message: Message) -> tuple[str, str, datetime] | None:
+    """(idempotency key, devEUI, time) of a join event; None for any other topic."""
+    chirpstack = CHIRPSTACK_JOIN.match(message.topic)
+    if chirpstack is not None:
+        return parse_chirpstack_join(chirpstack[2], message.payload)
+    if TTS_JOIN.match(message.topic) is not None:
+        return parse_tts_join(message.payload)
+    return None
 
 
 def _parse_lora_envelope(message: Message) -> LoRaUplink:

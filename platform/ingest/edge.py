@@ -77,6 +77,9 @@ class HubHealth(BaseModel):
     last_contact: datetime | None = Field(default=None, alias="lastContact")
     dropped: Dropped
     devices: list[dict[str, Any]] = []
+    # Agents with receipts: messages sent but not yet receipted, and sends repeated without one.
+    awaiting_receipt: int | None = Field(default=None, alias="awaitingReceipt", ge=0)
+    resent_without_receipt: int | None = Field(default=None, alias="resentWithoutReceipt", ge=0)
 
 
 def health_rows(topic_hub_id: str, body: bytes) -> Accepted:
@@ -93,6 +96,8 @@ def health_rows(topic_hub_id: str, body: bytes) -> Accepted:
         health.dropped.total,
         Jsonb(health.dropped.by_reason),
         Jsonb(health.devices),
+        health.awaiting_receipt,
+        health.resent_without_receipt,
     )
     key = f"health:{health.hub_id}:{health.sent_at.isoformat()}"
     return Accepted(key, ((HUB_HEALTH, (row,)),))

@@ -16,6 +16,7 @@ from pydantic import AliasPath, Base64Bytes, BaseModel, ConfigDict, Field, Valid
 CHIRPSTACK_UP = re.compile(r"^application/([^/]+)/device/([0-9a-fA-F]{16})/event/up$")
 CHIRPSTACK_JOIN = re.compile(r"^application/([^/]+)/device/([0-9a-fA-F]{16})/event/join$")
 TTS_UP = re.compile(r"^v3/([^/]+)/devices/([^/]+)/up$")
+TTS_JOIN = re.compile(r"^v3/([^/]+)/devices/([^/]+)/join$")
 
 
 class EnvelopeError(ValueError):
@@ -128,3 +129,32 @@ def parse_chirpstack_join(topic_dev_eui: str, body: bytes) -> tuple[str, str, da
     if dev_eui != topic_dev_eui.lower():
         raise EnvelopeError(f"topic names device {topic_dev_eui} but the body {dev_eui}")
     return f"cs-join:{event.deduplication_id}", dev_eui, event.time
+
+
+class _TtsJoinAccept(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    session_key_id: str = Field(min_length=1)  # names the new session's keys: one per join
+
+
+class _TtsJoin(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    dev_eui: str = Field(
+        validation_alias=AliasPath("end_device_ids", "dev_eui"), pattern=r"^[0-9a-fA-F]{16}$"
+    )
+    received_at: datetime
+    join_accept: _TtsJoinAccept
+
+
+def parse_tts_join(body: bytes) -> tuple[str, str, datetime]:
+    """(idempotency key, devEUI, time) of a The Things Stack v3 `join` (join-accept) message.
+
+    The topic names the device by its TTS device id, not its EUI, so only the body says which
+    device it is (as for uplinks)."""
+    try:
+        event = _TtsJoin.model_validate_json(body)
+    except ValidationError as error:
+        raise EnvelopeError(f"not a The Things Stack v3 join: {_first_problem(error)}") from error
+    key = f"tts-join:{event.join_accept.session_key_id}"
+    return key, event.dev_eui.lower(), event.received_at

@@ -3,7 +3,8 @@
 paho's callback only puts the message on a bounded queue. When the database is slow or down the
 queue fills, the callback blocks, and the broker holds the rest: back-pressure instead of loss.
 A message the broker delivered but we did not acknowledge is delivered again after a restart,
-and idempotency keys keep the second copy out.
+and idempotency keys keep the second copy out. After each commit, the hubs whose messages the
+batch held get a receipt (`receipts.py`); only that lets a hub forget a message.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
 from tilsyn.platform.ingest.hygiene import HygieneTracker
 from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.receipts import receipts_for
 from tilsyn.platform.ingest.writer import BatchResult, write_batch, write_one_by_one
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ UPLINK_TOPICS = (
     "application/+/device/+/event/up",
     "application/+/device/+/event/join",
     "v3/+/devices/+/up",
+    "v3/+/devices/+/join",
     "tilsyn/edge/+/up",
     "tilsyn/edge/+/health",
 )
@@ -48,6 +51,7 @@ class IngestStats:
     quarantined: int = 0
     dead_letters: int = 0
     database_retries: int = 0
+    receipts: int = 0
     last_database_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -170,11 +174,23 @@ class IngestService:
             self._mqtt.ack(message)
         self.stats.add(result)
         committed_at = time.time()
+        self._send_receipts(batch, committed_at)
         for observer in self._observers:
             try:
                 observer(result.fresh, committed_at)
             except Exception:  # an observer's failure must not stop ingest
                 log.exception("ingest observer %r failed", observer)
+
+    def _send_receipts(self, batch: list[Message], committed_at: float) -> None:
+        """Not waited for: a receipt lost here makes the hub send again, which is harmless."""
+        for topic, body in receipts_for(batch, committed_at):
+            try:
+                self._mqtt.publish(topic, body, qos=1)
+            except ConnectionError as error:
+                log.warning("receipt on %s not sent: %s", topic, error)
+                continue
+            with self.stats._lock:
+                self.stats.receipts += 1
 
     def _next_batch(self) -> list[Message]:
         try:

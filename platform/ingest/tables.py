@@ -83,8 +83,22 @@ HUB_HEALTH = Table(
         "dropped_total",
         "dropped_by_reason",
         "devices",
+        "awaiting_receipt",
+        "resent_without_receipt",
     ),
-    ("timestamptz", "text", "int4", "int8", "timestamptz", "timestamptz", "int8", "jsonb", "jsonb"),
+    (
+        "timestamptz",
+        "text",
+        "int4",
+        "int8",
+        "timestamptz",
+        "timestamptz",
+        "int8",
+        "jsonb",
+        "jsonb",
+        "int4",
+        "int8",
+    ),
 )
 
 DEVICE_JOINS = Table("device_joins", ("time", "dev_eui"), ("timestamptz", "text"))

@@ -8,6 +8,7 @@ message is acknowledged only when the caller says so, after the message is safel
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -100,6 +101,7 @@ class MqttConnection:
         self._client.max_queued_messages_set(0)
         self._subscriptions: dict[str, tuple[int, MessageHandler]] = {}
         self._connected = threading.Event()
+        self._connections = 0  # successful (re)connections so far
         # QoS 1 publishes not yet acknowledged by the broker. paho fails past 65,535 (its
         # message-id space), so publishers wait here instead: back-pressure.
         self._outstanding = threading.BoundedSemaphore(max_outstanding)
@@ -110,6 +112,7 @@ class MqttConnection:
         self._client.on_publish = self._on_publish
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_socket_open = _no_delay
 
     @property
     def supports_shared_subscriptions(self) -> bool:
@@ -119,6 +122,11 @@ class MqttConnection:
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
+
+    @property
+    def connections(self) -> int:
+        """How many times the client has (re)connected: a change means a new network session."""
+        return self._connections
 
     def connect(self, timeout: float = 10.0) -> None:
         """Connect and start the network thread; reconnects happen in the background."""
@@ -149,8 +157,14 @@ class MqttConnection:
         if self.connected:
             self._client.subscribe(topic_filter, qos)
 
-    def publish(self, topic: str, payload: bytes, qos: int = 0, *, wait: bool = False) -> None:
-        """Queue a message; with QoS 1 this blocks while too many are unacknowledged."""
+    def publish(
+        self, topic: str, payload: bytes, qos: int = 0, *, wait: bool = False, timeout: float = 30.0
+    ) -> bool:
+        """Queue a message; with QoS 1 this blocks while too many are unacknowledged.
+
+        With `wait`, returns whether the broker acknowledged it (PUBACK) within `timeout` s;
+        without, whether it was handed to a live connection.
+        """
         if qos > 0:
             self._outstanding.acquire()
         info = self._client.publish(topic, payload, qos)
@@ -158,7 +172,9 @@ class MqttConnection:
         if info.rc != paho.MQTT_ERR_SUCCESS and info.rc != paho.MQTT_ERR_NO_CONN:
             raise ConnectionError(f"publish to {topic!r} failed: {paho.error_string(info.rc)}")
         if wait:
-            info.wait_for_publish(timeout=30)
+            info.wait_for_publish(timeout=timeout)
+            return info.is_published()
+        return info.rc == paho.MQTT_ERR_SUCCESS
 
     def ack(self, message: Message) -> None:
         if message.qos > 0:
@@ -170,6 +186,10 @@ class MqttConnection:
     def close(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()
+        # loop_start's wake-up socket pair is otherwise closed only when the client is garbage
+        # collected, and this object and the client refer to each other; the next loop_start
+        # makes a new pair, so `connect` may still be called again.
+        self._client._reset_sockets(sockpair_only=True)
         self._connected.clear()
 
     def _on_connect(
@@ -185,6 +205,7 @@ class MqttConnection:
             return
         for topic_filter, (qos, _) in self._subscriptions.items():
             client.subscribe(topic_filter, qos)
+        self._connections += 1
         self._connected.set()
 
     def _on_disconnect(
@@ -230,6 +251,13 @@ class MqttConnection:
                 handler(message)
                 return
         log.warning("message on %s matches no subscription", message.topic)
+
+
+def _no_delay(client: paho.Client, userdata: object, sock: object) -> None:
+    """Send small packets (PUBACKs, receipts) at once instead of waiting for Nagle's algorithm
+    to fill a segment: a waiting client would stall for the peer's delayed ACK."""
+    if isinstance(sock, socket.socket):  # TLS sockets too; not a websocket wrapper
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _without_share_prefix(topic_filter: str) -> str:

@@ -73,6 +73,26 @@ def test_a_retained_config_is_not_replayed_to_another_hub(broker: SecureBroker) 
     assert snooper.received_before("tilsyn/edge/hub-a/config") == []
 
 
+def test_a_hub_reads_only_its_own_receipts_and_cannot_forge_any(broker: SecureBroker) -> None:
+    ingest = broker.logged_in("tilsyn-ingest")
+    hub_a = broker.logged_in("hub-a")
+    hub_a.subscribe("tilsyn/edge/hub-a/receipt")
+    hub_a.subscribe("tilsyn/edge/hub-b/receipt")
+    hub_b = broker.logged_in("hub-b")
+    hub_b.subscribe("tilsyn/edge/hub-b/receipt")
+
+    # A forged receipt would make hub-b forget messages the platform never stored.
+    assert hub_a.publish("tilsyn/edge/hub-b/receipt", b"forged") == NOT_AUTHORIZED
+    assert hub_a.publish("tilsyn/edge/hub-a/receipt", b"self-made") == NOT_AUTHORIZED
+    assert ingest.publish("tilsyn/edge/hub-b/receipt", b"for b") == SUCCESS
+    assert ingest.publish("tilsyn/edge/hub-a/receipt", b"for a") == SUCCESS
+
+    assert hub_a.messages.get(timeout=5) == ("tilsyn/edge/hub-a/receipt", b"for a")
+    assert hub_a.messages.empty(), "hub-a got a receipt not its own"
+    assert hub_b.messages.get(timeout=5) == ("tilsyn/edge/hub-b/receipt", b"for b")
+    assert hub_b.messages.empty()
+
+
 def test_a_hub_cannot_command_itself_or_speak_lorawan(broker: SecureBroker) -> None:
     hub_a = broker.logged_in("hub-a")
     assert hub_a.publish("tilsyn/edge/hub-a/command/unlock", b"") == NOT_AUTHORIZED

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from tilsyn.broker.acl import HUB_PATTERNS, grants_for, render_acl
 from tilsyn.broker.identities import Identity, Kind, Stack
+from tilsyn.platform.ingest.service import UPLINK_TOPICS
 
-# What the platform's ingest subscribes to (MQTT 5 shared subscriptions).
-INGEST_SUBSCRIPTIONS = (
-    "$share/tilsyn/application/+/device/+/event/up",
-    "$share/tilsyn/v3/+/devices/+/up",
-    "$share/tilsyn/tilsyn/edge/+/up",
-    "$share/tilsyn/tilsyn/edge/+/health",
-)
 HUB = Identity("hub-1", Kind.HUB, "2025-01-01T00:00:00+00:00")
 CHIRPSTACK = Identity("chirpstack", Kind.NETWORK_SERVER, "2025-01-01", Stack.CHIRPSTACK)
 TTS = Identity("tts", Kind.NETWORK_SERVER, "2025-01-01", Stack.TTS)
@@ -30,6 +24,7 @@ def test_hubs_are_covered_by_username_patterns_alone() -> None:
         ("write", "tilsyn/edge/%u/health"),
         ("read", "tilsyn/edge/%u/config"),
         ("read", "tilsyn/edge/%u/command/#"),
+        ("read", "tilsyn/edge/%u/receipt"),
     }
 
 
@@ -52,20 +47,29 @@ def test_the_things_stack_stays_in_its_v3_namespace() -> None:
     assert "v3/+/devices/+/up" in _lines(TTS, "write")
 
 
-def test_the_ingest_may_read_exactly_its_shared_subscriptions() -> None:
-    filters = {subscription.split("/", 2)[2] for subscription in INGEST_SUBSCRIPTIONS}
-    assert _lines(INGEST, "read") == filters
+def test_the_ingest_may_read_exactly_what_it_subscribes_to() -> None:
+    # A shared subscription `$share/tilsyn/{filter}` is checked against `filter`.
+    assert _lines(INGEST, "read") == set(UPLINK_TOPICS)
     assert {
         "tilsyn/edge/+/config",
         "tilsyn/edge/+/command/#",
+        "tilsyn/edge/+/receipt",
         "application/+/device/+/command/down",
     } <= _lines(INGEST, "write")
+
+
+def test_a_hub_may_read_its_receipts_but_never_write_any() -> None:
+    receipts = [grant for grant in HUB_PATTERNS if grant.topic.endswith("/receipt")]
+    assert [(grant.access, grant.topic) for grant in receipts] == [
+        ("read", "tilsyn/edge/%u/receipt")
+    ]
 
 
 def test_the_rendered_file_has_patterns_then_one_block_per_user() -> None:
     text = render_acl([INGEST, HUB, CHIRPSTACK])
     lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    assert lines[:4] == [f"pattern {grant.access} {grant.topic}" for grant in HUB_PATTERNS]
+    patterns = [f"pattern {grant.access} {grant.topic}" for grant in HUB_PATTERNS]
+    assert lines[: len(patterns)] == patterns
     assert [line for line in lines if line.startswith("user ")] == [
         "user chirpstack",
         "user tilsyn-ingest",

@@ -23,6 +23,7 @@ class SwitchedPublisher:
 
     def __init__(self) -> None:
         self.connected = False
+        self.connections = 1
         self.sent: list[tuple[str, bytes]] = []
 
     def wait_connected(self, timeout: float) -> bool:

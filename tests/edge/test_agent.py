@@ -94,16 +94,16 @@ def test_the_platform_schedule_replaces_the_default(agent: Agent, source: Memory
     assert _advance(agent, 0.5) == 0, "07:30 is no longer on the schedule"
 
 
-def test_delivery_removes_messages_only_once_acknowledged(
+def test_delivery_marks_messages_sent_only_once_acknowledged(
     agent: Agent, source: MemorySource, publisher: Any
 ) -> None:
     source.values[("P-2", "body_weight")] = 80.0
     _advance(agent, 2)
-    assert not agent.sender.deliver_oldest(), "offline: nothing confirmed"
-    assert agent.queue.stats().depth == 1
+    assert not agent.sender.deliver_next(), "offline: nothing confirmed"
+    assert agent.queue.stats().awaiting_receipt == 0
     publisher.connected = True
-    assert agent.sender.deliver_oldest()
-    assert agent.queue.stats().depth == 0
+    assert agent.sender.deliver_next()
+    assert (agent.queue.stats().depth, agent.queue.stats().awaiting_receipt) == (1, 1)
     ((topic, body),) = publisher.sent
     assert topic == "tilsyn/edge/hub-1/up"
     assert json.loads(body)["messageId"] == parse_envelope("hub-1", body).message_id

@@ -24,14 +24,16 @@ def test_the_database_runs_in_wal_mode(tmp_path: Path) -> None:
     assert _queue(tmp_path).db.journal_mode == "wal"
 
 
-def test_messages_come_out_oldest_first_and_leave_only_when_removed(tmp_path: Path) -> None:
+def test_messages_come_out_oldest_first_and_leave_only_when_receipted(tmp_path: Path) -> None:
     queue = _queue(tmp_path)
     for n in range(3):
         queue.enqueue(f"m{n}", b"x" * (n + 1), at=100.0 + n)
     first = queue.peek(1)[0]
     assert first.message_id == "m0"
     assert queue.peek(1)[0] == first, "peeking must not consume"
-    queue.remove(first.seq)
+    queue.mark_sent(first.seq, at=103.0)
+    assert queue.stats().depth == 3, "a PUBACK alone does not remove it"
+    assert queue.settle(["m0"]) == 1
     assert [m.message_id for m in queue.peek(10)] == ["m1", "m2"]
     stats = queue.stats()
     assert (stats.depth, stats.size_bytes, stats.oldest_queued_at) == (2, 5, 101.0)

@@ -29,6 +29,7 @@ def test_status_shows_depth_drops_contact_and_config(
     assert print_status(tmp_path / "data", out) == 0
     lines = {line[:18].strip(): line[19:] for line in out.getvalue().splitlines()}
     assert lines["queue depth"] == "1"
+    assert (lines["awaiting receipt"], lines["resent"]) == ("0", "0")
     assert lines["dropped invalid"] == "1"
     assert lines["last contact"] == "never"
     assert lines["configs refused"] == "1"
@@ -41,8 +42,11 @@ def test_status_of_a_directory_without_an_agent_fails(tmp_path: Path) -> None:
 
 
 def test_an_unconnected_publisher_confirms_nothing() -> None:
-    publisher = MqttPublisher(MqttConnection("mqtt://127.0.0.1:1", "edge-test"))
-    assert not publisher.send_confirmed("tilsyn/edge/hub-1/up", b"{}")
+    connection = MqttConnection("mqtt://127.0.0.1:1", "edge-test")
+    try:
+        assert not MqttPublisher(connection).send_confirmed("tilsyn/edge/hub-1/up", b"{}")
+    finally:
+        connection.close()
 
 
 @pytest.mark.integration

@@ -1,0 +1,58 @@
+"""Receipts from the platform: the message ids it has stored, found stored already, or kept
+in dead letters or quarantine. Only a receipt takes a message out of the queue.
+
+On `tilsyn/edge/{hub_id}/receipt`, QoS 1:
+`{"hubId": "...", "messageIds": ["...", ...], "storedAt": "2026-11-23T04:20:00.123+00:00"}`.
+
+A receipt that does not parse, or names another hub, is logged and ignored: the messages stay
+queued and are sent again, which costs a duplicate at worst. Ids no longer queued (a second
+receipt after a resend, or a message dropped meanwhile) are normal and ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tilsyn.edge.queue import DiskQueue
+
+log = logging.getLogger(__name__)
+
+
+class Receipt(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    hub_id: str = Field(alias="hubId", min_length=1)
+    message_ids: list[str] = Field(alias="messageIds", min_length=1)
+    stored_at: datetime = Field(alias="storedAt")
+
+
+def receipt_topic(hub_id: str) -> str:
+    return f"tilsyn/edge/{hub_id}/receipt"
+
+
+def settle(hub_id: str, queue: DiskQueue, body: bytes) -> int:
+    """Delete the queued messages a receipt for `hub_id` names; returns how many."""
+    try:
+        receipt = Receipt.model_validate_json(body)
+    except ValidationError as error:
+        log.warning("malformed receipt ignored: %s", _first_problem(error))
+        return 0
+    if receipt.hub_id != hub_id:
+        log.warning("receipt for hub %s ignored: this is %s", receipt.hub_id, hub_id)
+        return 0
+    settled = queue.settle(receipt.message_ids)
+    if settled < len(receipt.message_ids):
+        log.info(
+            "receipt names %d message ids not queued (receipted before or dropped)",
+            len(receipt.message_ids) - settled,
+        )
+    return settled
+
+
+def _first_problem(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    where = ".".join(str(part) for part in problem["loc"]) or "body"
+    return f"{where}: {problem['msg']}"
