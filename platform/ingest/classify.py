@@ -102,7 +102,8 @@ class Classifier:
         hub = self._directory.lookup(hub_id)
         if not isinstance(hub, HubDevice):
             return quarantine(message.topic, message.payload, hub_id, f"unknown hub {hub_id}")
-        return edge.hub_rows(message.topic, message.payload, envelope, hub)
+        received_at = datetime.fromtimestamp(message.received_at, UTC)
+        return edge.hub_rows(message.topic, message.payload, envelope, hub, received_at)
 
     def _hub_health(self, message: Message, hub_id: str) -> Outcome:
         if not isinstance(self._directory.lookup(hub_id), HubDevice):

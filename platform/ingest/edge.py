@@ -17,6 +17,7 @@ from tilsyn.codecs import DecodeError
 from tilsyn.codecs.fhir import parse_observation, parse_questionnaire_response
 from tilsyn.codecs.vital_signs import KINDS
 from tilsyn.platform.ingest.directory import HubDevice
+from tilsyn.platform.ingest.hub_clock import HubClock
 from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter, quarantine
 from tilsyn.platform.ingest.tables import (
     HUB_HEALTH,
@@ -110,12 +111,15 @@ def parse_envelope(topic_hub_id: str, body: bytes) -> EdgeEnvelope:
     return envelope
 
 
-def hub_rows(topic: str, payload: bytes, envelope: EdgeEnvelope, hub: HubDevice) -> Outcome:
+def hub_rows(
+    topic: str, payload: bytes, envelope: EdgeEnvelope, hub: HubDevice, received_at: datetime
+) -> Outcome:
+    clock = HubClock.measured(envelope.sent_at, received_at)
     vitals: list[Row] = []
     answers: list[Row] = []
     for index, entry in enumerate(envelope.entries):
         try:
-            _add_entry(entry, hub, vitals, answers)
+            _add_entry(entry, hub, clock, vitals, answers)
         except _Unserved as error:
             return quarantine(topic, payload, hub.hub_id, f"entry {index}: {error}")
         except (DecodeError, ValueError) as error:
@@ -123,7 +127,7 @@ def hub_rows(topic: str, payload: bytes, envelope: EdgeEnvelope, hub: HubDevice)
     for index, block in enumerate(envelope.series):
         try:
             _check_served(block.patient_id, hub)
-            vitals.extend(_series_rows(block, hub.hub_id))
+            vitals.extend(_series_rows(block, hub.hub_id, clock))
         except _Unserved as error:
             return quarantine(topic, payload, hub.hub_id, f"series {index}: {error}")
         except ValueError as error:
@@ -132,21 +136,24 @@ def hub_rows(topic: str, payload: bytes, envelope: EdgeEnvelope, hub: HubDevice)
         return dead_letter(topic, payload, "not an edge message: no entries and no series")
     key = f"edge:{envelope.hub_id}:{envelope.message_id}"
     return Accepted(
-        key, ((VITAL_OBSERVATIONS, tuple(vitals)), (QUESTIONNAIRE_ANSWERS, tuple(answers)))
+        key,
+        ((VITAL_OBSERVATIONS, tuple(vitals)), (QUESTIONNAIRE_ANSWERS, tuple(answers))),
+        clock_corrections=clock.corrections,
     )
 
 
 def _add_entry(
-    entry: dict[str, Any], hub: HubDevice, vitals: list[Row], answers: list[Row]
+    entry: dict[str, Any], hub: HubDevice, clock: HubClock, vitals: list[Row], answers: list[Row]
 ) -> None:
     kind = entry.get("resourceType")
     if kind == "Observation":
         observation = parse_observation(entry)
         _check_served(observation.patient_id, hub)
+        effective = clock.correct(observation.effective)
         for component, value in observation.values.items():
             vitals.append(
                 (
-                    observation.effective,
+                    effective,
                     observation.patient_id,
                     _stored_kind(observation.kind, component),
                     value,
@@ -161,7 +168,7 @@ def _add_entry(
         _check_served(response.patient_id, hub)
         answers.append(
             (
-                response.authored,
+                clock.correct(response.authored),
                 response.patient_id,
                 response.questionnaire,
                 Jsonb(response.answers),
@@ -173,7 +180,7 @@ def _add_entry(
         raise ValueError(f"unsupported resourceType {kind!r}")
 
 
-def _series_rows(block: Series, hub_id: str) -> list[Row]:
+def _series_rows(block: Series, hub_id: str, clock: HubClock) -> list[Row]:
     kind = SERIES_KINDS.get(block.kind)
     if kind is None:
         raise ValueError(f"unknown kind {block.kind!r}; known: {', '.join(SERIES_KINDS)}")
@@ -184,7 +191,7 @@ def _series_rows(block: Series, hub_id: str) -> list[Row]:
     kind.plausible(max(values), "value")
     return [
         (
-            datetime.fromtimestamp(at, UTC),
+            clock.correct(datetime.fromtimestamp(at, UTC)),
             block.patient_id,
             block.kind,
             value,

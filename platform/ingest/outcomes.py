@@ -18,6 +18,8 @@ class Accepted:
     # already stored is a replay, and goes to dead letters with the message (`source`).
     frame_key: str | None = None
     source: tuple[str, bytes] | None = None
+    # Times in the message moved because the sender's clock was off (see hub_clock.py).
+    clock_corrections: int = 0
 
 
 @dataclass(frozen=True, slots=True)

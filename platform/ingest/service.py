@@ -52,6 +52,7 @@ class IngestStats:
     dead_letters: int = 0
     database_retries: int = 0
     receipts: int = 0
+    clock_corrections: int = 0
     last_database_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -62,6 +63,7 @@ class IngestStats:
             self.duplicates += result.duplicates
             self.quarantined += result.quarantined
             self.dead_letters += result.dead_letters
+            self.clock_corrections += sum(stored.clock_corrections for stored in result.fresh)
 
 
 # Called on the writer thread after each commit with what it stored and the commit's wall time.

@@ -36,6 +36,8 @@ class IngestStatus(BaseModel):
     quarantined: int
     dead_letters: int
     database_retries: int
+    # Reading times moved because a hub's or a meter's clock was off (see hub_clock.py).
+    clock_corrections: int
     last_database_error: str | None
 
 
@@ -64,6 +66,7 @@ def ingest_status(request: Request, _: Technician) -> IngestStatus:
             quarantined=0,
             dead_letters=0,
             database_retries=0,
+            clock_corrections=0,
             last_database_error=None,
         )
     s = service.stats
@@ -76,6 +79,7 @@ def ingest_status(request: Request, _: Technician) -> IngestStatus:
         quarantined=s.quarantined,
         dead_letters=s.dead_letters,
         database_retries=s.database_retries,
+        clock_corrections=s.clock_corrections,
         last_database_error=s.last_database_error,
     )
 
