@@ -45,7 +45,7 @@ class BrokerConfig:
     max_packet_size: int = 256 * 1024
     # Sessions of hubs gone for good (returned kits) must not hold queues forever.
     persistent_client_expiration: str = "30d"
-    autosave_interval_s: int = 60
+    autosave_interval_s: int = 10
 
 
 def render_config(config: BrokerConfig) -> str:

@@ -28,8 +28,12 @@ class Settings(BaseSettings):
     http_port: int = 8000
 
     ingest_client_id: str = "tilsyn-ingest"
-    # MQTT 5 shared-subscription group; workers in the same group split the stream.
-    ingest_share_group: str = "tilsyn"
+    # Empty (the default): one ingest on a persistent session of its own, which a broker killed
+    # and restarted restores from its last autosave, queueing uplinks for it until it is back.
+    # A group name: MQTT 5 shared subscription, workers in the group split the stream; but
+    # Mosquitto 2.0 does not restore shared subscriptions after a crash, so network-server
+    # uplinks arriving before the workers resubscribe are lost (hubs resend: receipts).
+    ingest_share_group: str = ""
     ingest_queue_size: int = Field(default=20_000, gt=0)
     ingest_batch_size: int = Field(default=2_000, gt=0)
     ingest_batch_seconds: float = Field(default=0.05, gt=0)

@@ -106,11 +106,10 @@ class IngestService:
         self._directory.load()
         self._hygiene.load()
         self._writer.start()
-        shared = self._mqtt.supports_shared_subscriptions
+        group = self._settings.ingest_share_group
+        shared = bool(group) and self._mqtt.supports_shared_subscriptions
         for topic in UPLINK_TOPICS:
-            topic_filter = (
-                f"$share/{self._settings.ingest_share_group}/{topic}" if shared else topic
-            )
+            topic_filter = f"$share/{group}/{topic}" if shared else topic
             self._mqtt.subscribe(topic_filter, 1, self._enqueue)
         self._mqtt.connect()
 

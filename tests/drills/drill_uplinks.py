@@ -40,9 +40,12 @@ def register_containers(database_url: str) -> None:
             )
 
 
-def start_ingest(database_url: str, mqtt_url: str) -> IngestService:
-    tag = uuid.uuid4().hex[:6]
-    settings = Settings(ingest_client_id=f"ingest-{tag}", ingest_share_group=f"g{tag}")
+def start_ingest(
+    database_url: str, mqtt_url: str, *, tag: str = "", share_group: str = ""
+) -> IngestService:
+    """An ingest; the same `tag` is the same client, so a restart resumes its session."""
+    tag = tag or uuid.uuid4().hex[:6]
+    settings = Settings(ingest_client_id=f"ingest-{tag}", ingest_share_group=share_group)
     service = IngestService(settings, database_url, mqtt_url)
     service.start()
     return service
