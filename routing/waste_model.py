@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ortools.constraint_solver import pywrapcp
@@ -39,12 +40,12 @@ class CollectionSetup:
     def trucks(self) -> int:
         return len(self.request.trucks)
 
-    @property
+    @cached_property
     def tips(self) -> list[DisposalSite]:
         copies = self.trucks * (self.request.max_tips - 1)
         return [site for site in self.request.disposal_sites for _ in range(copies)]
 
-    @property
+    @cached_property
     def first_stop_node(self) -> int:
         return 2 * self.trucks + len(self.tips)
 
@@ -119,7 +120,9 @@ def _no_back_to_back_tips(model: CollectionModel) -> None:
 
 def _add_time(model: CollectionModel, seconds: list[list[int]]) -> None:
     setup, routing, manager = model.setup, model.routing, model.manager
-    transit = [[t + model.service(i) for t in row] for i, row in enumerate(seconds)]
+    # A node's service time is added to every arc leaving it: looked up once per row.
+    services = [model.service(node) for node in range(len(seconds))]
+    transit = [[t + service for t in row] for service, row in zip(services, seconds, strict=True)]
     horizon = setup.day[1]
     routing.AddDimension(routing.RegisterTransitMatrix(transit), horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
