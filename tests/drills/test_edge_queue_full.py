@@ -10,7 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from drill_figures import DrillReport
-from drill_hubs import (
+from drill_uplinks import start_ingest, time_until
+from edge_hubs import (
     dropped_full,
     expected,
     queue_depth,
@@ -19,7 +20,6 @@ from drill_hubs import (
     stop_agent,
     stored,
 )
-from drill_uplinks import start_ingest, time_until
 
 from tilsyn.broker.local import MosquittoBroker
 

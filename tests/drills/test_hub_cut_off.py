@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from drill_figures import DrillReport
-from drill_hubs import (
+from drill_uplinks import start_ingest, time_until
+from edge_hubs import (
     expected,
     queue_depth,
     register_hubs,
@@ -25,7 +26,6 @@ from drill_hubs import (
     stop_agent,
     stored,
 )
-from drill_uplinks import start_ingest, time_until
 
 from tilsyn.broker.local import MosquittoBroker, free_port
 

@@ -13,45 +13,28 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+import edge_hubs as hubs
 import psycopg
 import pytest
 from waiting import wait_for
 
 from tilsyn.broker.local import MosquittoBroker, free_port
-from tilsyn.edge.agent import saved_cursor
 from tilsyn.edge.db import Database
 from tilsyn.edge.queue import DiskQueue, QueueStats
-from tilsyn.edge.schedule import due
-from tilsyn.edge.sim_source import SimulatedSource
-from tilsyn.edge.sources import reading_id
 from tilsyn.edge.state import AgentState
 from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.service import IngestService
-from tilsyn.platform.registry.models import HubIn, PatientIn
-from tilsyn.platform.registry.store import register_hub, register_patient
 
 pytestmark = pytest.mark.integration
 
-SCENARIO, SEED, SPEED = "vaaler-home", 1, 345_600.0
 HUBS = ("vaaler-hub-008", "vaaler-hub-009", "vaaler-hub-010")
 OUTAGE_S = 60.0
 QUICK_RESEND = ("--receipt-timeout", "5")  # the default 60 s would only make the tests longer
-
-
-def _register(database_url: str, hubs: tuple[str, ...]) -> None:
-    with psycopg.connect(database_url) as conn:
-        for hub_id in hubs:
-            patients = list(SimulatedSource(SCENARIO, SEED, hub_id).patients())
-            for patient_id in patients:
-                register_patient(conn, PatientIn(patient_id=patient_id, unit="Våler"))
-            register_hub(conn, HubIn(hub_id=hub_id, unit="Våler", patient_ids=patients))
 
 
 @pytest.fixture
@@ -69,14 +52,6 @@ def _start_ingest(started: list[IngestService], database_url: str, mqtt_url: str
     service = IngestService(settings, database_url, mqtt_url)
     service.start()
     started.append(service)
-
-
-def _agent(hub_id: str, mqtt_url: str, work: Path, *extra: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "tilsyn.edge", "edge", "run", "--hub-id", hub_id]
-    command += ["--mqtt-url", mqtt_url, "--data-dir", str(work / hub_id), "--seed", str(SEED)]
-    command += ["--scenario", SCENARIO, "--speed", str(SPEED), "--health-interval", "1", *extra]
-    with (work / f"{hub_id}.log").open("ab") as log:
-        return subprocess.Popen(command, stdout=log, stderr=log)
 
 
 def _stop(agent: subprocess.Popen[bytes]) -> None:
@@ -101,51 +76,25 @@ def _still_queued(data_dir: Path) -> set[str]:
     return {entry["id"] for body in bodies for entry in json.loads(body)["entries"]}
 
 
-def _expected(hub_id: str, data_dir: Path) -> dict[str, tuple[str, float]]:
-    """reading id -> (kind, instant) of everything the agent measured up to its cursor."""
-    source = SimulatedSource(SCENARIO, SEED, hub_id)
-    end = saved_cursor(data_dir)
-    assert end is not None
-    zone = ZoneInfo(source.timezone)
-    return {
-        reading_id(hub_id, patient_id, kind, at): (kind, at)
-        for patient_id in source.patients()
-        for at, kind in due(source.default_schedule(patient_id), zone, source.start, end)
-    }
-
-
-def _stored(database_url: str, hub_id: str) -> dict[str, int]:
-    """observation id -> rows stored (a blood-pressure panel is two rows)."""
-    with psycopg.connect(database_url) as conn:
-        rows = conn.execute(
-            "SELECT observation_id, count(*) FROM vital_observations WHERE hub_id = %s"
-            " GROUP BY observation_id",
-            (hub_id,),
-        ).fetchall()
-    return {str(observation): int(count) for observation, count in rows}
-
-
-def _rows_of(kind: str) -> int:
-    return 2 if kind == "blood_pressure" else 1
-
-
 def _assert_exactly_once(database_url: str, hub_id: str, data_dir: Path) -> int:
     """Everything measured and no longer queued is stored, once; a message still queued may be
     stored already (its receipt was on the way), but once at most. Returns how many readings
     had to be stored."""
-    expected = _expected(hub_id, data_dir)
+    expected = hubs.expected(hub_id, data_dir)
     queued = _still_queued(data_dir)
     assert queued <= expected.keys()
     must = expected.keys() - queued
     deadline = time.monotonic() + 30
-    while not must <= (stored := _stored(database_url, hub_id)).keys():
+    while not must <= (stored := hubs.stored(database_url, hub_id)).keys():
         if time.monotonic() > deadline:
             break
         time.sleep(0.2)
     missing = sorted(expected[rid][1] for rid in must - stored.keys())
     extra = stored.keys() - expected.keys()
     twice = [
-        rid for rid in stored.keys() & expected.keys() if stored[rid] != _rows_of(expected[rid][0])
+        rid
+        for rid in stored.keys() & expected.keys()
+        if stored[rid] != hubs.rows_of(expected[rid][0])
     ]
     assert (missing, extra, twice) == ([], set(), []), f"{len(must)} expected"
     assert _queue_stats(data_dir).dropped_total == 0
@@ -170,11 +119,11 @@ def test_a_60_s_broker_outage_loses_and_duplicates_nothing(
     broker and routed to nobody. The receipts that never come make the hubs send them again."""
     broker = MosquittoBroker(tmp_path / "broker", persistent=True)
     broker.start()
-    _register(database_url, HUBS)
+    hubs.register_hubs(database_url, HUBS)
     _start_ingest(ingest, database_url, broker.url)
-    agents = [_agent(hub_id, broker.url, tmp_path, *QUICK_RESEND) for hub_id in HUBS]
+    agents = [hubs.start_agent(hub_id, broker.url, tmp_path, *QUICK_RESEND) for hub_id in HUBS]
     try:
-        wait_for(lambda: all(_stored(database_url, h) for h in HUBS), timeout=30)
+        wait_for(lambda: all(hubs.stored(database_url, h) for h in HUBS), timeout=30)
         broker.kill()
         ingest.pop().stop()
         time.sleep(OUTAGE_S)  # the hubs keep measuring meanwhile
@@ -203,15 +152,15 @@ def test_messages_the_broker_routed_to_nobody_are_sent_until_receipted(
 ) -> None:
     """The broker acknowledges what no subscriber receives: a PUBACK is not proof of storage."""
     hub_id = HUBS[1]
-    _register(database_url, (hub_id,))
-    agent = _agent(hub_id, mosquitto_url, tmp_path, *QUICK_RESEND)
+    hubs.register_hubs(database_url, (hub_id,))
+    agent = hubs.start_agent(hub_id, mosquitto_url, tmp_path, *QUICK_RESEND)
     data_dir = tmp_path / hub_id
     try:
         wait_for(lambda: _queue_stats(data_dir).awaiting_receipt >= 5, timeout=30)
-        assert _stored(database_url, hub_id) == {}, "nobody subscribed yet"
+        assert hubs.stored(database_url, hub_id) == {}, "nobody subscribed yet"
         _start_ingest(ingest, database_url, mosquitto_url)
         wait_for(lambda: _resent(data_dir) >= 5, timeout=30)
-        wait_for(lambda: len(_stored(database_url, hub_id)) >= 20, timeout=30)
+        wait_for(lambda: len(hubs.stored(database_url, hub_id)) >= 20, timeout=30)
     finally:
         _stop(agent)
     assert _assert_exactly_once(database_url, hub_id, data_dir) >= 20
@@ -221,16 +170,16 @@ def test_an_agent_killed_mid_stream_and_restarted_loses_and_duplicates_nothing(
     tmp_path: Path, database_url: str, mosquitto_url: str, ingest: list[IngestService]
 ) -> None:
     hub_id = HUBS[0]
-    _register(database_url, (hub_id,))
+    hubs.register_hubs(database_url, (hub_id,))
     _start_ingest(ingest, database_url, mosquitto_url)
-    agent = _agent(hub_id, mosquitto_url, tmp_path)
+    agent = hubs.start_agent(hub_id, mosquitto_url, tmp_path)
     try:
-        wait_for(lambda: len(_stored(database_url, hub_id)) >= 20, timeout=30)
+        wait_for(lambda: len(hubs.stored(database_url, hub_id)) >= 20, timeout=30)
         agent.send_signal(signal.SIGKILL)
         agent.wait()
-        stored_at_kill = len(_stored(database_url, hub_id))
-        agent = _agent(hub_id, mosquitto_url, tmp_path)
-        wait_for(lambda: len(_stored(database_url, hub_id)) >= stored_at_kill + 20, timeout=30)
+        stored_at_kill = len(hubs.stored(database_url, hub_id))
+        agent = hubs.start_agent(hub_id, mosquitto_url, tmp_path)
+        wait_for(lambda: len(hubs.stored(database_url, hub_id)) >= stored_at_kill + 20, timeout=30)
     finally:
         _stop(agent)
     assert _assert_exactly_once(database_url, hub_id, tmp_path / hub_id) >= 40
@@ -250,9 +199,9 @@ def test_a_full_queue_keeps_the_newest_and_the_platform_sees_the_drops(
     tmp_path: Path, database_url: str, ingest: list[IngestService]
 ) -> None:
     hub_id = HUBS[0]
-    _register(database_url, (hub_id,))
+    hubs.register_hubs(database_url, (hub_id,))
     broker = MosquittoBroker(tmp_path / "broker", port=free_port())  # not started: offline
-    agent = _agent(hub_id, broker.url, tmp_path, "--max-messages", "2")
+    agent = hubs.start_agent(hub_id, broker.url, tmp_path, "--max-messages", "2")
     data_dir = tmp_path / hub_id
     try:
         wait_for(lambda: _queue_stats(data_dir).dropped["queue_full"] >= 2, timeout=30)
@@ -260,14 +209,16 @@ def test_a_full_queue_keeps_the_newest_and_the_platform_sees_the_drops(
         dropped = _queue_stats(data_dir).dropped["queue_full"]
         broker.start()
         _start_ingest(ingest, database_url, broker.url)
-        agent = _agent(hub_id, broker.url, tmp_path, "--max-messages", "2", "--speed", "1")
+        agent = hubs.start_agent(
+            hub_id, broker.url, tmp_path, "--max-messages", "2", "--speed", "1"
+        )
         wait_for(lambda: _queue_stats(data_dir).depth == 0, timeout=30)
         wait_for(lambda: any(r[0] == 0 for r in _health_rows(database_url, hub_id)), timeout=30)
     finally:
         _stop(agent)
         broker.stop()
-    expected = _expected(hub_id, data_dir)
-    stored = _stored(database_url, hub_id)
+    expected = hubs.expected(hub_id, data_dir)
+    stored = hubs.stored(database_url, hub_id)
     kept = sorted(at for rid, (_, at) in expected.items() if rid in stored)
     lost = [at for rid, (_, at) in expected.items() if rid not in stored]
     assert lost and kept, "the queue should have overflowed and still delivered"

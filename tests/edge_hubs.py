@@ -1,6 +1,6 @@
-"""Home hubs for the drills: the real edge agent as a process (`tilsyn edge run`) on the
-simulator's patients, what it should have measured (recomputed from the seed and the schedule up
-to its cursor), what the platform stored of it, and what `tilsyn edge status` says."""
+"""Home hubs for end-to-end tests and drills: the real edge agent as a process (`tilsyn edge
+run`) on the simulator's patients, what it should have measured (recomputed from the seed and the
+schedule up to its cursor), what the platform stored of it, and what `tilsyn edge status` says."""
 
 from __future__ import annotations
 
