@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from registry_seed import sample_container
 from waiting import wait_for
 
 from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.alerts.store import acknowledge, comment, escalate_due, get_alert, resolve
-from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS, VITAL_OBSERVATIONS
@@ -27,19 +27,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture
 def registry(database_url: str) -> str:
     with psycopg.connect(database_url) as conn:
-        register_container(
-            conn,
-            ContainerIn(
-                container_id="C1",
-                dev_eui="24e1247100000001",
-                waste_kind="glass",
-                capacity_litres=2500,
-                empty_distance_mm=3000,
-                full_distance_mm=500,
-                latitude=56.1,
-                longitude=8.9,
-            ),
-        )
+        register_container(conn, sample_container("C1", "24e1247100000001"))
         register_patient(conn, PatientIn(patient_id="P1", unit="Våler"))
         conn.execute(
             "INSERT INTO patient_thresholds (patient_id, kind, green_low, green_high, yellow_low,"

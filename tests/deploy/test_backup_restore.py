@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from fix_auth import SignIn
 from fix_db import create_database, drop_database
 from lorawan import chirpstack_uplink
+from registry_seed import sample_container
 
 from tilsyn.cli import main
 from tilsyn.codecs.fhir import build_observation
 from tilsyn.platform.api.app import create_app
-from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.db.migrate import apply_migrations
 from tilsyn.platform.registry.models import HubIn, PatientIn
@@ -37,19 +37,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 def populate(database_url: str) -> None:
     with psycopg.connect(database_url) as conn:
-        register_container(
-            conn,
-            ContainerIn(
-                container_id="B1",
-                dev_eui=DEV_EUI,
-                waste_kind="glass",
-                capacity_litres=2500,
-                empty_distance_mm=3000,
-                full_distance_mm=500,
-                latitude=56.1,
-                longitude=8.9,
-            ),
-        )
+        register_container(conn, sample_container("B1", DEV_EUI))
         register_patient(conn, PatientIn(patient_id="P1", unit="Våler"))
         register_hub(conn, HubIn(hub_id="hub-1", unit="Våler", patient_ids=["P1"]))
     readings = [

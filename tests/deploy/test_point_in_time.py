@@ -17,9 +17,9 @@ import psycopg
 import pytest
 from direct_ingest import store
 from lorawan import chirpstack_uplink
+from registry_seed import sample_container
 from waiting import wait_for
 
-from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.db.embedded import UNPRIVILEGED_USER, EmbeddedPostgres
 from tilsyn.platform.db.migrate import apply_migrations
@@ -90,19 +90,7 @@ def test_a_base_backup_and_the_wal_archive_recover_to_a_restore_point(work: Path
     try:
         with psycopg.connect(original.url) as conn:
             apply_migrations(conn)
-            register_container(
-                conn,
-                ContainerIn(
-                    container_id="W1",
-                    dev_eui=DEV_EUI,
-                    waste_kind="glass",
-                    capacity_litres=2500,
-                    empty_distance_mm=3000,
-                    full_distance_mm=500,
-                    latitude=56.1,
-                    longitude=8.9,
-                ),
-            )
+            register_container(conn, sample_container("W1", DEV_EUI))
         _readings(original.url, 1, 40)  # before the base backup
         base_backup = [str(original.bin_dir / "pg_basebackup"), "-D", str(restored_dir)]
         base_backup += ["-X", "stream", "-c", "fast", "-h", "127.0.0.1", "-p", str(original.port)]

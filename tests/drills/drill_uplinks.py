@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import psycopg
 from lorawan import chirpstack_uplink
+from registry_seed import sample_container
 
 from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.config import Settings
-from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.service import IngestService
 
@@ -27,15 +27,13 @@ def register_containers(database_url: str) -> None:
         for i, dev_eui in enumerate(DEVICES):
             register_container(
                 conn,
-                ContainerIn(
-                    container_id=f"D{i}",
-                    dev_eui=dev_eui,
+                sample_container(
+                    f"D{i}",
+                    dev_eui,
                     waste_kind="paper",
                     capacity_litres=660,
                     empty_distance_mm=2000,
                     full_distance_mm=300,
-                    latitude=56.1,
-                    longitude=8.9,
                 ),
             )
 

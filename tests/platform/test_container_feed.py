@@ -13,11 +13,11 @@ from direct_ingest import store
 from fix_auth import SignIn
 from fix_server import LiveServer
 from lorawan import chirpstack_uplink
+from registry_seed import sample_container
 from waiting import wait_for
 
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.containers.feed import ContainerFeed
-from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 
 pytestmark = pytest.mark.integration
@@ -30,15 +30,8 @@ def served(database_url: str) -> Iterator[tuple[str, ContainerFeed]]:
         for number in (1, 2):
             register_container(
                 conn,
-                ContainerIn(
-                    container_id=f"F{number}",
-                    dev_eui=f"24e124713b00000{number}",
-                    waste_kind="glass",
-                    capacity_litres=2500,
-                    empty_distance_mm=3000,
-                    full_distance_mm=500,
-                    latitude=56.1,
-                    longitude=8.9 + number / 100,
+                sample_container(
+                    f"F{number}", f"24e124713b00000{number}", longitude=8.9 + number / 100
                 ),
             )
     feed = ContainerFeed(interval_s=0.2)

@@ -14,11 +14,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from lorawan import chirpstack_uplink
+from registry_seed import sample_container
 from waiting import wait_for
 
 from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.config import Settings
-from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.db.embedded import EmbeddedPostgres
 from tilsyn.platform.db.migrate import apply_migrations
@@ -34,15 +34,13 @@ def _register(database_url: str) -> None:
         for i, dev_eui in enumerate(DEVICES):
             register_container(
                 conn,
-                ContainerIn(
-                    container_id=f"C{i}",
-                    dev_eui=dev_eui,
+                sample_container(
+                    f"C{i}",
+                    dev_eui,
                     waste_kind="paper",
                     capacity_litres=660,
                     empty_distance_mm=2000,
                     full_distance_mm=300,
-                    latitude=56.1,
-                    longitude=8.9,
                 ),
             )
 

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 from direct_ingest import classifier_for, store
+from registry_seed import sample_container
 
-from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
@@ -69,17 +69,7 @@ def _tts_join(session_key_id: str | None = None) -> tuple[str, bytes]:
 def classifier(database_url: str) -> Classifier:
     with psycopg.connect(database_url) as conn:
         register_container(
-            conn,
-            ContainerIn(
-                container_id="T1",
-                dev_eui=DEV_EUI,
-                waste_kind="paper",
-                capacity_litres=660,
-                empty_distance_mm=3000,
-                full_distance_mm=500,
-                latitude=56.1,
-                longitude=8.9,
-            ),
+            conn, sample_container("T1", DEV_EUI, waste_kind="paper", capacity_litres=660)
         )
     return classifier_for(database_url)
 

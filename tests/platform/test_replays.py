@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from direct_ingest import classifier_for, store
 from lorawan import chirpstack_uplink
+from registry_seed import sample_container
 
-from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
@@ -26,19 +26,7 @@ VECTOR = "01755C03824408040001"
 @pytest.fixture
 def classifier(database_url: str) -> Classifier:
     with psycopg.connect(database_url) as conn:
-        register_container(
-            conn,
-            ContainerIn(
-                container_id="R1",
-                dev_eui=DEV_EUI,
-                waste_kind="glass",
-                capacity_litres=2500,
-                empty_distance_mm=3000,
-                full_distance_mm=500,
-                latitude=56.1,
-                longitude=8.9,
-            ),
-        )
+        register_container(conn, sample_container("R1", DEV_EUI))
     return classifier_for(database_url)
 
 
