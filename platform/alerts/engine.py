@@ -160,7 +160,7 @@ class AlertEngine:
         conn = self._connection()
         entries = notifications(conn, outbox_ids)
         conn.commit()
-        self._hub.publish([Notification(*entry) for entry in entries])
+        self._hub.announce([Notification(*entry) for entry in entries])
 
     def _limit(self, container_id: str) -> ContainerLimits:
         limits = self._limits.get(container_id)

@@ -53,7 +53,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        notification_hub.bind(asyncio.get_running_loop())
         with ConnectionPool(database_url, min_size=1, max_size=10, open=True) as pool:
             app.state.pool = pool
             feeding = asyncio.create_task(feed.run(pool), name="container-feed")

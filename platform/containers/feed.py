@@ -20,6 +20,7 @@ from tilsyn.platform.containers.models import ContainerState
 from tilsyn.platform.containers.store import get_states
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS
+from tilsyn.platform.streams import Broadcast
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class ContainerFeed:
         self.interval_s = interval_s
         self._lock = threading.Lock()
         self._changed: set[str] = set()
-        self._streams: set[asyncio.Queue[Batch | None]] = set()
+        self.streams: Broadcast[Batch] = Broadcast("container fill batches", STREAM_QUEUE)
 
     def observe(self, stored: Sequence[Accepted], committed_at: float) -> None:
         """An ingest observer: cheap, never blocks the writer."""
@@ -50,25 +51,13 @@ class ContainerFeed:
             with self._lock:
                 self._changed.update(str(container_id) for container_id in changed)
 
-    @property
-    def open_streams(self) -> int:
-        return len(self._streams)
-
-    def subscribe(self) -> asyncio.Queue[Batch | None]:
-        queue: asyncio.Queue[Batch | None] = asyncio.Queue(STREAM_QUEUE)
-        self._streams.add(queue)
-        return queue
-
-    def unsubscribe(self, queue: asyncio.Queue[Batch | None]) -> None:
-        self._streams.discard(queue)
-
     async def run(self, pool: ConnectionPool) -> None:
         """Send what changed, every interval, until cancelled."""
         while True:
             await asyncio.sleep(self.interval_s)
             with self._lock:
                 changed, self._changed = self._changed, set()
-            if not changed or not self._streams:
+            if not changed or not self.streams.open_streams:
                 continue  # nobody watching: a new stream starts from a full read anyway
             try:
                 batch = await run_in_threadpool(_read, pool, sorted(changed))
@@ -77,17 +66,7 @@ class ContainerFeed:
                 with self._lock:
                     self._changed.update(changed)
                 continue
-            self._fan_out(batch)
-
-    def _fan_out(self, batch: Batch) -> None:
-        for queue in list(self._streams):
-            try:
-                queue.put_nowait(batch)
-            except asyncio.QueueFull:
-                log.warning("closing a fill stream that fell %d batches behind", STREAM_QUEUE)
-                self.unsubscribe(queue)
-                queue.get_nowait()  # room for the end-of-stream marker
-                queue.put_nowait(None)
+            self.streams.publish(batch)
 
 
 def _read(pool: ConnectionPool, container_ids: list[str]) -> Batch:

@@ -30,7 +30,7 @@ from tilsyn.platform.planning.night_problem import (
     seconds_into,
 )
 from tilsyn.platform.planning.night_view import nurse_view, patients_shown, task_card
-from tilsyn.platform.planning.streams import PlanStreams
+from tilsyn.platform.streams import Broadcast
 from tilsyn.routing.checks import check_night_plan
 from tilsyn.routing.nurse import LiveNight, NightPlanRequest
 from tilsyn.routing.nurse_solver import replan_night, solve_night_plan
@@ -42,18 +42,23 @@ from tilsyn.routing.travel import CachedTravel
 log = logging.getLogger(__name__)
 PLANS = TypeAdapter(Plan)
 
+Change = tuple[int, int]  # (shift id, revision): what open plan streams are told
+# Changes a plan stream may fall behind before it is closed; the client reconnects and reads
+# the plan as it is then.
+STREAM_QUEUE = 100
+
 
 class NightService:
     def __init__(
         self,
         pool: ConnectionPool,
         settings: Settings,
-        streams: PlanStreams | None = None,
+        streams: Broadcast[Change] | None = None,
         travel: CachedTravel | None = None,
     ) -> None:
         self._pool = pool
         self._settings = settings
-        self.streams = streams or PlanStreams()
+        self.streams: Broadcast[Change] = streams or Broadcast("night plan changes", STREAM_QUEUE)
         self._travel = travel or RoutingSettings().travel()
         self._lock = threading.RLock()
 

@@ -56,7 +56,7 @@ def test_a_stored_reading_reaches_the_open_fill_stream_with_the_new_state(
         target=_read_fill_events, args=(url, sign_in("operator"), events), daemon=True
     )
     reader.start()
-    wait_for(lambda: feed.open_streams == 1, timeout=10)
+    wait_for(lambda: feed.streams.open_streams == 1, timeout=10)
     result = store(database_url, chirpstack_uplink("24e124713b000001", VECTOR))
     feed.observe(result.fresh, 0.0)
     reader.join(timeout=10)

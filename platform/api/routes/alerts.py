@@ -133,7 +133,7 @@ def _change(request: Request, db: Db, action: object, alert_id: int) -> Alert:
     except InvalidTransition as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     hub: NotificationHub = request.app.state.hub
-    hub.publish([Notification(*entry) for entry in notifications(db, outbox)])
+    hub.announce([Notification(*entry) for entry in notifications(db, outbox)])
     return get_alert(db, alert_id)
 
 

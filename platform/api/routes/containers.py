@@ -38,7 +38,7 @@ async def stream(request: Request, _: Reader) -> StreamingResponse:
     """Server-Sent Events: one `fill` event per batch of containers whose state changed
     (a list shaped like `GET /api/containers`). Read the full list on (re)connecting."""
     feed: ContainerFeed = request.app.state.container_feed
-    queue = feed.subscribe()
+    queue = feed.streams.subscribe()
 
     async def events() -> AsyncIterator[str]:
         try:
@@ -54,7 +54,7 @@ async def stream(request: Request, _: Reader) -> StreamingResponse:
                 data = json.dumps([state.model_dump(mode="json") for state in batch])
                 yield f"event: fill\ndata: {data}\n\n"
         finally:
-            feed.unsubscribe(queue)
+            feed.streams.unsubscribe(queue)
 
     return StreamingResponse(
         events(),

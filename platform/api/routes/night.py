@@ -86,6 +86,8 @@ async def stream(
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
+                if change is None:
+                    return  # too slow: the client reconnects and gets the plan as it is then
                 shift_id, revision = change
                 if shift_id == shown["shift_id"] and revision > sent:
                     shown = await run_in_threadpool(service.view_of_shift, user, shift_id)

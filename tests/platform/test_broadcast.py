@@ -1,0 +1,111 @@
+"""The fan-out behind every live stream: from any thread to bounded queues on the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+import pytest
+
+from tilsyn.platform.streams import Broadcast
+
+WAIT_S = 5.0
+
+
+async def drained(queue: asyncio.Queue[str | None]) -> list[str | None]:
+    """What the queue holds once the callbacks already scheduled on the loop have run."""
+    await asyncio.sleep(0)
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+def test_an_item_published_from_a_worker_thread_reaches_the_stream() -> None:
+    async def main() -> None:
+        broadcast: Broadcast[str] = Broadcast("test items", 10)
+        queue = broadcast.subscribe()
+        worker = threading.Thread(target=broadcast.publish, args=("from a thread",))
+        worker.start()
+        assert await asyncio.wait_for(queue.get(), WAIT_S) == "from a thread"
+        worker.join()
+
+    asyncio.run(main())
+
+
+def test_items_published_on_the_loop_arrive_in_order() -> None:
+    async def main() -> None:
+        broadcast: Broadcast[str] = Broadcast("test items", 10)
+        queue = broadcast.subscribe()
+        for item in ("first", "second", "third"):
+            broadcast.publish(item)
+        assert await drained(queue) == ["first", "second", "third"]
+
+    asyncio.run(main())
+
+
+def test_a_stream_hears_only_its_topics_and_one_without_topics_hears_all() -> None:
+    async def main() -> None:
+        broadcast: Broadcast[str] = Broadcast("test items", 10)
+        nurses = broadcast.subscribe(["home_care", "night_nurse"])
+        operators = broadcast.subscribe(["operator"])
+        everything = broadcast.subscribe()
+        broadcast.publish("pulse", "home_care")
+        broadcast.publish("bin full", "operator")
+        broadcast.publish("to all")
+        assert await drained(nurses) == ["pulse", "to all"]
+        assert await drained(operators) == ["bin full", "to all"]
+        assert await drained(everything) == ["pulse", "bin full", "to all"]
+
+    asyncio.run(main())
+
+
+def test_a_stream_that_falls_behind_is_closed_with_the_end_marker(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        broadcast: Broadcast[str] = Broadcast("test items", 2)
+        slow = broadcast.subscribe()
+        keeping_up = broadcast.subscribe()
+        heard = []
+        for item in ("a", "b", "c"):
+            broadcast.publish(item)
+            heard += await drained(keeping_up)
+        assert heard == ["a", "b", "c"]
+        assert await drained(slow) == ["b", None], "the oldest item made room for the marker"
+        assert broadcast.open_streams == 1
+        broadcast.publish("d")
+        assert await drained(slow) == [], "a closed stream hears nothing more"
+        assert await drained(keeping_up) == ["d"]
+
+    with caplog.at_level(logging.WARNING, logger="tilsyn.platform.streams"):
+        asyncio.run(main())
+    assert [r.getMessage() for r in caplog.records] == [
+        "closing a stream that fell 2 test items behind"
+    ]
+
+
+def test_an_unsubscribed_stream_hears_nothing_not_even_what_was_already_on_its_way() -> None:
+    async def main() -> None:
+        broadcast: Broadcast[str] = Broadcast("test items", 10)
+        queue = broadcast.subscribe(["home_care"])
+        broadcast.publish("on its way", "home_care")
+        broadcast.unsubscribe(queue)
+        broadcast.publish("after", "home_care")
+        assert await drained(queue) == []
+        assert broadcast.open_streams == 0
+        broadcast.unsubscribe(queue)  # twice is harmless: routes unsubscribe in `finally`
+
+    asyncio.run(main())
+
+
+def test_streams_of_a_loop_that_has_closed_are_dropped_quietly() -> None:
+    broadcast: Broadcast[str] = Broadcast("test items", 10)
+
+    async def leave_a_stream_open() -> None:
+        broadcast.subscribe()
+
+    asyncio.run(leave_a_stream_open())
+    broadcast.publish("nobody there")
+    assert broadcast.open_streams == 0
