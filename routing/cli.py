@@ -50,6 +50,11 @@ def register(subcommands: Subcommands) -> None:
         help="fill percentile, as z, that the sized schedule keeps under the brim "
         "(default 1.64, the 95th)",
     )
+    study.add_argument(
+        "--no-saturday",
+        action="store_true",
+        help="no Saturday runs for what would overflow before Monday (sensor-driven plan)",
+    )
     study.add_argument("--json", action="store_true", help="print one JSON object, no table")
     study.add_argument("--progress", action="store_true", help="a line per plan on stderr")
     study.set_defaults(handler=_study)
@@ -97,7 +102,13 @@ def _study(args: argparse.Namespace) -> int:
 
     try:
         sizing = SizingRule() if args.sizing_z is None else SizingRule(z=args.sizing_z)
-        setup = StudySetup(days=args.days, seed=args.seed, seconds=args.seconds, sizing=sizing)
+        setup = StudySetup(
+            days=args.days,
+            seed=args.seed,
+            seconds=args.seconds,
+            sizing=sizing,
+            saturday_runs=not args.no_saturday,
+        )
     except ValueError as error:
         return _fail("study", error)
     progress = (lambda line: print(line, file=sys.stderr, flush=True)) if args.progress else None

@@ -31,7 +31,7 @@ from tilsyn.routing.params import Stop
 from tilsyn.routing.plans import Plan
 from tilsyn.routing.study_fleet import KindService, herning_services
 from tilsyn.routing.study_forecast import FillTracker, KnownEvent, SensedContainer
-from tilsyn.routing.study_sensor import sensor_day
+from tilsyn.routing.study_sensor import SensorRules, sensor_day
 from tilsyn.routing.study_sized import SizedSchedule, SizingRule, size_schedule
 from tilsyn.routing.travel import CachedTravel, HaversineSource
 from tilsyn.routing.waste import CollectionRequest, ContainerStop
@@ -55,8 +55,10 @@ class StudySetup:
 
     `weekdays`: when the sensor-driven plan looks at each kind's containers (Monday 0); None
     looks at each container on its district's day in the fixed plan, every week. A container
-    is emptied on such a day if it might overflow before the next one; on other working days
-    only if it might overflow before the next working day.
+    is emptied on such a day if its overflow risk before the next one reaches `must_above`.
+    On other working days a truck goes out only for a risk of `urgent_above` before the next
+    working day; one that goes out anyway also takes containers at `along_above`. With
+    `saturday_runs`, a truck goes out on Saturdays for a risk of `urgent_above` before Monday.
 
     `sizing`: how the sized fixed schedule chooses each container's rhythm."""
 
@@ -66,8 +68,11 @@ class StudySetup:
     history_days: int = 14
     warmup_days: int = 7
     visit_h: float = 10.0
-    must_above: float = 0.2
+    must_above: float = 0.05
     consider_above: float = 0.05
+    urgent_above: float = 0.5
+    along_above: float = 0.1
+    saturday_runs: bool = True
     overflow_km: float = 25.0
     weekdays: dict[str, tuple[int, ...] | None] = field(
         default_factory=lambda: {"glass": (0,), "paper": (2,), "residual": None}
@@ -201,7 +206,7 @@ def _run(
             town.truth.take_over()
             if strategy == "sized":
                 town.schedule = town.size()
-        if day < town.takeover or int(weekday_of_day(day)) > FRIDAY:
+        if day < town.takeover or not _works(strategy, setup, int(weekday_of_day(day))):
             continue
         for kind, service in herning_services().items():
             request, plan = _plan(strategy, town, day, kind, service, travel)
@@ -221,6 +226,11 @@ def _run(
     return StrategyRun(
         strategy, days, emptyings, overflow, warmup, window, town.truth, town.tracker, town.schedule
     )
+
+
+def _works(strategy: str, setup: StudySetup, weekday: int) -> bool:
+    """Trucks work Monday to Friday; the sensor-driven plan may also send one on Saturdays."""
+    return weekday <= FRIDAY or (strategy == "sensor" and setup.saturday_runs and weekday == 5)
 
 
 def _plan(
@@ -253,8 +263,9 @@ def _plan(
         consider_above=setup.consider_above,
         overflow_km=setup.overflow_km,
     )
+    rules = SensorRules(looks, policy, setup.urgent_above, setup.along_above)
     chosen = sensor_day(
-        origin, day, town.tracker, looks, service, policy, travel, Stop(setup.seconds), setup.seed
+        origin, day, town.tracker, rules, service, travel, Stop(setup.seconds), setup.seed
     )
     _carry_out(town, origin, chosen.plan)
     return chosen.request, chosen.plan

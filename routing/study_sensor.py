@@ -1,18 +1,21 @@
-"""The sensor-driven plan of one kind of waste on one working day.
+"""The sensor-driven plan of one kind of waste on one day.
 
 Each container is looked at on its own weekdays (for glass, say, every Monday across town;
 for residual waste, its district's day). On such a day it is emptied if it might overflow
 before the next such day, and may come along at a skip penalty if the risk is small but
-real; on any other working day it is emptied only if it might overflow before the next
-working day. Trucks thus go where many containers need them on the same day, and elsewhere
-only for containers that cannot wait.
+real. On any other working day a truck goes out for a container only if it will likely
+overflow before the next working day (`urgent_above`); once a truck is out anyway, it also
+takes every container with a real risk of that (`along_above`), since an extra stop on the
+way costs little and a truck sent out for it alone costs a whole trip. On Saturdays, if the
+town runs emergency collections, a truck goes out only for what would likely overflow
+before Monday.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from tilsyn.routing.collection_day import CollectionDay
@@ -25,7 +28,25 @@ from tilsyn.routing.waste_select import SelectionPolicy, select_stops
 from tilsyn.routing.waste_solver import solve_collection
 from tilsyn.sim.clock import to_seconds, weekday_of_day
 
-FRIDAY = 4
+FRIDAY, SATURDAY = 4, 5
+WORKING_DAYS = tuple(range(FRIDAY + 1))
+
+
+@dataclass(frozen=True)
+class SensorRules:
+    """`looks`: each container's weekdays; `policy`: the thresholds on those days (its
+    horizon is set per day); `urgent_above`: the risk that sends a truck out on a day it
+    has nothing else to do; `along_above`: the risk at which a truck out anyway takes a
+    container along."""
+
+    looks: Mapping[str, Sequence[int]]
+    policy: SelectionPolicy
+    urgent_above: float
+    along_above: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.along_above <= self.urgent_above <= 1.0:
+            raise ValueError("need 0 < along_above <= urgent_above <= 1")
 
 
 def hours_until(day: int, weekdays: Sequence[int], shift_end_h: float) -> float:
@@ -38,31 +59,42 @@ def sensor_day(
     origin: datetime,
     day: int,
     tracker: FillTracker,
-    looks: Mapping[str, Sequence[int]],
+    rules: SensorRules,
     service: KindService,
-    policy: SelectionPolicy,
     travel: CachedTravel,
     stop: Stop,
     seed: int,
 ) -> CollectionDay:
-    """`looks`: each container's weekdays; `policy` gives everything but the horizon."""
     weekday, now = int(weekday_of_day(day)), to_seconds(origin)
-    fleet = service.fleet
-    shift_end_h = max(t.shift_end for t in fleet.trucks) / 3600
-    urgent_h = hours_until(day, range(FRIDAY + 1), shift_end_h)
-    groups: dict[tuple[bool, float], list[str]] = defaultdict(list)
-    for cid, weekdays in looks.items():
-        their_day = weekday in weekdays
-        horizon = hours_until(day, weekdays, shift_end_h) if their_day else urgent_h
-        groups[(their_day, horizon)].append(cid)
+    shift_end_h = max(t.shift_end for t in service.fleet.trucks) / 3600
+    urgent_h = hours_until(day, WORKING_DAYS, shift_end_h)
+    on_their_day: dict[float, list[str]] = defaultdict(list)
+    others = []
+    for cid, weekdays in rules.looks.items():
+        if weekday in weekdays and weekday != SATURDAY:
+            on_their_day[hours_until(day, weekdays, shift_end_h)].append(cid)
+        else:
+            others.append(cid)
     stops: list[ContainerStop] = []
-    for (their_day, horizon), ids in sorted(groups.items()):
-        rule = replace(policy, next_visit_h=horizon)
-        if not their_day:  # only what cannot wait
-            rule = replace(rule, consider_above=policy.must_above)
+    for horizon, ids in sorted(on_their_day.items()):
+        rule = replace(rules.policy, next_visit_h=horizon)
         stops += select_stops(tracker.forecasts(now, ids, service, horizon), rule)
-    # The same as `plan_collection_day`, with stops chosen under more than one horizon.
+    # What cannot wait for the next working day: only what will likely overflow, unless a
+    # truck goes out anyway on a working day; then also what might.
+    later = tracker.forecasts(now, others, service, urgent_h)
+    likely = _threshold(rules.policy, urgent_h, rules.urgent_above)
+    along = _threshold(rules.policy, urgent_h, rules.along_above)
+    if weekday <= FRIDAY and (stops or select_stops(later, likely)):
+        stops += select_stops(later, along)
+    else:
+        stops += select_stops(later, likely)
+    fleet = service.fleet
     request = CollectionRequest(
         origin, fleet.trucks, fleet.disposal_sites, tuple(stops), fleet.quiet_hours, fleet.max_tips
     )
     return CollectionDay(request, solve_collection(request, travel, stop, seed))
+
+
+def _threshold(policy: SelectionPolicy, horizon_h: float, risk: float) -> SelectionPolicy:
+    """Everything at `risk` or more over the horizon is mandatory; nothing below is looked at."""
+    return replace(policy, next_visit_h=horizon_h, must_above=risk, consider_above=risk)

@@ -8,11 +8,11 @@ import pytest
 from tilsyn.cli import main
 from tilsyn.routing.geo import Location
 from tilsyn.routing.params import Stop
-from tilsyn.routing.study import StudySetup, run_study
+from tilsyn.routing.study import StudySetup, _works, run_study
 from tilsyn.routing.study_fleet import herning_services
 from tilsyn.routing.study_forecast import FillTracker, KnownEvent, SensedContainer
 from tilsyn.routing.study_report import figures, km_saved, study_json, study_table
-from tilsyn.routing.study_sensor import hours_until, sensor_day
+from tilsyn.routing.study_sensor import SensorRules, hours_until, sensor_day
 from tilsyn.routing.study_sized import Rhythm, SizingRule, rhythms, size_schedule
 from tilsyn.routing.travel import CachedTravel, HaversineSource
 from tilsyn.routing.waste_select import SelectionPolicy
@@ -230,20 +230,75 @@ def test_horizons_run_to_the_end_of_the_next_shift():
     assert hours_until(MONDAY, (0,), 15.0) == 7 * 24 + 15
 
 
+def _tracker_at(day: int, fills: dict[str, float], rate_per_h: float) -> FillTracker:
+    """Containers near one another that have filled at `rate_per_h` for two days and hold
+    `fills` at `day`'s midnight."""
+    containers = [
+        SensedContainer(cid, Location(cid, 56.1 + n / 1000, 8.9), 1000, 1000, 200)
+        for n, cid in enumerate(fills)
+    ]
+    tracker, now = FillTracker(containers), day * 86_400.0
+    for h in range(48, 0, -4):
+        for cid, fill in fills.items():
+            tracker.read(cid, now - h * HOUR, 1000 - 800 * (fill - rate_per_h * h))
+    return tracker
+
+
+def _day(tracker: FillTracker, day: int, looks: dict[str, tuple[int, ...]]):
+    rules = SensorRules(looks, SelectionPolicy(must_above=0.05, consider_above=0.05), 0.5, 0.1)
+    origin = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)
+    return sensor_day(
+        origin, day, tracker, rules, GLASS, CachedTravel(HaversineSource()), Stop(0.5), 0
+    )
+
+
+def _risks(tracker: FillTracker, day: int, horizon_h: float) -> dict[str, float]:
+    found = tracker.forecasts(day * 86_400.0, tracker.containers, GLASS, horizon_h)
+    return {f.container_id: f.overflow_risk(horizon_h) for f in found}
+
+
 def test_on_its_day_a_container_goes_if_it_cannot_last_until_the_next():
-    near = SensedContainer("b", Location("b", 56.1, 8.91), 1000, empty_mm=1000, full_mm=200)
-    tracker = FillTracker([BIN, near])
-    now = MONDAY * 86_400.0
-    for h in range(48, 0, -4):  # 0.4 % per hour, 60 % full now
-        tracker.read("c", now - h * HOUR, 1000 - 800 * (0.6 - 0.004 * h))
-        tracker.read("b", now - h * HOUR, 1000 - 800 * (0.6 - 0.004 * h))
-    looks = {"c": (0,), "b": (1,)}  # c's day is Monday, b's Tuesday
-    policy = SelectionPolicy(must_above=0.2, consider_above=0.05)
-    origin = datetime(1970, 1, 5, tzinfo=UTC)
-    travel = CachedTravel(HaversineSource())
-    day = sensor_day(origin, MONDAY, tracker, looks, GLASS, policy, travel, Stop(0.5), 0)
+    tracker = _tracker_at(MONDAY, {"c": 0.6, "b": 0.6}, 0.004)
+    day = _day(tracker, MONDAY, {"c": (0,), "b": (1,)})  # c's day is Monday, b's Tuesday
     assert [(s.id, s.mandatory) for s in day.request.stops] == [("c", True)]
     assert day.emptied == ["c"] and day.plan.feasible
+
+
+def test_no_truck_goes_out_for_a_small_risk_but_one_out_anyway_takes_it_along():
+    wednesday = {"likely": (2,), "maybe": (2,), "calm": (2,)}  # looked at on Wednesdays
+    risks = _risks(
+        _tracker_at(MONDAY, {"likely": 0.9, "maybe": 0.8, "calm": 0.3}, 0.004), MONDAY, 39
+    )
+    assert risks["likely"] > 0.5 and 0.1 < risks["maybe"] < 0.5 and risks["calm"] < 0.01
+    quiet = _day(
+        _tracker_at(MONDAY, {"maybe": 0.8, "calm": 0.3}, 0.004),
+        MONDAY,
+        {"maybe": (2,), "calm": (2,)},
+    )
+    assert quiet.request.stops == () and quiet.plan.km == 0
+    out = _day(
+        _tracker_at(MONDAY, {"likely": 0.9, "maybe": 0.8, "calm": 0.3}, 0.004), MONDAY, wednesday
+    )
+    assert sorted(s.id for s in out.request.stops if s.mandatory) == ["likely", "maybe"]
+    assert sorted(out.emptied) == ["likely", "maybe"]
+
+
+def test_a_saturday_run_takes_only_what_would_overflow_before_monday():
+    saturday = MONDAY + 5
+    fills = {"likely": 0.95, "maybe": 0.84, "calm": 0.3}
+    risks = _risks(_tracker_at(saturday, fills, 0.002), saturday, 63)  # to Monday 15:00
+    assert risks["likely"] > 0.5 and 0.1 < risks["maybe"] < 0.5
+    day = _day(_tracker_at(saturday, fills, 0.002), saturday, dict.fromkeys(fills, (0,)))
+    assert [s.id for s in day.request.stops] == ["likely"] and day.emptied == ["likely"]
+
+
+def test_only_the_sensor_driven_plan_works_on_saturdays():
+    with_runs = StudySetup(saturday_runs=True)
+    assert _works("sensor", with_runs, 5) and not _works("sized", with_runs, 5)
+    assert not _works("sensor", with_runs, 6) and not _works(
+        "sensor", StudySetup(saturday_runs=False), 5
+    )
+    assert all(_works(s, StudySetup(), d) for s in ("fixed", "sized", "sensor") for d in range(5))
 
 
 def test_each_rhythm_s_longest_gap_between_collections():
