@@ -3,7 +3,8 @@
 All strategies start from the same simulated town (same seed): two weeks of history under
 the fixed schedule, whose reports the planner has seen, then a week in which each strategy
 already runs (the sensor-driven one clears what the fixed schedule left full), then the
-counted days. Trucks work Monday to Friday under all three.
+counted days. Trucks work Monday to Friday under all three; the sensor-driven plan may also
+send one on a Saturday for what would overflow before Monday.
 
 - Fixed: the simulator empties the scenario's fixed plan at its own times; each day those
   containers, all mandatory, are routed with the same solver, trucks and travel model as the
