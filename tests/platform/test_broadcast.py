@@ -5,12 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from tilsyn.platform.streams import Broadcast
 
 WAIT_S = 5.0
+
+
+def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """`main` on an event loop of its own, in a thread of its own: the browser tests keep
+    Playwright's loop running on the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(main())).result()
 
 
 async def drained(queue: asyncio.Queue[str | None]) -> list[str | None]:
@@ -31,7 +41,7 @@ def test_an_item_published_from_a_worker_thread_reaches_the_stream() -> None:
         assert await asyncio.wait_for(queue.get(), WAIT_S) == "from a thread"
         worker.join()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_items_published_on_the_loop_arrive_in_order() -> None:
@@ -42,7 +52,7 @@ def test_items_published_on_the_loop_arrive_in_order() -> None:
             broadcast.publish(item)
         assert await drained(queue) == ["first", "second", "third"]
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_a_stream_hears_only_its_topics_and_one_without_topics_hears_all() -> None:
@@ -58,7 +68,7 @@ def test_a_stream_hears_only_its_topics_and_one_without_topics_hears_all() -> No
         assert await drained(operators) == ["bin full", "to all"]
         assert await drained(everything) == ["pulse", "bin full", "to all"]
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_a_stream_that_falls_behind_is_closed_with_the_end_marker(
@@ -80,7 +90,7 @@ def test_a_stream_that_falls_behind_is_closed_with_the_end_marker(
         assert await drained(keeping_up) == ["d"]
 
     with caplog.at_level(logging.WARNING, logger="tilsyn.platform.streams"):
-        asyncio.run(main())
+        run(main)
     assert [r.getMessage() for r in caplog.records] == [
         "closing a stream that fell 2 test items behind"
     ]
@@ -97,7 +107,7 @@ def test_an_unsubscribed_stream_hears_nothing_not_even_what_was_already_on_its_w
         assert broadcast.open_streams == 0
         broadcast.unsubscribe(queue)  # twice is harmless: routes unsubscribe in `finally`
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_streams_of_a_loop_that_has_closed_are_dropped_quietly() -> None:
@@ -106,6 +116,6 @@ def test_streams_of_a_loop_that_has_closed_are_dropped_quietly() -> None:
     async def leave_a_stream_open() -> None:
         broadcast.subscribe()
 
-    asyncio.run(leave_a_stream_open())
+    run(leave_a_stream_open)
     broadcast.publish("nobody there")
     assert broadcast.open_streams == 0
