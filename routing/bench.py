@@ -12,6 +12,7 @@ printed and fails the run.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +23,9 @@ from tilsyn.routing.bench_study import bench_study
 from tilsyn.routing.bench_waste import bench_collection
 
 PARTS = ("night", "collection", "study", "solomon")
+# A Solomon instance gets 10 s of wall-clock time and every core the machine has (up to two):
+# differently seeded runs in parallel, the best one counts (`solve_solomon(workers=...)`).
+SOLOMON_WORKERS = min(2, os.cpu_count() or 1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,7 +34,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="per Solomon instance")
     parser.add_argument("--instances", default="", help="names or class prefixes, comma-separated")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=1, help="parallel runs per instance")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=SOLOMON_WORKERS,
+        help=f"parallel Solomon runs per instance ({SOLOMON_WORKERS} here)",
+    )
     parser.add_argument("--study-days", type=int, default=30, help="counted days of the study")
     parser.add_argument("--study-seconds", type=float, default=2.0, help="per study plan")
     args = parser.parse_args(argv)
