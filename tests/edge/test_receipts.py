@@ -45,6 +45,13 @@ def _queued_ids(agent: Agent) -> list[str]:
     return [m.message_id for m in agent.queue.peek(100)]
 
 
+def _weigh_two_hours_later(agent: Agent, source: MemorySource) -> None:
+    """One new weight, two hours on: the agent queues one message for it."""
+    source.values[("P-2", "body_weight")] = 80.0
+    agent.clock.at += 2 * 3600  # type: ignore[attr-defined]
+    agent.measure_once()
+
+
 def test_sent_messages_wait_for_receipts_within_a_window(tmp_path: Path) -> None:
     queue = _queue(tmp_path, 4)
     for expected in ("m0", "m1"):
@@ -112,9 +119,7 @@ def test_a_receipt_removes_exactly_the_messages_it_names(
 def test_a_receipt_naming_unknown_ids_settles_the_known_and_logs_the_rest(
     agent: Agent, source: MemorySource, caplog: pytest.LogCaptureFixture
 ) -> None:
-    source.values[("P-2", "body_weight")] = 80.0
-    agent.clock.at += 2 * 3600  # type: ignore[attr-defined]
-    agent.measure_once()
+    _weigh_two_hours_later(agent, source)
     (queued,) = _queued_ids(agent)
     with caplog.at_level(logging.INFO, logger="tilsyn.edge.receipts"):
         assert agent.take_receipt(_receipt("never-sent", queued, "other")) == 1
@@ -137,9 +142,7 @@ def test_a_receipt_naming_unknown_ids_settles_the_known_and_logs_the_rest(
 def test_a_malformed_receipt_is_logged_and_ignored(
     agent: Agent, source: MemorySource, body: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    source.values[("P-2", "body_weight")] = 80.0
-    agent.clock.at += 2 * 3600  # type: ignore[attr-defined]
-    agent.measure_once()
+    _weigh_two_hours_later(agent, source)
     before = _queued_ids(agent)
     with caplog.at_level(logging.WARNING, logger="tilsyn.edge.receipts"):
         assert agent.take_receipt(body) == 0
@@ -150,9 +153,7 @@ def test_a_malformed_receipt_is_logged_and_ignored(
 def test_a_receipt_for_another_hub_is_logged_and_ignored(
     agent: Agent, source: MemorySource, caplog: pytest.LogCaptureFixture
 ) -> None:
-    source.values[("P-2", "body_weight")] = 80.0
-    agent.clock.at += 2 * 3600  # type: ignore[attr-defined]
-    agent.measure_once()
+    _weigh_two_hours_later(agent, source)
     (queued,) = _queued_ids(agent)
     with caplog.at_level(logging.WARNING, logger="tilsyn.edge.receipts"):
         assert agent.take_receipt(_receipt(queued, hub_id="hub-2")) == 0
@@ -201,9 +202,7 @@ def test_after_a_reconnect_the_sender_sends_what_awaited_a_receipt(
 def test_health_and_status_show_what_awaits_a_receipt(
     agent: Agent, source: MemorySource, publisher: Any
 ) -> None:
-    source.values[("P-2", "body_weight")] = 80.0
-    agent.clock.at += 2 * 3600  # type: ignore[attr-defined]
-    agent.measure_once()
+    _weigh_two_hours_later(agent, source)
     publisher.connected = True
     assert agent.sender.deliver_next()
     report = json.loads(agent.health_report())
