@@ -82,12 +82,11 @@ def sensor_day(
     # What cannot wait for the next working day: only what will likely overflow, unless a
     # truck goes out anyway on a working day; then also what might.
     later = tracker.forecasts(now, others, service, urgent_h)
-    likely = _threshold(rules.policy, urgent_h, rules.urgent_above)
-    along = _threshold(rules.policy, urgent_h, rules.along_above)
-    if weekday <= FRIDAY and (stops or select_stops(later, likely)):
-        stops += select_stops(later, along)
+    likely = select_stops(later, _threshold(rules.policy, urgent_h, rules.urgent_above))
+    if weekday <= FRIDAY and (stops or likely):
+        stops += select_stops(later, _threshold(rules.policy, urgent_h, rules.along_above))
     else:
-        stops += select_stops(later, likely)
+        stops += likely
     fleet = service.fleet
     request = CollectionRequest(
         origin, fleet.trucks, fleet.disposal_sites, tuple(stops), fleet.quiet_hours, fleet.max_tips
