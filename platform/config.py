@@ -50,8 +50,9 @@ class Settings(BaseSettings):
     # An alert during a night shift becomes a task to be started within this many minutes.
     night_urgent_within_minutes: int = Field(default=60, gt=0)
     night_urgent_service_minutes: int = Field(default=20, gt=0)
-    collection_plan_seconds: float = Field(default=2.0, gt=0)
-    # The collection fleet (Herning defaults): trucks, their capacity, depot and tip.
+    collection_plan_seconds: float = Field(default=2.0, gt=0)  # shared by the kinds of waste
+    # The collection fleet (Herning defaults): trucks per kind of waste (a truck carries one
+    # kind), their capacity, depot and tip.
     collection_trucks: int = Field(default=2, gt=0)
     collection_truck_litres: int = Field(default=24_000, gt=0)
     collection_truck_kg: int = Field(default=8_000, gt=0)

@@ -1,13 +1,17 @@
 """Tomorrow's collection routes: forecasts from the containers' latest fill and fill rate,
 the containers worth a visit, truck routes with tip runs, as GeoJSON for the operator's map.
 
+A truck carries one kind of waste (glass and residual waste never share a body), so each kind
+is chosen and routed on its own, with the configured trucks for that kind.
+
 The forecast's spread is not measured yet: it is taken as a fixed share of the rate
 (`RATE_SPREAD`), enough for the selection to weigh a container that may or may not overflow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,22 +47,23 @@ def next_day_start(now: datetime, zone: str) -> datetime:
 
 def container_forecasts(
     conn: psycopg.Connection, origin: datetime, now: datetime
-) -> list[ContainerForecast]:
-    """Each container's expected fill at `origin`, from its latest reading and fill rate."""
+) -> dict[str, list[ContainerForecast]]:
+    """Each container's expected fill at `origin`, from its latest reading and fill rate, by
+    kind of waste."""
     full_at = full_by(conn, now)
     rows = conn.execute(
         "SELECT c.container_id, c.latitude, c.longitude, c.capacity_litres, c.waste_kind,"
         " l.time, l.fill_percent FROM containers c JOIN container_latest l USING (container_id)"
         " WHERE l.fill_percent IS NOT NULL ORDER BY c.container_id"
     ).fetchall()
-    forecasts = []
+    forecasts: dict[str, list[ContainerForecast]] = defaultdict(list)
     for container_id, lat, lon, capacity, kind, seen_at, fill_percent in rows:
         rate = 0.0  # fraction per hour
         full = full_at.get(container_id)
         if full is not None and full > seen_at and fill_percent < 100:
             rate = (100 - fill_percent) / 100 / ((full - seen_at).total_seconds() / 3600)
         hours_ahead = max(0.0, (origin - seen_at).total_seconds() / 3600)
-        forecasts.append(
+        forecasts[kind].append(
             ContainerForecast(
                 container_id=container_id,
                 location=Location(container_id, lat, lon),
@@ -70,18 +75,19 @@ def container_forecasts(
                 quiet=kind in QUIET_KINDS,
             )
         )
-    return forecasts
+    return dict(forecasts)
 
 
-def configured_fleet(settings: Settings) -> Fleet:
-    """Herning's shifts and quiet hours, with trucks, depot and tip from the settings."""
+def configured_fleet(settings: Settings, kind: str) -> Fleet:
+    """Herning's shifts and quiet hours, with one kind's trucks, depot and tip from the
+    settings."""
     herning = herning_fleet(1)
     template = herning.trucks[0]
     depot = Location("depot", settings.collection_depot_lat, settings.collection_depot_lon)
     tip = Location("tip", settings.collection_tip_lat, settings.collection_tip_lon)
     trucks = tuple(
         Truck(
-            f"truck-{number}",
+            f"{kind}-{number}",
             depot,
             settings.collection_truck_litres,
             settings.collection_truck_kg,
@@ -95,63 +101,90 @@ def configured_fleet(settings: Settings) -> Fleet:
     return Fleet(trucks, (site,), herning.quiet_hours, herning.max_tips)
 
 
-def plan_tomorrow(
-    conn: psycopg.Connection, settings: Settings, now: datetime
-) -> tuple[CollectionDay, list[ContainerForecast]]:
+@dataclass(frozen=True)
+class KindDay:
+    """One kind of waste's collection day: what was chosen from which forecasts, and the
+    routes of that kind's trucks."""
+
+    kind: str
+    day: CollectionDay
+    forecasts: tuple[ContainerForecast, ...]
+
+
+@dataclass(frozen=True)
+class Tomorrow:
+    """Tomorrow's collection, from local midnight: one day per kind of waste in the town."""
+
+    origin: datetime
+    kinds: tuple[KindDay, ...]
+
+
+def plan_tomorrow(conn: psycopg.Connection, settings: Settings, now: datetime) -> Tomorrow:
+    """Each kind's plan for tomorrow, checked; `collection_plan_seconds` is shared among the
+    kinds, so the operator waits about as long however many kinds the town collects."""
     origin = next_day_start(now, settings.planning_timezone)
-    forecasts = container_forecasts(conn, origin, now)
+    by_kind = container_forecasts(conn, origin, now)
     travel = RoutingSettings().travel()
-    day = plan_collection_day(
-        origin,
-        forecasts,
-        configured_fleet(settings),
-        SelectionPolicy(),
-        travel,
-        Stop(seconds=settings.collection_plan_seconds),
-    )
-    request = day.request
-    places = [*(t.depot for t in request.trucks), *(d.location for d in request.disposal_sites)]
-    matrix = travel.matrix(places + [s.location for s in request.stops])
-    problems = check_collection_plan(request, day.plan, matrix)
-    if problems:
-        raise PlanRejected("; ".join(problems))
-    return day, forecasts
+    budget = Stop(seconds=settings.collection_plan_seconds / max(1, len(by_kind)))
+    days = []
+    for kind, forecasts in sorted(by_kind.items()):
+        fleet = configured_fleet(settings, kind)
+        day = plan_collection_day(origin, forecasts, fleet, SelectionPolicy(), travel, budget)
+        request = day.request
+        places = [*(t.depot for t in request.trucks), *(d.location for d in fleet.disposal_sites)]
+        matrix = travel.matrix(places + [s.location for s in request.stops])
+        problems = check_collection_plan(request, day.plan, matrix)
+        if problems:
+            raise PlanRejected(f"{kind}: " + "; ".join(problems))
+        days.append(KindDay(kind, day, tuple(forecasts)))
+    return Tomorrow(origin, tuple(days))
 
 
-def collection_geojson(
-    day: CollectionDay, forecasts: Sequence[ContainerForecast], made_at: datetime
-) -> dict[str, Any]:
+def collection_geojson(tomorrow: Tomorrow, made_at: datetime) -> dict[str, Any]:
     """One LineString per truck that drives (depot -> stops and tips -> depot, [lon, lat]),
-    with the chosen containers and anything left out, and why."""
-    request, plan = day.request, day.plan
-    places = _places(request)
-    volumes = {s.id: s.volume_l for s in request.stops}
-    fills = {f.container_id: f.fill for f in forecasts}
-    served = set(plan.served_ids("container"))
-    features = [
-        _feature(route, number, places, volumes)
-        for number, route in enumerate(plan.routes, start=1)
-        if route.visits
-    ]
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "day_starts": request.origin.isoformat(),
-        "generated_at": made_at.isoformat(),
-        "feasible": plan.feasible,
-        "problems": list(plan.problems),
-        "km": round(plan.km, 1),
-        "containers": [
+    labelled with its kind of waste, with the chosen containers and anything left out, and
+    why."""
+    features: list[dict[str, Any]] = []
+    containers: list[dict[str, Any]] = []
+    left_out: list[dict[str, Any]] = []
+    problems: list[str] = []
+    days = tomorrow.kinds
+    for kind_day in days:
+        kind, request, plan = kind_day.kind, kind_day.day.request, kind_day.day.plan
+        places = _places(request)
+        volumes = {s.id: s.volume_l for s in request.stops}
+        fills = {f.container_id: f.fill for f in kind_day.forecasts}
+        served = set(plan.served_ids("container"))
+        driving = [route for route in plan.routes if route.visits]
+        features += [
+            _feature(route, kind, number, places, volumes)
+            for number, route in enumerate(driving, start=1)
+        ]
+        containers += [
             {
                 "container_id": s.id,
+                "waste_kind": kind,
                 "mandatory": s.mandatory,
                 "expected_fill": round(fills.get(s.id, 0.0), 3),
                 "volume_litres": s.volume_l,
                 "planned": s.id in served,
             }
             for s in request.stops
-        ],
-        "left_out": [{"container_id": d.id, "reason": d.reason} for d in plan.dropped],
+        ]
+        left_out += [
+            {"container_id": d.id, "waste_kind": kind, "reason": d.reason} for d in plan.dropped
+        ]
+        problems += [f"{kind}: {problem}" for problem in plan.problems]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "day_starts": tomorrow.origin.isoformat(),
+        "generated_at": made_at.isoformat(),
+        "feasible": all(d.day.plan.feasible for d in days),
+        "problems": problems,
+        "km": round(sum(d.day.plan.km for d in days), 1),
+        "containers": containers,
+        "left_out": left_out,
     }
 
 
@@ -165,7 +198,7 @@ def _places(request: CollectionRequest) -> dict[str, Location]:
 
 
 def _feature(
-    route: Route, number: int, places: dict[str, Location], volumes: dict[str, int]
+    route: Route, kind: str, number: int, places: dict[str, Location], volumes: dict[str, int]
 ) -> dict[str, Any]:
     path = [route.start_location_id, *(v.location_id for v in route.visits), route.end_location_id]
     containers = [v.id for v in route.visits if v.kind == "container"]
@@ -176,8 +209,9 @@ def _feature(
             "coordinates": [[places[p].lon, places[p].lat] for p in path],
         },
         "properties": {
-            "vehicle": f"Truck {number}",
+            "vehicle": f"{kind.capitalize()} truck {number}",
             "vehicle_id": route.vehicle_id,
+            "waste_kind": kind,
             "km": round(route.km, 1),
             "load_litres": sum(volumes[c] for c in containers),
             "stops": len(containers),
@@ -189,13 +223,11 @@ def _feature(
     }
 
 
-def save_collection_plan(
-    conn: psycopg.Connection, by: str, day: CollectionDay, geojson: dict[str, Any]
-) -> int:
+def save_collection_plan(conn: psycopg.Connection, by: str, geojson: dict[str, Any]) -> int:
     row = conn.execute(
         "INSERT INTO collection_plans (made_by, day_starts, feasible, km, geojson)"
         " VALUES (%s, %s, %s, %s, %s) RETURNING plan_id",
-        (by, day.request.origin, day.plan.feasible, day.plan.km, Jsonb(geojson)),
+        (by, geojson["day_starts"], geojson["feasible"], geojson["km"], Jsonb(geojson)),
     ).fetchone()
     assert row is not None
     return int(row[0])

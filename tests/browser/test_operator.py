@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 import psycopg
@@ -71,5 +72,9 @@ def test_plan_now_draws_routes_with_km_and_load(site: Site, page: Page) -> None:
     expect(rows.first.locator("td").nth(0)).to_have_text(f"{first['km']:.1f}")
     expect(rows.first.locator("td").nth(1)).to_have_text(f"{round(first['load_litres']):,} l")
     expect(rows.first.locator("td").nth(2)).to_have_text(str(first["stops"]))
-    expect(page.locator("#routes-status")).to_contain_text(f"{len(features)} trucks")
+    per_kind = Counter(f["properties"]["waste_kind"] for f in features)
+    assert len(per_kind) > 1, "the seeded town has full containers of several kinds"
+    expect(page.locator("#routes-status")).to_contain_text(f"{len(features)} trucks (")
+    for kind, trucks in per_kind.items():
+        expect(page.locator("#routes-status")).to_contain_text(f"{kind} {trucks}")
     expect(page.locator("path.leaflet-interactive[stroke='#1f5fbf']")).to_have_count(1)

@@ -1,5 +1,6 @@
 """Tomorrow's collection routes for the operator: forecasts from real readings, the containers
-worth a visit, truck routes that pass the independent checker, GeoJSON for the map, roles."""
+worth a visit, truck routes that pass the independent checker, one kind of waste per truck,
+GeoJSON for the map, roles."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ CONTAINERS = [
 ]
 
 
+KIND_OF = {c[0]: "glass" if index % 2 else "paper" for index, c in enumerate(CONTAINERS)}
+
+
 def seed(conn: psycopg.Connection) -> None:
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     for index, (container_id, fill, rate) in enumerate(CONTAINERS):
@@ -42,7 +46,7 @@ def seed(conn: psycopg.Connection) -> None:
             ContainerIn(
                 container_id=container_id,
                 dev_eui=dev_eui,
-                waste_kind="glass" if index % 2 else "paper",
+                waste_kind=KIND_OF[container_id],
                 capacity_litres=2500,
                 empty_distance_mm=1800,
                 full_distance_mm=300,
@@ -102,16 +106,38 @@ def test_plan_now_routes_the_full_containers_and_the_plan_is_kept(
         ).fetchone() == (1, True)
 
 
-def test_the_plan_passes_the_independent_checker(database_url: str) -> None:
+def test_each_kind_passes_the_independent_checker_with_its_own_trucks(database_url: str) -> None:
     with psycopg.connect(database_url) as conn:
         seed(conn)
-        day, forecasts = plan_tomorrow(conn, SETTINGS, datetime.now(UTC))
-    request = day.request
-    places = [*(t.depot for t in request.trucks), *(d.location for d in request.disposal_sites)]
-    matrix = RoutingSettings().travel().matrix(places + [s.location for s in request.stops])
-    assert check_collection_plan(request, day.plan, matrix) == []
-    assert len(forecasts) == len(CONTAINERS)
-    assert request.origin.hour == 0 and request.origin > datetime.now(UTC), "tomorrow's day"
+        tomorrow = plan_tomorrow(conn, SETTINGS, datetime.now(UTC))
+    assert tomorrow.origin.hour == 0 and tomorrow.origin > datetime.now(UTC), "tomorrow's day"
+    assert [k.kind for k in tomorrow.kinds] == ["glass", "paper"]
+    seen = []
+    for kind_day in tomorrow.kinds:
+        request, plan = kind_day.day.request, kind_day.day.plan
+        places = [*(t.depot for t in request.trucks), *(d.location for d in request.disposal_sites)]
+        matrix = RoutingSettings().travel().matrix(places + [s.location for s in request.stops])
+        assert check_collection_plan(request, plan, matrix) == []
+        assert {t.id for t in request.trucks} == {
+            f"{kind_day.kind}-1",
+            f"{kind_day.kind}-2",
+        }
+        assert {s.id for s in request.stops} <= KIND_OF.keys()
+        assert {KIND_OF[s.id] for s in request.stops} <= {kind_day.kind}
+        seen += [f.container_id for f in kind_day.forecasts]
+    assert sorted(seen) == sorted(KIND_OF)
+
+
+def test_no_truck_carries_two_kinds_of_waste(client: TestClient, sign_in: SignIn) -> None:
+    plan = client.post("/api/routes/plan", headers=sign_in("operator")).json()
+    kinds = {f["properties"]["waste_kind"] for f in plan["features"]}
+    assert kinds == {"glass", "paper"}, "full containers of both kinds are due"
+    for feature in plan["features"]:
+        props = feature["properties"]
+        assert {KIND_OF[c] for c in props["containers"]} == {props["waste_kind"]}
+        assert props["vehicle"].startswith(props["waste_kind"].capitalize() + " truck")
+    for container in plan["containers"]:
+        assert container["waste_kind"] == KIND_OF[container["container_id"]]
 
 
 @pytest.mark.parametrize("role", ["night_nurse", "home_care_nurse", "infection_control", "admin"])

@@ -36,13 +36,14 @@ def current_plan(db: Db, _: Planner) -> dict[str, Any]:
 
 @router.post("/plan")
 def plan_now(request: Request, db: Db, user: Planner) -> dict[str, Any]:
-    """Plan tomorrow from the containers' latest fill and forecasts, store it, return it."""
+    """Plan tomorrow from the containers' latest fill and forecasts, each kind of waste with its
+    own trucks; store the plan, return it."""
     now = datetime.now(UTC)
     try:
-        day, forecasts = plan_tomorrow(db, request.app.state.settings, now)
+        tomorrow = plan_tomorrow(db, request.app.state.settings, now)
     except PlanRejected as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
-    geojson = collection_geojson(day, forecasts, now)
-    save_collection_plan(db, user.username, day, geojson)
+    geojson = collection_geojson(tomorrow, now)
+    save_collection_plan(db, user.username, geojson)
     db.commit()  # stored before the operator sees it
     return geojson

@@ -129,9 +129,13 @@ function drawRoutes(plan) {
       element("td", {}, `${Math.round(p.load_litres).toLocaleString()} l`),
       element("td", {}, String(p.stops)))));
   const km = plan.features.reduce((sum, f) => sum + f.properties.km, 0);
+  // A truck carries one kind of waste: say how many go out for each.
+  const perKind = {};
+  for (const { properties: p } of plan.features) perKind[p.waste_kind] = (perKind[p.waste_kind] ?? 0) + 1;
+  const kinds = Object.entries(perKind).map(([kind, trucks]) => `${kind} ${trucks}`).join(", ");
   const status = document.getElementById("routes-status");
   status.textContent = plan.features.length
-    ? `${plan.features.length} trucks · ${km.toFixed(1)} km in all`
+    ? `${plan.features.length} trucks (${kinds}) · ${km.toFixed(1)} km in all`
     : "No routes planned.";
   if (plan.feasible === false) {
     status.textContent += ` · cannot serve every container that must be emptied: ${(plan.problems ?? []).join("; ")}`;
