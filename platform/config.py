@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Weekday = Annotated[int, Field(ge=0, le=6)]  # Monday 0
 
 
 class Settings(BaseSettings):
@@ -51,6 +54,9 @@ class Settings(BaseSettings):
     night_urgent_within_minutes: int = Field(default=60, gt=0)
     night_urgent_service_minutes: int = Field(default=20, gt=0)
     collection_plan_seconds: float = Field(default=2.0, gt=0)  # shared by the kinds of waste
+    # The weekdays trucks work (Monday 0): the plan is for the next of them, and a container
+    # left out must hold until the end of the shift on the one after.
+    collection_weekdays: tuple[Weekday, ...] = Field(default=(0, 1, 2, 3, 4), min_length=1)
     # The collection fleet (Herning defaults): trucks per kind of waste (a truck carries one
     # kind), their capacity, depot and tip.
     collection_trucks: int = Field(default=2, gt=0)

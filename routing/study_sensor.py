@@ -24,7 +24,7 @@ from tilsyn.routing.study_fleet import KindService
 from tilsyn.routing.study_forecast import FillTracker
 from tilsyn.routing.travel import CachedTravel
 from tilsyn.routing.waste import CollectionRequest, ContainerStop
-from tilsyn.routing.waste_select import SelectionPolicy, select_stops
+from tilsyn.routing.waste_select import SelectionPolicy, next_visit_hours, select_stops
 from tilsyn.routing.waste_solver import solve_collection
 from tilsyn.sim.clock import to_seconds, weekday_of_day
 
@@ -49,12 +49,6 @@ class SensorRules:
             raise ValueError("need 0 < along_above <= urgent_above <= 1")
 
 
-def hours_until(day: int, weekdays: Sequence[int], shift_end_h: float) -> float:
-    """From `day`'s midnight to the end of the shift on the next of `weekdays` after it."""
-    later = next(d for d in range(day + 1, day + 8) if int(weekday_of_day(d)) in weekdays)
-    return 24.0 * (later - day) + shift_end_h
-
-
 def sensor_day(
     origin: datetime,
     day: int,
@@ -67,12 +61,12 @@ def sensor_day(
 ) -> CollectionDay:
     weekday, now = int(weekday_of_day(day)), to_seconds(origin)
     shift_end_h = max(t.shift_end for t in service.fleet.trucks) / 3600
-    urgent_h = hours_until(day, WORKING_DAYS, shift_end_h)
+    urgent_h = next_visit_hours(weekday, WORKING_DAYS, shift_end_h)
     on_their_day: dict[float, list[str]] = defaultdict(list)
     others = []
     for cid, weekdays in rules.looks.items():
         if weekday in weekdays and weekday != SATURDAY:
-            on_their_day[hours_until(day, weekdays, shift_end_h)].append(cid)
+            on_their_day[next_visit_hours(weekday, weekdays, shift_end_h)].append(cid)
         else:
             others.append(cid)
     stops: list[ContainerStop] = []

@@ -9,7 +9,7 @@ A 30-day study calls `plan_collection_day` once per day with that day's forecast
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from tilsyn.routing.geo import Location
@@ -69,6 +69,16 @@ class SelectionPolicy:
             raise ValueError("need 0 < consider_above <= must_above <= 1")
         if self.next_visit_h <= 0 or self.visit_h < 0 or self.overflow_km <= 0:
             raise ValueError("hours and overflow cost must be positive")
+
+
+def next_visit_hours(weekday: int, weekdays: Collection[int], shift_end_h: float) -> float:
+    """Hours from the midnight of a day with `weekday` (Monday 0) to the end of the shift on the
+    next of `weekdays` after it: how long a container left that day must hold (Friday to
+    Monday's shift end when trucks work Monday to Friday)."""
+    if not set(weekdays) & set(range(7)):
+        raise ValueError("trucks must work on at least one weekday (Monday 0 to Sunday 6)")
+    days = next(n for n in range(1, 8) if (weekday + n) % 7 in weekdays)
+    return 24.0 * days + shift_end_h
 
 
 def select_stops(

@@ -1,8 +1,12 @@
-"""Tomorrow's collection routes: forecasts from the containers' latest fill and fill rate,
-the containers worth a visit, truck routes with tip runs, as GeoJSON for the operator's map.
+"""The next collection day's routes: forecasts from the containers' latest fill and fill
+rate, the containers worth a visit, truck routes with tip runs, as GeoJSON for the operator's
+map.
 
-A truck carries one kind of waste (glass and residual waste never share a body), so each kind
-is chosen and routed on its own, with the configured trucks for that kind.
+Trucks work on the configured weekdays only, so the next collection day may be after a weekend,
+and a container left out must hold until the end of the shift on the collection day after it
+(Friday's plan looks to Monday afternoon). A truck carries one kind of waste (glass and
+residual waste never share a body), so each kind is chosen and routed on its own, with the
+configured trucks for that kind.
 
 The forecast's spread is not measured yet: it is taken as a fixed share of the rate
 (`RATE_SPREAD`), enough for the selection to weigh a container that may or may not overflow.
@@ -11,6 +15,7 @@ The forecast's spread is not measured yet: it is taken as a fixed share of the r
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -30,7 +35,7 @@ from tilsyn.routing.params import Stop
 from tilsyn.routing.plans import Route
 from tilsyn.routing.settings import RoutingSettings
 from tilsyn.routing.waste import CollectionRequest, DisposalSite, Truck
-from tilsyn.routing.waste_select import ContainerForecast, SelectionPolicy
+from tilsyn.routing.waste_select import ContainerForecast, SelectionPolicy, next_visit_hours
 
 RATE_SPREAD = 0.3
 # kg per litre of loose waste in a container, by kind (glass is the heavy one).
@@ -39,10 +44,14 @@ DENSITY = {"glass": 0.3, "residual": 0.15, "paper": 0.1, "plastic": 0.05}
 QUIET_KINDS = {"glass"}
 
 
-def next_day_start(now: datetime, zone: str) -> datetime:
-    """Local midnight at the start of tomorrow."""
-    local = now.astimezone(ZoneInfo(zone))
-    return datetime.combine(local.date() + timedelta(days=1), time(0), ZoneInfo(zone))
+def next_collection_start(now: datetime, zone: str, weekdays: Collection[int]) -> datetime:
+    """Local midnight at the start of the first collection day after today."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    later = (today + timedelta(days=n) for n in range(1, 8))
+    day = next((d for d in later if d.weekday() in weekdays), None)
+    if day is None:
+        raise ValueError("trucks must work on at least one weekday (Monday 0 to Sunday 6)")
+    return datetime.combine(day, time(0), ZoneInfo(zone))
 
 
 def container_forecasts(
@@ -112,24 +121,30 @@ class KindDay:
 
 
 @dataclass(frozen=True)
-class Tomorrow:
-    """Tomorrow's collection, from local midnight: one day per kind of waste in the town."""
+class NextDay:
+    """The next collection day, from its local midnight: one plan per kind of waste, each
+    choosing what must not overflow before the end of `next_visit_h`."""
 
     origin: datetime
+    next_visit_h: float
     kinds: tuple[KindDay, ...]
 
 
-def plan_tomorrow(conn: psycopg.Connection, settings: Settings, now: datetime) -> Tomorrow:
-    """Each kind's plan for tomorrow, checked; `collection_plan_seconds` is shared among the
-    kinds, so the operator waits about as long however many kinds the town collects."""
-    origin = next_day_start(now, settings.planning_timezone)
+def plan_next_day(conn: psycopg.Connection, settings: Settings, now: datetime) -> NextDay:
+    """Each kind's plan for the next collection day, checked; `collection_plan_seconds` is
+    shared among the kinds, so the operator waits about as long however many kinds the town
+    collects."""
+    weekdays = settings.collection_weekdays
+    origin = next_collection_start(now, settings.planning_timezone, weekdays)
     by_kind = container_forecasts(conn, origin, now)
     travel = RoutingSettings().travel()
     budget = Stop(seconds=settings.collection_plan_seconds / max(1, len(by_kind)))
+    shift_end_h = herning_fleet(1).trucks[0].shift_end / 3600
+    policy = SelectionPolicy(next_visit_h=next_visit_hours(origin.weekday(), weekdays, shift_end_h))
     days = []
     for kind, forecasts in sorted(by_kind.items()):
         fleet = configured_fleet(settings, kind)
-        day = plan_collection_day(origin, forecasts, fleet, SelectionPolicy(), travel, budget)
+        day = plan_collection_day(origin, forecasts, fleet, policy, travel, budget)
         request = day.request
         places = [*(t.depot for t in request.trucks), *(d.location for d in fleet.disposal_sites)]
         matrix = travel.matrix(places + [s.location for s in request.stops])
@@ -137,10 +152,10 @@ def plan_tomorrow(conn: psycopg.Connection, settings: Settings, now: datetime) -
         if problems:
             raise PlanRejected(f"{kind}: " + "; ".join(problems))
         days.append(KindDay(kind, day, tuple(forecasts)))
-    return Tomorrow(origin, tuple(days))
+    return NextDay(origin, policy.next_visit_h, tuple(days))
 
 
-def collection_geojson(tomorrow: Tomorrow, made_at: datetime) -> dict[str, Any]:
+def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
     """One LineString per truck that drives (depot -> stops and tips -> depot, [lon, lat]),
     labelled with its kind of waste, with the chosen containers and anything left out, and
     why."""
@@ -148,7 +163,7 @@ def collection_geojson(tomorrow: Tomorrow, made_at: datetime) -> dict[str, Any]:
     containers: list[dict[str, Any]] = []
     left_out: list[dict[str, Any]] = []
     problems: list[str] = []
-    days = tomorrow.kinds
+    days = next_day.kinds
     for kind_day in days:
         kind, request, plan = kind_day.kind, kind_day.day.request, kind_day.day.plan
         places = _places(request)
@@ -178,7 +193,8 @@ def collection_geojson(tomorrow: Tomorrow, made_at: datetime) -> dict[str, Any]:
     return {
         "type": "FeatureCollection",
         "features": features,
-        "day_starts": tomorrow.origin.isoformat(),
+        "day_starts": next_day.origin.isoformat(),
+        "holds_until": (next_day.origin + timedelta(hours=next_day.next_visit_h)).isoformat(),
         "generated_at": made_at.isoformat(),
         "feasible": all(d.day.plan.feasible for d in days),
         "problems": problems,

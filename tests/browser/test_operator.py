@@ -74,6 +74,8 @@ def test_plan_now_draws_routes_with_km_and_load(site: Site, page: Page) -> None:
     expect(rows.first.locator("td").nth(2)).to_have_text(str(first["stops"]))
     per_kind = Counter(f["properties"]["waste_kind"] for f in features)
     assert len(per_kind) > 1, "the seeded town has full containers of several kinds"
+    day = datetime.fromisoformat(plan["day_starts"])
+    expect(page.locator("#routes-status")).to_contain_text(f"For {day:%A} {day.day} {day:%B}: ")
     expect(page.locator("#routes-status")).to_contain_text(f"{len(features)} trucks (")
     for kind, trucks in per_kind.items():
         expect(page.locator("#routes-status")).to_contain_text(f"{kind} {trucks}")

@@ -1,11 +1,12 @@
-"""Tomorrow's collection routes for the operator: forecasts from real readings, the containers
-worth a visit, truck routes that pass the independent checker, one kind of waste per truck,
-GeoJSON for the map, roles."""
+"""The next collection day's routes for the operator: forecasts from real readings, the
+containers worth a visit (over a weekend without trucks too), truck routes that pass the
+independent checker, one kind of waste per truck, GeoJSON for the map, roles."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -16,7 +17,7 @@ from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
-from tilsyn.platform.planning.collection import plan_tomorrow
+from tilsyn.platform.planning.collection import collection_geojson, plan_next_day
 from tilsyn.routing.checks import check_collection_plan
 from tilsyn.routing.settings import RoutingSettings
 
@@ -37,16 +38,25 @@ CONTAINERS = [
 KIND_OF = {c[0]: "glass" if index % 2 else "paper" for index, c in enumerate(CONTAINERS)}
 
 
-def seed(conn: psycopg.Connection) -> None:
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    for index, (container_id, fill, rate) in enumerate(CONTAINERS):
+COPENHAGEN = ZoneInfo(SETTINGS.planning_timezone)
+THURSDAY_AFTERNOON = datetime(2026, 12, 3, 14, tzinfo=COPENHAGEN)
+
+
+def seed(
+    conn: psycopg.Connection,
+    now: datetime | None = None,
+    containers: list[tuple[str, float, float]] = CONTAINERS,
+) -> None:
+    """Each container with 12 hourly readings rising at its rate up to its fill `now`."""
+    now = now or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    for index, (container_id, fill, rate) in enumerate(containers):
         dev_eui = f"{0xA84041000100 + index:016x}"
         register_container(
             conn,
             ContainerIn(
                 container_id=container_id,
                 dev_eui=dev_eui,
-                waste_kind=KIND_OF[container_id],
+                waste_kind=KIND_OF.get(container_id, "residual"),
                 capacity_litres=2500,
                 empty_distance_mm=1800,
                 full_distance_mm=300,
@@ -109,11 +119,11 @@ def test_plan_now_routes_the_full_containers_and_the_plan_is_kept(
 def test_each_kind_passes_the_independent_checker_with_its_own_trucks(database_url: str) -> None:
     with psycopg.connect(database_url) as conn:
         seed(conn)
-        tomorrow = plan_tomorrow(conn, SETTINGS, datetime.now(UTC))
-    assert tomorrow.origin.hour == 0 and tomorrow.origin > datetime.now(UTC), "tomorrow's day"
-    assert [k.kind for k in tomorrow.kinds] == ["glass", "paper"]
+        next_day = plan_next_day(conn, SETTINGS, datetime.now(UTC))
+    assert next_day.origin.hour == 0 and next_day.origin > datetime.now(UTC), "a day to come"
+    assert [k.kind for k in next_day.kinds] == ["glass", "paper"]
     seen = []
-    for kind_day in tomorrow.kinds:
+    for kind_day in next_day.kinds:
         request, plan = kind_day.day.request, kind_day.day.plan
         places = [*(t.depot for t in request.trucks), *(d.location for d in request.disposal_sites)]
         matrix = RoutingSettings().travel().matrix(places + [s.location for s in request.stops])
@@ -138,6 +148,43 @@ def test_no_truck_carries_two_kinds_of_waste(client: TestClient, sign_in: SignIn
         assert props["vehicle"].startswith(props["waste_kind"].capitalize() + " truck")
     for container in plan["containers"]:
         assert container["waste_kind"] == KIND_OF[container["container_id"]]
+
+
+def _planned(database_url: str, now: datetime, settings: Settings = SETTINGS) -> dict[str, bool]:
+    """Plan from `now` with one residual bin at 40 % rising 0.7 % an hour: {bin: mandatory}."""
+    with psycopg.connect(database_url) as conn:
+        seed(conn, now, [("WEEKEND", 40, 0.7)])
+        next_day = plan_next_day(conn, settings, now)
+    (kind_day,) = next_day.kinds
+    return {s.id: s.mandatory for s in kind_day.day.request.stops}
+
+
+def test_a_thursday_plan_empties_what_would_overflow_before_monday(database_url: str) -> None:
+    # Friday 00:00 at 47 %: 74 % by the end of Friday's shift, full on Sunday.
+    assert _planned(database_url, THURSDAY_AFTERNOON) == {"WEEKEND": True}
+
+
+def test_a_monday_plan_leaves_what_holds_until_wednesday(database_url: str) -> None:
+    assert _planned(database_url, THURSDAY_AFTERNOON - timedelta(days=3)) == {}
+
+
+def test_a_town_with_saturday_trucks_leaves_it_for_saturday(database_url: str) -> None:
+    every_day_but_sunday = Settings(
+        collection_plan_seconds=1.0, collection_weekdays=tuple(range(6))
+    )
+    assert _planned(database_url, THURSDAY_AFTERNOON, every_day_but_sunday) == {}
+
+
+def test_a_friday_plan_is_for_monday_and_says_how_long_it_must_hold(
+    database_url: str,
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        seed(conn, THURSDAY_AFTERNOON + timedelta(days=1))
+        next_day = plan_next_day(conn, SETTINGS, THURSDAY_AFTERNOON + timedelta(days=1))
+    assert next_day.origin == datetime(2026, 12, 7, tzinfo=COPENHAGEN), "Monday, 00:00"
+    geojson = collection_geojson(next_day, THURSDAY_AFTERNOON)
+    assert geojson["day_starts"] == "2026-12-07T00:00:00+01:00"
+    assert geojson["holds_until"] == "2026-12-08T15:00:00+01:00", "Tuesday's shift end"
 
 
 @pytest.mark.parametrize("role", ["night_nurse", "home_care_nurse", "infection_control", "admin"])

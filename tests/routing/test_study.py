@@ -12,7 +12,7 @@ from tilsyn.routing.study import StudySetup, _works, run_study
 from tilsyn.routing.study_fleet import herning_services
 from tilsyn.routing.study_forecast import FillTracker, KnownEvent, SensedContainer
 from tilsyn.routing.study_report import figures, km_saved, study_json, study_table
-from tilsyn.routing.study_sensor import SensorRules, hours_until, sensor_day
+from tilsyn.routing.study_sensor import SensorRules, sensor_day
 from tilsyn.routing.study_sized import Rhythm, SizingRule, rhythms, size_schedule
 from tilsyn.routing.travel import CachedTravel, HaversineSource
 from tilsyn.routing.waste_select import SelectionPolicy
@@ -222,12 +222,6 @@ def test_the_planner_hears_of_every_emptying(runs):
 
 
 MONDAY = 4  # local day number of Monday 5 January 1970
-
-
-def test_horizons_run_to_the_end_of_the_next_shift():
-    assert hours_until(MONDAY, range(5), 15.0) == 24 + 15
-    assert hours_until(MONDAY + 4, range(5), 15.0) == 3 * 24 + 15  # Friday to Monday
-    assert hours_until(MONDAY, (0,), 15.0) == 7 * 24 + 15
 
 
 def _tracker_at(day: int, fills: dict[str, float], rate_per_h: float) -> FillTracker:

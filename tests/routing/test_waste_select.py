@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from tilsyn.routing.geo import Location
 from tilsyn.routing.waste import CollectionRequest, ContainerStop, DisposalSite, Truck
-from tilsyn.routing.waste_select import ContainerForecast, SelectionPolicy, select_stops
+from tilsyn.routing.waste_select import (
+    ContainerForecast,
+    SelectionPolicy,
+    next_visit_hours,
+    select_stops,
+)
 
 HERE = Location("here", 56.14, 8.97)
 
@@ -43,6 +48,16 @@ def test_selection_sorts_into_mandatory_optional_and_left():
     risk = forecast(0.70, 0.011).overflow_risk(24)
     assert chosen["maybe"].skip_penalty == round(risk * policy.overflow_km * 1000)
     assert chosen["full"].volume_l == round(3000 * min(1.0, 0.95 + 0.01 * policy.visit_h))
+
+
+def test_horizons_run_to_the_end_of_the_next_working_shift():
+    monday, friday, saturday = 0, 4, 5
+    assert next_visit_hours(monday, range(5), 15.0) == 24 + 15
+    assert next_visit_hours(friday, range(5), 15.0) == 3 * 24 + 15, "over the weekend"
+    assert next_visit_hours(saturday, range(5), 15.0) == 2 * 24 + 15
+    assert next_visit_hours(monday, (0,), 15.0) == 7 * 24 + 15, "once a week"
+    with pytest.raises(ValueError, match="at least one weekday"):
+        next_visit_hours(monday, (), 15.0)
 
 
 def test_policy_and_forecast_validation():

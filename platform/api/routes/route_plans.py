@@ -1,4 +1,4 @@
-"""Tomorrow's collection routes for the operator: the plan in force, and "plan now".
+"""The next collection day's routes for the operator: the plan in force, and "plan now".
 
 Planning runs in a worker thread (this is a plain `def` route) under a short, configured
 search budget, so the request is answered within seconds.
@@ -16,7 +16,7 @@ from tilsyn.platform.auth.store import User
 from tilsyn.platform.planning.collection import (
     collection_geojson,
     latest_collection_plan,
-    plan_tomorrow,
+    plan_next_day,
     save_collection_plan,
 )
 from tilsyn.platform.planning.errors import PlanRejected
@@ -36,14 +36,14 @@ def current_plan(db: Db, _: Planner) -> dict[str, Any]:
 
 @router.post("/plan")
 def plan_now(request: Request, db: Db, user: Planner) -> dict[str, Any]:
-    """Plan tomorrow from the containers' latest fill and forecasts, each kind of waste with its
-    own trucks; store the plan, return it."""
+    """Plan the next collection day from the containers' latest fill and forecasts, each kind
+    of waste with its own trucks; store the plan, return it."""
     now = datetime.now(UTC)
     try:
-        tomorrow = plan_tomorrow(db, request.app.state.settings, now)
+        next_day = plan_next_day(db, request.app.state.settings, now)
     except PlanRejected as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
-    geojson = collection_geojson(tomorrow, now)
+    geojson = collection_geojson(next_day, now)
     save_collection_plan(db, user.username, geojson)
     db.commit()  # stored before the operator sees it
     return geojson

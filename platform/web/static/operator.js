@@ -1,5 +1,5 @@
 // The operations screen: the container map, live alerts, container detail with history and
-// forecast, and tomorrow's collection routes with a "plan now" action.
+// forecast, and the next collection day's routes with a "plan now" action.
 /* global L */
 import { api, start, element, formatDateTime, liveStream, requireRole, showConnection } from "./common.js";
 import { ContainerMap } from "./container-map.js";
@@ -134,13 +134,20 @@ function drawRoutes(plan) {
   for (const { properties: p } of plan.features) perKind[p.waste_kind] = (perKind[p.waste_kind] ?? 0) + 1;
   const kinds = Object.entries(perKind).map(([kind, trucks]) => `${kind} ${trucks}`).join(", ");
   const status = document.getElementById("routes-status");
-  status.textContent = plan.features.length
+  status.textContent = `For ${planDay(plan.day_starts)}: ` + (plan.features.length
     ? `${plan.features.length} trucks (${kinds}) · ${km.toFixed(1)} km in all`
-    : "No routes planned.";
+    : "no routes planned.");
   if (plan.feasible === false) {
     status.textContent += ` · cannot serve every container that must be emptied: ${(plan.problems ?? []).join("; ")}`;
   }
   showLeftOut(plan.left_out ?? []);
+}
+
+// The plan's day as the town's calendar has it: the date in `day_starts` is already local.
+function planDay(iso) {
+  const [year, month, day] = iso.slice(0, 10).split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day, 12))
+    .toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
 }
 
 // Containers the plan does not visit, with the planner's reason, so the operator can act.
