@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -138,7 +138,8 @@ class NightService:
         """Critical patient alerts of the running shift that have no task yet become urgent
         tasks; returns how many."""
         with self._pool.connection() as conn:
-            shift = store.active_shift(conn, now)
+            within = timedelta(minutes=self._settings.night_urgent_within_minutes)
+            shift = store.active_shift(conn, now, now + within)
             tasks = [] if shift is None else alert_tasks(conn, shift, self._settings)
         if shift is None or not tasks:
             return 0

@@ -153,13 +153,20 @@ def add_task(conn: psycopg.Connection, shift_id: int, task: NewTask) -> bool:
     return row is not None
 
 
-def active_shift(conn: psycopg.Connection, at: datetime) -> Shift | None:
-    """The shift running at `at`; of overlapping ones, the one that started first."""
+def active_shift(
+    conn: psycopg.Connection, at: datetime, until: datetime | None = None
+) -> Shift | None:
+    """The shift running at `at`. Of overlapping ones (a handover), the one that started first
+    among those still on duty at `until` (when an urgent task must have started); if none is,
+    the one that runs longest."""
+    until = until or at
     with conn.cursor(row_factory=class_row(Shift)) as cur:
         return cur.execute(
             "SELECT shift_id, name, starts_at, ends_at, revision FROM night_shifts"
-            " WHERE starts_at <= %s AND %s < ends_at ORDER BY starts_at, shift_id LIMIT 1",
-            (at, at),
+            " WHERE starts_at <= %s AND %s < ends_at"
+            " ORDER BY ends_at > %s DESC, CASE WHEN ends_at > %s THEN starts_at END,"
+            " ends_at DESC, shift_id LIMIT 1",
+            (at, at, until, until),
         ).fetchone()
 
 

@@ -185,6 +185,27 @@ def test_a_shift_in_the_future_is_planned_from_its_start(
     assert shown["tasks"][0]["eta"] >= later.window_start.isoformat()
 
 
+def test_at_a_handover_urgent_work_goes_to_the_shift_still_on_duty(database_url: str) -> None:
+    now = datetime.now(UTC)
+    with psycopg.connect(database_url) as conn:
+        evening = store.create_shift(
+            conn, "evening", now - timedelta(hours=8), now + timedelta(minutes=15), [nurse("bo")]
+        )
+        night = store.create_shift(
+            conn, "night", now - timedelta(minutes=30), now + timedelta(hours=8), [nurse("ane")]
+        )
+
+        def chosen(at: datetime, within_minutes: int) -> int | None:
+            shift = store.active_shift(conn, at, at + timedelta(minutes=within_minutes))
+            return None if shift is None else shift.shift_id
+
+        assert chosen(now, 60) == night, "the evening shift ends before the task must start"
+        assert chosen(now, 10) == evening, "both are on duty: the one that started first"
+        assert chosen(now - timedelta(hours=1), 60) == evening, "before the handover"
+        assert chosen(now + timedelta(hours=7, minutes=30), 60) == night, "the last one ending"
+        assert chosen(now + timedelta(hours=9), 60) is None
+
+
 def test_the_demo_night_is_made_once_and_planned_for_both_nurses(
     client: TestClient, database_url: str
 ) -> None:
