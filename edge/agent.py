@@ -22,7 +22,7 @@ from tilsyn.edge.display import LocalAdvisor, PatientDisplay
 from tilsyn.edge.messages import health, health_topic, pack
 from tilsyn.edge.queue import DiskQueue, QueueLimits, count_drop
 from tilsyn.edge.readings import Reading
-from tilsyn.edge.receipts import settle
+from tilsyn.edge.receipts import ClockCheck, settle
 from tilsyn.edge.schedule import MAX_CATCH_UP_S, Clock, due
 from tilsyn.edge.sender import Publisher, ReceiptPolicy, Sender
 from tilsyn.edge.sources import DeviceSource, Schedule
@@ -58,7 +58,10 @@ class Agent:
         self.state = AgentState(self.db)
         self.config = ConfigStore(self.db)
         self.advisor = LocalAdvisor(self.config, display, self.offline)
-        self.sender = Sender(options.hub_id, self.queue, self.state, publisher, options.receipts)
+        self.clock_check = ClockCheck()
+        self.sender = Sender(
+            options.hub_id, self.queue, self.state, publisher, options.receipts, self.clock_check
+        )
         self.zone = ZoneInfo(options.timezone)
         self._cursor: float | None = None
 
@@ -71,7 +74,7 @@ class Agent:
 
     def take_receipt(self, body: bytes) -> int:
         """A receipt from the platform: forget what it names; returns how many messages."""
-        settled = settle(self.options.hub_id, self.queue, body)
+        settled = settle(self.options.hub_id, self.queue, body, self.clock_check)
         if settled:
             self.sender.wake.set()  # the window has room again
         return settled
@@ -130,6 +133,7 @@ class Agent:
             int(self.state.read("resent") or 0),
             self.source.devices(),
             self.config.summary(),
+            self.clock_check.behind_s,
         )
 
     def _report_health(self) -> None:

@@ -60,10 +60,14 @@ def pack(hub_id: str, readings: Sequence[Reading], now: float) -> list[Outgoing]
     return messages
 
 
-def restamp(body: bytes, now: float) -> bytes:
-    """The stored message with `sentAt` set to this attempt: the id and entries stay."""
+def restamp(body: bytes, now: float, clock_behind_s: float = 0.0) -> bytes:
+    """The stored message with `sentAt` set to this attempt, and how far the hub's clock is
+    known to run behind (receipts.py), if it does: the id and entries stay."""
     message = json.loads(body)
     message["sentAt"] = rfc3339(now)
+    message.pop("clockBehindS", None)
+    if clock_behind_s > 0:
+        message["clockBehindS"] = round(clock_behind_s, 3)
     return json.dumps(message, separators=(",", ":")).encode()
 
 
@@ -75,6 +79,7 @@ def health(
     resent: int,
     devices: Sequence[DeviceStatus],
     config: Mapping[str, Any],
+    clock_behind_s: float = 0.0,
 ) -> bytes:
     """The health report. `queueDepth` counts messages awaiting a receipt too (`awaitingReceipt`
     of them); `resentWithoutReceipt` counts sends repeated for want of one. `config` (applied
@@ -88,6 +93,7 @@ def health(
         "awaitingReceipt": stats.awaiting_receipt,
         "resentWithoutReceipt": resent,
         "lastContact": rfc3339(last_contact),
+        "clockBehindS": round(clock_behind_s, 3),
         "dropped": {"total": stats.dropped_total, "byReason": stats.dropped},
         "devices": [
             {

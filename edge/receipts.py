@@ -7,11 +7,17 @@ On `tilsyn/edge/{hub_id}/receipt`, QoS 1:
 A receipt that does not parse, or names another hub, is logged and ignored: the messages stay
 queued and are sent again, which costs a duplicate at worst. Ids no longer queued (a second
 receipt after a resend, or a message dropped meanwhile) are normal and ignored.
+
+A receipt's `storedAt` is the platform's clock, read after the message was stored, so it is
+never ahead of a right clock on the hub. When it is ahead by more than `CLOCK_TOLERANCE_S`, the
+hub's clock runs behind (`ClockCheck`): the hub then says by how much in every message and
+health report (`clockBehindS`), and the platform moves the message's times forward by it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tilsyn.edge.queue import DiskQueue
 
 log = logging.getLogger(__name__)
+
+CLOCK_TOLERANCE_S = 600.0  # as the platform's: smaller differences are left alone
 
 
 class Receipt(BaseModel):
@@ -33,8 +41,28 @@ def receipt_topic(hub_id: str) -> str:
     return f"tilsyn/edge/{hub_id}/receipt"
 
 
-def settle(hub_id: str, queue: DiskQueue, body: bytes) -> int:
-    """Delete the queued messages a receipt for `hub_id` names; returns how many."""
+class ClockCheck:
+    """How far this hub's clock runs behind the platform's, from the receipts' `storedAt`.
+
+    A receipt held back while the hub was offline looks older still, so it says nothing; a
+    fresh one within the tolerance says the clock is right (again)."""
+
+    def __init__(self) -> None:
+        self.behind_s = 0.0
+
+    def observe(self, stored_at: float, now: float) -> None:
+        ahead = stored_at - now
+        if ahead > CLOCK_TOLERANCE_S:
+            if not self.behind_s:
+                log.warning("this hub's clock runs %.0f s behind the platform's", ahead)
+            self.behind_s = ahead
+        elif ahead > -CLOCK_TOLERANCE_S:
+            self.behind_s = 0.0
+
+
+def settle(hub_id: str, queue: DiskQueue, body: bytes, clock: ClockCheck | None = None) -> int:
+    """Delete the queued messages a receipt for `hub_id` names; returns how many. The
+    receipt's time goes to `clock`."""
     try:
         receipt = Receipt.model_validate_json(body)
     except ValidationError as error:
@@ -43,6 +71,8 @@ def settle(hub_id: str, queue: DiskQueue, body: bytes) -> int:
     if receipt.hub_id != hub_id:
         log.warning("receipt for hub %s ignored: this is %s", receipt.hub_id, hub_id)
         return 0
+    if clock is not None:
+        clock.observe(receipt.stored_at.timestamp(), time.time())
     settled = queue.settle(receipt.message_ids)
     if settled < len(receipt.message_ids):
         log.info(

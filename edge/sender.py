@@ -20,6 +20,7 @@ from typing import Protocol
 
 from tilsyn.edge.messages import restamp, up_topic
 from tilsyn.edge.queue import DiskQueue
+from tilsyn.edge.receipts import ClockCheck
 from tilsyn.edge.state import AgentState
 from tilsyn.mqtt import MqttConnection
 
@@ -95,11 +96,13 @@ class Sender(threading.Thread):
         state: AgentState,
         publisher: Publisher,
         receipts: ReceiptPolicy | None = None,
+        clock: ClockCheck | None = None,
     ) -> None:
         super().__init__(name=f"edge-sender-{hub_id}", daemon=True)
         self.topic = up_topic(hub_id)
         self.queue, self.state, self.publisher = queue, state, publisher
         self.receipts = receipts or ReceiptPolicy()
+        self.clock = clock or ClockCheck()
         self.wake = threading.Event()  # set when something was queued or receipted
         self.stopping = threading.Event()
         self.delivered = 0  # sends the broker acknowledged, repeats included
@@ -130,7 +133,8 @@ class Sender(threading.Thread):
         message = self.queue.next_due(time.time(), self.receipts.timeout_s, self.receipts.window)
         if message is None:
             return False
-        if not self.publisher.send_confirmed(self.topic, restamp(message.body, time.time())):
+        body = restamp(message.body, time.time(), self.clock.behind_s)
+        if not self.publisher.send_confirmed(self.topic, body):
             return False
         self.queue.mark_sent(message.seq, time.time())
         if message.sent_at is not None:

@@ -7,7 +7,7 @@ A message is stored whole or not at all: one bad entry sends the whole message t
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -28,6 +28,8 @@ from tilsyn.platform.ingest.tables import (
 
 EDGE_UP = re.compile(r"^tilsyn/edge/([^/]+)/up$")
 EDGE_HEALTH = re.compile(r"^tilsyn/edge/([^/]+)/health$")
+# Ten years: a hub whose clock fell back to its factory date is still corrected.
+MAX_BEHIND_S = 10 * 366 * 86_400
 # Blood pressure comes as panels (FHIR entries), never as a single-valued series.
 SERIES_KINDS = {kind.name: kind for kind in KINDS if kind.name != "blood_pressure"}
 
@@ -52,6 +54,8 @@ class EdgeEnvelope(BaseModel):
     message_id: str = Field(alias="messageId", min_length=1, max_length=128)
     hub_id: str = Field(alias="hubId", min_length=1)
     sent_at: datetime = Field(alias="sentAt")
+    # How far the hub found its own clock behind the platform's (edge/receipts.py).
+    clock_behind_s: float = Field(default=0.0, alias="clockBehindS", ge=0, le=MAX_BEHIND_S)
     entries: list[dict[str, Any]] = []
     series: list[Series] = []
 
@@ -81,6 +85,7 @@ class HubHealth(BaseModel):
     # Agents with receipts: messages sent but not yet receipted, and sends repeated without one.
     awaiting_receipt: int | None = Field(default=None, alias="awaitingReceipt", ge=0)
     resent_without_receipt: int | None = Field(default=None, alias="resentWithoutReceipt", ge=0)
+    clock_behind_s: float | None = Field(default=None, alias="clockBehindS", ge=0, le=MAX_BEHIND_S)
 
 
 def health_rows(topic_hub_id: str, body: bytes) -> Accepted:
@@ -99,6 +104,7 @@ def health_rows(topic_hub_id: str, body: bytes) -> Accepted:
         Jsonb(health.devices),
         health.awaiting_receipt,
         health.resent_without_receipt,
+        health.clock_behind_s,
     )
     key = f"health:{health.hub_id}:{health.sent_at.isoformat()}"
     return Accepted(key, ((HUB_HEALTH, (row,)),))
@@ -114,7 +120,8 @@ def parse_envelope(topic_hub_id: str, body: bytes) -> EdgeEnvelope:
 def hub_rows(
     topic: str, payload: bytes, envelope: EdgeEnvelope, hub: HubDevice, received_at: datetime
 ) -> Outcome:
-    clock = HubClock.measured(envelope.sent_at, received_at)
+    behind = timedelta(seconds=envelope.clock_behind_s)
+    clock = HubClock.measured(envelope.sent_at, received_at, behind)
     vitals: list[Row] = []
     answers: list[Row] = []
     for index, entry in enumerate(envelope.entries):

@@ -85,6 +85,7 @@ HUB_HEALTH = Table(
         "devices",
         "awaiting_receipt",
         "resent_without_receipt",
+        "clock_behind_s",
     ),
     (
         "timestamptz",
@@ -98,6 +99,7 @@ HUB_HEALTH = Table(
         "jsonb",
         "int4",
         "int8",
+        "float8",
     ),
 )
 

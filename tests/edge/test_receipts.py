@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import time
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,10 @@ def _due(queue: DiskQueue, now: float) -> str | None:
     return None if message is None else message.message_id
 
 
-def _receipt(*ids: str, hub_id: str = "hub-1") -> bytes:
-    body = {"hubId": hub_id, "messageIds": list(ids), "storedAt": "2026-11-23T04:00:00.000+00:00"}
+def _receipt(
+    *ids: str, hub_id: str = "hub-1", stored_at: str = "2026-11-23T04:00:00.000+00:00"
+) -> bytes:
+    body = {"hubId": hub_id, "messageIds": list(ids), "storedAt": stored_at}
     return json.dumps(body).encode()
 
 
@@ -208,6 +211,43 @@ def test_health_and_status_show_what_awaits_a_receipt(
     report = json.loads(agent.health_report())
     assert (report["queueDepth"], report["awaitingReceipt"]) == (1, 1)
     assert report["resentWithoutReceipt"] == 0
+
+
+def _platform_time(ahead_s: float) -> str:
+    """The platform's clock as a receipt gives it, `ahead_s` ahead of this machine's."""
+    return datetime.fromtimestamp(time.time() + ahead_s, UTC).isoformat()
+
+
+def _send_one(agent: Agent, source: MemorySource, publisher: Any) -> dict[str, Any]:
+    """Queue the next day's weighing, send it, and return what went out."""
+    source.values[("P-2", "body_weight")] = 80.0
+    agent.clock.at += 24 * 3600  # type: ignore[attr-defined]
+    assert agent.measure_once() == 1
+    assert agent.sender.deliver_next()
+    message: dict[str, Any] = json.loads(publisher.sent[-1][1])
+    return message
+
+
+def test_a_receipt_ahead_of_the_hub_says_its_clock_runs_behind_and_every_send_says_so(
+    agent: Agent, source: MemorySource, publisher: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    publisher.connected = True
+    first = _send_one(agent, source, publisher)
+    assert "clockBehindS" not in first, "no receipt yet: nothing known about the clock"
+    with caplog.at_level(logging.WARNING, logger="tilsyn.edge.receipts"):
+        agent.take_receipt(_receipt(first["messageId"], stored_at=_platform_time(3600)))
+    assert "clock runs 3600 s behind" in caplog.text
+    second = _send_one(agent, source, publisher)
+    assert second["clockBehindS"] == pytest.approx(3600, abs=5)
+    assert json.loads(agent.health_report())["clockBehindS"] == pytest.approx(3600, abs=5)
+
+    # A receipt held back while the hub was offline is older still: it says nothing.
+    agent.take_receipt(_receipt(second["messageId"], stored_at=_platform_time(-7200)))
+    assert _send_one(agent, source, publisher)["clockBehindS"] == pytest.approx(3600, abs=5)
+    # A fresh one within the tolerance: the clock was set right.
+    agent.take_receipt(_receipt("any", stored_at=_platform_time(-1)))
+    assert "clockBehindS" not in _send_one(agent, source, publisher)
+    assert json.loads(agent.health_report())["clockBehindS"] == 0
 
 
 def test_a_queue_written_before_receipts_is_upgraded_and_sends_everything(

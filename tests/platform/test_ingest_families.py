@@ -258,6 +258,7 @@ def test_hub_health_reports_are_stored_and_shown(registered: str, sign_in: SignI
         "lastContact": None,
         "dropped": {"total": 120, "byReason": {"queue_full": 120}},
         "devices": [{"deviceId": "oximeter-1", "kind": "spo2", "batteryPercent": 14}],
+        "clockBehindS": 3600.0,
     }
     body = json.dumps(report).encode()
     result = _ingest(
@@ -269,4 +270,5 @@ def test_hub_health_reports_are_stored_and_shown(registered: str, sign_in: SignI
         refused = client.get("/api/hubs/health", headers=sign_in("operator"))
     assert shown[0]["dropped_by_reason"] == {"queue_full": 120}
     assert shown[0]["queue_depth"] == 5000
+    assert shown[0]["clock_behind_s"] == 3600.0, "the hub's clock runs an hour behind"
     assert refused.status_code == 403

@@ -1,4 +1,5 @@
-"""Home hubs as their edge agents report them: queue, drops, last contact, device batteries."""
+"""Home hubs as their edge agents report them: queue, drops, last contact, device batteries,
+and a clock found running behind."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class HubHealth(BaseModel):
     dropped_total: int | None
     dropped_by_reason: dict[str, int]
     devices: list[dict[str, Any]]
+    clock_behind_s: float | None  # how far the hub found its clock behind (docs/edge.md)
 
 
 @router.get("/health", response_model=list[HubHealth])
@@ -33,7 +35,8 @@ def hub_health(db: Db, _: Reader) -> list[HubHealth]:
     """Every registered hub with its latest health report (nulls until the first one)."""
     rows = db.execute(
         """SELECT h.hub_id, h.unit, r.time, r.queue_depth, r.queue_bytes, r.oldest_queued_at,
-                  r.last_contact, r.dropped_total, r.dropped_by_reason, r.devices
+                  r.last_contact, r.dropped_total, r.dropped_by_reason, r.devices,
+                  r.clock_behind_s
            FROM hubs h LEFT JOIN LATERAL (
                SELECT * FROM hub_health x WHERE x.hub_id = h.hub_id ORDER BY time DESC LIMIT 1
            ) r ON true ORDER BY h.hub_id"""
@@ -50,6 +53,7 @@ def hub_health(db: Db, _: Reader) -> list[HubHealth]:
             dropped_total=r[7],
             dropped_by_reason=r[8] or {},
             devices=r[9] or [],
+            clock_behind_s=r[10],
         )
         for r in rows
     ]
