@@ -78,7 +78,7 @@ class AlertEngine:
     def _run(self) -> None:
         while True:
             commits, stopping = self._drain()
-            signals = [s for stored, _ in commits for s in self._evaluate(stored)]
+            signals = [s for stored, _ in commits for s in self._evaluate_safely(stored)]
             if time.monotonic() >= self._next_periodic:
                 self._next_periodic = time.monotonic() + self._periodic_seconds
                 signals += self._periodic()
@@ -99,6 +99,15 @@ class AlertEngine:
                 break
         return [i for i in items if i is not None], None in items
 
+    def _evaluate_safely(self, stored: Sequence[Accepted]) -> list[Signal]:
+        """A commit's signals; a defect in a rule costs that commit's signals, not the engine."""
+        try:
+            return self._evaluate(stored)
+        except Exception:
+            log.exception("could not evaluate the rules on a commit of %d messages", len(stored))
+            self.failures += 1
+            return []
+
     def _evaluate(self, stored: Sequence[Accepted]) -> list[Signal]:
         signals: list[Signal] = []
         for outcome in stored:
@@ -108,13 +117,17 @@ class AlertEngine:
         return signals
 
     def _evaluate_row(self, table: str, row: tuple[Any, ...]) -> list[Signal]:
+        """The rules on one stored row; tables without rules (a dispenser's uses, a join) have
+        none."""
         if table == CONTAINER_READINGS.name:
             return self._containers.evaluate(row, self._limit(row[1]))
         if table == VITAL_OBSERVATIONS.name:
             patient = row[1]
             threshold = self._thresholds.get(patient, {}).get(row[2])
             return self._patients.evaluate(row, threshold, self._units.get(patient, ""))
-        return dispenser_signals(row)
+        if table == DISPENSER_STATUS.name:
+            return dispenser_signals(row)
+        return []
 
     def _periodic(self) -> list[Signal]:
         conn = self._connection()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,12 @@ from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.alerts.store import acknowledge, comment, escalate_due, get_alert, resolve
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.outcomes import Accepted
-from tilsyn.platform.ingest.tables import CONTAINER_READINGS, VITAL_OBSERVATIONS
+from tilsyn.platform.ingest.tables import (
+    CONTAINER_READINGS,
+    DISPENSER_STATUS,
+    DISPENSER_USES,
+    VITAL_OBSERVATIONS,
+)
 from tilsyn.platform.registry.models import PatientIn
 from tilsyn.platform.registry.store import register_patient
 
@@ -85,6 +91,33 @@ def test_a_storm_of_1000_readings_is_one_alert_with_its_count(
     ((alert_id, state, occurrences, _),) = _alerts(registry, "full")
     assert (state, occurrences) == ("open", 1000)
     assert _notifications(registry, alert_id) == ["raised"]
+
+
+def _dispenser(at: datetime, refill_percent: int) -> Accepted:
+    """A dispenser's status report with the uses it counted since the last, as ingest stores it."""
+    status = (at, "a84041000000d001", "ward-7", 3, 120, refill_percent, 80)
+    uses = tuple((at - timedelta(minutes=m), "ward-7", 3) for m in (1, 2, 3))
+    return Accepted(f"d{at.timestamp()}", ((DISPENSER_STATUS, (status,)), (DISPENSER_USES, uses)))
+
+
+def test_a_dispenser_report_with_its_uses_raises_the_refill_alert(
+    engine: AlertEngine, registry: str
+) -> None:
+    engine.observe([_dispenser(NOW, refill_percent=3)], time.time())
+    wait_for(lambda: _alerts(registry, "dispenser_empty"))
+    assert engine.failures == 0
+
+
+def test_a_rule_that_fails_on_one_commit_leaves_the_engine_running(
+    engine: AlertEngine, registry: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = Accepted("broken", ((CONTAINER_READINGS, ((NOW, "C1"),)),))  # a row cut short
+    with caplog.at_level(logging.ERROR, logger="tilsyn.platform.alerts.engine"):
+        engine.observe([broken], time.time())
+        engine.observe([_fill(NOW, 95.0)], time.time())
+        wait_for(lambda: _alerts(registry, "full"))
+    assert engine.failures == 1
+    assert "could not evaluate the rules on a commit of 1 messages" in caplog.text
 
 
 def test_full_alert_clears_only_after_emptying_below_the_low_limit(
