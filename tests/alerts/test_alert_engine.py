@@ -18,6 +18,7 @@ from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import (
     CONTAINER_READINGS,
+    DEVICE_JOINS,
     DISPENSER_STATUS,
     DISPENSER_USES,
     VITAL_OBSERVATIONS,
@@ -100,11 +101,12 @@ def _dispenser(at: datetime, refill_percent: int) -> Accepted:
     return Accepted(f"d{at.timestamp()}", ((DISPENSER_STATUS, (status,)), (DISPENSER_USES, uses)))
 
 
-def test_a_dispenser_report_with_its_uses_raises_the_refill_alert(
+def test_rows_of_tables_without_rules_in_a_commit_are_passed_over(
     engine: AlertEngine, registry: str
 ) -> None:
-    engine.observe([_dispenser(NOW, refill_percent=3)], time.time())
-    wait_for(lambda: _alerts(registry, "dispenser_empty"))
+    join = Accepted("join", ((DEVICE_JOINS, ((NOW, "24e1247100000001"),)),))
+    engine.observe([join, _fill(NOW, 95.0), _dispenser(NOW, refill_percent=3)], time.time())
+    wait_for(lambda: _alerts(registry, "dispenser_empty") and _alerts(registry, "full"))
     assert engine.failures == 0
 
 
