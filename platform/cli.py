@@ -37,15 +37,23 @@ def register(subcommands: Subcommands) -> None:
     demo.set_defaults(handler=_demo)
 
     fleet = subcommands.add_parser(
-        "fleet", help="run the simulated Herning fleet against MQTT_URL in real time"
+        "fleet",
+        help="run simulated fleets (Herning's containers, a ward, Våler's home hubs) against"
+        " MQTT_URL in real time",
     )
     fleet.add_argument("--containers", type=int, default=1000, help="containers that report")
     fleet.add_argument("--speed", type=float, default=1.0)
     fleet.add_argument("--seed", type=int, default=1)
     fleet.add_argument(
+        "--scenarios",
+        default="herning,ward",
+        help="comma-separated, of herning, ward, vaaler-home; the home hubs publish on their"
+        " own topics, which a network server's broker account may not write",
+    )
+    fleet.add_argument(
         "--register",
         action="store_true",
-        help="register the containers in the database at DATABASE_URL first",
+        help="register the containers, wards and home hubs in the database at DATABASE_URL first",
     )
     fleet.set_defaults(handler=_fleet)
 
@@ -96,26 +104,40 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _fleet(args: argparse.Namespace) -> int:
-    from tilsyn.platform.demo import register_containers, run_fleet
-    from tilsyn.sim.scenario.loader import load_scenario
+    import psycopg
+
+    from tilsyn.platform.demo import demo_fleets, register_fleet, run_fleet
 
     settings = Settings()
     if not settings.mqtt_url:
-        raise SystemExit("set MQTT_URL to the broker the fleet reports to")
+        raise SystemExit("set MQTT_URL to the broker the fleets report to")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    scenario = load_scenario("herning", args.seed)
-    shown = scenario.containers[: args.containers]
+    wanted = set(args.scenarios.split(","))
+    fleets = [f for f in demo_fleets(args.seed, args.containers) if f.name in wanted]
+    if unknown := wanted - {f.name for f in fleets}:
+        raise SystemExit(f"unknown scenarios {sorted(unknown)}: herning, ward, vaaler-home")
     if args.register:
-        register_containers(resolve_database_url(settings), shown)
-    with contextlib.suppress(KeyboardInterrupt):
-        run_fleet(
-            scenario,
-            {c.dev_eui for c in shown},
-            settings.mqtt_url,
-            args.speed,
-            threading.Event(),
-            settings.mqtt_ca_file,
+        with psycopg.connect(resolve_database_url(settings)) as conn:
+            for fleet in fleets:
+                register_fleet(conn, fleet, args.containers)
+    stop = threading.Event()
+    threads = [
+        threading.Thread(
+            target=run_fleet,
+            args=(fleet, settings.mqtt_url, args.speed, stop, settings.mqtt_ca_file),
+            name=f"fleet-{fleet.name}",
         )
+        for fleet in fleets
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
     return 0
 
 

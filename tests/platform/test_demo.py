@@ -44,12 +44,12 @@ def _start_demo(data_dir: Path, port: int) -> subprocess.Popen[str]:
     )
 
 
-def _operator(port: int, data_dir: Path) -> httpx.Client | None:
-    """A client signed in as the demo's operator, once the demo is up and has its users."""
+def _operator(port: int, data_dir: Path, user: str = "operator") -> httpx.Client | None:
+    """A client signed in as a demo user, once the demo is up and has its users."""
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}")
     try:
-        password = json.loads((data_dir / "demo-credentials.json").read_text())["operator"]
-        signed = client.post("/api/auth/login", json={"username": "operator", "password": password})
+        password = json.loads((data_dir / "demo-credentials.json").read_text())[user]
+        signed = client.post("/api/auth/login", json={"username": user, "password": password})
         if signed.status_code == 200:
             return client
     except (OSError, ValueError, httpx.HTTPError):
@@ -61,6 +61,11 @@ def _operator(port: int, data_dir: Path) -> httpx.Client | None:
 def _containers_with_fill(client: httpx.Client) -> list[dict[str, Any]] | None:
     listed: list[dict[str, Any]] = client.get("/api/containers").json()
     return [c for c in listed if c["fill_percent"] is not None] or None
+
+
+def _reported(client: httpx.Client, path: str, field: str) -> list[dict[str, Any]] | None:
+    listed: list[dict[str, Any]] = client.get(path).json()
+    return [item for item in listed if item[field] is not None] or None
 
 
 def _stop(demo: subprocess.Popen[str]) -> str:
@@ -83,6 +88,18 @@ def test_demo_serves_fill_levels_then_stops_cleanly_and_keeps_data(data_dir: Pat
         assert all(0 <= c["fill_percent"] <= 100 for c in filled)
         page = httpx.get(f"http://127.0.0.1:{port}/")
         assert page.status_code == 200 and "Sign in" in page.text
+        # Every screen has something to show: the home-care nurse's patients have measured,
+        # the ward's dispensers have reported.
+        homecare = _operator(port, data_dir, "homecare")
+        hygiene = _operator(port, data_dir, "hygiene")
+        assert homecare is not None and hygiene is not None
+        measured = wait_for(lambda: _reported(homecare, "/api/triage", "last_measurement"), 60)
+        reported = wait_for(
+            lambda: _reported(hygiene, "/api/hygiene/dispensers", "last_report"), 60
+        )
+        assert len(measured) > 10 and len(reported) > 10
+        homecare.close()
+        hygiene.close()
         stored = operator.get("/api/ingest/status").json()["stored"]
         operator.close()
     finally:
@@ -96,10 +113,14 @@ def test_demo_serves_fill_levels_then_stops_cleanly_and_keeps_data(data_dir: Pat
         again = wait_for(lambda: _containers_with_fill(operator), timeout=60, interval=0.5)
         assert len(again) >= len(filled)
         status = wait_for(
-            lambda: (s := operator.get("/api/ingest/status").json())["stored"] and s, timeout=30
+            lambda: (s := operator.get("/api/ingest/status").json())["stored"] > 1000 and s,
+            timeout=60,
         )
-        assert status["duplicates"] == 0, "a second run must not repeat the first run's ids"
-        assert status["dead_letters"] == 0, "a second run's frames must not look like replays"
+        # The simulated networks repeat a few uplinks on purpose (lost acknowledgements, 2 % on
+        # the ward) and replay one in 5,000; a second run repeating the first run's ids or
+        # frame counters would make most of its history duplicates or replays.
+        assert status["duplicates"] < 0.05 * status["stored"], "the first run's ids repeated"
+        assert status["dead_letters"] < 0.01 * status["stored"], "frames taken for replays"
         operator.close()
     finally:
         _stop(demo)

@@ -9,23 +9,11 @@ import pytest
 from direct_ingest import store
 from fix_sim import small_town
 
-from tilsyn.platform.containers.models import ContainerIn
-from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.writer import BatchResult
-from tilsyn.platform.registry.models import (
-    BadgeIn,
-    DispenserIn,
-    HubIn,
-    PatientIn,
-    WardIn,
-    ZoneIn,
-)
-from tilsyn.platform.registry.store import (
-    register_badge,
-    register_dispenser,
-    register_hub,
-    register_patient,
-    register_ward,
+from tilsyn.platform.registry.scenarios import (
+    register_containers,
+    register_home_care,
+    register_hospital,
 )
 from tilsyn.sim import Simulation, load_scenario
 
@@ -40,21 +28,7 @@ def _ingest(database_url: str, emissions: list[tuple[str, bytes]]) -> BatchResul
 def test_a_day_of_the_small_town_is_stored_whole(database_url: str, lorawan_format: str) -> None:
     scenario = small_town()
     with psycopg.connect(database_url) as conn:
-        for c in scenario.containers:
-            register_container(
-                conn,
-                ContainerIn(
-                    container_id=c.container_id,
-                    dev_eui=c.dev_eui,
-                    codec=c.codec,
-                    waste_kind=c.waste_kind,
-                    capacity_litres=c.capacity_litres,
-                    empty_distance_mm=c.empty_distance_mm,
-                    full_distance_mm=c.full_distance_mm,
-                    latitude=c.lat,
-                    longitude=c.lon,
-                ),
-            )
+        register_containers(conn, scenario.containers)
     sim = Simulation(scenario, lorawan_format=lorawan_format)  # type: ignore[arg-type]
     emissions = [(e.topic, e.payload) for e in sim.run(duration=timedelta(days=1))]
     uplinks = [e for e in emissions if e[0].endswith("/up")]
@@ -69,12 +43,7 @@ def test_a_day_of_the_small_town_is_stored_whole(database_url: str, lorawan_form
 def test_home_hubs_of_vaaler_are_stored(database_url: str) -> None:
     scenario = load_scenario("vaaler-home", 3)
     with psycopg.connect(database_url) as conn:
-        for patient in scenario.patients:
-            register_patient(conn, PatientIn(patient_id=patient.patient_id, unit=patient.unit))
-        for hub in scenario.hubs:
-            register_hub(
-                conn, HubIn(hub_id=hub.hub_id, unit=hub.unit, patient_ids=list(hub.patient_ids))
-            )
+        register_home_care(conn, scenario)
     emissions = [(e.topic, e.payload) for e in Simulation(scenario).run(duration=timedelta(days=2))]
     result = _ingest(database_url, emissions)
     assert result.dead_letters == 0 and result.quarantined == 0
@@ -87,26 +56,8 @@ def test_home_hubs_of_vaaler_are_stored(database_url: str) -> None:
 def test_a_ward_day_becomes_dispenser_data_and_compliance_counts(database_url: str) -> None:
     scenario = load_scenario("ward", 2)
     with psycopg.connect(database_url) as conn:
-        for ward in scenario.wards:
-            zones = [
-                ZoneIn(zone_id=z.zone_id, room_id=z.room_id, zone_type=z.zone_type, name=z.name)
-                for z in scenario.zones
-                if z.ward == ward.ward_id
-            ]
-            register_ward(conn, WardIn(ward_id=ward.ward_id, name=ward.name, zones=zones))
-        for d in scenario.dispensers:
-            register_dispenser(
-                conn,
-                DispenserIn(
-                    dev_eui=d.dev_eui,
-                    ward_id=d.ward,
-                    dispenser_id=d.dispenser_id,
-                    zone_id=d.zone_id,
-                    room_id=d.room_id,
-                ),
-            )
-        for b in scenario.badges:
-            register_badge(conn, BadgeIn(dev_eui=b.dev_eui, ward_id=b.ward, role=b.role))
+        register_hospital(conn, scenario)
+        register_hospital(conn, scenario)  # a second time changes nothing
     emissions = [
         (e.topic, e.payload)
         for e in Simulation(scenario).run(duration=timedelta(days=1))

@@ -1,0 +1,91 @@
+"""Registering a simulated scenario's devices as a municipality or hospital would: containers,
+wards with their zones, dispensers and badges, patients and their home hubs.
+
+Whatever is registered already is left as it is, so a second demo run keeps its data.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from tilsyn.platform.containers.models import ContainerIn
+from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.registry.models import BadgeIn, DispenserIn, HubIn, PatientIn, WardIn, ZoneIn
+from tilsyn.platform.registry.store import (
+    register_badge,
+    register_dispenser,
+    register_hub,
+    register_patient,
+    register_ward,
+)
+from tilsyn.sim.scenario.model import Scenario
+from tilsyn.sim.scenario.specs_waste import ContainerSpec
+
+CONTAINER_FIELDS = (
+    "container_id",
+    "dev_eui",
+    "codec",
+    "waste_kind",
+    "capacity_litres",
+    "empty_distance_mm",
+    "full_distance_mm",
+    "reporting_interval_s",
+)
+
+
+def register_containers(conn: psycopg.Connection, specs: tuple[ContainerSpec, ...]) -> None:
+    known = _ids(conn, "SELECT container_id FROM containers")
+    for spec in specs:
+        if spec.container_id not in known:
+            fields = {name: getattr(spec, name) for name in CONTAINER_FIELDS}
+            register_container(conn, ContainerIn(**fields, latitude=spec.lat, longitude=spec.lon))
+
+
+def register_hospital(conn: psycopg.Connection, scenario: Scenario) -> None:
+    """The scenario's wards with their zones, and every dispenser and badge on them."""
+    known_wards = _ids(conn, "SELECT ward_id FROM wards")
+    for ward in scenario.wards:
+        if ward.ward_id in known_wards:
+            continue
+        zones = [
+            ZoneIn(zone_id=z.zone_id, room_id=z.room_id, zone_type=z.zone_type, name=z.name)
+            for z in scenario.zones
+            if z.ward == ward.ward_id
+        ]
+        register_ward(
+            conn, WardIn(ward_id=ward.ward_id, name=ward.name, hospital=ward.hospital, zones=zones)
+        )
+    known_devices = _ids(conn, "SELECT device_id FROM devices")
+    for d in scenario.dispensers:
+        if d.dev_eui.lower() not in known_devices:
+            dispenser = DispenserIn(
+                dev_eui=d.dev_eui,
+                ward_id=d.ward,
+                dispenser_id=d.dispenser_id,
+                zone_id=d.zone_id,
+                room_id=d.room_id,
+                reporting_interval_s=d.reporting_interval_s,
+            )
+            register_dispenser(conn, dispenser)
+    for b in scenario.badges:
+        if b.dev_eui.lower() not in known_devices:
+            register_badge(conn, BadgeIn(dev_eui=b.dev_eui, ward_id=b.ward, role=b.role))
+
+
+def register_home_care(conn: psycopg.Connection, scenario: Scenario) -> None:
+    """The scenario's patients (without a home on record: no night nurse drives to them) and
+    their hubs."""
+    known_patients = _ids(conn, "SELECT patient_id FROM patients")
+    for patient in scenario.patients:
+        if patient.patient_id not in known_patients:
+            register_patient(conn, PatientIn(patient_id=patient.patient_id, unit=patient.unit))
+    known_hubs = _ids(conn, "SELECT hub_id FROM hubs")
+    for hub in scenario.hubs:
+        if hub.hub_id not in known_hubs:
+            register_hub(
+                conn, HubIn(hub_id=hub.hub_id, unit=hub.unit, patient_ids=list(hub.patient_ids))
+            )
+
+
+def _ids(conn: psycopg.Connection, query: str) -> set[str]:
+    return {str(row[0]) for row in conn.execute(query)}

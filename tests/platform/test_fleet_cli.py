@@ -1,0 +1,64 @@
+"""`tilsyn fleet`: the simulated fleets against a broker, registered in the database first."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from waiting import wait_for
+
+from tilsyn.mqtt import MqttConnection
+
+pytestmark = pytest.mark.integration
+
+
+def _fleet(database_url: str, mqtt_url: str, *args: str) -> subprocess.Popen[str]:
+    env = os.environ | {"DATABASE_URL": database_url, "MQTT_URL": mqtt_url}
+    tilsyn = Path(sys.executable).parent / "tilsyn"
+    return subprocess.Popen(
+        [str(tilsyn), "fleet", "--containers", "5", "--speed", "60", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_the_fleets_register_their_devices_and_report(
+    database_url: str, mosquitto_url: str
+) -> None:
+    heard: list[str] = []
+    listener = MqttConnection(mosquitto_url, "fleet-listener")
+    listener.subscribe("application/#", 0, lambda m: heard.append(m.topic))
+    listener.subscribe("tilsyn/edge/#", 0, lambda m: heard.append(m.topic))
+    listener.connect()
+    fleet = _fleet(database_url, mosquitto_url, "--register")
+    try:
+        wait_for(lambda: any("/event/up" in t for t in heard), timeout=60)
+    finally:
+        fleet.send_signal(signal.SIGINT)
+        output, _ = fleet.communicate(timeout=30)
+        listener.close()
+    assert fleet.returncode == 0, output
+    assert "Traceback" not in output, output
+    with psycopg.connect(database_url) as conn:
+        containers = conn.execute("SELECT count(*) FROM containers").fetchone()
+        dispensers = conn.execute("SELECT count(*) FROM dispensers").fetchone()
+        hubs = conn.execute("SELECT count(*) FROM hubs").fetchone()
+    assert containers == (5,) and dispensers is not None and dispensers[0] > 0
+    assert hubs == (0,), "home hubs only when asked for: they publish on topics of their own"
+    assert not any(t.startswith("tilsyn/edge/") for t in heard)
+
+
+def test_an_unknown_scenario_is_refused_with_the_known_ones(
+    database_url: str, mosquitto_url: str
+) -> None:
+    fleet = _fleet(database_url, mosquitto_url, "--scenarios", "herning,oslo")
+    output, _ = fleet.communicate(timeout=30)
+    assert fleet.returncode != 0
+    assert "unknown scenarios ['oslo']: herning, ward, vaaler-home" in output
