@@ -81,7 +81,7 @@ class AlertEngine:
             signals = [s for stored, _ in commits for s in self._evaluate_safely(stored)]
             if time.monotonic() >= self._next_periodic:
                 self._next_periodic = time.monotonic() + self._periodic_seconds
-                signals += self._periodic()
+                signals += self._periodic_safely()
             self._write(signals)
             if stopping:
                 return
@@ -100,13 +100,33 @@ class AlertEngine:
         return [i for i in items if i is not None], None in items
 
     def _evaluate_safely(self, stored: Sequence[Accepted]) -> list[Signal]:
-        """A commit's signals; a defect in a rule costs that commit's signals, not the engine."""
+        """A commit's signals. The rules read the registry: while the database is away they
+        wait for it; a defect in a rule costs that commit's signals, not the engine."""
+        while True:
+            try:
+                return self._evaluate(stored)
+            except psycopg.OperationalError as error:
+                log.warning("registry unavailable to the rules, retrying: %s", error)
+                self._conn = None
+                time.sleep(1.0)
+            except Exception:
+                log.exception(
+                    "could not evaluate the rules on a commit of %d messages", len(stored)
+                )
+                self.failures += 1
+                return []
+
+    def _periodic_safely(self) -> list[Signal]:
+        """The clock-driven rules; a round the database misses is made up by the next."""
         try:
-            return self._evaluate(stored)
+            return self._periodic()
+        except psycopg.OperationalError as error:
+            log.warning("clock-driven rules skipped, database unavailable: %s", error)
+            self._conn = None
         except Exception:
-            log.exception("could not evaluate the rules on a commit of %d messages", len(stored))
+            log.exception("clock-driven rules failed")
             self.failures += 1
-            return []
+        return []
 
     def _evaluate(self, stored: Sequence[Accepted]) -> list[Signal]:
         signals: list[Signal] = []

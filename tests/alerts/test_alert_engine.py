@@ -122,6 +122,24 @@ def test_a_rule_that_fails_on_one_commit_leaves_the_engine_running(
     assert "could not evaluate the rules on a commit of 1 messages" in caplog.text
 
 
+def test_the_engine_outlives_losing_its_database_connection(registry: str) -> None:
+    engine = AlertEngine(registry, periodic_seconds=0.2)
+    engine.start()
+    try:
+        time.sleep(0.5)  # a clock-driven round has run on the first connection
+        with psycopg.connect(registry) as conn:  # as a database restart would
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        time.sleep(0.5)  # the next round meets the dead connection
+        engine.observe([_fill(NOW, 95.0)], time.time())
+        wait_for(lambda: _alerts(registry, "full"), timeout=30)
+        assert engine.failures == 0
+    finally:
+        engine.stop()
+
+
 def test_full_alert_clears_only_after_emptying_below_the_low_limit(
     engine: AlertEngine, registry: str
 ) -> None:
