@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import psycopg
 
+from tilsyn.platform.clinical.plan import Threshold
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.patients.thresholds import save_threshold
 from tilsyn.platform.registry.models import BadgeIn, DispenserIn, HubIn, PatientIn, WardIn, ZoneIn
 from tilsyn.platform.registry.store import (
     register_badge,
@@ -19,6 +21,7 @@ from tilsyn.platform.registry.store import (
     register_ward,
 )
 from tilsyn.sim.scenario.model import Scenario
+from tilsyn.sim.scenario.specs_care import PatientSpec
 from tilsyn.sim.scenario.specs_waste import ContainerSpec
 
 CONTAINER_FIELDS = (
@@ -73,18 +76,41 @@ def register_hospital(conn: psycopg.Connection, scenario: Scenario) -> None:
 
 
 def register_home_care(conn: psycopg.Connection, scenario: Scenario) -> None:
-    """The scenario's patients (without a home on record: no night nurse drives to them) and
-    their hubs."""
+    """The scenario's patients (without a home on record: no night nurse drives to them), the
+    thresholds their care team set from their own baselines, and their hubs."""
     known_patients = _ids(conn, "SELECT patient_id FROM patients")
     for patient in scenario.patients:
         if patient.patient_id not in known_patients:
             register_patient(conn, PatientIn(patient_id=patient.patient_id, unit=patient.unit))
+            for threshold in enrolment_thresholds(patient):
+                save_threshold(conn, patient.patient_id, threshold, "enrolment", replace=False)
     known_hubs = _ids(conn, "SELECT hub_id FROM hubs")
     for hub in scenario.hubs:
         if hub.hub_id not in known_hubs:
             register_hub(
                 conn, HubIn(hub_id=hub.hub_id, unit=hub.unit, patient_ids=list(hub.patient_ids))
             )
+
+
+def enrolment_thresholds(patient: PatientSpec) -> list[Threshold]:
+    """The simulated patient's personal bounds as the platform keeps them: inside yellow is
+    green, inside red is yellow, beyond is red; blood pressure per component."""
+    found = []
+    for plan in patient.measurements:
+        for part, bounds in plan.thresholds.items():
+            kind = plan.kind if part == "value" else f"{part}_bp"
+            found.append(
+                Threshold.model_validate(
+                    {
+                        "kind": kind,
+                        "green_low": bounds.yellow_low,
+                        "green_high": bounds.yellow_high,
+                        "yellow_low": bounds.red_low,
+                        "yellow_high": bounds.red_high,
+                    }
+                )
+            )
+    return found
 
 
 def _ids(conn: psycopg.Connection, query: str) -> set[str]:

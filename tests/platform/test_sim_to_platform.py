@@ -11,6 +11,7 @@ from fix_sim import small_town
 
 from tilsyn.platform.ingest.writer import BatchResult
 from tilsyn.platform.registry.scenarios import (
+    enrolment_thresholds,
     register_containers,
     register_home_care,
     register_hospital,
@@ -44,6 +45,19 @@ def test_home_hubs_of_vaaler_are_stored(database_url: str) -> None:
     scenario = load_scenario("vaaler-home", 3)
     with psycopg.connect(database_url) as conn:
         register_home_care(conn, scenario)
+        first = scenario.patients[0]
+        conn.execute(  # the care team moves one bound; enrolling again must not undo it
+            "UPDATE patient_thresholds SET green_high = 200 WHERE patient_id = %s",
+            (first.patient_id,),
+        )
+        register_home_care(conn, scenario)
+        thresholds = conn.execute(
+            "SELECT patient_id, count(*), max(green_high) FROM patient_thresholds"
+            " GROUP BY patient_id"
+        ).fetchall()
+    expected = {p.patient_id: len(enrolment_thresholds(p)) for p in scenario.patients}
+    assert {patient: count for patient, count, _ in thresholds} == expected
+    assert dict((patient, high) for patient, _, high in thresholds)[first.patient_id] == 200
     emissions = [(e.topic, e.payload) for e in Simulation(scenario).run(duration=timedelta(days=2))]
     result = _ingest(database_url, emissions)
     assert result.dead_letters == 0 and result.quarantined == 0

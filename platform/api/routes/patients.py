@@ -17,6 +17,7 @@ from tilsyn.platform.clinical.news2 import News2Score, score
 from tilsyn.platform.clinical.plan import Kind, Threshold
 from tilsyn.platform.clinical.vitals import Vitals
 from tilsyn.platform.patients.state import PatientSummary, triage_board
+from tilsyn.platform.patients.thresholds import save_threshold
 
 router = APIRouter(prefix="/api", tags=["patients"])
 Clinician = Annotated[User, Depends(allowed("read_patients"))]
@@ -96,23 +97,7 @@ def set_threshold(
         threshold = Threshold(kind=kind, **body.model_dump())
     except ValueError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
-    db.execute(
-        """INSERT INTO patient_thresholds (patient_id, kind, green_low, green_high, yellow_low,
-               yellow_high, updated_by) VALUES (%s, %s, %s, %s, %s, %s, %s)
-           ON CONFLICT (patient_id, kind) DO UPDATE SET green_low = EXCLUDED.green_low,
-               green_high = EXCLUDED.green_high, yellow_low = EXCLUDED.yellow_low,
-               yellow_high = EXCLUDED.yellow_high, updated_by = EXCLUDED.updated_by,
-               updated_at = now()""",
-        (
-            patient_id,
-            kind,
-            threshold.green_low,
-            threshold.green_high,
-            threshold.yellow_low,
-            threshold.yellow_high,
-            user.username,
-        ),
-    )
+    save_threshold(db, patient_id, threshold, user.username, replace=True)
     audit(db, user, "set_threshold", patient_id, {"kind": kind, **body.model_dump()})
     return threshold
 
