@@ -47,13 +47,17 @@ export async function api(url, options = {}) {
  * must not see (the API refuses it as well).
  */
 export async function requireRole(role) {
+  // The button stays disabled until it works, so a click never falls on a dead button; it
+  // works before the user has been looked up.
+  const signOutButton = document.getElementById("sign-out");
+  signOutButton.addEventListener("click", signOut);
+  signOutButton.disabled = false;
   const me = await api("/api/auth/me");
   if (me.role !== role) {
     location.replace(HOME_OF_ROLE[me.role] ?? "/");
     throw new HttpError(403, "not this role's screen");
   }
   document.getElementById("who").textContent = me.display_name || me.username;
-  document.getElementById("sign-out").addEventListener("click", signOut);
   return me;
 }
 
