@@ -106,7 +106,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _fleet(args: argparse.Namespace) -> int:
     import psycopg
 
-    from tilsyn.platform.demo import demo_fleets, register_fleet, run_fleet
+    from tilsyn.platform.demo import demo_fleets, register_fleet, start_fleets
 
     settings = Settings()
     if not settings.mqtt_url:
@@ -119,18 +119,9 @@ def _fleet(args: argparse.Namespace) -> int:
     if args.register:
         with psycopg.connect(resolve_database_url(settings)) as conn:
             for fleet in fleets:
-                register_fleet(conn, fleet, args.containers)
+                register_fleet(conn, fleet)
     stop = threading.Event()
-    threads = [
-        threading.Thread(
-            target=run_fleet,
-            args=(fleet, settings.mqtt_url, args.speed, stop, settings.mqtt_ca_file),
-            name=f"fleet-{fleet.name}",
-        )
-        for fleet in fleets
-    ]
-    for thread in threads:
-        thread.start()
+    threads = start_fleets(fleets, settings.mqtt_url, args.speed, stop, settings.mqtt_ca_file)
     try:
         for thread in threads:
             thread.join()

@@ -53,6 +53,9 @@ class DemoFleet:
     publishing: frozenset[str] | None
     joins: tuple[str, ...]
 
+    def publishes(self, device_id: str) -> bool:
+        return self.publishing is None or device_id in self.publishing
+
 
 def demo_fleets(seed: int, containers: int) -> list[DemoFleet]:
     """Herning's containers (the first `containers` of them), a hospital ward's dispensers and
@@ -67,12 +70,34 @@ def demo_fleets(seed: int, containers: int) -> list[DemoFleet]:
     ]
 
 
-def register_fleet(conn: psycopg.Connection, fleet: DemoFleet, containers: int) -> None:
-    """Register what the fleet's scenario holds (of a town, the first `containers`)."""
+def register_fleet(conn: psycopg.Connection, fleet: DemoFleet) -> None:
+    """Register what the fleet's scenario holds (of a town, the containers that publish)."""
     scenario = fleet.scenario
-    register_containers(conn, scenario.containers[:containers])
+    register_containers(conn, tuple(c for c in scenario.containers if fleet.publishes(c.dev_eui)))
     register_hospital(conn, scenario)
     register_home_care(conn, scenario)
+
+
+def start_fleets(
+    fleets: list[DemoFleet],
+    mqtt_url: str,
+    speed: float,
+    stop: threading.Event,
+    ca_file: str | None = None,
+) -> list[threading.Thread]:
+    """One thread per fleet, running until `stop` is set."""
+    threads = [
+        threading.Thread(
+            target=run_fleet,
+            args=(fleet, mqtt_url, speed, stop, ca_file),
+            name=f"fleet-{fleet.name}",
+            daemon=True,
+        )
+        for fleet in fleets
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
 
 
 def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) -> None:
@@ -83,11 +108,10 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
         mqtt_url, broker_kind = _broker(stack, settings, data_dir)
         migrate(database_url)
         fleets = demo_fleets(seed, containers)
-        town, ward, homes = (f.scenario for f in fleets)
-        shown = town.containers[:containers]
+        town, ward_fleet, homes = fleets
         with psycopg.connect(database_url) as conn:
             for fleet in fleets:
-                register_fleet(conn, fleet, containers)
+                register_fleet(conn, fleet)
             credentials = ensure_demo_users(conn, data_dir)
             # The demo night nurse and a colleague share tonight's shift (a second nurse
             # needs no account to be planned for).
@@ -95,24 +119,16 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
                 conn, ("nurse", "nurse-b"), datetime.now(UTC), settings.planning_timezone
             )
         stop = threading.Event()
-        threads = [
-            threading.Thread(
-                target=run_fleet,
-                args=(fleet, mqtt_url, speed, stop),
-                name=f"demo-fleet-{fleet.name}",
-                daemon=True,
-            )
-            for fleet in fleets
-        ]
+        threads: list[threading.Thread] = []
 
         def announce() -> None:
-            for thread in threads:
-                thread.start()
+            threads.extend(start_fleets(fleets, mqtt_url, speed, stop))
+            ward, hubs = ward_fleet.scenario, homes.scenario.hubs
             url = f"http://{settings.http_host}:{settings.http_port}"
             print(
-                f"Tilsyn demo: {len(shown)} containers, {len(ward.dispensers)} dispensers and"
-                f" {len(ward.badges)} badges in {', '.join(w.name for w in ward.wards)},"
-                f" {len(homes.hubs)} home hubs reporting through {broker_kind} ({mqtt_url})\n"
+                f"Tilsyn demo: {len(town.joins)} containers, {len(ward.dispensers)} dispensers"
+                f" and {len(ward.badges)} badges in {', '.join(w.name for w in ward.wards)},"
+                f" {len(hubs)} home hubs reporting through {broker_kind} ({mqtt_url})\n"
                 f"  database  {database_url}\n  web       {url}/\n"
                 f"  API       {url}/docs\n  sign in   operator / {credentials['operator']}"
                 f" (every role's demo user: {data_dir / CREDENTIALS_FILE})\n"
@@ -126,8 +142,7 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
         finally:
             stop.set()
             for thread in threads:
-                if thread.is_alive():
-                    thread.join(timeout=10)
+                thread.join(timeout=10)
 
 
 def _embedded_database(stack: ExitStack, data_dir: Path) -> str:
@@ -163,7 +178,7 @@ def run_fleet(
     connection.connect()
 
     def publish(topic: str, payload: bytes, qos: int) -> None:
-        if fleet.publishing is None or topic.split("/")[3] in fleet.publishing:
+        if fleet.publishes(topic.split("/")[3]):
             connection.publish(topic, payload, qos)
 
     try:
