@@ -57,12 +57,6 @@ class Settings(BaseSettings):
     # The weekdays trucks work (Monday 0): the plan is for the next of them, and a container
     # left out must hold until the end of the shift on the one after.
     collection_weekdays: tuple[Weekday, ...] = Field(default=(0, 1, 2, 3, 4), min_length=1)
-    # The collection fleet (Herning defaults): trucks per kind of waste (a truck carries one
-    # kind), their capacity, depot and tip.
-    collection_trucks: int = Field(default=2, gt=0)
-    collection_truck_litres: int = Field(default=24_000, gt=0)
-    collection_truck_kg: int = Field(default=8_000, gt=0)
-    collection_depot_lat: float = 56.1180
-    collection_depot_lon: float = 8.9540
-    collection_tip_lat: float = 56.1525
-    collection_tip_lon: float = 8.9350
+    # The collection fleet by kind of waste (trucks, disposal site, what a litre weighs): a
+    # TOML file shaped like routing/herning_fleet.toml; Herning's when unset.
+    collection_fleet_file: Path | None = None

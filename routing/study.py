@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tilsyn.routing.checks import check_collection_plan
+from tilsyn.routing.collection_fleet import KindService, herning_services
 from tilsyn.routing.geo import Location
 from tilsyn.routing.params import Stop
 from tilsyn.routing.plans import Plan
-from tilsyn.routing.study_fleet import KindService, herning_services
 from tilsyn.routing.study_forecast import FillTracker, KnownEvent, SensedContainer
 from tilsyn.routing.study_sensor import SensorRules, sensor_day
 from tilsyn.routing.study_sized import SizedSchedule, SizingRule, size_schedule

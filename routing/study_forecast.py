@@ -24,8 +24,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from tilsyn.routing.collection_fleet import KindService
 from tilsyn.routing.geo import Location, haversine_m
-from tilsyn.routing.study_fleet import KindService
 from tilsyn.routing.waste_select import ContainerForecast
 
 HISTORY_S = 14 * 86_400.0

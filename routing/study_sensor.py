@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from tilsyn.routing.collection_day import CollectionDay
+from tilsyn.routing.collection_fleet import KindService
 from tilsyn.routing.params import Stop
-from tilsyn.routing.study_fleet import KindService
 from tilsyn.routing.study_forecast import FillTracker
 from tilsyn.routing.travel import CachedTravel
 from tilsyn.routing.waste import CollectionRequest, ContainerStop

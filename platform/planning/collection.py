@@ -5,8 +5,9 @@ map.
 Trucks work on the configured weekdays only, so the next collection day may be after a weekend,
 and a container left out must hold until the end of the shift on the collection day after it
 (Friday's plan looks to Monday afternoon). A truck carries one kind of waste (glass and
-residual waste never share a body), so each kind is chosen and routed on its own, with the
-configured trucks for that kind.
+residual waste never share a body), so each kind is chosen and routed on its own, with that
+kind's trucks and disposal site from the collection fleet file. Containers of a kind the fleet
+has no trucks for are listed as left out, never dropped silently.
 
 The forecast's spread is not measured yet: it is taken as a fixed share of the rate
 (`RATE_SPREAD`), enough for the selection to weigh a container that may or may not overflow.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,20 +29,21 @@ from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.forecast import full_by
 from tilsyn.platform.planning.errors import PlanRejected
 from tilsyn.routing.checks import check_collection_plan
-from tilsyn.routing.collection_day import CollectionDay, Fleet, plan_collection_day
+from tilsyn.routing.collection_day import CollectionDay, plan_collection_day
+from tilsyn.routing.collection_fleet import KindService, load_collection_fleet
 from tilsyn.routing.geo import Location
-from tilsyn.routing.herning import herning_fleet
 from tilsyn.routing.params import Stop
 from tilsyn.routing.plans import Route
 from tilsyn.routing.settings import RoutingSettings
-from tilsyn.routing.waste import CollectionRequest, DisposalSite, Truck
-from tilsyn.routing.waste_select import ContainerForecast, SelectionPolicy, next_visit_hours
+from tilsyn.routing.waste import CollectionRequest, ContainerStop
+from tilsyn.routing.waste_select import (
+    ContainerForecast,
+    SelectionPolicy,
+    next_visit_hours,
+    select_stops,
+)
 
 RATE_SPREAD = 0.3
-# kg per litre of loose waste in a container, by kind (glass is the heavy one).
-DENSITY = {"glass": 0.3, "residual": 0.15, "paper": 0.1, "plastic": 0.05}
-# Glass is noisy to empty: those containers keep the quiet hours.
-QUIET_KINDS = {"glass"}
 
 
 def next_collection_start(now: datetime, zone: str, weekdays: Collection[int]) -> datetime:
@@ -55,10 +57,11 @@ def next_collection_start(now: datetime, zone: str, weekdays: Collection[int]) -
 
 
 def container_forecasts(
-    conn: psycopg.Connection, origin: datetime, now: datetime
+    conn: psycopg.Connection, origin: datetime, now: datetime, services: dict[str, KindService]
 ) -> dict[str, list[ContainerForecast]]:
     """Each container's expected fill at `origin`, from its latest reading and fill rate, by
-    kind of waste."""
+    kind of waste; weight, emptying time and quiet hours come from the kind's service (a kind
+    without trucks is only listed, never routed)."""
     full_at = full_by(conn, now)
     rows = conn.execute(
         "SELECT c.container_id, c.latitude, c.longitude, c.capacity_litres, c.waste_kind,"
@@ -72,6 +75,7 @@ def container_forecasts(
         if full is not None and full > seen_at and fill_percent < 100:
             rate = (100 - fill_percent) / 100 / ((full - seen_at).total_seconds() / 3600)
         hours_ahead = max(0.0, (origin - seen_at).total_seconds() / 3600)
+        service = services.get(kind)
         forecasts[kind].append(
             ContainerForecast(
                 container_id=container_id,
@@ -80,34 +84,12 @@ def container_forecasts(
                 fill=min(1.0, fill_percent / 100 + rate * hours_ahead),
                 rate=rate,
                 rate_sd=rate * RATE_SPREAD,
-                density_kg_per_l=DENSITY.get(kind, 0.15),
-                quiet=kind in QUIET_KINDS,
+                density_kg_per_l=service.density_kg_per_l if service else 0.0,
+                service=service.service_s if service else 0,
+                quiet=service.quiet if service else False,
             )
         )
     return dict(forecasts)
-
-
-def configured_fleet(settings: Settings, kind: str) -> Fleet:
-    """Herning's shifts and quiet hours, with one kind's trucks, depot and tip from the
-    settings."""
-    herning = herning_fleet(1)
-    template = herning.trucks[0]
-    depot = Location("depot", settings.collection_depot_lat, settings.collection_depot_lon)
-    tip = Location("tip", settings.collection_tip_lat, settings.collection_tip_lon)
-    trucks = tuple(
-        Truck(
-            f"{kind}-{number}",
-            depot,
-            settings.collection_truck_litres,
-            settings.collection_truck_kg,
-            template.shift_start,
-            template.shift_end,
-            template.max_shift,
-        )
-        for number in range(1, settings.collection_trucks + 1)
-    )
-    site = DisposalSite("tip", tip, herning.disposal_sites[0].service)
-    return Fleet(trucks, (site,), herning.quiet_hours, herning.max_tips)
 
 
 @dataclass(frozen=True)
@@ -123,27 +105,31 @@ class KindDay:
 @dataclass(frozen=True)
 class NextDay:
     """The next collection day, from its local midnight: one plan per kind of waste, each
-    choosing what must not overflow before the end of `next_visit_h`."""
+    choosing what must not overflow before the end of `next_visit_h`. `without_trucks`
+    holds, per kind the fleet has no trucks for, the containers that would have been chosen."""
 
     origin: datetime
     next_visit_h: float
     kinds: tuple[KindDay, ...]
+    without_trucks: dict[str, tuple[ContainerStop, ...]] = field(default_factory=dict)
 
 
 def plan_next_day(conn: psycopg.Connection, settings: Settings, now: datetime) -> NextDay:
-    """Each kind's plan for the next collection day, checked; `collection_plan_seconds` is
-    shared among the kinds, so the operator waits about as long however many kinds the town
-    collects."""
+    """Each kind's plan for the next collection day with that kind's trucks, checked;
+    `collection_plan_seconds` is shared among the kinds, so the operator waits about as long
+    however many kinds the town collects."""
+    services = load_collection_fleet(settings.collection_fleet_file)
     weekdays = settings.collection_weekdays
     origin = next_collection_start(now, settings.planning_timezone, weekdays)
-    by_kind = container_forecasts(conn, origin, now)
+    by_kind = container_forecasts(conn, origin, now, services)
     travel = RoutingSettings().travel()
-    budget = Stop(seconds=settings.collection_plan_seconds / max(1, len(by_kind)))
-    shift_end_h = herning_fleet(1).trucks[0].shift_end / 3600
+    routed = [kind for kind in by_kind if kind in services]
+    budget = Stop(seconds=settings.collection_plan_seconds / max(1, len(routed)))
+    shift_end_h = max(t.shift_end for s in services.values() for t in s.fleet.trucks) / 3600
     policy = SelectionPolicy(next_visit_h=next_visit_hours(origin.weekday(), weekdays, shift_end_h))
     days = []
-    for kind, forecasts in sorted(by_kind.items()):
-        fleet = configured_fleet(settings, kind)
+    for kind in sorted(routed):
+        fleet, forecasts = services[kind].fleet, by_kind[kind]
         day = plan_collection_day(origin, forecasts, fleet, policy, travel, budget)
         request = day.request
         places = [*(t.depot for t in request.trucks), *(d.location for d in fleet.disposal_sites)]
@@ -152,7 +138,12 @@ def plan_next_day(conn: psycopg.Connection, settings: Settings, now: datetime) -
         if problems:
             raise PlanRejected(f"{kind}: " + "; ".join(problems))
         days.append(KindDay(kind, day, tuple(forecasts)))
-    return NextDay(origin, policy.next_visit_h, tuple(days))
+    without_trucks = {
+        kind: select_stops(forecasts, policy)
+        for kind, forecasts in sorted(by_kind.items())
+        if kind not in services
+    }
+    return NextDay(origin, policy.next_visit_h, tuple(days), without_trucks)
 
 
 def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
@@ -190,13 +181,19 @@ def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
             {"container_id": d.id, "waste_kind": kind, "reason": d.reason} for d in plan.dropped
         ]
         problems += [f"{kind}: {problem}" for problem in plan.problems]
+    for kind, due in next_day.without_trucks.items():
+        reason = f"the collection fleet has no trucks for {kind} waste"
+        left_out += [{"container_id": s.id, "waste_kind": kind, "reason": reason} for s in due]
+        if due:
+            problems.append(f"{kind}: {len(due)} containers due, but {reason}")
+    must_wait = any(s.mandatory for due in next_day.without_trucks.values() for s in due)
     return {
         "type": "FeatureCollection",
         "features": features,
         "day_starts": next_day.origin.isoformat(),
         "holds_until": (next_day.origin + timedelta(hours=next_day.next_visit_h)).isoformat(),
         "generated_at": made_at.isoformat(),
-        "feasible": all(d.day.plan.feasible for d in days),
+        "feasible": all(d.day.plan.feasible for d in days) and not must_wait,
         "problems": problems,
         "km": round(sum(d.day.plan.km for d in days), 1),
         "containers": containers,

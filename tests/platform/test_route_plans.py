@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -19,11 +20,14 @@ from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.planning.collection import collection_geojson, plan_next_day
 from tilsyn.routing.checks import check_collection_plan
+from tilsyn.routing.collection_fleet import load_collection_fleet
 from tilsyn.routing.settings import RoutingSettings
 
 pytestmark = pytest.mark.integration
-SETTINGS = Settings(collection_plan_seconds=1.0, collection_trucks=2)
-DEPOT = [SETTINGS.collection_depot_lon, SETTINGS.collection_depot_lat]
+SETTINGS = Settings(collection_plan_seconds=1.0)
+HERNING = load_collection_fleet()
+DEPOT_AT = HERNING["glass"].fleet.trucks[0].depot
+DEPOT = [DEPOT_AT.lon, DEPOT_AT.lat]
 # (id, fill now %, rise per hour %): full ones, one on its way, and nearly empty ones.
 CONTAINERS = [
     ("FULL1", 92, 1.5),
@@ -197,3 +201,76 @@ def test_only_the_operator_plans_routes(client: TestClient, sign_in: SignIn, rol
 def test_the_plan_holds_no_patient_data(client: TestClient, sign_in: SignIn) -> None:
     plan = client.post("/api/routes/plan", headers=sign_in("operator")).text
     assert "patient" not in plan.lower()
+
+
+GLASS_ONLY_FLEET = """
+depot = { lat = 56.1180, lon = 8.9540 }
+shift = { start = "06:00", end = "15:00" }
+[disposal_sites.glass-plant]
+lat = 56.1525
+lon = 8.9350
+service_minutes = 15
+[kinds.glass]
+trucks = 1
+truck_litres = 30_000
+truck_kg = 10_000
+disposal_site = "glass-plant"
+density_kg_per_l = 0.3
+service_minutes = 4
+"""
+
+
+def test_each_kind_tips_at_its_own_site_with_its_own_trucks(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        seed(conn, containers=[*CONTAINERS, ("BIN", 95, 2.0)])  # BIN holds residual waste
+        next_day = plan_next_day(conn, SETTINGS, datetime.now(UTC))
+    assert [k.kind for k in next_day.kinds] == ["glass", "paper", "residual"]
+    tips = {"glass": "recycling-centre", "paper": "recycling-centre", "residual": "transfer-station"}
+    for kind_day in next_day.kinds:
+        kind, request = kind_day.kind, kind_day.day.request
+        service = HERNING[kind]
+        assert [d.id for d in request.disposal_sites] == [tips[kind]]
+        assert request.trucks == service.fleet.trucks
+        assert {(s.service, s.quiet) for s in request.stops} == {(service.service_s, service.quiet)}
+        for stop in request.stops:
+            assert stop.weight_kg == round(stop.volume_l * service.density_kg_per_l)
+        assert {v.location_id for r in kind_day.day.plan.routes for v in r.visits} >= {tips[kind]}
+    geojson = collection_geojson(next_day, datetime.now(UTC))
+    transfer = HERNING["residual"].fleet.disposal_sites[0].location
+    (residual,) = [f for f in geojson["features"] if f["properties"]["waste_kind"] == "residual"]
+    assert [transfer.lon, transfer.lat] in residual["geometry"]["coordinates"]
+
+
+def test_containers_of_a_kind_without_trucks_are_left_out_with_the_reason(
+    database_url: str, tmp_path: Path
+) -> None:
+    fleet_file = tmp_path / "fleet.toml"
+    fleet_file.write_text(GLASS_ONLY_FLEET, encoding="utf-8")
+    settings = Settings(collection_plan_seconds=1.0, collection_fleet_file=fleet_file)
+    with psycopg.connect(database_url) as conn:
+        seed(conn)
+        next_day = plan_next_day(conn, settings, datetime.now(UTC))
+    assert [k.kind for k in next_day.kinds] == ["glass"]
+    assert next_day.kinds[0].day.request.disposal_sites[0].id == "glass-plant"
+    geojson = collection_geojson(next_day, datetime.now(UTC))
+    left = {c["container_id"]: c for c in geojson["left_out"] if c["waste_kind"] == "paper"}
+    assert set(left) == {"FULL1", "FULL3"}, "the due paper containers, not the empty one"
+    assert all("no trucks for paper waste" in c["reason"] for c in left.values())
+    assert any(p.startswith("paper: 2 containers due") for p in geojson["problems"])
+    assert not geojson["feasible"], "mandatory containers cannot be emptied"
+
+
+def test_a_fleet_file_that_is_not_a_fleet_is_refused_with_the_reason(
+    database_url: str, sign_in: SignIn, tmp_path: Path
+) -> None:
+    fleet_file = tmp_path / "fleet.toml"
+    fleet_file.write_text(GLASS_ONLY_FLEET.replace('"glass-plant"', '"dump"'), encoding="utf-8")
+    settings = Settings(collection_plan_seconds=1.0, collection_fleet_file=fleet_file)
+    with psycopg.connect(database_url) as conn:
+        seed(conn)
+    with TestClient(create_app(database_url, settings=settings)) as test_client:
+        answer = test_client.post("/api/routes/plan", headers=sign_in("operator"))
+    assert answer.status_code == 503
+    assert "kinds.glass: disposal site 'dump' is not among disposal_sites" in answer.text
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM collection_plans").fetchone() == (0,)

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tilsyn.cli import main
+from tilsyn.routing.collection_fleet import herning_services
 from tilsyn.routing.geo import Location
 from tilsyn.routing.params import Stop
 from tilsyn.routing.study import StudySetup, _works, run_study
-from tilsyn.routing.study_fleet import herning_services
 from tilsyn.routing.study_forecast import FillTracker, KnownEvent, SensedContainer
 from tilsyn.routing.study_report import figures, km_saved, study_json, study_table
 from tilsyn.routing.study_sensor import SensorRules, sensor_day

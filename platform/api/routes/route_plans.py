@@ -20,6 +20,7 @@ from tilsyn.platform.planning.collection import (
     save_collection_plan,
 )
 from tilsyn.platform.planning.errors import PlanRejected
+from tilsyn.routing.collection_fleet import FleetFileError
 
 router = APIRouter(prefix="/api/routes", tags=["collection routes"])
 Planner = Annotated[User, Depends(allowed("plan_routes"))]
@@ -41,7 +42,8 @@ def plan_now(request: Request, db: Db, user: Planner) -> dict[str, Any]:
     now = datetime.now(UTC)
     try:
         next_day = plan_next_day(db, request.app.state.settings, now)
-    except PlanRejected as error:
+    except (PlanRejected, FleetFileError) as error:
+        # A plan that broke a rule, or a fleet the settings cannot describe: nothing is served.
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
     geojson = collection_geojson(next_day, now)
     save_collection_plan(db, user.username, geojson)
