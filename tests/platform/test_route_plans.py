@@ -225,7 +225,8 @@ def test_each_kind_tips_at_its_own_site_with_its_own_trucks(database_url: str) -
         seed(conn, containers=[*CONTAINERS, ("BIN", 95, 2.0)])  # BIN holds residual waste
         next_day = plan_next_day(conn, SETTINGS, datetime.now(UTC))
     assert [k.kind for k in next_day.kinds] == ["glass", "paper", "residual"]
-    tips = {"glass": "recycling-centre", "paper": "recycling-centre", "residual": "transfer-station"}
+    recycling, transfer = "recycling-centre", "transfer-station"
+    tips = {"glass": recycling, "paper": recycling, "residual": transfer}
     for kind_day in next_day.kinds:
         kind, request = kind_day.kind, kind_day.day.request
         service = HERNING[kind]

@@ -66,5 +66,5 @@ def test_a_file_that_is_not_a_fleet_is_refused_with_the_place_and_reason(
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(FleetFileError, match="nowhere.toml"):
+    with pytest.raises(FleetFileError, match=r"nowhere\.toml"):
         load_collection_fleet(tmp_path / "nowhere.toml")
