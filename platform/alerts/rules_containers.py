@@ -15,6 +15,7 @@ FIRE_RISE_C = 15.0
 FIRE_RISE_WINDOW = timedelta(minutes=30)
 FIRE_CLEAR_C = 45.0
 BATTERY_LOW_PERCENT = 15
+BATTERY_FLAT_PERCENT = 5  # days from going silent: someone must change it now
 BATTERY_CLEAR_PERCENT = 25
 OVERFLOW_HORIZON_H = 12.0
 EMPTIED_DROP_PERCENT = 30.0  # a fall this large between readings is an emptying
@@ -57,16 +58,7 @@ class ContainerRules:
         if battery is not None and (
             battery <= BATTERY_LOW_PERCENT or battery >= BATTERY_CLEAR_PERCENT
         ):
-            signals.append(
-                _signal(
-                    container_id,
-                    "battery_low",
-                    battery <= BATTERY_LOW_PERCENT,
-                    at,
-                    "info",
-                    f"Sensor battery at {battery} %",
-                )
-            )
+            signals.append(_battery(container_id, at, battery))
         return signals
 
     def _full(self, cid: str, at: datetime, fill: float, limits: ContainerLimits) -> list[Signal]:
@@ -154,6 +146,22 @@ def hours_until_full(
     if slope <= 0:
         return None
     return max(0.0, (100.0 - ys[-1]) / slope)
+
+
+def _battery(cid: str, at: datetime, battery: int) -> Signal:
+    """Low is a note for the next round; nearly flat is a warning, since the sensor will soon
+    go silent and its container unwatched."""
+    if battery <= BATTERY_FLAT_PERCENT:
+        title = f"Sensor battery at {battery} %: change it before the sensor goes silent"
+        return _signal(cid, "battery_low", True, at, "warning", title)
+    return _signal(
+        cid,
+        "battery_low",
+        battery <= BATTERY_LOW_PERCENT,
+        at,
+        "info",
+        f"Sensor battery at {battery} %",
+    )
 
 
 def _signal(

@@ -56,8 +56,8 @@ def engine(registry: str) -> Iterator[AlertEngine]:
     engine.stop()
 
 
-def _fill(at: datetime, fill: float, container: str = "C1") -> Accepted:
-    row = (at, container, "24e1247100000001", 1000, fill, 90, False, None, 1)
+def _fill(at: datetime, fill: float, container: str = "C1", battery: int = 90) -> Accepted:
+    row = (at, container, "24e1247100000001", 1000, fill, battery, False, None, 1)
     return Accepted(f"k{at.timestamp()}{fill}", ((CONTAINER_READINGS, (row,)),))
 
 
@@ -153,6 +153,28 @@ def test_full_alert_clears_only_after_emptying_below_the_low_limit(
     wait_for(lambda: [a[1] for a in _alerts(registry, "full")] == ["resolved"])
     engine.observe([_fill(NOW + timedelta(hours=30), 88.0)], time.time())
     wait_for(lambda: [a[1] for a in _alerts(registry, "full")] == ["resolved", "open"])
+
+
+def test_a_nearly_flat_sensor_battery_escalates_from_a_note_to_a_warning(
+    engine: AlertEngine, registry: str
+) -> None:
+    def battery_alert() -> tuple[str, str, str] | None:
+        with psycopg.connect(registry) as conn:
+            return conn.execute(
+                "SELECT severity, state, title FROM alerts WHERE rule = 'battery_low'"
+            ).fetchone()
+
+    engine.observe([_fill(NOW, 30.0, battery=12)], time.time())
+    wait_for(lambda: battery_alert() == ("info", "open", "Sensor battery at 12 %"))
+    engine.observe([_fill(NOW + timedelta(hours=4), 31.0, battery=4)], time.time())
+    wait_for(lambda: (battery_alert() or ("",))[0] == "warning")
+    assert battery_alert() == (
+        "warning",
+        "open",
+        "Sensor battery at 4 %: change it before the sensor goes silent",
+    )
+    engine.observe([_fill(NOW + timedelta(hours=8), 32.0, battery=100)], time.time())
+    wait_for(lambda: (battery_alert() or ("", ""))[1] == "resolved")
 
 
 def test_red_value_by_the_patients_plan_is_critical_and_assigned_to_the_nurse_on_duty(
