@@ -129,6 +129,9 @@ def seed_patients(conn: psycopg.Connection) -> None:
             at = now - timedelta(days=day, minutes=5)
             rows.append((at, patient_id, "heart_rate", 75 + (pulse - 75) * drift, "/min", "hub-1"))
             rows.append((at, patient_id, "spo2", 97 + (spo2 - 97) * drift, "%", "hub-1"))
+        if patient_id == "P-BENT":  # values in the UCUM units FHIR carries, as hubs send them
+            rows.append((now, patient_id, "body_temperature", 36.8, "Cel", "hub-1"))
+            rows.append((now, patient_id, "systolic_bp", 128.0, "mm[Hg]", "hub-1"))
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
@@ -185,8 +188,10 @@ def _compliance(
 
 def _dispensers(conn: psycopg.Connection, ward_index: int, ward_id: str) -> None:
     now = datetime.now(UTC)
-    # (refill %, hours since the last report): fine, nearly empty, silent for a day.
-    for number, (refill, quiet_h) in enumerate(((80, 0.5), (12, 0.5), (60, 26.0))):
+    # (refill %, battery %, hours since the last report): fine, nearly empty, silent for a
+    # day, battery nearly flat.
+    states = ((80, 90, 0.5), (12, 90, 0.5), (60, 90, 26.0), (70, 6, 0.5))
+    for number, (refill, battery, quiet_h) in enumerate(states):
         dev_eui = f"{0x70B3D50000000000 + ward_index * 16 + number:016x}"
         register_dispenser(
             conn,
@@ -194,12 +199,12 @@ def _dispensers(conn: psycopg.Connection, ward_index: int, ward_id: str) -> None
                 dev_eui=dev_eui,
                 ward_id=ward_id,
                 dispenser_id=number,
-                zone_id=number,
-                room_id=f"{ward_id}-{number}",
+                zone_id=number % len(ZONE_TYPES),  # the fourth hangs in the first's room
+                room_id=f"{ward_id}-{number % len(ZONE_TYPES)}",
             ),
         )
         conn.execute(
             "INSERT INTO dispenser_status (time, dev_eui, ward_id, dispenser_id, use_count,"
-            " refill_percent, battery_percent) VALUES (%s, %s, %s, %s, 100, %s, 90)",
-            (now - timedelta(hours=quiet_h), dev_eui, ward_id, number, refill),
+            " refill_percent, battery_percent) VALUES (%s, %s, %s, %s, 100, %s, %s)",
+            (now - timedelta(hours=quiet_h), dev_eui, ward_id, number, refill, battery),
         )

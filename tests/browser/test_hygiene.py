@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import psycopg
 import pytest
 from conftest import Site, sign_in
 from playwright.sync_api import Page, expect
@@ -25,10 +26,26 @@ def test_compliance_per_ward_and_room_type_by_day_and_week(site: Site, page: Pag
     expect(page.get_by_role("button", name="Per week")).to_have_attribute("aria-pressed", "true")
 
 
-def test_dispensers_nearly_empty_or_offline_are_listed(site: Site, page: Page) -> None:
+def test_dispensers_nearly_empty_offline_or_on_a_flat_battery_are_listed(
+    site: Site, page: Page
+) -> None:
     sign_in(page, site.url, "infection_control")
     rows = page.locator("#dispensers tbody tr")
-    expect(rows).to_have_count(4)
+    expect(rows).to_have_count(6)
     expect(page.locator("#dispensers .flag.offline")).to_have_count(2)
     expect(page.locator("#dispensers .flag.refill")).to_have_count(2)
-    expect(page.locator("#dispenser-count")).to_have_text("(4 of 6)")
+    expect(page.locator("#dispensers .flag.battery")).to_have_count(2)
+    expect(rows.last).to_contain_text("6 %")
+    expect(page.locator("#dispenser-count")).to_have_text("(6 of 8)")
+
+
+def test_no_dispenser_needing_attention_is_said_so(site: Site, page: Page) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "UPDATE dispenser_status SET time = now(), refill_percent = 90, battery_percent = 90"
+        )
+    sign_in(page, site.url, "infection_control")
+    expect(page.locator("#dispensers tbody")).to_have_text(
+        "None: every dispenser reports and has refill and battery to spare."
+    )
+    expect(page.locator("#dispenser-count")).to_have_text("(0 of 8)")

@@ -78,16 +78,20 @@ def test_weeks_add_up_the_days_per_ward_and_zone(
     assert sorted({round(r["target"], 3) for r in days}) == [0.7, 0.8]
 
 
-def test_dispensers_flag_refill_and_silence(client: TestClient, sign_in: SignIn) -> None:
+def test_dispensers_flag_refill_battery_and_silence(client: TestClient, sign_in: SignIn) -> None:
     found = client.get("/api/hygiene/dispensers", headers=sign_in("infection_control")).json()
-    assert len(found) == 6
-    assert [(d["offline"], d["needs_refill"]) for d in found[:4]] == [
-        (True, False),
-        (True, False),
-        (False, True),
-        (False, True),
+    assert len(found) == 8
+    flags = [(d["offline"], d["needs_refill"], d["needs_battery"]) for d in found]
+    assert flags[:6] == [
+        (True, False, False),
+        (True, False, False),
+        (False, True, False),
+        (False, True, False),
+        (False, False, True),
+        (False, False, True),
     ]
-    assert not any(d["offline"] or d["needs_refill"] for d in found[4:])
+    assert not any(any(flag) for flag in flags[6:])
+    assert [d["battery_percent"] for d in found[4:6]] == [6, 6]
 
 
 def test_history_and_forecast_of_a_filling_container(

@@ -24,9 +24,11 @@ from tilsyn.platform.hygiene.compliance import (
     ward_week,
 )
 from tilsyn.platform.hygiene.counts import ComplianceCount
+from tilsyn.platform.hygiene.dispensers import DispenserRules
 
 router = APIRouter(prefix="/api/hygiene", tags=["hygiene"])
 Reader = Annotated[User, Depends(allowed("read_hygiene"))]
+BATTERY_LOW_PERCENT = DispenserRules().battery_low_percent
 OFFLINE_AFTER_INTERVALS = 3  # three missed reports in a row: not one lost uplink
 
 
@@ -53,6 +55,7 @@ class DispenserRow(BaseModel):
     last_report: datetime | None
     offline: bool
     needs_refill: bool
+    needs_battery: bool
 
 
 @router.get("/compliance", response_model=list[ComplianceRow])
@@ -99,7 +102,8 @@ def _row(
 
 @router.get("/dispensers", response_model=list[DispenserRow])
 def dispensers(db: Db, _: Reader) -> list[DispenserRow]:
-    """Every dispenser with its latest status; those needing attention first."""
+    """Every dispenser with its latest status; those needing attention (offline, refill,
+    battery) first."""
     rows = db.execute(
         "SELECT d.dev_eui, d.ward_id, d.dispenser_id, d.room_id, d.reporting_interval_s,"
         " s.refill_percent, s.battery_percent, s.time FROM dispensers d LEFT JOIN LATERAL"
@@ -109,7 +113,14 @@ def dispensers(db: Db, _: Reader) -> list[DispenserRow]:
     now = datetime.now(UTC)
     found = [_dispenser(r, now) for r in rows]
     return sorted(
-        found, key=lambda d: (not d.offline, not d.needs_refill, d.ward_id, d.dispenser_id)
+        found,
+        key=lambda d: (
+            not d.offline,
+            not d.needs_refill,
+            not d.needs_battery,
+            d.ward_id,
+            d.dispenser_id,
+        ),
     )
 
 
@@ -128,4 +139,5 @@ def _dispenser(row: tuple[object, ...], now: datetime) -> DispenserRow:
         last_report=last if isinstance(last, datetime) else None,
         offline=offline,
         needs_refill=isinstance(refill, int) and refill <= LOW_PERCENT,
+        needs_battery=isinstance(battery, int) and battery <= BATTERY_LOW_PERCENT,
     )

@@ -35,14 +35,27 @@ async function loadCompliance(period) {
 
 async function loadDispensers() {
   const all = await api("/api/hygiene/dispensers");
-  const attention = all.filter((d) => d.offline || d.needs_refill);
+  const attention = all.filter((d) => d.offline || d.needs_refill || d.needs_battery);
   document.getElementById("dispenser-count").textContent = `(${attention.length} of ${all.length})`;
-  document.querySelector("#dispensers tbody").replaceChildren(...attention.map((d) => element("tr", {},
+  const rows = attention.map((d) => element("tr", {},
     element("td", {}, d.ward_id), element("td", {}, d.room_id), element("td", {}, String(d.dispenser_id)),
     element("td", {}, d.refill_percent === null ? "–" : `${d.refill_percent} %`),
     element("td", {}, d.battery_percent === null ? "–" : `${d.battery_percent} %`),
     element("td", {}, formatDateTime(d.last_report)),
-    element("td", {}, d.offline ? element("span", { class: "flag offline" }, "Offline") : element("span", { class: "flag refill" }, "Refill")))));
+    element("td", {}, ...problems(d))));
+  if (!rows.length) {
+    rows.push(element("tr", {}, element("td", { colspan: "7" }, "None: every dispenser reports and has refill and battery to spare.")));
+  }
+  document.querySelector("#dispensers tbody").replaceChildren(...rows);
+}
+
+// What to bring on the round: a silent dispenser first, since its refill and battery are unknown.
+function problems(dispenser) {
+  if (dispenser.offline) return [element("span", { class: "flag offline" }, "Offline")];
+  return [
+    dispenser.needs_refill && element("span", { class: "flag refill" }, "Refill"),
+    dispenser.needs_battery && element("span", { class: "flag battery" }, "Battery"),
+  ].filter(Boolean);
 }
 
 async function main() {
