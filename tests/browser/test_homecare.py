@@ -30,6 +30,10 @@ def test_the_board_is_ordered_red_yellow_green_with_news2_and_reasons(
     ]
     expect(rows.first).to_contain_text("Heart rate")
     expect(rows.first.locator("td").nth(1)).not_to_have_text("–")
+    values = rows.nth(1).locator(".values")
+    expect(values).to_contain_text("Temperature 36.8 °C")
+    expect(values).to_contain_text("Systolic BP 128 mmHg")
+    expect(values).not_to_contain_text("Cel")
 
 
 def test_a_patient_shows_trends_and_a_threshold_edit_recolours_the_board(

@@ -8,6 +8,9 @@ const LABELS = {
   body_temperature: "Temperature", respiratory_rate: "Respiratory rate", body_weight: "Weight",
   blood_glucose: "Blood glucose",
 };
+// Values arrive with UCUM codes (as FHIR carries them); a nurse reads the usual symbols.
+const UNITS = { "Cel": "°C", "mm[Hg]": "mmHg" };
+const unitLabel = (code) => UNITS[code] ?? code;
 let board = [];
 let openPatient = null;
 let thresholds = new Map(); // kind -> the open patient's saved thresholds
@@ -34,7 +37,7 @@ function news2Cell(news2) {
 function latestValues(latest) {
   return element("span", { class: "values" }, ...latest.map((v) =>
     element("span", { class: `value ${v.colour ?? ""}`, title: v.reason ?? "" },
-      `${LABELS[v.kind] ?? v.kind} ${Number(v.value.toFixed(1))} ${v.unit}`)));
+      `${LABELS[v.kind] ?? v.kind} ${Number(v.value.toFixed(1))} ${unitLabel(v.unit)}`)));
 }
 
 function row(patient) {
@@ -99,7 +102,7 @@ function drawTrends(measurements) {
   charts.replaceChildren();
   for (const [kind, series] of byKind) {
     const plot = element("div", { class: "chart", role: "img", "aria-label": `${LABELS[kind] ?? kind} over 14 days` });
-    charts.append(element("figure", { dataset: { kind } }, element("figcaption", {}, `${LABELS[kind] ?? kind} (${series[0].unit})`), plot));
+    charts.append(element("figure", { dataset: { kind } }, element("figcaption", {}, `${LABELS[kind] ?? kind} (${unitLabel(series[0].unit)})`), plot));
     timeChart(plot, series.map((m) => m.time), [{ label: LABELS[kind] ?? kind, values: series.map((m) => m.value), colour: "#1f5fbf" }], { height: 160 });
   }
   if (!byKind.size) charts.append(element("p", {}, "No measurements in the last 14 days."));
