@@ -135,7 +135,7 @@ function drawRoutes(plan) {
   const kinds = Object.entries(perKind).map(([kind, trucks]) => `${kind} ${trucks}`).join(", ");
   const status = document.getElementById("routes-status");
   status.textContent = `For ${planDay(plan.day_starts)}: ` + (plan.features.length
-    ? `${plan.features.length} trucks (${kinds}) · ${km.toFixed(1)} km in all`
+    ? `${plan.features.length} ${plan.features.length === 1 ? "truck" : "trucks"} (${kinds}) · ${km.toFixed(1)} km in all`
     : "no routes planned.");
   if (plan.feasible === false) {
     status.textContent += ` · cannot serve every container that must be emptied: ${(plan.problems ?? []).join("; ")}`;
