@@ -11,6 +11,7 @@ import psycopg
 from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.clinical.schedule import DailySchedule, missed_slots
 from tilsyn.platform.hygiene.compliance import Rate, WardPeriod, below_target
+from tilsyn.platform.hygiene.dispensers import DISPENSER_RULES
 
 LOCAL_ZONE = ZoneInfo("Europe/Oslo")
 MISSED_LOOKBACK = timedelta(hours=24)
@@ -61,7 +62,7 @@ def offline_dispensers(conn: psycopg.Connection, now: datetime) -> list[Signal]:
     for dev_eui, ward_id, dispenser_id, interval, last in rows:
         if last is None:
             continue
-        offline = (now - last).total_seconds() > SILENT_AFTER_INTERVALS * interval
+        offline = DISPENSER_RULES.offline((now - last).total_seconds(), interval)
         signals.append(
             Signal(
                 "dispenser",

@@ -52,6 +52,10 @@ class DispenserRules:
     missed_reports: int = 3
     """Offline after more than this many report intervals without a word."""
 
+    def offline(self, silent_s: float, interval_s: int) -> bool:
+        """Silent for more than `missed_reports` intervals: not one lost uplink."""
+        return silent_s > self.missed_reports * interval_s
+
     def __post_init__(self) -> None:
         if not 0 <= self.empty_percent <= self.low_percent <= 100:
             raise ValueError("need 0 <= empty_percent <= low_percent <= 100")
@@ -59,6 +63,10 @@ class DispenserRules:
             raise ValueError("battery_low_percent must lie within 0..100")
         if self.report_interval_s <= 0 or self.missed_reports <= 0:
             raise ValueError("report_interval_s and missed_reports must be positive")
+
+
+DISPENSER_RULES = DispenserRules()
+"""The rules the platform applies: alerts, the infection-control screen and its API."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +115,7 @@ def _findings(
     if report.battery_percent <= rules.battery_low_percent:
         found.append(("battery_low", f"battery at {report.battery_percent} %"))
     silent_min, every_min = (now - report.time) // 60, interval_s // 60
-    if now - report.time > rules.missed_reports * interval_s:
+    if rules.offline(now - report.time, interval_s):
         found.append(
             ("offline", f"no report for {silent_min} min (expected every {every_min} min)")
         )

@@ -94,9 +94,9 @@ def test_a_storm_of_1000_readings_is_one_alert_with_its_count(
     assert _notifications(registry, alert_id) == ["raised"]
 
 
-def _dispenser(at: datetime, refill_percent: int) -> Accepted:
+def _dispenser(at: datetime, refill_percent: int, battery_percent: int = 80) -> Accepted:
     """A dispenser's status report with the uses it counted since the last, as ingest stores it."""
-    status = (at, "a84041000000d001", "ward-7", 3, 120, refill_percent, 80)
+    status = (at, "a84041000000d001", "ward-7", 3, 120, refill_percent, battery_percent)
     uses = tuple((at - timedelta(minutes=m), "ward-7", 3) for m in (1, 2, 3))
     return Accepted(f"d{at.timestamp()}", ((DISPENSER_STATUS, (status,)), (DISPENSER_USES, uses)))
 
@@ -108,6 +108,32 @@ def test_rows_of_tables_without_rules_in_a_commit_are_passed_over(
     engine.observe([join, _fill(NOW, 95.0), _dispenser(NOW, refill_percent=3)], time.time())
     wait_for(lambda: _alerts(registry, "dispenser_empty") and _alerts(registry, "full"))
     assert engine.failures == 0
+
+
+def test_a_dispensers_low_battery_is_an_alert_for_infection_control_until_changed(
+    engine: AlertEngine, registry: str
+) -> None:
+    def battery() -> tuple[str, str, str] | None:
+        with psycopg.connect(registry) as conn:
+            return conn.execute(
+                "SELECT state, audience, title FROM alerts WHERE rule = 'dispenser_battery'"
+            ).fetchone()
+
+    engine.observe([_dispenser(NOW, refill_percent=70, battery_percent=11)], time.time())
+    time.sleep(1.0)
+    assert battery() is None, "11 % is not low yet"
+    engine.observe([_dispenser(NOW + timedelta(hours=1), 70, battery_percent=9)], time.time())
+    wait_for(lambda: battery() is not None)
+    assert battery() == (
+        "open",
+        "infection_control",
+        "Dispenser ward-7/3 battery at 9 %: change it on the next round",
+    )
+    engine.observe([_dispenser(NOW + timedelta(hours=2), 70, battery_percent=12)], time.time())
+    time.sleep(1.0)
+    assert (battery() or ("",))[0] == "open", "a wavering reading does not clear it"
+    engine.observe([_dispenser(NOW + timedelta(hours=3), 70, battery_percent=100)], time.time())
+    wait_for(lambda: (battery() or ("",))[0] == "resolved")
 
 
 def test_a_rule_that_fails_on_one_commit_leaves_the_engine_running(

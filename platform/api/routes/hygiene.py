@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from tilsyn.platform.alerts.rules_hygiene import LOW_PERCENT
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User
 from tilsyn.platform.hygiene.compliance import (
@@ -24,12 +23,10 @@ from tilsyn.platform.hygiene.compliance import (
     ward_week,
 )
 from tilsyn.platform.hygiene.counts import ComplianceCount
-from tilsyn.platform.hygiene.dispensers import DispenserRules
+from tilsyn.platform.hygiene.dispensers import DISPENSER_RULES as RULES
 
 router = APIRouter(prefix="/api/hygiene", tags=["hygiene"])
 Reader = Annotated[User, Depends(allowed("read_hygiene"))]
-BATTERY_LOW_PERCENT = DispenserRules().battery_low_percent
-OFFLINE_AFTER_INTERVALS = 3  # three missed reports in a row: not one lost uplink
 
 
 class ComplianceRow(BaseModel):
@@ -127,8 +124,8 @@ def dispensers(db: Db, _: Reader) -> list[DispenserRow]:
 def _dispenser(row: tuple[object, ...], now: datetime) -> DispenserRow:
     dev_eui, ward, number, room, interval, refill, battery, last = row
     assert isinstance(interval, int)
-    quiet_for = now - last if isinstance(last, datetime) else None
-    offline = quiet_for is None or quiet_for > timedelta(seconds=OFFLINE_AFTER_INTERVALS * interval)
+    heard = last if isinstance(last, datetime) else None
+    offline = heard is None or RULES.offline((now - heard).total_seconds(), interval)
     return DispenserRow(
         dev_eui=str(dev_eui),
         ward_id=str(ward),
@@ -136,8 +133,8 @@ def _dispenser(row: tuple[object, ...], now: datetime) -> DispenserRow:
         room_id=str(room),
         refill_percent=refill if isinstance(refill, int) else None,
         battery_percent=battery if isinstance(battery, int) else None,
-        last_report=last if isinstance(last, datetime) else None,
+        last_report=heard,
         offline=offline,
-        needs_refill=isinstance(refill, int) and refill <= LOW_PERCENT,
-        needs_battery=isinstance(battery, int) and battery <= BATTERY_LOW_PERCENT,
+        needs_refill=isinstance(refill, int) and refill <= RULES.low_percent,
+        needs_battery=isinstance(battery, int) and battery <= RULES.battery_low_percent,
     )
