@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from psycopg import sql
 from registry_seed import sample_container
 from waiting import wait_for
 
@@ -75,6 +76,15 @@ def _alerts(database_url: str, rule: str) -> list[tuple[int, str, int, str | Non
         ).fetchall()
 
 
+def _alert_columns(database_url: str, rule: str, columns: str) -> tuple[str, str, str] | None:
+    """Three text columns of the one alert of `rule`, if there is one."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            sql.SQL("SELECT {} FROM alerts WHERE rule = %s").format(sql.SQL(columns)), (rule,)
+        ).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+
 def _notifications(database_url: str, alert_id: int) -> list[str]:
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
@@ -114,10 +124,7 @@ def test_a_dispensers_low_battery_is_an_alert_for_infection_control_until_change
     engine: AlertEngine, registry: str
 ) -> None:
     def battery() -> tuple[str, str, str] | None:
-        with psycopg.connect(registry) as conn:
-            return conn.execute(
-                "SELECT state, audience, title FROM alerts WHERE rule = 'dispenser_battery'"
-            ).fetchone()
+        return _alert_columns(registry, "dispenser_battery", "state, audience, title")
 
     engine.observe([_dispenser(NOW, refill_percent=70, battery_percent=11)], time.time())
     time.sleep(1.0)
@@ -185,10 +192,7 @@ def test_a_nearly_flat_sensor_battery_escalates_from_a_note_to_a_warning(
     engine: AlertEngine, registry: str
 ) -> None:
     def battery_alert() -> tuple[str, str, str] | None:
-        with psycopg.connect(registry) as conn:
-            return conn.execute(
-                "SELECT severity, state, title FROM alerts WHERE rule = 'battery_low'"
-            ).fetchone()
+        return _alert_columns(registry, "battery_low", "severity, state, title")
 
     engine.observe([_fill(NOW, 30.0, battery=12)], time.time())
     wait_for(lambda: battery_alert() == ("info", "open", "Sensor battery at 12 %"))
