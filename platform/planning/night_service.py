@@ -84,18 +84,22 @@ class NightService:
                 audit(conn, user, "night_plan", patient_id, {"shift_id": shift_id})
         return shown
 
-    def act(self, user: User, task_id: str, action: store.Action, now: datetime) -> dict[str, Any]:
-        """Acknowledge, start or finish a task of the nurse's shift; returns the task's card."""
+    def act(
+        self, user: User, task_id: str, action: store.Action, now: datetime, at: datetime
+    ) -> dict[str, Any]:
+        """Acknowledge, start or finish a task of the nurse's shift, as pressed at `at` (a
+        phone without signal sends later); returns the task's card. A repeat changes nothing."""
         with self._lock, self._pool.connection() as conn:
             shift_id = store.task_shift(conn, task_id)
             if user.username not in {n.username for n in store.shift_nurses(conn, shift_id)}:
                 raise store.TaskNotFound(f"no night task {task_id} on your shift")
-            store.change_state(conn, task_id, action, now)
-            if action == "start":
+            changed = store.change_state(conn, task_id, action, at)
+            if changed and action == "start":
                 store.claim(conn, task_id, user.username)
-            revision = store.bump_revision(conn, shift_id)
-        self.streams.publish((shift_id, revision))
-        if action == "done":
+            revision = store.bump_revision(conn, shift_id) if changed else None
+        if revision is not None:
+            self.streams.publish((shift_id, revision))
+        if changed and action == "done":
             self._refresh_etas(shift_id, now, task_id)
         with self._pool.connection() as conn:
             task = next(t for t in store.shift_tasks(conn, shift_id) if t.task_id == task_id)

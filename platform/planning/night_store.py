@@ -223,18 +223,23 @@ def task_shift(conn: psycopg.Connection, task_id: str) -> int:
     return int(found[0])
 
 
-def change_state(conn: psycopg.Connection, task_id: str, action: Action, at: datetime) -> None:
-    """Move a task on; the nurse who acts takes it if the plan gave it to nobody."""
+def change_state(conn: psycopg.Connection, task_id: str, action: Action, at: datetime) -> bool:
+    """Move a task on, stamped `at` (never before its earlier steps, whatever a phone's clock
+    says); False if it is already where the action leads: a phone that resends an action
+    whose answer it never got changes nothing."""
     allowed_from, to = TRANSITIONS[action]
     row = conn.execute(
         "SELECT state FROM night_tasks WHERE task_id = %s FOR UPDATE", (task_id,)
     ).fetchone()
     if row is None:
         raise TaskNotFound(f"no night task {task_id}")
+    if row[0] == to:
+        return False
     if row[0] not in allowed_from:
         raise InvalidAction(f"task {task_id} is {row[0]}; cannot {action} it")
     conn.execute(
-        f"UPDATE night_tasks SET state = %s, {STAMP[to]} = %s WHERE task_id = %s",
+        f"UPDATE night_tasks SET state = %s,"
+        f" {STAMP[to]} = greatest(%s, acknowledged_at, started_at) WHERE task_id = %s",
         (to, at, task_id),
     )
     if to == "done":
@@ -243,6 +248,7 @@ def change_state(conn: psycopg.Connection, task_id: str, action: Action, at: dat
             " (SELECT visit_id FROM night_tasks WHERE task_id = %s)",
             (task_id,),
         )
+    return True
 
 
 def claim(conn: psycopg.Connection, task_id: str, username: str) -> None:

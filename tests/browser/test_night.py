@@ -5,8 +5,11 @@ alerts raised through the alert engine."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
+import psycopg
 import pytest
 from conftest import Site, sign_in, watched_page
 from playwright.sync_api import Browser, Page, expect
@@ -77,3 +80,40 @@ def test_the_list_recovers_after_the_connection_drops(site: Site, phone: Page) -
     expect(phone.locator("#connection")).to_have_text("Live")
     expect(phone.locator(".task", has_text="Tjørring").locator(".urgent-tag")).to_be_visible()
     expect(phone.locator("#night-status")).to_be_hidden()
+
+
+def test_buttons_pressed_without_signal_are_kept_and_sent_with_their_time(
+    site: Site, phone: Page
+) -> None:
+    sign_in(phone, site.link.url, "night_nurse")
+    expect(phone.locator("#connection")).to_have_text("Live")
+    site.link.cut()
+    expect(phone.locator("#connection")).to_contain_text("Offline")
+    first = phone.locator(".task").first
+    first.get_by_role("button", name="Start Birk").click()
+    first.get_by_role("button", name="Done Birk").click()
+    pressed_by = datetime.now(UTC)
+    expect(first.locator(".state")).to_have_text("done · waiting for signal")
+    expect(phone.locator("#summary")).to_have_text("2 of 3 tasks left")
+    expect(phone.locator("#night-status")).to_contain_text("Saved on this phone (2 not sent)")
+    assert _stamps(site.database_url) == (None, None)
+
+    phone.get_by_role("button", name="Sign out").click()  # the warning is dismissed: she stays
+    expect(phone.locator(".task").first.locator(".state")).to_contain_text("waiting for signal")
+    assert phone.url.endswith("/night.html")
+
+    time.sleep(1.5)  # the signal comes back a while after she pressed
+    site.link.restore()
+    expect(first.locator(".state")).to_have_text("done", timeout=15_000)
+    expect(phone.locator("#night-status")).to_be_hidden()
+    started, done = _stamps(site.database_url)
+    assert started is not None and done is not None
+    assert started <= done <= pressed_by, "stored as pressed, not as sent"
+
+
+def _stamps(database_url: str) -> tuple[datetime | None, datetime | None]:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT started_at, done_at FROM night_tasks WHERE task_id = 'T1'")
+        found = row.fetchone()
+    assert found is not None
+    return found[0], found[1]

@@ -120,6 +120,68 @@ def test_each_action_moves_the_task_on_and_wrong_ones_are_refused(
     assert done_at is not None and done_at[0] is not None
 
 
+def _stamps(database_url: str, task_id: str) -> tuple[datetime | None, ...]:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT acknowledged_at, started_at, done_at FROM night_tasks WHERE task_id = %s",
+            (task_id,),
+        ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def test_actions_sent_late_by_a_phone_without_signal_keep_the_time_they_were_pressed(
+    client: TestClient, database_url: str, shift: int
+) -> None:
+    ane = nurse_headers(database_url, "ane")
+    now = datetime.now(UTC).replace(microsecond=0)
+    started, done = now - timedelta(minutes=40), now - timedelta(minutes=15)
+    for action, at in (("start", started), ("done", done)):
+        answer = client.post(
+            f"/api/night/tasks/T1/{action}", params={"at": at.isoformat()}, headers=ane
+        )
+        assert answer.status_code == 200, answer.text
+    assert _stamps(database_url, "T1")[1:] == (started, done)
+
+    # The phone never got the answer and sends "done" again: nothing changes.
+    revision = client.get("/api/night/plan", headers=ane).json()["revision"]
+    again = client.post("/api/night/tasks/T1/done", params={"at": now.isoformat()}, headers=ane)
+    assert again.status_code == 200 and again.json()["state"] == "done"
+    assert _stamps(database_url, "T1")[2] == done
+    assert client.get("/api/night/plan", headers=ane).json()["revision"] == revision
+
+
+def test_a_phone_clock_ahead_or_behind_is_held_to_the_truth(
+    client: TestClient, database_url: str, shift: int
+) -> None:
+    ane = nurse_headers(database_url, "ane")
+    before = datetime.now(UTC)
+    ahead = before + timedelta(hours=2)
+    answer = client.post("/api/night/tasks/T1/start", params={"at": ahead.isoformat()}, headers=ane)
+    assert answer.status_code == 200, answer.text
+    started = _stamps(database_url, "T1")[1]
+    assert started is not None and before <= started <= datetime.now(UTC), "not in the future"
+    behind = before - timedelta(hours=1)  # before she started it
+    client.post("/api/night/tasks/T1/done", params={"at": behind.isoformat()}, headers=ane)
+    assert _stamps(database_url, "T1")[2] == started, "never done before it was started"
+
+
+@pytest.mark.parametrize(
+    ("at", "reason"),
+    [
+        ("2026-11-23T02:10:00", "timezone"),  # a time without its offset is ambiguous
+        ((datetime.now(UTC) - timedelta(hours=13)).isoformat(), "too late to record"),
+    ],
+)
+def test_an_action_time_that_cannot_be_true_is_refused(
+    client: TestClient, database_url: str, shift: int, at: str, reason: str
+) -> None:
+    ane = nurse_headers(database_url, "ane")
+    answer = client.post("/api/night/tasks/T1/start", params={"at": at}, headers=ane)
+    assert answer.status_code == 422 and reason in answer.text
+    assert _stamps(database_url, "T1") == (None, None, None)
+
+
 def test_a_nurse_not_on_the_shift_sees_and_touches_none_of_it(
     client: TestClient, database_url: str, shift: int
 ) -> None:

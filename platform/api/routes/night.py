@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
 from tilsyn.platform.api.deps import allowed
@@ -27,6 +28,8 @@ from tilsyn.platform.planning.night_store import InvalidAction, TaskNotFound
 router = APIRouter(prefix="/api/night", tags=["night"])
 NightNurse = Annotated[User, Depends(allowed("work_night_tasks"))]
 KEEPALIVE_S = 15.0
+# An action held on a phone longer than a night shift is not recorded as if it were fresh.
+ACTION_DELAY_LIMIT = timedelta(hours=12)
 
 
 def _service(request: Request) -> NightService:
@@ -52,9 +55,23 @@ def act(
     action: Literal["acknowledge", "start", "done"],
     request: Request,
     user: NightNurse,
+    at: Annotated[
+        AwareDatetime | None,
+        Query(description="When the nurse pressed it, if the phone sends it later (no signal)"),
+    ] = None,
 ) -> dict[str, Any]:
+    """Move a task on. Sending the same action again changes nothing (200), so a phone may
+    resend what it is unsure of; `at` later than now counts as now."""
+    now = datetime.now(UTC)
+    if at is not None and at < now - ACTION_DELAY_LIMIT:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"pressed at {at.isoformat()}: more than {ACTION_DELAY_LIMIT} ago, too late to"
+            " record; tell the nurse in charge",
+        )
+    pressed = now if at is None else min(at, now)
     try:
-        return _service(request).act(user, task_id, action, datetime.now(UTC))
+        return _service(request).act(user, task_id, action, now, pressed)
     except TaskNotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
     except InvalidAction as error:

@@ -73,7 +73,11 @@ export function start(main) {
   });
 }
 
+/** Checks a screen adds before sign-out clears the phone, e.g. for what is not sent yet. */
+export const signOutGuards = [];
+
 export async function signOut() {
+  if (!signOutGuards.every((mayGo) => mayGo())) return;
   await fetch("/api/auth/logout", { method: "POST" });
   localStorage.clear();
   location.assign("/");

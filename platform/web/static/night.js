@@ -1,15 +1,24 @@
 // The night nurse's task list: in visiting order, with time window, ETA, reason, a link that
 // opens the phone's navigation, and acknowledge / start / done. The plan arrives whole on a
 // live stream; the last plan is kept on the phone so a dead link never leaves a blank screen.
-import { api, start, element, formatTime, liveStream, requireRole, showConnection } from "./common.js";
+// A button pressed without signal is kept on the phone with the time it was pressed, shown
+// at once, and sent when the signal is back.
+import { api, HttpError, start, element, formatTime, liveStream, requireRole, showConnection, signOutGuards } from "./common.js";
 
 const CACHE_KEY = "tilsyn.night.plan";
+const TARGET = { acknowledge: "acknowledged", start: "started", done: "done" };
 const ACTIONS = [
   { action: "acknowledge", label: "Acknowledge", from: ["planned"] },
   { action: "start", label: "Start", from: ["planned", "acknowledged"] },
   { action: "done", label: "Done", from: ["started"] },
 ];
 let known = null; // task ids already shown, to mark the ones that arrive during the shift
+let lastPlan = null;
+let flushing = false;
+let outboxKey = null; // per nurse: what one pressed is never sent under another's name
+
+const outbox = () => JSON.parse(localStorage.getItem(outboxKey) ?? "[]");
+const saveOutbox = (entries) => localStorage.setItem(outboxKey, JSON.stringify(entries));
 
 function navigationLink(task) {
   const href = `https://www.openstreetmap.org/directions?route=%3B${task.lat}%2C${task.lon}`;
@@ -23,7 +32,7 @@ function card(task, fresh) {
     type: "button", disabled: !from.includes(task.state),
     "aria-label": `${label} ${task.location_name}`, onclick: () => act(task.task_id, action),
   }, label));
-  const classes = ["task", task.urgent ? "urgent" : "", task.state, fresh ? "new" : ""].join(" ");
+  const classes = ["task", task.urgent ? "urgent" : "", task.state, fresh ? "new" : "", task.pending ? "pending" : ""].join(" ");
   return element("li", { class: classes, dataset: { taskId: task.task_id } },
     element("h2", {}, element("span", { class: "position" }, String(task.position)),
       task.location_name, task.urgent ? element("span", { class: "urgent-tag" }, "URGENT") : null),
@@ -32,12 +41,24 @@ function card(task, fresh) {
       element("strong", {}, `ETA ${formatTime(task.eta)}`)),
     element("p", { class: "reason" }, task.reason),
     element("p", { class: "address" }, navigationLink(task)),
-    element("p", { class: "state" }, task.state),
+    element("p", { class: "state" }, task.pending ? `${task.state} · waiting for signal` : task.state),
     element("div", { class: "actions" }, ...buttons));
 }
 
+// The plan as the server last sent it, with what this phone has pressed but not yet sent.
+function withPending(plan) {
+  const pending = outbox();
+  const tasks = plan.tasks.map((task) => {
+    const mine = pending.filter((p) => p.taskId === task.task_id);
+    return mine.length ? { ...task, state: TARGET[mine.at(-1).action], pending: true } : task;
+  });
+  return { ...plan, tasks };
+}
+
 function render(plan) {
-  const tasks = [...plan.tasks].sort((a, b) => a.position - b.position);
+  lastPlan = plan;
+  localStorage.setItem(CACHE_KEY, JSON.stringify(plan));
+  const tasks = [...withPending(plan).tasks].sort((a, b) => a.position - b.position);
   const arrived = known ? tasks.filter((t) => !known.has(t.task_id)) : [];
   known = new Set(tasks.map((t) => t.task_id));
   document.getElementById("tasks").replaceChildren(...tasks.map((t) => card(t, arrived.includes(t))));
@@ -48,30 +69,58 @@ function render(plan) {
     document.getElementById("announce").textContent = `New urgent task: ${urgent.map((t) => t.location_name).join(", ")}`;
     navigator.vibrate?.([200, 100, 200]);
   }
-  localStorage.setItem(CACHE_KEY, JSON.stringify(plan));
 }
 
-async function act(taskId, action) {
+function act(taskId, action) {
+  saveOutbox([...outbox(), { taskId, action, at: new Date().toISOString() }]);
+  if (lastPlan) render(lastPlan);
+  flush();
+}
+
+// Send what was pressed, in order. Without signal it stays on the phone; an action the
+// server refuses (the task moved on meanwhile) is dropped and said.
+async function flush() {
+  if (flushing) return;
+  flushing = true;
   const status = document.getElementById("night-status");
+  let sent = false;
   try {
-    await api(`/api/night/tasks/${encodeURIComponent(taskId)}/${action}`, { method: "POST" });
-    status.hidden = true;
-    render(await api("/api/night/plan"));
-  } catch (error) {
-    status.hidden = false;
-    status.textContent = `Could not ${action}: ${error.message}. Try again when the signal is back.`;
+    for (let pending = outbox(); pending.length; pending = outbox()) {
+      const { taskId, action, at } = pending[0];
+      try {
+        await api(`/api/night/tasks/${encodeURIComponent(taskId)}/${action}?at=${encodeURIComponent(at)}`, { method: "POST" });
+      } catch (error) {
+        if (!(error instanceof HttpError) || error.status >= 500) {
+          status.hidden = false;
+          status.textContent = `Saved on this phone (${pending.length} not sent); it is sent when the signal is back.`;
+          return;
+        }
+        status.hidden = false;
+        status.textContent = `Could not ${action} that task: ${error.message}.`;
+      }
+      saveOutbox(outbox().slice(1));
+      sent = true;
+    }
+    if (status.textContent.startsWith("Saved on this phone")) status.hidden = true;
+  } finally {
+    flushing = false;
   }
+  if (sent) render(await api("/api/night/plan").catch(() => lastPlan));
 }
 
 function onConnection(state) {
   showConnection(state);
+  if (state === "live" && outbox().length) flush();
   const status = document.getElementById("night-status");
   status.hidden = state === "live";
   if (state !== "live") status.textContent = "No connection. Showing the last plan received; it updates by itself when the signal is back.";
 }
 
 async function main() {
-  await requireRole("night_nurse");
+  const me = await requireRole("night_nurse");
+  outboxKey = `tilsyn.night.outbox.${me.username}`;
+  signOutGuards.push(() => !outbox().length
+    || confirm(`${outbox().length} task updates are not sent yet (no signal). Sign out and lose them?`));
   const cached = localStorage.getItem(CACHE_KEY);
   if (cached) render(JSON.parse(cached));
   try {
@@ -79,7 +128,9 @@ async function main() {
   } catch {
     onConnection("offline");
   }
+  window.addEventListener("online", flush);
   liveStream("/api/night/stream", "plan", { onEvent: render, onState: onConnection, retryMs: 2000 });
+  if (outbox().length) flush();
 }
 
 start(main);
