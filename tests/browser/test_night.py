@@ -111,6 +111,23 @@ def test_buttons_pressed_without_signal_are_kept_and_sent_with_their_time(
     assert started <= done <= pressed_by, "stored as pressed, not as sent"
 
 
+def test_the_screen_opens_again_without_signal_with_the_last_plan(site: Site, phone: Page) -> None:
+    sign_in(phone, site.link.url, "night_nurse")
+    expect(phone.locator(".task")).to_have_count(3)
+    phone.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    site.link.cut()
+    phone.reload()
+    expect(phone.locator("#connection")).to_contain_text("Offline")
+    expect(phone.locator(".task")).to_have_count(3)
+    expect(phone.locator("#night-status")).to_contain_text("No connection")
+    first = phone.locator(".task").first
+    first.get_by_role("button", name="Start Birk").click()
+    expect(first.locator(".state")).to_have_text("started · waiting for signal")
+    site.link.restore()
+    expect(first.locator(".state")).to_have_text("started", timeout=15_000)
+    assert _stamps(site.database_url)[0] is not None
+
+
 def _stamps(database_url: str) -> tuple[datetime | None, datetime | None]:
     with psycopg.connect(database_url) as conn:
         row = conn.execute("SELECT started_at, done_at FROM night_tasks WHERE task_id = 'T1'")

@@ -44,21 +44,36 @@ export async function api(url, options = {}) {
 /**
  * The signed-in user, if their role may use this screen; anyone else is sent to their own
  * screen before any data is asked for, so a page never even tries to show what the role
- * must not see (the API refuses it as well).
+ * must not see (the API refuses it as well). With `offline`, a screen that must open without
+ * signal (the night nurse's) uses the user it last saw when the server cannot be reached.
  */
-export async function requireRole(role) {
+export async function requireRole(role, { offline = false } = {}) {
   // The button stays disabled until it works, so a click never falls on a dead button; it
   // works before the user has been looked up.
   const signOutButton = document.getElementById("sign-out");
   signOutButton.addEventListener("click", signOut);
   signOutButton.disabled = false;
-  const me = await api("/api/auth/me");
+  const me = await lookUpMe(offline);
   if (me.role !== role) {
     location.replace(HOME_OF_ROLE[me.role] ?? "/");
     throw new HttpError(403, "not this role's screen");
   }
   document.getElementById("who").textContent = me.display_name || me.username;
   return me;
+}
+
+const ME_KEY = "tilsyn.me";
+
+async function lookUpMe(offline) {
+  try {
+    const me = await api("/api/auth/me");
+    if (offline) localStorage.setItem(ME_KEY, JSON.stringify(me));
+    return me;
+  } catch (error) {
+    const known = offline && !(error instanceof HttpError) && localStorage.getItem(ME_KEY);
+    if (!known) throw error;
+    return JSON.parse(known);
+  }
 }
 
 /**
@@ -78,7 +93,8 @@ export const signOutGuards = [];
 
 export async function signOut() {
   if (!signOutGuards.every((mayGo) => mayGo())) return;
-  await fetch("/api/auth/logout", { method: "POST" });
+  // Without signal the phone is still cleared; the session then ends at its expiry.
+  await fetch("/api/auth/logout", { method: "POST" }).catch(() => null);
   localStorage.clear();
   location.assign("/");
 }

@@ -2,7 +2,8 @@
 // opens the phone's navigation, and acknowledge / start / done. The plan arrives whole on a
 // live stream; the last plan is kept on the phone so a dead link never leaves a blank screen.
 // A button pressed without signal is kept on the phone with the time it was pressed, shown
-// at once, and sent when the signal is back.
+// at once, and sent when the signal is back; a service worker keeps the screen's own files,
+// so that it opens after a reload without signal too.
 import { api, HttpError, start, element, formatTime, liveStream, requireRole, showConnection, signOutGuards } from "./common.js";
 
 const CACHE_KEY = "tilsyn.night.plan";
@@ -117,7 +118,8 @@ function onConnection(state) {
 }
 
 async function main() {
-  const me = await requireRole("night_nurse");
+  const me = await requireRole("night_nurse", { offline: true });
+  navigator.serviceWorker?.register("/night-sw.js", { scope: "/night" }).catch(() => null);
   outboxKey = `tilsyn.night.outbox.${me.username}`;
   signOutGuards.push(() => !outbox().length
     || confirm(`${outbox().length} task updates are not sent yet (no signal). Sign out and lose them?`));
