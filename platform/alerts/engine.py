@@ -12,9 +12,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -32,6 +32,7 @@ from tilsyn.platform.ingest.tables import CONTAINER_READINGS, DISPENSER_STATUS, 
 log = logging.getLogger(__name__)
 
 Commit = tuple[Sequence[Accepted], float]
+T = TypeVar("T")
 
 
 class AlertEngine:
@@ -102,31 +103,36 @@ class AlertEngine:
     def _evaluate_safely(self, stored: Sequence[Accepted]) -> list[Signal]:
         """A commit's signals. The rules read the registry: while the database is away they
         wait for it; a defect in a rule costs that commit's signals, not the engine."""
-        while True:
-            try:
-                return self._evaluate(stored)
-            except psycopg.OperationalError as error:
-                log.warning("registry unavailable to the rules, retrying: %s", error)
-                self._conn = None
-                time.sleep(1.0)
-            except Exception:
-                log.exception(
-                    "could not evaluate the rules on a commit of %d messages", len(stored)
-                )
-                self.failures += 1
-                return []
+        try:
+            return self._until_database_answers("rules", lambda: self._evaluate(stored))
+        except Exception:
+            log.exception("could not evaluate the rules on a commit of %d messages", len(stored))
+            self.failures += 1
+            return []
 
     def _periodic_safely(self) -> list[Signal]:
-        """The clock-driven rules; a round the database misses is made up by the next."""
+        """The clock-driven rules; a round the database misses is made up by the next, so an
+        outage skips it instead of waiting."""
         try:
             return self._periodic()
         except psycopg.OperationalError as error:
             log.warning("clock-driven rules skipped, database unavailable: %s", error)
-            self._conn = None
+            self._drop_connection()
         except Exception:
             log.exception("clock-driven rules failed")
             self.failures += 1
         return []
+
+    def _until_database_answers(self, what: str, action: Callable[[], T]) -> T:
+        """`action`, retried once a second through a database outage: signals that were
+        evaluated are never thrown away because the database was briefly gone."""
+        while True:
+            try:
+                return action()
+            except psycopg.OperationalError as error:
+                log.warning("%s: database unavailable, retrying: %s", what, error)
+                self._drop_connection()
+                time.sleep(1.0)
 
     def _evaluate(self, stored: Sequence[Accepted]) -> list[Signal]:
         signals: list[Signal] = []
@@ -169,20 +175,16 @@ class AlertEngine:
         self.signals_evaluated += len(signals)
         if not relevant:
             return
-        while True:
-            try:
-                outbox = apply_signals(self._connection(), relevant)
-                break
-            except psycopg.OperationalError as error:
-                log.warning("alert store unavailable, retrying: %s", error)
-                self._conn = None
-                time.sleep(1.0)
-            except psycopg.Error:
-                # A defect, not an outage: say so loudly, keep the engine alive for what follows.
-                log.exception("could not store %d alert signals", len(relevant))
-                self.failures += 1
-                self._connection().rollback()
-                return
+        try:
+            outbox = self._until_database_answers(
+                "alert store", lambda: apply_signals(self._connection(), relevant)
+            )
+        except psycopg.Error:
+            # A defect, not an outage: say so loudly, keep the engine alive for what follows.
+            log.exception("could not store %d alert signals", len(relevant))
+            self.failures += 1
+            self._connection().rollback()
+            return
         for signal in relevant:
             (self._active.add if signal.active else self._active.discard)(signal.key)
         self._announce(outbox)
@@ -236,6 +238,12 @@ class AlertEngine:
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(self._database_url)
         return self._conn
+
+    def _drop_connection(self) -> None:
+        """Forget a connection the outage broke; the next use opens a new one."""
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
 
 
 _WATCHED = {CONTAINER_READINGS, VITAL_OBSERVATIONS, DISPENSER_STATUS}
