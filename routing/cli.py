@@ -51,6 +51,14 @@ def register(subcommands: Subcommands) -> None:
         "(default 1.64, the 95th)",
     )
     study.add_argument(
+        "--sizing-slowest-weeks",
+        type=int,
+        default=4,
+        choices=(1, 2, 4),
+        help="the sized schedule's slowest rhythm; 1 empties every container at least weekly "
+        "(default 4, as the scenario's glass)",
+    )
+    study.add_argument(
         "--no-saturday",
         action="store_true",
         help="no Saturday runs for what would overflow before Monday (sensor-driven plan)",
@@ -101,7 +109,8 @@ def _study(args: argparse.Namespace) -> int:
     from tilsyn.routing.study_sized import SizingRule
 
     try:
-        sizing = SizingRule() if args.sizing_z is None else SizingRule(z=args.sizing_z)
+        z = SizingRule().z if args.sizing_z is None else args.sizing_z
+        sizing = SizingRule(z=z, slowest_weeks=args.sizing_slowest_weeks)
         setup = StudySetup(
             days=args.days,
             seed=args.seed,

@@ -65,6 +65,7 @@ def study_json(setup: StudySetup, runs: Mapping[str, StrategyRun]) -> dict[str, 
         "seed": setup.seed,
         "seconds_per_plan": setup.seconds,
         "sizing_z": setup.sizing.z,
+        "sizing_slowest_weeks": setup.sizing.slowest_weeks,
         "strategies": {name: asdict(figures(run)) for name, run in runs.items()},
         "km_saved_percent": savings(runs),
     }
@@ -85,7 +86,12 @@ ROWS = (
 
 def study_table(setup: StudySetup, runs: Mapping[str, StrategyRun]) -> str:
     columns = {name: asdict(figures(run)) for name, run in runs.items()}
-    lines = [f"herning, {setup.days} days, seed {setup.seed}, {setup.seconds:g} s per plan"]
+    weeks = setup.sizing.slowest_weeks
+    slowest = "week" if weeks == 1 else f"{weeks} weeks"
+    lines = [
+        f"herning, {setup.days} days, seed {setup.seed}, {setup.seconds:g} s per plan; "
+        f"sized at z {setup.sizing.z:g}, at least every {slowest}"
+    ]
     lines.append(f"{'':36}" + "".join(f"{name:>14}" for name in columns))
     for label, key in ROWS:
         cells = []

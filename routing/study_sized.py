@@ -69,13 +69,14 @@ class Rhythm:
         return max([b - a for a, b in itertools.pairwise(days)] + [days[0] + 7 - days[-1]])
 
 
-def rhythms(slot: CollectionSlot) -> list[Rhythm]:
-    """A container's rhythms, from the scenario's own to the most frequent."""
+def rhythms(slot: CollectionSlot, slowest_weeks: int = 4) -> list[Rhythm]:
+    """A container's rhythms, from the scenario's own (or every `slowest_weeks` weeks, when
+    that is more often) to the most frequent."""
     return [
         *(
             Rhythm(f"every {n} weeks", n, (slot.weekday,), slot.week_offset % n)
             for n in (4, 2)
-            if n <= slot.interval_weeks
+            if n <= min(slot.interval_weeks, slowest_weeks)
         ),
         Rhythm("weekly", 1, (slot.weekday,)),
         Rhythm("twice weekly", 1, TWICE_WEEKLY[slot.weekday]),
@@ -86,14 +87,18 @@ def rhythms(slot: CollectionSlot) -> list[Rhythm]:
 @dataclass(frozen=True)
 class SizingRule:
     """The fill percentile (as z) a rhythm must keep under the brim; `shift_h` is how much
-    later in the day a truck may come than the time before (the shift, 06:00-15:00)."""
+    later in the day a truck may come than the time before (the shift, 06:00-15:00).
+    `slowest_weeks` 1 makes every container at least weekly: a fixed weekly schedule."""
 
     z: float = 1.64
     shift_h: float = 9.0
+    slowest_weeks: int = 4
 
     def __post_init__(self) -> None:
         if not (self.z >= 0 and self.shift_h >= 0):
             raise ValueError("the sizing percentile's z and the shift length must not be negative")
+        if self.slowest_weeks not in (1, 2, 4):
+            raise ValueError("the slowest rhythm is every 1, 2 or 4 weeks")
 
     def high_fill(self, rate_per_h: float, rhythm: Rhythm) -> float:
         gap_h = 24.0 * rhythm.longest_gap_days + self.shift_h
@@ -101,7 +106,7 @@ class SizingRule:
 
     def choose(self, rate_per_h: float, slot: CollectionSlot) -> Rhythm:
         """The least frequent rhythm that fits; the most frequent when none does."""
-        options = rhythms(slot)
+        options = rhythms(slot, self.slowest_weeks)
         return next((r for r in options if self.high_fill(rate_per_h, r) <= 1.0), options[-1])
 
 

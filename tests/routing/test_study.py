@@ -107,6 +107,7 @@ def test_report_has_all_strategies_and_the_savings_against_each_baseline(runs):
     report = study_json(SETUP, runs)
     assert set(report["strategies"]) == {"fixed", "sized", "sensor"}
     assert set(report["km_saved_percent"]) == {"fixed", "sized"}
+    assert report["sizing_slowest_weeks"] == SETUP.sizing.slowest_weeks == 4
     sensor_km = report["strategies"]["sensor"]["km"]
     for baseline in ("fixed", "sized"):
         baseline_km = report["strategies"][baseline]["km"]
@@ -320,6 +321,17 @@ def test_rhythms_start_at_the_scenario_s_own_and_keep_its_weeks():
     assert set(old) <= {d for d in days if fortnightly.due(d)}  # every old day is kept
     residual = CollectionSlot("r", weekday=4, interval_weeks=1, week_offset=0, route_position=0)
     assert rhythms(residual)[0].name == "weekly"
+
+
+def test_a_weekly_floor_empties_even_the_slowest_igloo_weekly():
+    glass = CollectionSlot("g", weekday=2, interval_weeks=4, week_offset=3, route_position=0)
+    assert rhythms(glass, slowest_weeks=2)[0].name == "every 2 weeks"
+    weekly = SizingRule(slowest_weeks=1)
+    assert weekly.choose(0.0, glass).name == "weekly"
+    assert SizingRule().choose(0.0, glass).name == "every 4 weeks"
+    assert weekly.choose(0.05, glass).name == "three times weekly"
+    with pytest.raises(ValueError):
+        SizingRule(slowest_weeks=3)
 
 
 @pytest.mark.parametrize("rate_per_h", [0.0005, 0.001, 0.002, 0.004, 0.008, 0.012, 0.05])
