@@ -1,7 +1,8 @@
 """Waste collection as an OR-Tools routing model, with tip runs.
 
 Nodes: one start and one end per truck (its depot), `max_tips - 1` copies of every disposal
-site per truck for tip runs during the day (optional, free to skip), then the containers.
+site per truck for tip runs during the day (optional, free to skip, shared by all trucks; a
+count per truck keeps each to `max_tips`), then the containers.
 
 The last tip run of the day is folded into the arcs that end a route: driving from the last
 container to the end costs the way through the best site and back to the depot
@@ -107,7 +108,17 @@ def build_collection_model(
     _add_load(model, "weight", [t.capacity_kg for t in setup.request.trucks], "weight_kg")
     _add_disjunctions(model, relax_mandatory)
     _no_back_to_back_tips(model)
+    _tips_per_truck(model)
     return model
+
+
+def _tips_per_truck(model: CollectionModel) -> None:
+    """Any truck may use any copy of a disposal site, so the copies alone do not bound one
+    truck's tip runs: a count per truck does, `max_tips - 1` during the day plus the last."""
+    setup, routing = model.setup, model.routing
+    is_tip = [1 if model.is_tip(node) else 0 for node in range(setup.nodes)]
+    counted = routing.RegisterUnaryTransitVector(is_tip)
+    routing.AddDimension(counted, 0, setup.request.max_tips - 1, True, "tips")
 
 
 def _no_back_to_back_tips(model: CollectionModel) -> None:

@@ -185,7 +185,8 @@ def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
         reason = f"the collection fleet has no trucks for {kind} waste"
         left_out += [{"container_id": s.id, "waste_kind": kind, "reason": reason} for s in due]
         if due:
-            problems.append(f"{kind}: {len(due)} containers due, but {reason}")
+            containers_due = f"{len(due)} container{'' if len(due) == 1 else 's'} due"
+            problems.append(f"{kind}: {containers_due}, but {reason}")
     must_wait = any(s.mandatory for due in next_day.without_trucks.values() for s in due)
     return {
         "type": "FeatureCollection",

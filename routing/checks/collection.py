@@ -1,4 +1,5 @@
-"""Check a collection plan against the request: loads, windows, quiet hours, shift length."""
+"""Check a collection plan against the request: loads, tip runs, windows, quiet hours, shift
+length."""
 
 from __future__ import annotations
 
@@ -68,6 +69,9 @@ def _route(
         here, ready = visit.location_id, visit.departure
     if load != (0, 0):
         problems.append(f"{truck.id}: goes home loaded ({load[0]} L, {load[1]} kg)")
+    tips = sum(1 for visit in route.visits if visit.kind == "tip")
+    if tips > request.max_tips:
+        problems.append(f"{truck.id}: {tips} tip runs, more than the {request.max_tips} allowed")
     problems += home_in_time(route, here, ready, matrix, truck.shift_end)
     worked = route.return_time - route.departure
     if truck.max_shift is not None and worked > truck.max_shift:

@@ -70,7 +70,10 @@ def test_plan_now_draws_routes_with_km_and_load(site: Site, page: Page) -> None:
     first = features[0]["properties"]
     expect(rows.first.locator("th")).to_have_text(first["vehicle"])
     expect(rows.first.locator("td").nth(0)).to_have_text(f"{first['km']:.1f}")
-    expect(rows.first.locator("td").nth(1)).to_have_text(f"{round(first['load_litres']):,} l")
+    collected = rows.first.locator("td").nth(1).inner_text()
+    assert collected.endswith(" m³"), collected
+    m3 = float(collected.removesuffix(" m³"))
+    assert m3 == pytest.approx(first["load_litres"] / 1000, abs=0.05)
     expect(rows.first.locator("td").nth(2)).to_have_text(str(first["stops"]))
     per_kind = Counter(f["properties"]["waste_kind"] for f in features)
     assert len(per_kind) > 1, "the seeded town has full containers of several kinds"
@@ -80,3 +83,29 @@ def test_plan_now_draws_routes_with_km_and_load(site: Site, page: Page) -> None:
     for kind, trucks in per_kind.items():
         expect(page.locator("#routes-status")).to_contain_text(f"{kind} {trucks}")
     expect(page.locator("path.leaflet-interactive[stroke='#1f5fbf']")).to_have_count(1)
+
+
+def test_the_plan_says_which_containers_it_cannot_serve_and_why(site: Site, page: Page) -> None:
+    # The seeded town has plastic containers and its fleet no plastic trucks.
+    sign_in(page, site.url, "operator")
+    problems = page.locator("#routes-problems")
+    page.get_by_role("button", name="Plan now").click()
+    expect(problems).to_contain_text("Cannot serve every container that must be emptied: plastic:")
+    expect(problems).to_contain_text("the collection fleet has no trucks for plastic waste")
+    expect(problems).to_be_visible()
+    with psycopg.connect(site.database_url) as conn:
+        ((plan,),) = conn.execute(
+            "SELECT geojson FROM collection_plans ORDER BY plan_id DESC LIMIT 1"
+        ).fetchall()
+    left_out = plan["left_out"]
+    assert plan["feasible"] is False and left_out
+    assert {item["waste_kind"] for item in left_out} == {"plastic"}
+    block = page.locator("#left-out")
+    expect(block.locator("summary")).to_have_text(f"{len(left_out)} containers left out")
+    block.locator("summary").click()
+    expect(block.locator("li")).to_have_count(len(left_out))
+    first = left_out[0]["container_id"]
+    expect(block.locator("li").first).to_contain_text("no trucks for plastic waste")
+    block.get_by_role("button", name=first).click()
+    expect(page.locator("#detail")).to_contain_text(f"Container {first}")
+    expect(page.locator("#detail")).to_contain_text("plastic")

@@ -98,6 +98,16 @@ def test_collection_skipped_tip(day):
     assert any("goes home loaded" in p for p in problems)
 
 
+def test_collection_too_many_tip_runs(day):
+    request, plan, matrix = day
+    route = plan.route_of(busiest(plan))
+    tips = sum(1 for v in route.visits if v.kind == "tip")
+    assert tips >= 2, "the busiest truck of the small day tips on the way and on the way home"
+    fewer = replace(request, max_tips=tips - 1)
+    problems = check_collection_plan(fewer, plan, matrix)
+    assert f"{route.vehicle_id}: {tips} tip runs, more than the {tips - 1} allowed" in problems
+
+
 def test_collection_quiet_hours(day):
     request, plan, matrix = day
     vehicle, quiet = next(

@@ -46,9 +46,22 @@ def test_full_trucks_go_to_the_tip_and_come_home_empty():
         assert not route.visits or route.visits[-1].kind == "tip"
 
 
-def test_a_container_too_big_for_any_truck_is_named():
+def test_no_truck_tips_more_often_than_allowed():
+    # Seven containers need four loads. The cheaper truck may make three (the copies of the
+    # site are shared, the count is not); a second truck for the last one costs more than
+    # leaving it, so it waits, with a reason.
     huge = replace(SMALL.stops[0], volume_l=7000)
     plan = plan_and_check(replace(SMALL, stops=(huge, *SMALL.stops[1:])))
+    assert all(sum(1 for v in r.visits if v.kind == "tip") <= SMALL.max_tips for r in plan.routes)
+    served = set(plan.served_ids("container"))
+    assert len(served) == 6 and {s.id for s in SMALL.stops if s.mandatory} - {"c1"} <= served
+    assert {d.id for d in plan.dropped} == {"c1"} | ({s.id for s in SMALL.stops} - served - {"c1"})
+
+
+def test_a_container_too_big_for_any_truck_is_named():
+    huge = replace(SMALL.stops[0], volume_l=7000)
+    # A fourth tip run lets one truck take all the others (a second truck for one costs more).
+    plan = plan_and_check(replace(SMALL, stops=(huge, *SMALL.stops[1:]), max_tips=4))
     assert not plan.feasible
     assert plan.problems == (
         "mandatory container c1: holds 7000 L, more than the largest truck takes (6000 L)",

@@ -126,7 +126,7 @@ function drawRoutes(plan) {
     element("tr", {},
       element("th", { scope: "row" }, element("span", { class: "swatch", style: `background:${colour(p.vehicle)}` }), p.vehicle),
       element("td", {}, p.km.toFixed(1)),
-      element("td", {}, `${Math.round(p.load_litres).toLocaleString()} l`),
+      element("td", {}, `${(p.load_litres / 1000).toFixed(1)} m³`),
       element("td", {}, String(p.stops)))));
   const km = plan.features.reduce((sum, f) => sum + f.properties.km, 0);
   // A truck carries one kind of waste: say how many go out for each.
@@ -137,9 +137,11 @@ function drawRoutes(plan) {
   status.textContent = `For ${planDay(plan.day_starts)}: ` + (plan.features.length
     ? `${plan.features.length} ${plan.features.length === 1 ? "truck" : "trucks"} (${kinds}) · ${km.toFixed(1)} km in all`
     : "no routes planned.");
-  if (plan.feasible === false) {
-    status.textContent += ` · cannot serve every container that must be emptied: ${(plan.problems ?? []).join("; ")}`;
-  }
+  const problems = document.getElementById("routes-problems");
+  problems.hidden = plan.feasible !== false;
+  problems.textContent = plan.feasible === false
+    ? `Cannot serve every container that must be emptied: ${(plan.problems ?? []).join("; ")}.`
+    : "";
   showLeftOut(plan.left_out ?? []);
 }
 
@@ -154,7 +156,8 @@ function planDay(iso) {
 function showLeftOut(leftOut) {
   const block = document.getElementById("left-out");
   block.hidden = !leftOut.length;
-  block.querySelector("summary").textContent = `${leftOut.length} containers left out`;
+  block.querySelector("summary").textContent =
+    `${leftOut.length} ${leftOut.length === 1 ? "container" : "containers"} left out`;
   block.querySelector("ul").replaceChildren(...leftOut.map((item) =>
     element("li", {},
       element("button", { type: "button", class: "link", onclick: () => select(item.container_id) }, item.container_id),
