@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import faulthandler
 import json
 import logging
+import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -17,6 +20,9 @@ from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import AlreadyRegistered, list_states, register_container
 from tilsyn.platform.runtime import migrate, resolve_database_url, serve_until_stopped
+
+# After Ctrl-C, how long `tilsyn fleet` waits for its fleets to close their connections.
+STOP_SECONDS = 10.0
 
 
 def register(subcommands: Subcommands) -> None:
@@ -120,15 +126,22 @@ def _fleet(args: argparse.Namespace) -> int:
         with psycopg.connect(resolve_database_url(settings)) as conn:
             for fleet in fleets:
                 register_fleet(conn, fleet)
+    # `kill -USR1` prints every thread's stack: how to see where a fleet that will not stop is.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     stop = threading.Event()
+    # Handlers of its own: started in the background by a script, a process inherits SIGINT
+    # ignored, and Ctrl-C or `kill -INT` would not stop the fleets.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     threads = start_fleets(fleets, settings.mqtt_url, args.speed, stop, settings.mqtt_ca_file)
-    try:
-        for thread in threads:
-            thread.join()
-    except KeyboardInterrupt:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
+    while any(t.is_alive() for t in threads) and not stop.wait(0.5):
+        pass
+    stop.set()
+    deadline = time.monotonic() + STOP_SECONDS
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    if stuck := [t.name for t in threads if t.is_alive()]:
+        logging.warning("stopped without waiting for %s", ", ".join(stuck))
     return 0
 
 

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -29,6 +30,21 @@ def _fleet(database_url: str, mqtt_url: str, *args: str) -> subprocess.Popen[str
     )
 
 
+def _stop(fleet: subprocess.Popen[str]) -> str:
+    """Ctrl-C, and the output; a fleet still running 30 s later has its threads' stacks
+    printed (SIGUSR1) before it is killed, so the failure says where it hung."""
+    fleet.send_signal(signal.SIGINT)
+    try:
+        output, _ = fleet.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        fleet.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        fleet.kill()
+        output, _ = fleet.communicate()
+        pytest.fail(f"the fleets did not stop within 30 s of Ctrl-C:\n{output}")
+    return output
+
+
 def test_the_fleets_register_their_devices_and_report(
     database_url: str, mosquitto_url: str
 ) -> None:
@@ -41,9 +57,8 @@ def test_the_fleets_register_their_devices_and_report(
     try:
         wait_for(lambda: any("/event/up" in t for t in heard), timeout=60)
     finally:
-        fleet.send_signal(signal.SIGINT)
-        output, _ = fleet.communicate(timeout=30)
         listener.close()
+        output = _stop(fleet)
     assert fleet.returncode == 0, output
     assert "Traceback" not in output, output
     with psycopg.connect(database_url) as conn:
