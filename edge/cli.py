@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from tilsyn.cli import Subcommands, stop_on_signals
 from tilsyn.edge.agent import Agent, AgentOptions, saved_cursor
 from tilsyn.edge.display import ConsoleDisplay, FileDisplay, PatientDisplay
 from tilsyn.edge.messages import config_topic
@@ -25,9 +24,6 @@ from tilsyn.edge.sender import (
 )
 from tilsyn.edge.status import print_status
 from tilsyn.mqtt import Message, MqttConnection
-
-if TYPE_CHECKING:
-    from tilsyn.cli import Subcommands
 
 RETRY_CONNECT_S = 2.0
 
@@ -95,9 +91,7 @@ def run_agent(args: argparse.Namespace) -> int:
     agent = Agent(options, source, clock, MqttPublisher(connection), display)
     connection.subscribe(config_topic(args.hub_id), 1, lambda m: _offer(agent, m))
     connection.subscribe(receipt_topic(args.hub_id), 1, lambda m: _settle(agent, m))
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     threading.Thread(target=_keep_connecting, args=(connection, stop), daemon=True).start()
     try:
         agent.run(stop)

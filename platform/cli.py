@@ -9,13 +9,12 @@ import json
 import logging
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
 import psycopg
 
-from tilsyn.cli import Subcommands
+from tilsyn.cli import Subcommands, stop_on_signals
 from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import AlreadyRegistered, list_states, register_container
@@ -128,11 +127,7 @@ def _fleet(args: argparse.Namespace) -> int:
                 register_fleet(conn, fleet)
     # `kill -USR1` prints every thread's stack: how to see where a fleet that will not stop is.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
-    stop = threading.Event()
-    # Handlers of its own: started in the background by a script, a process inherits SIGINT
-    # ignored, and Ctrl-C or `kill -INT` would not stop the fleets.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = stop_on_signals()
     threads = start_fleets(fleets, settings.mqtt_url, args.speed, stop, settings.mqtt_ca_file)
     while any(t.is_alive() for t in threads) and not stop.wait(0.5):
         pass

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TypeAlias
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM, for commands that run until stopped. Handlers of
+    their own: started in the background by a script, a process inherits SIGINT ignored, and
+    Ctrl-C or `kill -INT` would not stop it."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -135,7 +135,7 @@ function drawRoutes(plan) {
   const kinds = Object.entries(perKind).map(([kind, trucks]) => `${kind} ${trucks}`).join(", ");
   const status = document.getElementById("routes-status");
   status.textContent = `For ${planDay(plan.day_starts)}: ` + (plan.features.length
-    ? `${plan.features.length} ${plan.features.length === 1 ? "truck" : "trucks"} (${kinds}) · ${km.toFixed(1)} km in all`
+    ? `${counted(plan.features.length, "truck")} (${kinds}) · ${km.toFixed(1)} km in all`
     : "no routes planned.");
   const problems = document.getElementById("routes-problems");
   problems.hidden = plan.feasible !== false;
@@ -143,6 +143,11 @@ function drawRoutes(plan) {
     ? `Cannot serve every container that must be emptied: ${(plan.problems ?? []).join("; ")}.`
     : "";
   showLeftOut(plan.left_out ?? []);
+}
+
+// "1 truck", "4 trucks".
+function counted(n, noun) {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
 }
 
 // The plan's day as the town's calendar has it: the date in `day_starts` is already local.
@@ -156,8 +161,7 @@ function planDay(iso) {
 function showLeftOut(leftOut) {
   const block = document.getElementById("left-out");
   block.hidden = !leftOut.length;
-  block.querySelector("summary").textContent =
-    `${leftOut.length} ${leftOut.length === 1 ? "container" : "containers"} left out`;
+  block.querySelector("summary").textContent = `${counted(leftOut.length, "container")} left out`;
   block.querySelector("ul").replaceChildren(...leftOut.map((item) =>
     element("li", {},
       element("button", { type: "button", class: "link", onclick: () => select(item.container_id) }, item.container_id),
