@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tilsyn.routing.bounds import Window
 from tilsyn.routing.params import Stop
 from tilsyn.routing.plans import Plan
 from tilsyn.routing.travel import CachedTravel
-from tilsyn.routing.waste import CollectionRequest, DisposalSite, Truck, Window
+from tilsyn.routing.waste import CollectionRequest, DisposalSite, Truck
 from tilsyn.routing.waste_select import ContainerForecast, SelectionPolicy, select_stops
 from tilsyn.routing.waste_solver import COLLECTION_BUDGET, solve_collection
 

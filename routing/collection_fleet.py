@@ -15,9 +15,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from tilsyn.routing.bounds import Window
 from tilsyn.routing.collection_day import Fleet
 from tilsyn.routing.geo import Location
-from tilsyn.routing.waste import DisposalSite, Truck, Window
+from tilsyn.routing.io import validation_reasons
+from tilsyn.routing.waste import DisposalSite, Truck
 
 HERNING_FLEET_FILE = Path(__file__).resolve().with_name("herning_fleet.toml")
 DAY_S = 24 * 3600
@@ -123,9 +125,7 @@ def load_collection_fleet(path: Path | None = None) -> dict[str, KindService]:
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise FleetFileError(f"collection fleet file {path}: {error}") from error
     except ValidationError as error:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in error.errors()
-        )
+        reasons = validation_reasons(error)
         raise FleetFileError(f"collection fleet file {path}: {reasons}") from None
     depot = Location("depot", spec.depot.lat, spec.depot.lon)
     shift = spec.shift

@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from tilsyn.routing.bounds import STRICT_FIELDS
+
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius
 
 
 @dataclass(frozen=True)
 class Location:
     """A point a vehicle can drive to. `id` is the caller's key (address, unit, container)."""
+
+    __pydantic_config__ = STRICT_FIELDS
 
     id: str
     lat: float

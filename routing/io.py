@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from tilsyn.routing.nurse import LiveNight, NightPlanRequest
 from tilsyn.routing.plans import Plan
@@ -21,8 +21,18 @@ Request = TypeVar("Request", NightPlanRequest, CollectionRequest, LiveNight)
 
 
 def load_request(path: Path, kind: type[Request]) -> Request:
-    """Read and validate a request file; raises ValueError with pydantic's explanation."""
-    return parse_request(json.loads(path.read_text()), kind)
+    """Read and validate a request file; raises ValueError saying where and what is wrong."""
+    try:
+        return parse_request(json.loads(path.read_text()), kind)
+    except ValidationError as error:
+        raise ValueError(f"{path}: {validation_reasons(error)}") from None
+
+
+def validation_reasons(error: ValidationError) -> str:
+    """pydantic's errors on one line, each as `where: what` (the input echoed back left out)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in e['loc']) or 'file'}: {e['msg']}" for e in error.errors()
+    )
 
 
 def parse_request(data: Any, kind: type[Request]) -> Request:

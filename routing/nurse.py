@@ -10,6 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from tilsyn.routing.bounds import (
+    MAX_TASKS,
+    STRICT_FIELDS,
+    require_one_place_per_id,
+    require_time,
+    require_unique,
+)
 from tilsyn.routing.geo import Location
 
 
@@ -40,6 +47,8 @@ class Priority(StrEnum):
 
 @dataclass(frozen=True)
 class NurseTask:
+    __pydantic_config__ = STRICT_FIELDS
+
     id: str
     location: Location
     earliest: int
@@ -52,12 +61,17 @@ class NurseTask:
     def __post_init__(self) -> None:
         if self.service < 0:
             raise ValueError(f"task {self.id}: negative service time")
+        require_time(f"task {self.id} service", self.service)
+        require_time(f"task {self.id} window", self.earliest)
+        require_time(f"task {self.id} window", self.latest)
         if self.earliest > self.latest:
             raise ValueError(f"task {self.id}: window opens after it closes")
 
 
 @dataclass(frozen=True)
 class Nurse:
+    __pydantic_config__ = STRICT_FIELDS
+
     id: str
     base: Location
     competence: Competence
@@ -65,6 +79,9 @@ class Nurse:
     shift_end: int
 
     def __post_init__(self) -> None:
+        # The solver's clock starts at the origin: a shift cannot begin before it.
+        require_time(f"nurse {self.id} shift", self.shift_start, lowest=0)
+        require_time(f"nurse {self.id} shift", self.shift_end, lowest=0)
         if self.shift_start >= self.shift_end:
             raise ValueError(f"nurse {self.id}: shift ends before it starts")
 
@@ -74,6 +91,8 @@ class Nurse:
 
 @dataclass(frozen=True)
 class NightPlanRequest:
+    __pydantic_config__ = STRICT_FIELDS
+
     origin: datetime
     nurses: tuple[Nurse, ...]
     tasks: tuple[NurseTask, ...]
@@ -81,8 +100,13 @@ class NightPlanRequest:
     def __post_init__(self) -> None:
         if not self.nurses:
             raise ValueError("a night plan needs at least one nurse")
-        _require_unique("nurse", [n.id for n in self.nurses])
-        _require_unique("task", [t.id for t in self.tasks])
+        if len(self.tasks) > MAX_TASKS:
+            raise ValueError(f"{len(self.tasks)} tasks: a night plan takes at most {MAX_TASKS}")
+        require_unique("nurse", [n.id for n in self.nurses])
+        require_unique("task", [t.id for t in self.tasks])
+        require_one_place_per_id(
+            [*(n.base for n in self.nurses), *(t.location for t in self.tasks)]
+        )
 
     def task(self, task_id: str) -> NurseTask:
         return next(t for t in self.tasks if t.id == task_id)
@@ -98,6 +122,8 @@ class NurseOnRoad:
     to): it stays first and in order. The rest is kept where possible.
     """
 
+    __pydantic_config__ = STRICT_FIELDS
+
     nurse_id: str
     position: Location
     free_at: int
@@ -110,11 +136,17 @@ class NurseOnRoad:
             raise ValueError(f"nurse {self.nurse_id}: locked prefix longer than the promise")
         if self.etas and len(self.etas) != len(self.promised):
             raise ValueError(f"nurse {self.nurse_id}: one ETA per promised task, or none")
+        require_time(f"nurse {self.nurse_id} free at", self.free_at)
+        for eta in self.etas:
+            require_time(f"nurse {self.nurse_id} ETA", eta)
+        require_unique(f"nurse {self.nurse_id} promised task", list(self.promised))
 
 
 @dataclass(frozen=True)
 class LiveNight:
     """Mid-shift state: the plan as promised, what is done, and tasks that arrived since."""
+
+    __pydantic_config__ = STRICT_FIELDS
 
     request: NightPlanRequest
     now: int
@@ -123,14 +155,27 @@ class LiveNight:
     urgent: tuple[NurseTask, ...] = ()
 
     def __post_init__(self) -> None:
+        require_time("now", self.now)
+        if not self.on_road:
+            raise ValueError("a live night needs at least one nurse on the road")
         known = {n.id for n in self.request.nurses}
         for state in self.on_road:
             if state.nurse_id not in known:
                 raise ValueError(f"unknown nurse {state.nurse_id!r} on the road")
-        _require_unique("task", [t.id for t in (*self.request.tasks, *self.urgent)])
-
-
-def _require_unique(kind: str, ids: list[str]) -> None:
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate {kind} ids: {duplicates}")
+        require_unique("nurse on the road", [s.nurse_id for s in self.on_road])
+        tasks = [t.id for t in (*self.request.tasks, *self.urgent)]
+        require_unique("task", tasks)
+        if len(tasks) > MAX_TASKS:
+            raise ValueError(f"{len(tasks)} tasks: a night plan takes at most {MAX_TASKS}")
+        promised = [task for state in self.on_road for task in state.promised]
+        require_unique("promised task (each to one nurse)", promised)
+        unknown = sorted(set(promised) - set(tasks) - self.completed)
+        if unknown:
+            raise ValueError(f"promised tasks that are not in the night: {unknown}")
+        require_one_place_per_id(
+            [
+                *(n.base for n in self.request.nurses),
+                *(t.location for t in (*self.request.tasks, *self.urgent)),
+                *(s.position for s in self.on_road),
+            ]
+        )

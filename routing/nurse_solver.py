@@ -93,6 +93,7 @@ def _plan(
     solution = _search(model, stop, keep_promises)
     if solution is None:
         problem = "no plan found within the search budget; try a longer budget"
+        dropped += [Dropped(t.id, f"not planned: {problem}") for t in possible]
         return Plan((), tuple(dropped), False, (problem,), time.perf_counter() - started)
     routes = routes_of(model.routing, model.manager, solution)
     served = {model.task_at(node).id for route in routes for node in route}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TENTHS = 10
+LIMIT = 10**7  # coordinates, demands and times: far beyond any benchmark, within 64 bits
 DEFAULT_DIR = Path("../shared/data/solomon")
 
 
@@ -79,13 +80,48 @@ def resolve_instance(name_or_path: str) -> Path:
 
 
 def read_instance(path: Path) -> SolomonInstance:
-    lines = [line.split() for line in path.read_text().splitlines()]
-    name = lines[0][0]
-    header = next(i for i, row in enumerate(lines) if row[:2] == ["NUMBER", "CAPACITY"])
-    vehicles, capacity = (int(v) for v in lines[header + 1][:2])
-    rows = [row for row in lines[header + 2 :] if len(row) == 7 and row[0].isdigit()]
-    customers = tuple(Customer(*(int(float(v)) for v in row)) for row in rows)
-    return SolomonInstance(name, vehicles, capacity, customers)
+    """Parse an instance file. Anything off the format is refused with the line it is on: a
+    row cut short would otherwise lose its customer without a word."""
+    rows = [(n, line.split()) for n, line in enumerate(path.read_text().splitlines(), 1)]
+    rows = [(n, row) for n, row in rows if row]
+    if not rows:
+        raise ValueError(f"{path}: empty file")
+    heads = [i for i, (_, row) in enumerate(rows) if row[:2] == ["NUMBER", "CAPACITY"]]
+    columns = [i for i, (_, row) in enumerate(rows) if row[:2] == ["CUST", "NO."]]
+    if not heads or not columns or columns[0] < heads[0] + 2:
+        raise ValueError(f"{path}: not a Solomon instance (no NUMBER CAPACITY, CUST NO. lines)")
+    line, row = rows[heads[0] + 1]
+    vehicles, capacity = _numbers(path, line, row, 2)
+    if not 1 <= vehicles <= LIMIT or not 1 <= capacity <= LIMIT:
+        raise ValueError(f"{path}:{line}: vehicles and capacity must lie in 1..{LIMIT}")
+    customers = tuple(_customer(path, line, row, capacity) for line, row in rows[columns[0] + 1 :])
+    return SolomonInstance(rows[0][1][0], vehicles, capacity, customers)
+
+
+def _numbers(path: Path, line: int, row: list[str], count: int) -> list[int]:
+    if len(row) != count:
+        raise ValueError(f"{path}:{line}: expected {count} numbers, found {len(row)}")
+    try:
+        values = [float(v) for v in row]
+    except ValueError:
+        raise ValueError(f"{path}:{line}: not a number in {' '.join(row)!r}") from None
+    if not all(math.isfinite(v) and abs(v) <= LIMIT and v == int(v) for v in values):
+        raise ValueError(f"{path}:{line}: whole numbers within ±{LIMIT} expected")
+    return [int(v) for v in values]
+
+
+def _customer(path: Path, line: int, row: list[str], capacity: int) -> Customer:
+    customer = Customer(*_numbers(path, line, row, 7))
+    if customer.demand < 0 or customer.service < 0 or customer.ready < 0:
+        raise ValueError(f"{path}:{line}: negative demand, ready time or service time")
+    if customer.ready > customer.due:
+        raise ValueError(f"{path}:{line}: customer {customer.number} is ready after it is due")
+    if customer.demand > capacity:
+        raise ValueError(
+            f"{path}:{line}: customer {customer.number} needs {customer.demand}, more than a "
+            f"vehicle holds ({capacity})"
+        )
+    return customer
 
 
 def read_best_known(path: Path) -> BestKnown:

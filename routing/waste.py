@@ -9,9 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tilsyn.routing.bounds import (
+    MAX_TIPS,
+    STRICT_FIELDS,
+    Window,
+    require_amount,
+    require_one_place_per_id,
+    require_time,
+    require_unique,
+    windows_in_order,
+)
 from tilsyn.routing.geo import Location
-
-Window = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,8 @@ class ContainerStop:
     a shift). A `quiet` container stands near homes: it is never emptied during quiet hours.
     A mandatory stop is never dropped; an optional one may be, at `skip_penalty` (metres of
     driving it is worth)."""
+
+    __pydantic_config__ = STRICT_FIELDS
 
     id: str
     location: Location
@@ -34,14 +44,21 @@ class ContainerStop:
     def __post_init__(self) -> None:
         if self.volume_l < 0 or self.weight_kg < 0 or self.service < 0:
             raise ValueError(f"container {self.id}: negative volume, weight or service time")
-        if any(opens > closes for opens, closes in self.windows):
-            raise ValueError(f"container {self.id}: a window opens after it closes")
+        require_amount(f"container {self.id} volume", self.volume_l)
+        require_amount(f"container {self.id} weight", self.weight_kg)
+        require_amount(f"container {self.id} skip penalty", self.skip_penalty)
+        require_time(f"container {self.id} service", self.service)
+        # The model needs windows sorted and apart; given in any order, they mean the same.
+        windows = windows_in_order(f"container {self.id} window", self.windows)
+        object.__setattr__(self, "windows", windows)
         if not self.mandatory and self.skip_penalty <= 0:
             raise ValueError(f"container {self.id}: an optional stop needs a positive penalty")
 
 
 @dataclass(frozen=True)
 class Truck:
+    __pydantic_config__ = STRICT_FIELDS
+
     id: str
     depot: Location
     capacity_l: int
@@ -53,6 +70,13 @@ class Truck:
     def __post_init__(self) -> None:
         if self.capacity_l <= 0 or self.capacity_kg <= 0:
             raise ValueError(f"truck {self.id}: capacity must be positive")
+        require_amount(f"truck {self.id} capacity", self.capacity_l)
+        require_amount(f"truck {self.id} capacity", self.capacity_kg)
+        # The solver's clock starts at the origin: a shift cannot begin before it.
+        require_time(f"truck {self.id} shift", self.shift_start, lowest=0)
+        require_time(f"truck {self.id} shift", self.shift_end, lowest=0)
+        if self.max_shift is not None:
+            require_time(f"truck {self.id} shift length", self.max_shift)
         if self.shift_start >= self.shift_end:
             raise ValueError(f"truck {self.id}: shift ends before it starts")
         if self.max_shift is not None and self.max_shift <= 0:
@@ -70,15 +94,22 @@ class DisposalSite:
     """Where a truck tips its load (recycling centre, glass plant), taking `service` seconds.
     Assumed open whenever trucks run; opening hours are not modelled."""
 
+    __pydantic_config__ = STRICT_FIELDS
+
     id: str
     location: Location
     service: int
+
+    def __post_init__(self) -> None:
+        require_time(f"disposal site {self.id} service", self.service, lowest=0)
 
 
 @dataclass(frozen=True)
 class CollectionRequest:
     """One day's collection. `max_tips` bounds the tip runs per truck, the last one (on the way
     home) included; it sizes the model."""
+
+    __pydantic_config__ = STRICT_FIELDS
 
     origin: datetime
     trucks: tuple[Truck, ...]
@@ -90,11 +121,20 @@ class CollectionRequest:
     def __post_init__(self) -> None:
         if not self.trucks or not self.disposal_sites:
             raise ValueError("a collection day needs at least one truck and one disposal site")
-        ids = [s.id for s in self.stops]
-        if len(set(ids)) != len(ids):
-            raise ValueError("container ids must be unique")
-        if self.max_tips < 1:
-            raise ValueError("a truck must be able to tip at least once")
+        require_unique("container", [s.id for s in self.stops])
+        require_unique("truck", [t.id for t in self.trucks])
+        require_unique("disposal site", [s.id for s in self.disposal_sites])
+        if not 1 <= self.max_tips <= MAX_TIPS:
+            raise ValueError(f"max_tips {self.max_tips}: a truck tips 1..{MAX_TIPS} times a day")
+        quiet = windows_in_order("quiet hours", self.quiet_hours)
+        object.__setattr__(self, "quiet_hours", quiet)
+        require_one_place_per_id(
+            [
+                *(t.depot for t in self.trucks),
+                *(s.location for s in self.disposal_sites),
+                *(s.location for s in self.stops),
+            ]
+        )
 
     def allowed_windows(self, stop: ContainerStop, day: Window) -> tuple[Window, ...]:
         """Service-start windows for `stop` within `day`, with quiet hours cut out so that no

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
+from tilsyn.routing.bounds import Window
 from tilsyn.routing.timeline import earliest_start
 from tilsyn.routing.travel import TravelMatrix
-from tilsyn.routing.waste import CollectionRequest, ContainerStop, Truck, Window
+from tilsyn.routing.waste import CollectionRequest, ContainerStop, Truck
 
 
 def why_impossible(

@@ -23,9 +23,10 @@ from typing import Any
 
 from ortools.constraint_solver import pywrapcp
 
+from tilsyn.routing.bounds import Window
 from tilsyn.routing.geo import Location
 from tilsyn.routing.travel import TravelMatrix
-from tilsyn.routing.waste import CollectionRequest, ContainerStop, DisposalSite, Window
+from tilsyn.routing.waste import CollectionRequest, ContainerStop, DisposalSite
 from tilsyn.routing.waste_arcs import route_arcs
 
 # A mandatory container left out in the diagnostic run costs this much: more than any plan.

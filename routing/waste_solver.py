@@ -37,7 +37,10 @@ def solve_collection(
     setup = CollectionSetup(request, tuple(possible))
     model, solution = _solve_or_diagnose(setup, travel, stop)
     if solution is None:
-        problems.append("no plan found within the search budget, even leaving containers out")
+        problem = "no plan found within the search budget, even leaving containers out"
+        dropped += [Dropped(s.id, f"not planned: {problem}") for s in possible]
+        problems += [f"mandatory container {s.id}: not planned" for s in possible if s.mandatory]
+        problems.append(problem)
         return Plan((), tuple(dropped), False, tuple(problems), time.perf_counter() - started)
     left_out = _left_out(model, solution)
     problems += [
