@@ -82,9 +82,11 @@ def _plan(
     matrix = travel.matrix([*everything, *(t.location for t in tasks)])
     dropped = [Dropped(t.id, r) for t in tasks if (r := why_impossible(t, starts, matrix, origin))]
     problems = locked_problems(starts, {t.id: t for t in tasks}, dropped, matrix, origin)
-    if problems:
-        return Plan((), tuple(dropped), False, tuple(problems), time.perf_counter() - started)
     gone = {d.id for d in dropped}
+    if problems:
+        reason = "not planned: a stop a nurse is already on the way to no longer fits"
+        dropped += [Dropped(t.id, reason) for t in tasks if t.id not in gone]
+        return Plan((), tuple(dropped), False, tuple(problems), time.perf_counter() - started)
     possible = [t for t in tasks if t.id not in gone]
     if seed:  # a seed relabels the tasks; OR-Tools breaks ties by node order
         random.Random(seed).shuffle(possible)

@@ -43,14 +43,12 @@ def solve_collection(
         problems.append(problem)
         return Plan((), tuple(dropped), False, tuple(problems), time.perf_counter() - started)
     left_out = _left_out(model, solution)
-    problems += [
-        f"mandatory container {s.id}: does not fit with the other mandatory containers "
-        "(trucks' time or load runs out)"
-        for s in left_out
-        if s.mandatory
-    ]
+    no_room = "does not fit with the other mandatory containers (trucks' time or load runs out)"
+    problems += [f"mandatory container {s.id}: {no_room}" for s in left_out if s.mandatory]
     routes = routes_of(model.routing, model.manager, solution)
-    dropped += [_skip(model, routes, s) for s in left_out if not s.mandatory]
+    dropped += [
+        Dropped(s.id, no_room) if s.mandatory else _skip(model, routes, s) for s in left_out
+    ]
     plan_routes = collection_routes(model, routes)
     elapsed = time.perf_counter() - started
     return Plan(plan_routes, tuple(dropped), not problems, tuple(problems), elapsed)

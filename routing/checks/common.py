@@ -56,14 +56,14 @@ def metres_agree(route: Route, matrix: TravelMatrix, stops: Iterable[str]) -> li
 def coverage(plan: Plan, kind: str, expected: set[str], excused: set[str]) -> list[str]:
     """Each expected id served exactly once or dropped with a reason; nothing else served.
     `excused` ids (completed earlier) must not appear at all. A plan marked infeasible must say
-    why, and is not held to serving everything."""
+    why; it too names every stop it leaves out."""
     served = Counter(v.id for r in plan.routes for v in r.visits if v.kind == kind)
     dropped = {d.id: d.reason for d in plan.dropped}
     problems = [f"{i} served {n} times" for i, n in served.items() if n > 1]
     problems += [f"{i} is not part of the request" for i in served if i not in expected]
     problems += [f"{i} was already done and is planned again" for i in served if i in excused]
-    if not plan.feasible:
-        return problems if plan.problems else [*problems, "infeasible plan without a reason"]
+    if not plan.feasible and not plan.problems:
+        problems.append("infeasible plan without a reason")
     for item in sorted(expected - excused):
         if item not in served and not dropped.get(item):
             problems.append(f"{item} is neither served nor dropped with a reason")

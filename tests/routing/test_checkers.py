@@ -79,6 +79,10 @@ def test_night_silent_drop(night):
     assert any(
         "neither served nor dropped" in p for p in check_night_plan(request, excused, matrix)
     )
+    # Saying the plan is infeasible does not excuse leaving a task out without a word.
+    given_up = replace(bad, feasible=False, problems=("a nurse fell ill",))
+    problems = check_night_plan(request, given_up, matrix)
+    assert f"{gone} is neither served nor dropped with a reason" in problems
 
 
 def test_night_home_after_shift(night):

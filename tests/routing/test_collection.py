@@ -76,6 +76,9 @@ def test_mandatory_containers_that_do_not_fit_together_are_named():
     assert not plan.feasible
     assert plan.problems and all("does not fit" in p for p in plan.problems)
     assert len(plan.served_ids("container")) + len(plan.problems) == len(everything)
+    named = {p.split(":")[0].removeprefix("mandatory container ") for p in plan.problems}
+    assert {d.id for d in plan.dropped} == named
+    assert all("does not fit" in d.reason for d in plan.dropped)
 
 
 def test_optional_container_not_worth_the_detour():

@@ -81,4 +81,5 @@ def test_a_locked_stop_that_no_longer_fits_makes_the_plan_infeasible(night):
     replanned = replan_night(live, travel)
     assert not replanned.feasible and replanned.routes == ()
     assert replanned.problems and state.promised[0] in replanned.problems[0]
+    assert {d.id for d in replanned.dropped} == {t.id for t in request.tasks} - live.completed
     assert check_night_plan(request, replanned, matrix_for(request, travel, live), live) == []
