@@ -3,7 +3,10 @@ length."""
 
 from __future__ import annotations
 
+import re
+
 from tilsyn.routing.checks.common import (
+    at_its_place,
     coverage,
     home_in_time,
     metres_agree,
@@ -36,7 +39,8 @@ def _mandatory(request: CollectionRequest, plan: Plan) -> list[str]:
     for stop in request.stops:
         if not stop.mandatory or stop.id in served:
             continue
-        if plan.feasible or not any(stop.id in p for p in plan.problems):
+        named = re.compile(rf"(?<![\w-]){re.escape(stop.id)}(?![\w-])")
+        if plan.feasible or not any(named.search(p) for p in plan.problems):
             problems.append(f"mandatory {stop.id} is not served and not reported as a problem")
     return problems
 
@@ -56,12 +60,20 @@ def _route(
     here, ready, load = route.start_location_id, route.departure, (0, 0)
     sites = {s.id: s for s in request.disposal_sites}
     for visit in route.visits:
-        problems += reached_in_time(route, visit, here, ready, matrix)
         if visit.kind == "tip" and visit.id in sites:
+            site = sites[visit.id]
+            problems += at_its_place(route, visit, site.location.id)
+            problems += reached_in_time(route, visit, here, ready, matrix, ())
+            if load == (0, 0):
+                problems.append(f"{truck.id}: tips at {visit.id} with nothing on board")
             load = (0, 0)
-            problems += _duration(truck, visit, sites[visit.id].service)
+            problems += _duration(truck, visit, site.service)
+            problems += _load_reported(truck, visit, load)
         elif visit.kind == "container" and visit.id in stops:
             stop = stops[visit.id]
+            problems += at_its_place(route, visit, stop.location.id)
+            waits = _wait_points(stop, request, truck)
+            problems += reached_in_time(route, visit, here, ready, matrix, waits)
             load = (load[0] + stop.volume_l, load[1] + stop.weight_kg)
             problems += _container_rules(truck, visit, stop, request, load)
         else:
@@ -89,8 +101,7 @@ def _container_rules(
     problems = _duration(truck, visit, stop.service)
     if load[0] > truck.capacity_l or load[1] > truck.capacity_kg:
         problems.append(f"{truck.id}: over capacity after {stop.id} ({load[0]} L, {load[1]} kg)")
-    if visit.load and tuple(visit.load) != (float(load[0]), float(load[1])):
-        problems.append(f"{truck.id}: reports load {visit.load} after {stop.id}, not {load}")
+    problems += _load_reported(truck, visit, load)
     if stop.windows and not any(a <= visit.start <= b for a, b in stop.windows):
         problems.append(f"{truck.id}: {stop.id} starts at {visit.start}, outside its windows")
     if not truck.shift_start <= visit.start <= truck.shift_end:
@@ -107,3 +118,17 @@ def _duration(truck: Truck, visit: Visit, service: int) -> list[str]:
     if visit.departure - visit.start != service:
         return [f"{truck.id}: {visit.id} takes {visit.departure - visit.start} s, not {service} s"]
     return []
+
+
+def _load_reported(truck: Truck, visit: Visit, load: tuple[int, int]) -> list[str]:
+    if tuple(visit.load) != (float(load[0]), float(load[1])):
+        return [f"{truck.id}: reports load {visit.load} after {visit.id}, not {load}"]
+    return []
+
+
+def _wait_points(stop: ContainerStop, request: CollectionRequest, truck: Truck) -> set[int]:
+    """When a truck may have to wait for: a window to open, quiet hours to end, its shift."""
+    points = {opens for opens, _ in stop.windows} | {truck.shift_start}
+    if stop.quiet:
+        points |= {quiet_end for _, quiet_end in request.quiet_hours}
+    return points

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from tilsyn.routing.plans import Plan, Route, Visit
@@ -16,19 +16,37 @@ def at(origin: datetime, seconds: int) -> str:
 
 
 def reached_in_time(
-    route: Route, visit: Visit, previous_location: str, ready: int, matrix: TravelMatrix
+    route: Route,
+    visit: Visit,
+    previous_location: str,
+    ready: int,
+    matrix: TravelMatrix,
+    may_wait_until: Collection[int],
 ) -> list[str]:
-    """The visit's own times agree with the drive from the previous stop (left at `ready`)."""
-    earliest = ready + matrix.seconds_between(previous_location, visit.location_id)
+    """The visit's own times agree with the drive from the previous stop (left at `ready`):
+    it arrives when the drive gets it there, and starts at once unless it waits for one of
+    `may_wait_until` (a window opening, the end of quiet hours)."""
+    drive = ready + matrix.seconds_between(previous_location, visit.location_id)
     problems = []
-    if visit.arrival < earliest:
+    if visit.arrival != drive:
         problems.append(
-            f"{route.vehicle_id}: {visit.id} arrival {visit.arrival} is before it can get there "
-            f"({earliest})"
+            f"{route.vehicle_id}: {visit.id} arrival {visit.arrival}, but the drive gets there "
+            f"at {drive}"
         )
     if visit.start < visit.arrival:
         problems.append(f"{route.vehicle_id}: {visit.id} starts before arriving")
+    elif visit.start > visit.arrival and visit.start not in may_wait_until:
+        problems.append(
+            f"{route.vehicle_id}: {visit.id} waits until {visit.start} for nothing (arrives "
+            f"{visit.arrival})"
+        )
     return problems
+
+
+def at_its_place(route: Route, visit: Visit, place: str) -> list[str]:
+    if visit.location_id != place:
+        return [f"{route.vehicle_id}: {visit.id} is reported at {visit.location_id}, not {place}"]
+    return []
 
 
 def home_in_time(
@@ -36,7 +54,7 @@ def home_in_time(
 ) -> list[str]:
     problems = []
     back = ready + matrix.seconds_between(last_location, route.end_location_id)
-    if route.return_time < back:
+    if route.return_time != back:
         problems.append(f"{route.vehicle_id}: claims to be home at {route.return_time}, not {back}")
     if max(back, route.return_time) > shift_end:
         problems.append(
@@ -48,7 +66,7 @@ def home_in_time(
 def metres_agree(route: Route, matrix: TravelMatrix, stops: Iterable[str]) -> list[str]:
     path = [route.start_location_id, *stops, route.end_location_id]
     driven = sum(matrix.metres_between(a, b) for a, b in itertools.pairwise(path))
-    if route.visits and driven != route.metres:
+    if driven != route.metres:
         return [f"{route.vehicle_id}: reports {route.metres} m but drives {driven} m"]
     return []
 
@@ -64,6 +82,9 @@ def coverage(plan: Plan, kind: str, expected: set[str], excused: set[str]) -> li
     problems += [f"{i} was already done and is planned again" for i in served if i in excused]
     if not plan.feasible and not plan.problems:
         problems.append("infeasible plan without a reason")
+    if plan.feasible and plan.problems:
+        problems.append(f"a feasible plan that reports problems: {list(plan.problems)}")
+    problems += [f"{i} is dropped but not in the request" for i in dropped if i not in expected]
     for item in sorted(expected - excused):
         if item not in served and not dropped.get(item):
             problems.append(f"{item} is neither served nor dropped with a reason")

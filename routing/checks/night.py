@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tilsyn.routing.checks.common import (
     at,
+    at_its_place,
     coverage,
     home_in_time,
     metres_agree,
@@ -23,11 +24,26 @@ def check_night_plan(
     done = set(live.completed) if live else set()
     problems = one_route_per_vehicle(plan, {n.id for n in request.nurses})
     problems += coverage(plan, "task", set(tasks), done)
+    if not plan.feasible and plan.routes:
+        problems.append("an infeasible night plan carries routes (the nurses' next moves are open)")
     nurses = {n.id: n for n in request.nurses}
     for route in plan.routes:
         if route.vehicle_id in nurses:
             problems += _route(route, nurses[route.vehicle_id], tasks, matrix, request, live)
+    if live and plan.feasible:
+        problems += _locked_kept(plan, live)
     return problems
+
+
+def _locked_kept(plan: Plan, live: LiveNight) -> list[str]:
+    """A nurse on her way to a locked stop keeps it, even if the plan gives her no route."""
+    routed = {r.vehicle_id for r in plan.routes}
+    return [
+        f"{state.nurse_id}: has locked stops {list(state.promised[: state.locked])} but no route"
+        for state in live.on_road
+        if state.nurse_id not in routed
+        and any(t not in live.completed for t in state.promised[: state.locked])
+    ]
 
 
 def _route(
@@ -39,12 +55,16 @@ def _route(
     live: LiveNight | None,
 ) -> list[str]:
     problems = _start(route, nurse, live) + metres_agree(route, matrix, route_locations(route))
+    if route.end_location_id != nurse.base.id:
+        problems.append(f"{nurse.id}: ends at {route.end_location_id}, not at base")
     here, ready = route.start_location_id, route.departure
     for visit in route.visits:
         task = tasks.get(visit.id)
-        if task is None:
-            continue  # reported by coverage
-        problems += reached_in_time(route, visit, here, ready, matrix)
+        if visit.kind != "task" or task is None:
+            problems.append(f"{nurse.id}: unknown stop {visit.kind} {visit.id}")
+            continue
+        problems += at_its_place(route, visit, task.location.id)
+        problems += reached_in_time(route, visit, here, ready, matrix, (task.earliest,))
         problems += _task_rules(route, visit.start, visit.departure, task, nurse, request)
         here, ready = visit.location_id, visit.departure
     return problems + home_in_time(route, here, ready, matrix, nurse.shift_end)
@@ -58,14 +78,11 @@ def _start(route: Route, nurse: Nurse, live: LiveNight | None) -> list[str]:
     """Leaves from base at shift start, or mid-shift from where the nurse is, with the locked
     prefix first and in order."""
     state = next((s for s in live.on_road if s.nurse_id == nurse.id), None) if live else None
-    place, free = (
-        (state.position.id, max(state.free_at, live.now))
-        if state and live
-        else (
-            nurse.base.id,
-            nurse.shift_start,
-        )
-    )
+    place, free = nurse.base.id, nurse.shift_start
+    if live:  # mid-shift nobody leaves in the past; a nurse on the road leaves from where she is
+        free = max(free, live.now)
+    if state and live:
+        place, free = state.position.id, max(state.free_at, live.now)
     problems = []
     if route.start_location_id != place:
         problems.append(f"{nurse.id}: starts at {route.start_location_id}, is at {place}")

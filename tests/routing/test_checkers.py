@@ -143,3 +143,106 @@ def test_collection_mandatory_missing(day):
     visits = tuple(v for v in plan.route_of(vehicle).visits if v.id != mandatory)
     bad = tamper(plan, vehicle, visits)
     assert any(f"mandatory {mandatory}" in p for p in check_collection_plan(request, bad, matrix))
+
+
+def test_night_stop_reported_somewhere_else(night):
+    """Times and metres are worked out from where a visit says it is: that place must be the
+    task's own, or a plan could put every task at base and drive 0 m."""
+    request, plan, matrix = night
+    vehicle = busiest(plan)
+    route = plan.route_of(vehicle)
+    moved = tuple(replace(v, location_id=route.start_location_id) for v in route.visits)
+    problems = check_night_plan(request, tamper(plan, vehicle, moved), matrix)
+    first = route.visits[0]
+    assert f"{vehicle}: {first.id} is reported at {route.start_location_id}, not " in "".join(
+        problems
+    )
+
+
+def test_night_times_that_come_late_or_wait_for_nothing(night):
+    request, plan, matrix = night
+    vehicle = busiest(plan)
+    route = plan.route_of(vehicle)
+    first = route.visits[0]
+    late = replace(first, arrival=first.arrival + 600)
+    problems = check_night_plan(request, tamper(plan, vehicle, (late, *route.visits[1:])), matrix)
+    assert any(f"{first.id} arrival {first.arrival + 600}, but the drive" in p for p in problems)
+    task = request.task(first.id)
+    idle = next(t for t in range(first.arrival + 1, task.latest) if t != task.earliest)
+    waits = replace(first, start=idle, departure=idle + task.service)
+    problems = check_night_plan(request, tamper(plan, vehicle, (waits, *route.visits[1:])), matrix)
+    assert any(f"{first.id} waits until {idle} for nothing" in p for p in problems)
+    home_late = tamper(plan, vehicle, return_time=route.return_time + 60)
+    assert any("claims to be home at" in p for p in check_night_plan(request, home_late, matrix))
+
+
+def test_night_route_ends_away_from_base_or_holds_other_stops(night):
+    request, plan, matrix = night
+    vehicle = busiest(plan)
+    route = plan.route_of(vehicle)
+    last = route.visits[-1]
+    away = tamper(plan, vehicle, end_location_id=last.location_id)
+    assert f"{vehicle}: ends at {last.location_id}, not at base" in check_night_plan(
+        request, away, matrix
+    )
+    coffee = replace(last, id="coffee", kind="break")
+    extra = tamper(plan, vehicle, (*route.visits[:-1], coffee, last))
+    assert f"{vehicle}: unknown stop break coffee" in check_night_plan(request, extra, matrix)
+
+
+def test_night_plan_level_promises(night):
+    request, plan, matrix = night
+    given_up_with_routes = replace(plan, feasible=False, problems=("a nurse fell ill",))
+    problems = check_night_plan(request, given_up_with_routes, matrix)
+    assert any("infeasible night plan carries routes" in p for p in problems)
+    feasible_with_problems = replace(plan, problems=("something",))
+    problems = check_night_plan(request, feasible_with_problems, matrix)
+    assert any("a feasible plan that reports problems" in p for p in problems)
+    ghost = replace(plan, dropped=(*plan.dropped, Dropped("ghost", "no room")))
+    assert "ghost is dropped but not in the request" in check_night_plan(request, ghost, matrix)
+
+
+def test_collection_stop_or_tip_reported_somewhere_else(day):
+    request, plan, matrix = day
+    vehicle = busiest(plan)
+    route = plan.route_of(vehicle)
+    tip = next(v for v in route.visits if v.kind == "tip")
+    at_home = tuple(replace(v, location_id="depot") if v is tip else v for v in route.visits)
+    problems = check_collection_plan(request, tamper(plan, vehicle, at_home), matrix)
+    assert f"{vehicle}: {tip.id} is reported at depot, not {tip.location_id}" in problems
+
+
+def test_collection_loads_must_be_reported_and_tips_carry_something(day):
+    request, plan, matrix = day
+    vehicle = busiest(plan)
+    route = plan.route_of(vehicle)
+    first = route.visits[0]
+    unreported = tuple(replace(v, load=()) if v is first else v for v in route.visits)
+    problems = check_collection_plan(request, tamper(plan, vehicle, unreported), matrix)
+    assert any(f"reports load () after {first.id}" in p for p in problems)
+    tip = next(v for v in route.visits if v.kind == "tip")
+    twice = []
+    for visit in route.visits:
+        twice.append(visit)
+        if visit is tip:  # the same tip run again, straight after
+            again = visit.departure + visit.departure - visit.start
+            twice.append(replace(visit, arrival=visit.departure, start=visit.departure))
+            twice[-1] = replace(twice[-1], departure=again)
+    problems = check_collection_plan(request, tamper(plan, vehicle, tuple(twice)), matrix)
+    assert f"{vehicle}: tips at {tip.id} with nothing on board" in problems
+
+
+def test_collection_mandatory_named_by_its_whole_id(day):
+    """A problem about c10 does not excuse leaving c1 out."""
+    request, plan, matrix = day
+    mandatory = next(s.id for s in request.stops if s.mandatory)
+    vehicle = next(r.vehicle_id for r in plan.routes if mandatory in r.ids())
+    visits = tuple(v for v in plan.route_of(vehicle).visits if v.id != mandatory)
+    bad = replace(
+        tamper(plan, vehicle, visits),
+        feasible=False,
+        problems=(f"mandatory container {mandatory}0: does not fit",),
+        dropped=(*plan.dropped, Dropped(mandatory, "does not fit")),
+    )
+    problems = check_collection_plan(request, bad, matrix)
+    assert f"mandatory {mandatory} is not served and not reported as a problem" in problems
