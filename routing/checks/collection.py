@@ -12,6 +12,7 @@ from tilsyn.routing.checks.common import (
     metres_agree,
     one_route_per_vehicle,
     reached_in_time,
+    unknown_places,
 )
 from tilsyn.routing.plans import Plan, Route, Visit
 from tilsyn.routing.travel import TravelMatrix
@@ -52,6 +53,9 @@ def _route(
     request: CollectionRequest,
     matrix: TravelMatrix,
 ) -> list[str]:
+    unknown = unknown_places(route, matrix)
+    if unknown:
+        return unknown
     problems = metres_agree(route, matrix, [v.location_id for v in route.visits])
     if route.start_location_id != truck.depot.id or route.end_location_id != truck.depot.id:
         problems.append(f"{truck.id}: does not start and end at its depot")

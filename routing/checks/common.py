@@ -63,6 +63,18 @@ def home_in_time(
     return problems
 
 
+def unknown_places(route: Route, matrix: TravelMatrix) -> list[str]:
+    """Places the plan names that the request does not hold; nothing else can be timed then."""
+    named = [route.start_location_id, *(v.location_id for v in route.visits)]
+    problems = []
+    for place in dict.fromkeys([*named, route.end_location_id]):
+        try:
+            matrix.index(place)
+        except KeyError:
+            problems.append(f"{route.vehicle_id}: goes to {place}, a place not in the request")
+    return problems
+
+
 def metres_agree(route: Route, matrix: TravelMatrix, stops: Iterable[str]) -> list[str]:
     path = [route.start_location_id, *stops, route.end_location_id]
     driven = sum(matrix.metres_between(a, b) for a, b in itertools.pairwise(path))

@@ -10,6 +10,7 @@ from tilsyn.routing.checks.common import (
     metres_agree,
     one_route_per_vehicle,
     reached_in_time,
+    unknown_places,
 )
 from tilsyn.routing.nurse import LiveNight, NightPlanRequest, Nurse, NurseTask
 from tilsyn.routing.plans import Plan, Route
@@ -54,6 +55,9 @@ def _route(
     request: NightPlanRequest,
     live: LiveNight | None,
 ) -> list[str]:
+    unknown = unknown_places(route, matrix)
+    if unknown:
+        return unknown
     problems = _start(route, nurse, live) + metres_agree(route, matrix, route_locations(route))
     if route.end_location_id != nurse.base.id:
         problems.append(f"{nurse.id}: ends at {route.end_location_id}, not at base")

@@ -8,7 +8,7 @@ import pytest
 
 from tilsyn.routing.checks import check_collection_plan, check_night_plan
 from tilsyn.routing.io import load_request
-from tilsyn.routing.nurse import NightPlanRequest
+from tilsyn.routing.nurse import LiveNight, NightPlanRequest, NurseOnRoad
 from tilsyn.routing.nurse_solver import solve_night_plan
 from tilsyn.routing.params import Stop
 from tilsyn.routing.plans import Dropped
@@ -246,3 +246,29 @@ def test_collection_mandatory_named_by_its_whole_id(day):
     )
     problems = check_collection_plan(request, bad, matrix)
     assert f"mandatory {mandatory} is not served and not reported as a problem" in problems
+
+
+def test_a_place_the_request_does_not_hold_is_reported_not_raised(night, day):
+    request, plan, matrix = night
+    vehicle = busiest(plan)
+    first, *rest = plan.route_of(vehicle).visits
+    lost = tamper(plan, vehicle, (replace(first, location_id="nowhere"), *rest))
+    problems = check_night_plan(request, lost, matrix)
+    assert f"{vehicle}: goes to nowhere, a place not in the request" in problems
+    request, plan, matrix = day
+    vehicle = busiest(plan)
+    astray = tamper(plan, vehicle, end_location_id="scrapyard")
+    problems = check_collection_plan(request, astray, matrix)
+    assert f"{vehicle}: goes to scrapyard, a place not in the request" in problems
+
+
+def test_mid_shift_nobody_leaves_in_the_past(night):
+    """A nurse the live state does not place on the road is still bound by the clock."""
+    request, plan, matrix = night
+    rn = next(n for n in request.nurses if n.id == "rn")
+    now = 3600
+    live = LiveNight(request, now, (NurseOnRoad("rn", rn.base, now),))
+    ca_route = plan.route_of("ca")
+    assert ca_route.departure < now, "the small night's care assistant leaves before 1 h in"
+    problems = check_night_plan(request, plan, matrix, live)
+    assert f"ca: leaves at {ca_route.departure}, is free at {now}" in problems
