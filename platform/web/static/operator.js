@@ -170,11 +170,18 @@ function showLeftOut(leftOut) {
 
 async function loadRoutes(action = "GET") {
   const status = document.getElementById("routes-status");
+  const button = document.getElementById("plan-now");
+  const wasDisabled = button.disabled;
   try {
-    if (action === "POST") status.textContent = "Planning…";
+    if (action === "POST") {
+      status.textContent = "Planning…";
+      button.disabled = true; // one plan at a time
+    }
     drawRoutes(await api("/api/routes/plan", { method: action }));
   } catch (error) {
     status.textContent = error.status === 404 ? "No route plan yet." : `Route planning failed: ${error.message}`;
+  } finally {
+    button.disabled = wasDisabled;
   }
 }
 
@@ -194,7 +201,10 @@ async function main() {
     onEvent: applyStates,
     onOpen: () => refreshContainers().catch(() => showConnection("offline")),
   });
-  await Promise.all([loadRoutes(), loadQuarantine()]);
+  // "Plan now" waits for the stored plan: a click before it was wired did nothing, and the
+  // stored plan's answer could overwrite the new one's.
+  const planNow = document.getElementById("plan-now");
+  await Promise.all([loadRoutes().then(() => { planNow.disabled = false; }), loadQuarantine()]);
   liveStream("/api/alerts/stream", "alert", {
     onEvent: onAlertEvent,
     onState: showConnection,
