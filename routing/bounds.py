@@ -35,6 +35,11 @@ def require_time(what: str, seconds: int, lowest: int = -MAX_SECONDS) -> None:
         )
 
 
+def require_night_size(tasks: int) -> None:
+    if tasks > MAX_TASKS:
+        raise ValueError(f"{tasks} tasks: a night plan takes at most {MAX_TASKS}")
+
+
 def require_amount(what: str, value: int) -> None:
     if not 0 <= value <= MAX_AMOUNT:
         raise ValueError(f"{what}: {value} is outside 0..{MAX_AMOUNT}")

@@ -11,8 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from tilsyn.routing.bounds import (
-    MAX_TASKS,
     STRICT_FIELDS,
+    require_night_size,
     require_one_place_per_id,
     require_time,
     require_unique,
@@ -100,8 +100,7 @@ class NightPlanRequest:
     def __post_init__(self) -> None:
         if not self.nurses:
             raise ValueError("a night plan needs at least one nurse")
-        if len(self.tasks) > MAX_TASKS:
-            raise ValueError(f"{len(self.tasks)} tasks: a night plan takes at most {MAX_TASKS}")
+        require_night_size(len(self.tasks))
         require_unique("nurse", [n.id for n in self.nurses])
         require_unique("task", [t.id for t in self.tasks])
         require_one_place_per_id(
@@ -165,8 +164,7 @@ class LiveNight:
         require_unique("nurse on the road", [s.nurse_id for s in self.on_road])
         tasks = [t.id for t in (*self.request.tasks, *self.urgent)]
         require_unique("task", tasks)
-        if len(tasks) > MAX_TASKS:
-            raise ValueError(f"{len(tasks)} tasks: a night plan takes at most {MAX_TASKS}")
+        require_night_size(len(tasks))
         promised = [task for state in self.on_road for task in state.promised]
         require_unique("promised task (each to one nurse)", promised)
         unknown = sorted(set(promised) - set(tasks) - self.completed)
