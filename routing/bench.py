@@ -3,7 +3,7 @@
     python -m tilsyn.routing.bench                      # everything (~25 min: study, 56 × 10 s)
     python -m tilsyn.routing.bench --only night         # urgent-insert latency only
     python -m tilsyn.routing.bench --only solomon --instances R101,RC2 --seconds 2
-    python -m tilsyn.routing.bench --only study --study-seconds 1 --study-days 10
+    python -m tilsyn.routing.bench --only study --study-solutions 50 --study-days 10
 
 Every plan is checked by the independent checker before its figures count; a violation is
 printed and fails the run.
@@ -21,6 +21,7 @@ from tilsyn.routing.bench_night import bench_night
 from tilsyn.routing.bench_solomon import bench_solomon
 from tilsyn.routing.bench_study import bench_study
 from tilsyn.routing.bench_waste import bench_collection
+from tilsyn.routing.study import budget
 
 PARTS = ("night", "collection", "study", "solomon")
 # A Solomon instance gets 10 s of wall-clock time and every core the machine has (up to two):
@@ -41,7 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"parallel Solomon runs per instance ({SOLOMON_WORKERS} here)",
     )
     parser.add_argument("--study-days", type=int, default=30, help="counted days of the study")
-    parser.add_argument("--study-seconds", type=float, default=2.0, help="per study plan")
+    study_search = parser.add_mutually_exclusive_group()
+    study_search.add_argument(
+        "--study-solutions", type=int, help="per study plan: the same figures on any machine (200)"
+    )
+    study_search.add_argument("--study-seconds", type=float, help="per study plan, wall clock")
     args = parser.parse_args(argv)
     parts = args.only or list(PARTS)
     violations = 0
@@ -50,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "collection" in parts:
         violations += bench_collection()
     if "study" in parts:
-        violations += bench_study(args.study_seconds, args.study_days)
+        violations += bench_study(args.study_days, budget(args.study_seconds, args.study_solutions))
     if "solomon" in parts:
         wanted = [w for w in args.instances.split(",") if w]
         violations += bench_solomon(args.seconds, wanted, args.seed, args.workers)

@@ -4,6 +4,7 @@ overflow, against the sensor-driven plan."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from tilsyn.routing.bench_figures import figure, report_violations
 from tilsyn.routing.study import StudySetup, run_study
@@ -21,8 +22,9 @@ UNITS = {
 }
 
 
-def bench_study(seconds: float = 2.0, days: int = 30) -> int:
-    runs = run_study(StudySetup(days=days, seconds=seconds))
+def bench_study(days: int, budget: dict[str, Any]) -> int:
+    """`budget`: the `StudySetup` fields of the search per plan (`study.budget`)."""
+    runs = run_study(StudySetup(days=days, **budget))
     violations = 0
     for name, run in runs.items():
         values = asdict(figures(run))

@@ -42,7 +42,13 @@ def register(subcommands: Subcommands) -> None:
         "against sensor-driven",
     )
     study.add_argument("--days", type=int, default=30, help="counted days (30)")
-    study.add_argument("--seconds", type=float, default=2.0, help="search time per plan (2)")
+    search = study.add_mutually_exclusive_group()
+    search.add_argument(
+        "--solutions",
+        type=int,
+        help="search per plan, in solutions: the same figures on any machine, however busy (200)",
+    )
+    search.add_argument("--seconds", type=float, help="search per plan, in seconds of wall clock")
     study.add_argument("--seed", type=int, default=1, help="scenario and solver seed (1)")
     study.add_argument(
         "--sizing-z",
@@ -104,7 +110,7 @@ def _collection(args: argparse.Namespace) -> int:
 
 
 def _study(args: argparse.Namespace) -> int:
-    from tilsyn.routing.study import StudySetup, run_study
+    from tilsyn.routing.study import StudySetup, budget, run_study
     from tilsyn.routing.study_report import figures, study_json, study_table
     from tilsyn.routing.study_sized import SizingRule
 
@@ -114,9 +120,9 @@ def _study(args: argparse.Namespace) -> int:
         setup = StudySetup(
             days=args.days,
             seed=args.seed,
-            seconds=args.seconds,
             sizing=sizing,
             saturday_runs=not args.no_saturday,
+            **budget(args.seconds, args.solutions),
         )
     except ValueError as error:
         return _fail("study", error)

@@ -22,9 +22,11 @@ the simulator's ground truth, which the planner never sees.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from tilsyn.routing.checks import check_collection_plan
 from tilsyn.routing.collection_fleet import KindService, herning_services
@@ -46,6 +48,9 @@ from tilsyn.sim.scenario.model import Scenario
 from tilsyn.sim.waste_study import WasteStudy
 
 STRATEGIES = ("fixed", "sized", "sensor")
+# The command's and the bench's budget per plan unless seconds are asked for: routes about as
+# short as 2 s of search gives, and the same on any machine (the 30 days take about 5 min).
+STUDY_SOLUTIONS = 200
 FRIDAY = 4
 
 
@@ -61,11 +66,16 @@ class StudySetup:
     working day; one that goes out anyway also takes containers at `along_above`. With
     `saturday_runs`, a truck goes out on Saturdays for a risk of `urgent_above` before Monday.
 
+    `solutions`: stop each plan's search after that many solutions instead of after `seconds`.
+    A wall-clock budget makes the routes, and so the km and even the overflow, depend on how
+    busy the machine is (DOMAIN.md §7); a solution count gives the same study on any machine.
+
     `sizing`: how the sized fixed schedule chooses each container's rhythm."""
 
     days: int = 30
     seed: int = 1
     seconds: float = 2.0
+    solutions: int | None = None
     history_days: int = 14
     warmup_days: int = 7
     visit_h: float = 10.0
@@ -86,8 +96,30 @@ class StudySetup:
             raise ValueError("a study needs at least one day and one day of history")
         if not self.seconds > 0:
             raise ValueError("seconds per plan must be positive")
+        if self.solutions is not None and self.solutions < 1:
+            raise ValueError("solutions per plan must be at least 1")
         if any(w is not None and not set(w) <= set(range(5)) for w in self.weekdays.values()):
             raise ValueError("collection weekdays are Monday (0) to Friday (4)")
+
+    @property
+    def stop(self) -> Stop:
+        """Each plan's search budget: the solution count alone when one is set."""
+        if self.solutions is None:
+            return Stop(self.seconds)
+        return Stop(math.inf, self.solutions)
+
+    @property
+    def budget_text(self) -> str:
+        if self.solutions is None:
+            return f"{self.seconds:g} s per plan"
+        return f"{self.solutions} solutions per plan"
+
+
+def budget(seconds: float | None, solutions: int | None) -> dict[str, Any]:
+    """`StudySetup` fields for a budget from the command line: wall-clock only if asked for."""
+    if seconds is not None:
+        return {"seconds": seconds}
+    return {"solutions": STUDY_SOLUTIONS if solutions is None else solutions}
 
 
 @dataclass(frozen=True)
@@ -265,9 +297,7 @@ def _plan(
         overflow_km=setup.overflow_km,
     )
     rules = SensorRules(looks, policy, setup.urgent_above, setup.along_above)
-    chosen = sensor_day(
-        origin, day, town.tracker, rules, service, travel, Stop(setup.seconds), setup.seed
-    )
+    chosen = sensor_day(origin, day, town.tracker, rules, service, travel, setup.stop, setup.seed)
     _carry_out(town, origin, chosen.plan)
     return chosen.request, chosen.plan
 
@@ -347,7 +377,7 @@ def _mandatory_day(
     request = CollectionRequest(
         origin, fleet.trucks, fleet.disposal_sites, stops, fleet.quiet_hours, fleet.max_tips
     )
-    return request, solve_collection(request, travel, Stop(setup.seconds), setup.seed)
+    return request, solve_collection(request, travel, setup.stop, setup.seed)
 
 
 def _check(request: CollectionRequest, plan: Plan, travel: CachedTravel) -> list[str]:

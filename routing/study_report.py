@@ -63,7 +63,8 @@ def study_json(setup: StudySetup, runs: Mapping[str, StrategyRun]) -> dict[str, 
     return {
         "days": setup.days,
         "seed": setup.seed,
-        "seconds_per_plan": setup.seconds,
+        "seconds_per_plan": None if setup.solutions else setup.seconds,
+        "solutions_per_plan": setup.solutions,
         "sizing_z": setup.sizing.z,
         "sizing_slowest_weeks": setup.sizing.slowest_weeks,
         "strategies": {name: asdict(figures(run)) for name, run in runs.items()},
@@ -89,7 +90,7 @@ def study_table(setup: StudySetup, runs: Mapping[str, StrategyRun]) -> str:
     weeks = setup.sizing.slowest_weeks
     slowest = "week" if weeks == 1 else f"{weeks} weeks"
     lines = [
-        f"herning, {setup.days} days, seed {setup.seed}, {setup.seconds:g} s per plan; "
+        f"herning, {setup.days} days, seed {setup.seed}, {setup.budget_text}; "
         f"sized at z {setup.sizing.z:g}, at least every {slowest}"
     ]
     lines.append(f"{'':36}" + "".join(f"{name:>14}" for name in columns))

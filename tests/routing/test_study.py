@@ -1,6 +1,8 @@
 """A short Herning study on a small town: its accounting agrees with the simulated ground truth
 and with the plans, and every plan keeps every rule."""
 
+import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,7 +11,7 @@ from tilsyn.cli import main
 from tilsyn.routing.collection_fleet import herning_services
 from tilsyn.routing.geo import Location
 from tilsyn.routing.params import Stop
-from tilsyn.routing.study import StudySetup, _works, run_study
+from tilsyn.routing.study import STUDY_SOLUTIONS, StudySetup, _works, budget, run_study
 from tilsyn.routing.study_forecast import FillTracker, KnownEvent, SensedContainer
 from tilsyn.routing.study_report import figures, km_saved, study_json, study_table
 from tilsyn.routing.study_sensor import SensorRules, sensor_day
@@ -155,11 +157,38 @@ def test_a_study_needs_days_and_positive_seconds():
         StudySetup(days=0)
     with pytest.raises(ValueError):
         StudySetup(seconds=0)
+    with pytest.raises(ValueError):
+        StudySetup(solutions=0)
+
+
+def test_a_solution_budget_gives_the_same_study_on_any_run():
+    """No wall clock in the search: the routes, the emptyings and the overflow repeat exactly."""
+    counted = replace(SETUP, solutions=40)
+    assert counted.stop.seconds == math.inf and counted.stop.solutions == 40
+    first, second = (run_study(counted, strategies=("sensor",))["sensor"] for _ in range(2))
+    assert [(d.kind, d.day, d.plan.routes, d.plan.dropped) for d in first.days] == [
+        (d.kind, d.day, d.plan.routes, d.plan.dropped) for d in second.days
+    ]
+    assert any(d.plan.routes for d in first.days)
+    assert first.emptyings == second.emptyings
+    assert first.overflow_hours == second.overflow_hours
+    assert "40 solutions per plan" in study_table(counted, {"sensor": first})
+    assert study_json(counted, {"sensor": first})["solutions_per_plan"] == 40
+
+
+def test_the_command_searches_by_solutions_unless_seconds_are_asked_for():
+    assert budget(None, None) == {"solutions": STUDY_SOLUTIONS}
+    assert budget(None, 50) == {"solutions": 50}
+    assert budget(1.5, None) == {"seconds": 1.5}
+    with pytest.raises(SystemExit):
+        main(["route", "study", "--seconds", "1", "--solutions", "5"])
 
 
 def test_the_command_refuses_a_bad_budget(capsys):
     assert main(["route", "study", "--days", "0"]) == 2
     assert "tilsyn route study:" in capsys.readouterr().err
+    assert main(["route", "study", "--solutions", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
     assert main(["route", "study", "--sizing-z", "-1"]) == 2
     assert "must not be negative" in capsys.readouterr().err
 
