@@ -72,6 +72,13 @@ def drop_penalty(priority: Priority, unit: int, levels: int) -> int:
     return int(unit * levels**priority.rank)
 
 
+def home_deadline(start: NurseStart, seconds_home: int) -> int:
+    """When a nurse must be back at base: at the end of her shift, or, when a visit she has
+    started ends too late for that, straight home from it (no more tasks that night). Without
+    the second case a visit that overran the shift made every re-plan fail."""
+    return max(start.nurse.shift_end, start.free_at + seconds_home)
+
+
 def build_night_model(setup: NightSetup, matrix: TravelMatrix) -> NightModel:
     n = len(setup.starts)
     manager = pywrapcp.RoutingIndexManager(
@@ -110,12 +117,16 @@ def _add_time(model: NightModel) -> None:
     transit = [
         [travel + service[i] for travel in row] for i, row in enumerate(model.matrix.seconds)
     ]
-    horizon = max(s.nurse.shift_end for s in setup.starts)
+    home_by = [
+        home_deadline(start, model.matrix.seconds[vehicle][n + vehicle])
+        for vehicle, start in enumerate(setup.starts)
+    ]
+    horizon = max(home_by)
     routing.AddDimension(routing.RegisterTransitMatrix(transit), horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
     for vehicle, start in enumerate(setup.starts):
-        time.CumulVar(routing.Start(vehicle)).SetRange(start.free_at, start.nurse.shift_end)
-        time.CumulVar(routing.End(vehicle)).SetMax(start.nurse.shift_end)
+        time.CumulVar(routing.Start(vehicle)).SetRange(start.free_at, home_by[vehicle])
+        time.CumulVar(routing.End(vehicle)).SetMax(home_by[vehicle])
         for task_id, eta in start.etas.items():
             if task_id not in start.promised:
                 continue

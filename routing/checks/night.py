@@ -58,7 +58,8 @@ def _route(
     unknown = unknown_places(route, matrix)
     if unknown:
         return unknown
-    problems = _start(route, nurse, live) + metres_agree(route, matrix, route_locations(route))
+    start_problems, free = _start(route, nurse, live)
+    problems = start_problems + metres_agree(route, matrix, route_locations(route))
     if route.end_location_id != nurse.base.id:
         problems.append(f"{nurse.id}: ends at {route.end_location_id}, not at base")
     here, ready = route.start_location_id, route.departure
@@ -71,16 +72,19 @@ def _route(
         problems += reached_in_time(route, visit, here, ready, matrix, (task.earliest,))
         problems += _task_rules(route, visit.start, visit.departure, task, nurse, request)
         here, ready = visit.location_id, visit.departure
-    return problems + home_in_time(route, here, ready, matrix, nurse.shift_end)
+    # Home by the end of shift; a nurse whose started visit overran it goes straight home.
+    straight_home = free + matrix.seconds_between(route.start_location_id, nurse.base.id)
+    home_by = max(nurse.shift_end, straight_home) if live else nurse.shift_end
+    return problems + home_in_time(route, here, ready, matrix, home_by)
 
 
 def route_locations(route: Route) -> list[str]:
     return [v.location_id for v in route.visits]
 
 
-def _start(route: Route, nurse: Nurse, live: LiveNight | None) -> list[str]:
+def _start(route: Route, nurse: Nurse, live: LiveNight | None) -> tuple[list[str], int]:
     """Leaves from base at shift start, or mid-shift from where the nurse is, with the locked
-    prefix first and in order."""
+    prefix first and in order; also when the nurse is free."""
     state = next((s for s in live.on_road if s.nurse_id == nurse.id), None) if live else None
     place, free = nurse.base.id, nurse.shift_start
     if live:  # mid-shift nobody leaves in the past; a nurse on the road leaves from where she is
@@ -96,7 +100,7 @@ def _start(route: Route, nurse: Nurse, live: LiveNight | None) -> list[str]:
         locked = [t for t in state.promised[: state.locked] if t not in live.completed]
         if [v.id for v in route.visits[: len(locked)]] != locked:
             problems.append(f"{nurse.id}: locked stops {locked} are not kept first and in order")
-    return problems
+    return problems, free
 
 
 def _task_rules(

@@ -120,6 +120,36 @@ def test_each_action_moves_the_task_on_and_wrong_ones_are_refused(
     assert done_at is not None and done_at[0] is not None
 
 
+def test_a_visit_finished_after_the_shift_ended_is_recorded_and_the_rest_explained(
+    client: TestClient, database_url: str
+) -> None:
+    """The last visit of the night overran the shift: "done" is stored and answered, and the
+    re-plan leaves the open task out with a reason (this answered 500: the solver failed)."""
+    with psycopg.connect(database_url) as conn:
+        shift_id = seed_shift(
+            conn,
+            [nurse("ane")],
+            [
+                task("T1", "Birk", -300, "Insulin", EAST, window=120),
+                task("T2", "Gullestrup", -200, "Wound dressing", WEST, window=120),
+            ],
+            started_minutes_ago=600,
+            hours=9,
+        )
+    client.app.state.night.ensure_plan(  # type: ignore[attr-defined]
+        shift_id, datetime.now(UTC) - timedelta(hours=7)
+    )
+    ane = nurse_headers(database_url, "ane")
+    assert client.post("/api/night/tasks/T1/start", headers=ane).status_code == 200
+    answer = client.post("/api/night/tasks/T1/done", headers=ane)
+    assert answer.status_code == 200, answer.text
+    with psycopg.connect(database_url) as conn:
+        rows = dict(conn.execute("SELECT task_id, unplanned_reason FROM night_tasks").fetchall())
+        versions = conn.execute("SELECT count(*) FROM night_plans").fetchone()
+    assert rows["T2"] and "window closes" in rows["T2"]
+    assert versions == (2,)
+
+
 def _stamps(database_url: str, task_id: str) -> tuple[datetime | None, ...]:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(

@@ -83,3 +83,34 @@ def test_a_locked_stop_that_no_longer_fits_makes_the_plan_infeasible(night):
     assert replanned.problems and state.promised[0] in replanned.problems[0]
     assert {d.id for d in replanned.dropped} == {t.id for t in request.tasks} - live.completed
     assert check_night_plan(request, replanned, matrix_for(request, travel, live), live) == []
+
+
+def test_a_visit_that_overran_the_shift_sends_the_nurse_straight_home(night):
+    """Her started visit ends after the shift: she takes nothing more and drives home from
+    it; the others' work is re-planned as usual (this used to make the solver fail)."""
+    request, travel, plan = night
+    live = live_from_plan(request, plan, NOW)
+    state = next(s for s in live.on_road if s.promised)
+    nurse = next(n for n in request.nurses if n.id == state.nurse_id)
+    away = request.task(state.promised[0]).location
+    overran = replace(state, position=away, free_at=nurse.shift_end + 600)
+    live = replace(live, on_road=tuple(overran if s is state else s for s in live.on_road))
+    replanned = replan_night(live, travel)
+    assert replanned.feasible
+    route = replanned.route_of(nurse.id)
+    assert route.visits == ()
+    drive_home = travel.matrix([away, nurse.base]).seconds_between(away.id, nurse.base.id)
+    assert drive_home > 0 and route.return_time == nurse.shift_end + 600 + drive_home
+    assert set(state.promised) <= {*replanned.served_ids(), *(d.id for d in replanned.dropped)}
+    assert check_night_plan(request, replanned, matrix_for(request, travel, live), live) == []
+
+
+def test_after_the_shift_every_open_task_is_left_out_with_a_reason(night):
+    request, travel, plan = night
+    end = max(n.shift_end for n in request.nurses)
+    live = replace(live_from_plan(request, plan, NOW), now=end + 1800)
+    replanned = replan_night(live, travel)
+    open_tasks = {t.id for t in request.tasks} - live.completed
+    assert len(open_tasks) > 10 and replanned.served_ids() == []
+    assert {d.id for d in replanned.dropped if d.reason} == open_tasks
+    assert check_night_plan(request, replanned, matrix_for(request, travel, live), live) == []
