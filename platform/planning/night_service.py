@@ -15,6 +15,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 from psycopg_pool import ConnectionPool
 from pydantic import TypeAdapter
 
@@ -124,19 +125,28 @@ class NightService:
                 planned = store.latest_plan(conn, shift_id) is not None
             if not planned:
                 with self._pool.connection() as conn:
-                    shift = store.get_shift(conn, shift_id)
-                    for task in alert_tasks(conn, shift, self._settings):
-                        store.add_task(conn, shift_id, task)
+                    self._add_open_alerts(conn, shift_id)
                 self._solve(shift_id, now, "shift start")
 
     def add_urgent(self, shift_id: int, tasks: list[store.NewTask], now: datetime) -> list[str]:
         """Put urgent tasks on the shift and re-plan; returns the ids of those that are new."""
         with self._lock:
             with self._pool.connection() as conn:
+                first = store.latest_plan(conn, shift_id) is None
                 added = [t.task_id for t in tasks if store.add_task(conn, shift_id, t)]
-            if added:
-                self._solve(shift_id, now, f"urgent {', '.join(added)}")
+                if first:
+                    self._add_open_alerts(conn, shift_id)
+            if added or first:
+                self._solve(shift_id, now, f"urgent {', '.join(added)}" if added else "shift start")
             return added
+
+    def _add_open_alerts(self, conn: psycopg.Connection, shift_id: int) -> None:
+        """The shift's first plan takes every open critical alert, whatever made the plan
+        (a nurse opening her phone, or a visit request): alerts raised while no plan existed,
+        or before a restart, have had no task yet."""
+        shift = store.get_shift(conn, shift_id)
+        for task in alert_tasks(conn, shift, self._settings):
+            store.add_task(conn, shift_id, task)
 
     def absorb_alerts(self, now: datetime) -> int:
         """Critical patient alerts of the running shift that have no task yet become urgent

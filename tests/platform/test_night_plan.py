@@ -333,7 +333,10 @@ def test_a_plan_that_breaks_a_rule_is_never_served(
         return replace(plan, routes=routes)
 
     monkeypatch.setattr(night_service, "solve_night_plan", late)
-    answer = client.get("/api/night/plan", headers=nurse_headers(database_url, "ane"))
+    ane = nurse_headers(database_url, "ane")
+    answer = client.get("/api/night/plan", headers=ane)
     assert answer.status_code == 503 and "window" in answer.json()["detail"]
+    streamed = client.get("/api/night/stream", headers=ane)  # the phone's live view says so too
+    assert streamed.status_code == 503 and "window" in streamed.json()["detail"]
     with psycopg.connect(database_url) as conn:
         assert store.latest_plan(conn, shift) is None

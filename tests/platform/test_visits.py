@@ -70,6 +70,7 @@ def test_only_home_care_asks_for_visits(client: TestClient, sign_in: SignIn, rol
     [
         ("P9", {"reason": "check", "within_hours": 2}, 404),
         ("P1", {"reason": "", "within_hours": 2}, 422),
+        ("P1", {"reason": " \t ", "within_hours": 2}, 422),
         ("P1", {"reason": "check", "within_hours": 0}, 422),
         ("P1", {"reason": "check"}, 422),
         ("P1", {"reason": "check", "within_hours": "soon"}, 422),
@@ -126,3 +127,46 @@ def test_the_running_night_shift_takes_a_visit_due_before_it_ends(
             (tonight["task_id"],),
         ).fetchone()
     assert row == ("ane", True, "visit", "P1")
+
+
+def test_a_visit_for_a_shift_without_nurses_is_stored_once_and_answered(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """Nobody to plan for yet: the request and its task wait for the next plan; the carer gets
+    201, not an error that makes her send it again."""
+    with psycopg.connect(database_url) as conn:
+        seed_shift(conn, [], [], hours=6)
+    answer = client.post(
+        "/api/patients/P1/visits",
+        json={"reason": "check", "within_hours": 2},
+        headers=sign_in("home_care_nurse"),
+    )
+    assert answer.status_code == 201, answer.text
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM visit_requests").fetchone() == (1,)
+        assert conn.execute("SELECT task_id FROM night_tasks").fetchall() == [
+            (answer.json()["task_id"],)
+        ]
+
+
+def test_a_visit_that_makes_the_first_plan_brings_in_the_open_critical_alerts(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """A critical alert raised before the shift had a plan (or before a restart) has no task
+    yet; whichever request makes the first plan must take it in."""
+    with psycopg.connect(database_url) as conn:
+        give_home(conn, "P2", "Lindevej 1, 7400 Herning", (56.1393, 8.93))
+        seed_shift(conn, [nurse("ane")], [], hours=6)
+        conn.execute(
+            "INSERT INTO alerts (entity_type, entity_id, rule, severity, state, audience, title,"
+            " first_at, last_at) VALUES ('patient', 'P2', 'spo2_low', 'critical', 'open',"
+            " 'night_nurse', 'SpO2 82 %%', now() - interval '10 minutes', now())"
+        )
+    client.post(
+        "/api/patients/P1/visits",
+        json={"reason": "check", "within_hours": 2},
+        headers=sign_in("home_care_nurse"),
+    )
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT source, patient_id, nurse FROM night_tasks").fetchall()
+    assert sorted(rows) == [("alert", "P2", "ane"), ("visit", "P1", "ane")]

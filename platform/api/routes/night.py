@@ -41,8 +41,13 @@ def _service(request: Request) -> NightService:
 def plan(request: Request, user: NightNurse) -> dict[str, Any]:
     """Your route tonight, in order: what you have started or done first, then what is
     ahead, then tasks no route could take (with the reason)."""
+    return _view(_service(request), user)
+
+
+def _view(service: NightService, user: User) -> dict[str, Any]:
+    """The nurse's plan now; no shift is 404, a plan the checker refused is 503 (with why)."""
     try:
-        return _service(request).view(user, datetime.now(UTC))
+        return service.view(user, datetime.now(UTC))
     except NoShift as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
     except PlanRejected as error:
@@ -85,10 +90,10 @@ async def stream(
     service = _service(request)
     queue = service.streams.subscribe()
     try:
-        first = await run_in_threadpool(service.view, user, datetime.now(UTC))
-    except NoShift as error:
+        first = await run_in_threadpool(_view, service, user)
+    except HTTPException:
         service.streams.unsubscribe(queue)
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+        raise
 
     async def events() -> AsyncIterator[str]:
         shown = first

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User, audit
-from tilsyn.platform.planning.errors import PlanRejected
+from tilsyn.platform.planning.errors import NoShift, PlanRejected
 from tilsyn.platform.planning.night_service import NightService
 from tilsyn.platform.planning.visits import (
     Visit,
@@ -29,7 +29,7 @@ Requester = Annotated[User, Depends(allowed("request_visits"))]
 
 
 class VisitIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     within_hours: float = Field(gt=0, le=24 * 14)
 
 
@@ -51,7 +51,7 @@ def request_visit(
     _exists(db, patient_id)
     now = datetime.now(UTC)
     due_by = now + timedelta(hours=body.within_hours)
-    visit_id = record_visit(db, patient_id, body.reason.strip(), due_by, user.username)
+    visit_id = record_visit(db, patient_id, body.reason, due_by, user.username)
     audit(db, user, "request_visit", patient_id, {"visit_id": visit_id})
     shift = shift_for_visit(db, now, due_by)
     task = (
@@ -62,9 +62,10 @@ def request_visit(
         night: NightService = request.app.state.night
         try:
             night.add_urgent(shift.shift_id, [task], now)
-        except PlanRejected:
-            # The request and its task are stored; the task waits, visible, for the next plan.
-            log.exception("visit %d: the re-plan was rejected", visit_id)
+        except (PlanRejected, NoShift):
+            # The request and its task are stored; the task waits, visible, for the next plan
+            # (a rejected plan, or a shift that has no nurses yet).
+            log.exception("visit %d: the task could not be planned", visit_id)
     return _out(get_visit(db, visit_id))
 
 
