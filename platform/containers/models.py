@@ -20,7 +20,7 @@ class ContainerIn(BaseModel):
     dev_eui: DevEui
     codec: str = "milesight-em310-udl"
     waste_kind: str = Field(min_length=1, max_length=32, examples=["glass", "paper", "residual"])
-    capacity_litres: float = Field(gt=0)
+    capacity_litres: float = Field(ge=1)  # the planner counts loads in whole litres
     empty_distance_mm: int = Field(gt=0, le=20_000)
     full_distance_mm: int = Field(ge=0, le=20_000)
     latitude: float = Field(ge=-90, le=90)

@@ -138,18 +138,22 @@ def _update_latest_fill(conn: psycopg.Connection, readings: list[Row]) -> None:
     with conn.cursor() as cur:
         cur.executemany(
             """INSERT INTO container_latest AS l (container_id, time, distance_mm, fill_percent,
-                   battery_percent, tilt, temperature_c)
-               VALUES (%s, %s, %s, %s, %s, %s, %s)
+                   fill_at, battery_percent, tilt, temperature_c)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
                ON CONFLICT (container_id) DO UPDATE SET
                    time = EXCLUDED.time,
                    distance_mm = COALESCE(EXCLUDED.distance_mm, l.distance_mm),
                    fill_percent = COALESCE(EXCLUDED.fill_percent, l.fill_percent),
+                   fill_at = COALESCE(EXCLUDED.fill_at, l.fill_at),
                    battery_percent = COALESCE(EXCLUDED.battery_percent, l.battery_percent),
                    tilt = COALESCE(EXCLUDED.tilt, l.tilt),
                    temperature_c = COALESCE(EXCLUDED.temperature_c, l.temperature_c),
                    updated_at = now()
                WHERE l.time <= EXCLUDED.time""",
-            [(r[1], r[0], r[3], r[4], r[5], r[6], r[7]) for r in newest.values()],
+            [
+                (r[1], r[0], r[3], r[4], None if r[4] is None else r[0], r[5], r[6], r[7])
+                for r in newest.values()
+            ],
         )
 
 

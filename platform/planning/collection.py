@@ -15,6 +15,7 @@ The forecast's spread is not measured yet: it is taken as a fixed share of the r
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -65,8 +66,8 @@ def container_forecasts(
     full_at = full_by(conn, now)
     rows = conn.execute(
         "SELECT c.container_id, c.latitude, c.longitude, c.capacity_litres, c.waste_kind,"
-        " l.time, l.fill_percent FROM containers c JOIN container_latest l USING (container_id)"
-        " WHERE l.fill_percent IS NOT NULL ORDER BY c.container_id"
+        " l.fill_at, l.fill_percent FROM containers c JOIN container_latest l USING (container_id)"
+        " WHERE l.fill_at IS NOT NULL ORDER BY c.container_id"
     ).fetchall()
     forecasts: dict[str, list[ContainerForecast]] = defaultdict(list)
     for container_id, lat, lon, capacity, kind, seen_at, fill_percent in rows:
@@ -80,7 +81,7 @@ def container_forecasts(
             ContainerForecast(
                 container_id=container_id,
                 location=Location(container_id, lat, lon),
-                capacity_l=round(capacity),
+                capacity_l=max(1, math.ceil(capacity)),  # a stored 0.4 L must not block the plan
                 fill=min(1.0, fill_percent / 100 + rate * hours_ahead),
                 rate=rate,
                 rate_sd=rate * RATE_SPREAD,

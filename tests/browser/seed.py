@@ -98,9 +98,9 @@ def _readings(
         )
     last = rows[-1]
     conn.execute(
-        "INSERT INTO container_latest (container_id, time, fill_percent, battery_percent, tilt,"
-        " temperature_c) VALUES (%s, %s, %s, %s, %s, %s)",
-        (container_id, last[0], last[4], last[5], last[6], last[7]),
+        "INSERT INTO container_latest (container_id, time, fill_percent, fill_at,"
+        " battery_percent, tilt, temperature_c) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (container_id, last[0], last[4], last[0], last[5], last[6], last[7]),
     )
 
 

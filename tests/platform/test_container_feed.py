@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import psycopg
@@ -76,3 +77,21 @@ def test_the_fill_stream_is_for_the_roles_that_read_containers(
         response = httpx.get(f"{url}/api/containers/stream", headers=sign_in(role), timeout=5)
         assert response.status_code == 403, role
     assert httpx.get(f"{url}/api/containers/stream", timeout=5).status_code == 401
+
+
+def test_a_report_without_a_distance_keeps_the_time_of_the_last_fill(database_url: str) -> None:
+    """A battery-only report is newer than the last fill; the planner must not take that fill
+    for a new one (it would forecast the container emptier than it is)."""
+    with psycopg.connect(database_url) as conn:
+        register_container(conn, sample_container("F9", "24e124713b000009"))
+    measured = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+    battery_only = measured + timedelta(hours=5)
+    eui = "24e124713b000009"
+    store(database_url, chirpstack_uplink(eui, VECTOR, f_cnt=1, time=measured))
+    store(database_url, chirpstack_uplink(eui, "017564", f_cnt=2, time=battery_only))
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT time, fill_at, fill_percent IS NOT NULL, battery_percent"
+            " FROM container_latest WHERE container_id = 'F9'"
+        ).fetchone()
+    assert row == (battery_only, measured, True, 100)

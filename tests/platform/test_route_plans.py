@@ -78,8 +78,9 @@ def seed(
                 [(at, container_id, dev_eui, value) for at, value in readings],
             )
         conn.execute(
-            "INSERT INTO container_latest (container_id, time, fill_percent) VALUES (%s, %s, %s)",
-            (container_id, now, fill),
+            "INSERT INTO container_latest (container_id, time, fill_percent, fill_at)"
+            " VALUES (%s, %s, %s, %s)",
+            (container_id, now, fill, now),
         )
 
 
@@ -118,6 +119,30 @@ def test_plan_now_routes_the_full_containers_and_the_plan_is_kept(
         assert conn.execute(
             "SELECT count(*), bool_and(feasible) FROM collection_plans"
         ).fetchone() == (1, True)
+
+
+def test_a_container_smaller_than_a_litre_is_refused_and_cannot_block_the_plan(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """The registry refuses it; one already stored (the database allows any size above 0)
+    is planned like the rest instead of failing the whole town's plan."""
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        ContainerIn(
+            container_id="TINY",
+            dev_eui="a840410001ffffff",
+            waste_kind="glass",
+            capacity_litres=0.5,
+            empty_distance_mm=1800,
+            full_distance_mm=300,
+            latitude=56.13,
+            longitude=8.95,
+        )
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE containers SET capacity_litres = 0.4 WHERE container_id = 'FULL1'")
+    answer = client.post("/api/routes/plan", headers=sign_in("operator"))
+    assert answer.status_code == 200, answer.text
+    chosen = {c["container_id"]: c for c in answer.json()["containers"]}
+    assert chosen["FULL1"]["planned"] and chosen["FULL1"]["volume_litres"] == 1
 
 
 def test_each_kind_passes_the_independent_checker_with_its_own_trucks(database_url: str) -> None:
