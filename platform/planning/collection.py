@@ -239,10 +239,19 @@ def _feature(
 
 
 def save_collection_plan(conn: psycopg.Connection, by: str, geojson: dict[str, Any]) -> int:
+    """Stored as made at `generated_at`, when its data was read: of two plans made at once,
+    the one from the newer data stays in force, whichever finished solving last."""
     row = conn.execute(
-        "INSERT INTO collection_plans (made_by, day_starts, feasible, km, geojson)"
-        " VALUES (%s, %s, %s, %s, %s) RETURNING plan_id",
-        (by, geojson["day_starts"], geojson["feasible"], geojson["km"], Jsonb(geojson)),
+        "INSERT INTO collection_plans (made_at, made_by, day_starts, feasible, km, geojson)"
+        " VALUES (%s, %s, %s, %s, %s, %s) RETURNING plan_id",
+        (
+            geojson["generated_at"],
+            by,
+            geojson["day_starts"],
+            geojson["feasible"],
+            geojson["km"],
+            Jsonb(geojson),
+        ),
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -250,6 +259,6 @@ def save_collection_plan(conn: psycopg.Connection, by: str, geojson: dict[str, A
 
 def latest_collection_plan(conn: psycopg.Connection) -> dict[str, Any] | None:
     row = conn.execute(
-        "SELECT geojson FROM collection_plans ORDER BY plan_id DESC LIMIT 1"
+        "SELECT geojson FROM collection_plans ORDER BY made_at DESC, plan_id DESC LIMIT 1"
     ).fetchone()
     return None if row is None else dict(row[0])

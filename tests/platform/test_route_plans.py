@@ -18,7 +18,12 @@ from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
-from tilsyn.platform.planning.collection import collection_geojson, plan_next_day
+from tilsyn.platform.planning.collection import (
+    collection_geojson,
+    latest_collection_plan,
+    plan_next_day,
+    save_collection_plan,
+)
 from tilsyn.routing.checks import check_collection_plan
 from tilsyn.routing.collection_fleet import load_collection_fleet
 from tilsyn.routing.settings import RoutingSettings
@@ -143,6 +148,21 @@ def test_a_container_smaller_than_a_litre_is_refused_and_cannot_block_the_plan(
     assert answer.status_code == 200, answer.text
     chosen = {c["container_id"]: c for c in answer.json()["containers"]}
     assert chosen["FULL1"]["planned"] and chosen["FULL1"]["volume_litres"] == 1
+
+
+def test_of_two_plans_made_at_once_the_one_from_newer_data_stays_in_force(
+    database_url: str,
+) -> None:
+    """Two operators press "Plan now" together; the first one's solve finishes last."""
+    with psycopg.connect(database_url) as conn:
+        seed(conn)
+        started = datetime.now(UTC)
+        older = collection_geojson(plan_next_day(conn, SETTINGS, started), started)
+        later = started + timedelta(seconds=1)
+        newer = collection_geojson(plan_next_day(conn, SETTINGS, later), later)
+        save_collection_plan(conn, "operator-b", newer)
+        save_collection_plan(conn, "operator-a", older)
+        assert latest_collection_plan(conn) == newer
 
 
 def test_each_kind_passes_the_independent_checker_with_its_own_trucks(database_url: str) -> None:
