@@ -108,7 +108,8 @@ def test_no_request_gets_a_server_error(
 def test_a_capacity_too_small_to_store_is_refused_not_a_crash(
     server_url: str, tokens: dict[str, dict[str, str]]
 ) -> None:
-    """Found by the fuzzing above: 5e-324 passed `gt=0` and overflowed PostgreSQL's `real`."""
+    """Found by the fuzzing above: 5e-324 passed `gt=0` and overflowed PostgreSQL's `real`;
+    the registry now asks for at least a litre."""
     body = {
         "container_id": "tiny",
         "dev_eui": "24e1247100ff0002",
@@ -121,7 +122,7 @@ def test_a_capacity_too_small_to_store_is_refused_not_a_crash(
     }
     response = httpx.post(f"{server_url}/api/containers", json=body, headers=tokens["operator"])
     assert response.status_code == 422
-    assert "cannot be stored" in response.json()["detail"]
+    assert "greater than or equal to 1" in str(response.json()["detail"])
 
 
 def _text_parameter_requests() -> list[tuple[str, str, dict[str, str]]]:
