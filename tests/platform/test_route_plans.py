@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
+from registry_seed import sample_container
 
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
@@ -132,16 +133,7 @@ def test_a_container_smaller_than_a_litre_is_refused_and_cannot_block_the_plan(
     """The registry refuses it; one already stored (the database allows any size above 0)
     is planned like the rest instead of failing the whole town's plan."""
     with pytest.raises(ValueError, match="greater than or equal to 1"):
-        ContainerIn(
-            container_id="TINY",
-            dev_eui="a840410001ffffff",
-            waste_kind="glass",
-            capacity_litres=0.5,
-            empty_distance_mm=1800,
-            full_distance_mm=300,
-            latitude=56.13,
-            longitude=8.95,
-        )
+        sample_container("TINY", "a840410001ffffff", capacity_litres=0.5)
     with psycopg.connect(database_url) as conn:
         conn.execute("UPDATE containers SET capacity_litres = 0.4 WHERE container_id = 'FULL1'")
     answer = client.post("/api/routes/plan", headers=sign_in("operator"))
