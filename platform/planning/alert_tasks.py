@@ -16,11 +16,13 @@ from typing import Any
 
 import psycopg
 
+from tilsyn.platform.alerts import store as alerts
 from tilsyn.platform.alerts.hub import NotificationHub
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning.night_store import NewTask, Shift
 
 log = logging.getLogger(__name__)
+PLANNER = "night planner"  # the actor of what the planner writes on an alert
 
 # Patient alerts go to home care by day; at night the night nurses answer the critical ones.
 AUDIENCES = ("home_care", "night_nurse")
@@ -43,7 +45,7 @@ def alert_tasks(conn: psycopg.Connection, shift: Shift, settings: Settings) -> l
     tasks = []
     for alert_id, patient_id, title, first_at, address, lat, lon in rows:
         if lat is None:
-            log.warning("alert %d: patient %s has no home coordinates", alert_id, patient_id)
+            _say_no_nurse_was_sent(conn, alert_id, patient_id)
             continue
         tasks.append(
             NewTask(
@@ -64,6 +66,19 @@ def alert_tasks(conn: psycopg.Connection, shift: Shift, settings: Settings) -> l
             )
         )
     return tasks
+
+
+def _say_no_nurse_was_sent(conn: psycopg.Connection, alert_id: int, patient_id: str) -> None:
+    """Nowhere to send a nurse: said once on the alert itself, where its audience sees it (and
+    is notified), not only in the server's log."""
+    said = conn.execute(
+        "SELECT 1 FROM alert_history WHERE alert_id = %s AND event = 'commented' AND actor = %s",
+        (alert_id, PLANNER),
+    ).fetchone()
+    if said is None:
+        log.warning("alert %d: patient %s has no home coordinates", alert_id, patient_id)
+        text = f"No night nurse sent: patient {patient_id} has no home location on record."
+        alerts.comment(conn, alert_id, PLANNER, text)
 
 
 def calls_for_a_nurse(payload: dict[str, Any]) -> bool:

@@ -20,6 +20,7 @@ from tilsyn.platform.auth.store import User, create_user, start_session
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning import night_service
 from tilsyn.platform.planning import night_store as store
+from tilsyn.platform.planning.alert_tasks import alert_tasks
 from tilsyn.platform.planning.demo_night import ensure_demo_night
 from tilsyn.platform.planning.night_problem import night_request, seconds_into
 from tilsyn.platform.registry.models import PatientIn
@@ -148,6 +149,29 @@ def test_a_visit_finished_after_the_shift_ended_is_recorded_and_the_rest_explain
         versions = conn.execute("SELECT count(*) FROM night_plans").fetchone()
     assert rows["T2"] and "window closes" in rows["T2"]
     assert versions == (2,)
+
+
+def test_a_critical_alert_for_a_patient_without_a_home_says_so_on_the_alert(
+    database_url: str, shift: int
+) -> None:
+    """No place to send a nurse: no task, but the alert itself says it (once), where home care
+    sees it, instead of a line in the server log."""
+    with psycopg.connect(database_url) as conn:
+        register_patient(conn, PatientIn(patient_id="P2", unit="Herning Vest"))
+        row = conn.execute(
+            "INSERT INTO alerts (entity_type, entity_id, rule, severity, state, audience, title,"
+            " first_at, last_at) VALUES ('patient', 'P2', 'spo2_low', 'critical', 'open',"
+            " 'home_care', 'SpO2 82 %%', now() - interval '5 minutes', now()) RETURNING alert_id"
+        ).fetchone()
+        assert row is not None
+        found = store.get_shift(conn, shift)
+        assert alert_tasks(conn, found, QUICK) == []
+        assert alert_tasks(conn, found, QUICK) == []
+        said = conn.execute(
+            "SELECT actor, detail->>'text' FROM alert_history WHERE alert_id = %s", (row[0],)
+        ).fetchall()
+    assert len(said) == 1 and said[0][0] == "night planner"
+    assert "P2 has no home location" in said[0][1]
 
 
 def _stamps(database_url: str, task_id: str) -> tuple[datetime | None, ...]:
