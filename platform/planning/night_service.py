@@ -92,8 +92,11 @@ class NightService:
         phone without signal sends later); returns the task's card. A repeat changes nothing."""
         with self._lock, self._pool.connection() as conn:
             shift_id = store.task_shift(conn, task_id)
-            if user.username not in {n.username for n in store.shift_nurses(conn, shift_id)}:
+            nurses = {n.username: n for n in store.shift_nurses(conn, shift_id)}
+            if user.username not in nurses:
                 raise store.TaskNotFound(f"no night task {task_id} on your shift")
+            if action == "start":
+                store.require_competence(conn, task_id, nurses[user.username].competence)
             changed = store.change_state(conn, task_id, action, at)
             if changed and action == "start":
                 store.claim(conn, task_id, user.username)

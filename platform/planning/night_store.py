@@ -10,6 +10,8 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from tilsyn.routing.nurse import Competence
+
 TaskState = Literal["planned", "acknowledged", "started", "done"]
 Action = Literal["acknowledge", "start", "done"]
 # Which states each action may leave from, and where it leads.
@@ -249,6 +251,22 @@ def change_state(conn: psycopg.Connection, task_id: str, action: Action, at: dat
             (task_id,),
         )
     return True
+
+
+def require_competence(conn: psycopg.Connection, task_id: str, competence: str) -> None:
+    """Starting a task puts it on the nurse's route: one that needs a registered nurse is not
+    a care assistant's to start (which tasks need one is why the night team is planned)."""
+    row = conn.execute(
+        "SELECT competence FROM night_tasks WHERE task_id = %s", (task_id,)
+    ).fetchone()
+    if row is None:
+        raise TaskNotFound(f"no night task {task_id}")
+    needed, held = Competence(row[0]), Competence(competence)
+    if held.rank < needed.rank:
+        raise InvalidAction(
+            f"task {task_id} needs a {needed.value.replace('_', ' ')}; you are on shift as a "
+            f"{held.value.replace('_', ' ')}"
+        )
 
 
 def claim(conn: psycopg.Connection, task_id: str, username: str) -> None:

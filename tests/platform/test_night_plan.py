@@ -174,6 +174,22 @@ def test_a_critical_alert_for_a_patient_without_a_home_says_so_on_the_alert(
     assert "P2 has no home location" in said[0][1]
 
 
+def test_a_care_assistant_cannot_start_a_task_that_needs_a_registered_nurse(
+    client: TestClient, database_url: str, shift: int
+) -> None:
+    bo = nurse_headers(database_url, "bo")  # on the shift as a care assistant
+    refused = client.post("/api/night/tasks/T1/start", headers=bo)
+    assert refused.status_code == 409
+    assert "needs a registered nurse" in refused.json()["detail"]
+    assert _stamps(database_url, "T1") == (None, None, None)
+    with psycopg.connect(database_url) as conn:
+        owner = conn.execute("SELECT nurse FROM night_tasks WHERE task_id = 'T1'").fetchone()
+    assert owner != ("bo",)
+    assert client.post("/api/night/tasks/T3/start", headers=bo).status_code == 200
+    ane = nurse_headers(database_url, "ane")
+    assert client.post("/api/night/tasks/T1/start", headers=ane).status_code == 200
+
+
 def _stamps(database_url: str, task_id: str) -> tuple[datetime | None, ...]:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
