@@ -1,5 +1,6 @@
 """Patient alerts that send a night nurse: a critical alert about a patient, raised during a
-night shift, becomes an urgent task at the patient's home.
+night shift (or shortly before it and left unacknowledged), becomes an urgent task at the
+patient's home.
 
 The alert engine's notifications are the trigger (`follow_alerts` listens to the hub); the
 database is the truth: each look takes every such alert that has no task yet, so an alert
@@ -29,24 +30,35 @@ AUDIENCES = ("home_care", "night_nurse")
 
 
 def alert_tasks(conn: psycopg.Connection, shift: Shift, settings: Settings) -> list[NewTask]:
-    """Tasks for the shift's critical patient alerts that have none yet."""
+    """Tasks for the shift's critical patient alerts that have none yet: those raised during
+    the shift, and those raised within the urgent-visit time before it that nobody has
+    acknowledged (the day team handed over without taking them); these are due from the
+    shift's start."""
+    within = timedelta(minutes=settings.night_urgent_within_minutes)
     rows = conn.execute(
         """SELECT a.alert_id, a.entity_id, a.title, a.first_at, p.address, p.latitude,
                   p.longitude
            FROM alerts a JOIN patients p ON p.patient_id = a.entity_id
            WHERE a.entity_type = 'patient' AND a.severity = 'critical'
-             AND a.state <> 'resolved' AND a.audience = ANY(%s)
-             AND a.first_at >= %s AND a.first_at < %s
+             AND a.state <> 'resolved' AND a.audience = ANY(%(audiences)s)
+             AND a.first_at < %(ends)s
+             AND (a.first_at >= %(starts)s
+                  OR (a.state = 'open' AND a.first_at >= %(starts)s - %(within)s))
              AND NOT EXISTS (SELECT 1 FROM night_tasks t WHERE t.alert_id = a.alert_id)
            ORDER BY a.alert_id""",
-        (list(AUDIENCES), shift.starts_at, shift.ends_at),
+        {
+            "audiences": list(AUDIENCES),
+            "starts": shift.starts_at,
+            "ends": shift.ends_at,
+            "within": within,
+        },
     ).fetchall()
-    within = timedelta(minutes=settings.night_urgent_within_minutes)
     tasks = []
-    for alert_id, patient_id, title, first_at, address, lat, lon in rows:
+    for alert_id, patient_id, title, raised_at, address, lat, lon in rows:
         if lat is None:
             _say_no_nurse_was_sent(conn, alert_id, patient_id)
             continue
+        due_from = max(raised_at, shift.starts_at)
         tasks.append(
             NewTask(
                 task_id=f"alert-{alert_id}",
@@ -54,8 +66,8 @@ def alert_tasks(conn: psycopg.Connection, shift: Shift, settings: Settings) -> l
                 address=address or "",
                 latitude=lat,
                 longitude=lon,
-                window_start=first_at,
-                window_end=first_at + within,
+                window_start=due_from,
+                window_end=due_from + within,
                 service_s=settings.night_urgent_service_minutes * 60,
                 reason=f"Alert: {title}",
                 source="alert",

@@ -190,6 +190,32 @@ def test_a_care_assistant_cannot_start_a_task_that_needs_a_registered_nurse(
     assert client.post("/api/night/tasks/T1/start", headers=ane).status_code == 200
 
 
+def test_a_critical_alert_left_open_at_the_handover_goes_to_the_night_shift(
+    database_url: str, shift: int
+) -> None:
+    """Raised ten minutes before the shift and acknowledged by nobody: the night nurse takes
+    it, due from the shift's start. One the day team acknowledged, or raised long before,
+    stays with them."""
+
+    def raised(rule: str, minutes_before_shift: int, state: str) -> None:
+        conn.execute(
+            "INSERT INTO alerts (entity_type, entity_id, rule, severity, state, audience, title,"
+            " first_at, last_at) VALUES ('patient', 'P1', %s, 'critical', %s, 'home_care',"
+            " 'Out of range', %s, %s)",
+            (rule, state, starts - timedelta(minutes=minutes_before_shift), starts),
+        )
+
+    with psycopg.connect(database_url) as conn:
+        found = store.get_shift(conn, shift)
+        starts = found.starts_at
+        raised("spo2_low", 10, "open")
+        raised("pulse_high", 5, "acknowledged")
+        raised("bp_high", QUICK.night_urgent_within_minutes + 30, "open")
+        tasks = alert_tasks(conn, found, QUICK)
+    assert [t.window_start for t in tasks] == [starts]
+    assert tasks[0].window_end == starts + timedelta(minutes=QUICK.night_urgent_within_minutes)
+
+
 def _stamps(database_url: str, task_id: str) -> tuple[datetime | None, ...]:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
