@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import psycopg
@@ -21,6 +21,8 @@ TRANSITIONS: dict[Action, tuple[tuple[TaskState, ...], TaskState]] = {
     "done": (("started",), "done"),
 }
 STAMP = {"acknowledged": "acknowledged_at", "started": "started_at", "done": "done_at"}
+# How long after her shift a nurse still on a visit she started keeps seeing that shift.
+OVERRUN_GRACE = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -173,13 +175,19 @@ def active_shift(
 
 
 def shift_of_nurse(conn: psycopg.Connection, username: str, at: datetime) -> Shift | None:
-    """The nurse's shift running at `at`, or else her next one."""
+    """The nurse's shift running at `at`, or else her next one; but first a shift that ended
+    less than `OVERRUN_GRACE` ago while she is still on a visit she started: she must be able
+    to see it and mark it done."""
     with conn.cursor(row_factory=class_row(Shift)) as cur:
         return cur.execute(
             "SELECT s.shift_id, s.name, s.starts_at, s.ends_at, s.revision FROM night_shifts s"
             " JOIN night_shift_nurses n USING (shift_id)"
-            " WHERE n.username = %s AND %s < s.ends_at ORDER BY s.starts_at LIMIT 1",
-            (username, at),
+            " WHERE n.username = %(nurse)s AND (%(at)s < s.ends_at"
+            "  OR (%(at)s < s.ends_at + %(grace)s AND EXISTS (SELECT 1 FROM night_tasks t"
+            "      WHERE t.shift_id = s.shift_id AND t.nurse = %(nurse)s"
+            "        AND t.state = 'started')))"
+            " ORDER BY s.starts_at LIMIT 1",
+            {"nurse": username, "at": at, "grace": OVERRUN_GRACE},
         ).fetchone()
 
 

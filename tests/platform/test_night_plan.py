@@ -142,8 +142,13 @@ def test_a_visit_finished_after_the_shift_ended_is_recorded_and_the_rest_explain
     )
     ane = nurse_headers(database_url, "ane")
     assert client.post("/api/night/tasks/T1/start", headers=ane).status_code == 200
+    # Still on that visit: her phone keeps the ended shift, so she can mark it done.
+    still_on = client.get("/api/night/plan", headers=ane)
+    assert still_on.status_code == 200 and still_on.json()["shift_id"] == shift_id
+    assert still_on.json()["tasks"][0]["state"] == "started"
     answer = client.post("/api/night/tasks/T1/done", headers=ane)
     assert answer.status_code == 200, answer.text
+    assert client.get("/api/night/plan", headers=ane).status_code == 404, "the night is over"
     with psycopg.connect(database_url) as conn:
         rows = dict(conn.execute("SELECT task_id, unplanned_reason FROM night_tasks").fetchall())
         versions = conn.execute("SELECT count(*) FROM night_plans").fetchone()
