@@ -81,7 +81,7 @@ def container_forecasts(
             ContainerForecast(
                 container_id=container_id,
                 location=Location(container_id, lat, lon),
-                capacity_l=max(1, math.ceil(capacity)),  # a stored 0.4 L must not block the plan
+                capacity_l=math.ceil(capacity),  # a stored 0.4 L must not block the plan
                 fill=min(1.0, fill_percent / 100 + rate * hours_ahead),
                 rate=rate,
                 rate_sd=rate * RATE_SPREAD,

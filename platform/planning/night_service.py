@@ -123,13 +123,8 @@ class NightService:
     # ---- planning ----------------------------------------------------------------------------
 
     def ensure_plan(self, shift_id: int, now: datetime) -> None:
-        with self._lock:
-            with self._pool.connection() as conn:
-                planned = store.latest_plan(conn, shift_id) is not None
-            if not planned:
-                with self._pool.connection() as conn:
-                    self._add_open_alerts(conn, shift_id)
-                self._solve(shift_id, now, "shift start")
+        """Plan the shift if it has no plan yet (with its open critical alerts); else nothing."""
+        self.add_urgent(shift_id, [], now)
 
     def add_urgent(self, shift_id: int, tasks: list[store.NewTask], now: datetime) -> list[str]:
         """Put urgent tasks on the shift and re-plan; returns the ids of those that are new."""

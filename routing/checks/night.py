@@ -74,8 +74,7 @@ def _route(
         here, ready = visit.location_id, visit.departure
     # Home by the end of shift; a nurse whose started visit overran it goes straight home.
     straight_home = free + matrix.seconds_between(route.start_location_id, nurse.base.id)
-    home_by = max(nurse.shift_end, straight_home) if live else nurse.shift_end
-    return problems + home_in_time(route, here, ready, matrix, home_by)
+    return problems + home_in_time(route, here, ready, matrix, max(nurse.shift_end, straight_home))
 
 
 def route_locations(route: Route) -> list[str]:
