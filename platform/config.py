@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 
@@ -54,6 +55,10 @@ class Settings(BaseSettings):
     night_urgent_within_minutes: int = Field(default=60, gt=0)
     night_urgent_service_minutes: int = Field(default=20, gt=0)
     collection_plan_seconds: float = Field(default=2.0, gt=0)  # shared by the kinds of waste
+    # The next collection day is planned at this town time on the collection day before it,
+    # so the operator finds it ready; "Plan now" re-plans from fresher readings.
+    collection_plan_daily: bool = True
+    collection_plan_at: time = time(15, 0)
     # The weekdays trucks work (Monday 0): the plan is for the next of them, and a container
     # left out must hold until the end of the shift on the one after.
     collection_weekdays: tuple[Weekday, ...] = Field(default=(0, 1, 2, 3, 4), min_length=1)

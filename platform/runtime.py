@@ -19,6 +19,7 @@ from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.db.maintenance import MaintenanceRunner, Retention
 from tilsyn.platform.db.migrate import apply_migrations
 from tilsyn.platform.ingest.service import IngestService
+from tilsyn.platform.planning.daily_collection import DailyCollectionPlanner
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ def serve_until_stopped(
         ),
     )
     maintenance.start()
+    planner = DailyCollectionPlanner(database_url, settings, hub)
+    if settings.collection_plan_daily:
+        planner.start()
     feed = ContainerFeed()
     ingest = IngestService(
         settings, database_url, mqtt_url, observers=[engine.observe, feed.observe]
@@ -87,6 +91,8 @@ def serve_until_stopped(
         engine.stop()
         webhooks.stop()
         maintenance.stop()
+        if settings.collection_plan_daily:
+            planner.stop()
 
 
 class ReadyServer(uvicorn.Server):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -13,8 +16,10 @@ from playwright.sync_api import Page, expect
 
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS
+from tilsyn.platform.planning.collection import save_collection_plan
 
 pytestmark = pytest.mark.browser
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 def test_the_map_shows_every_container_in_clusters(site: Site, page: Page) -> None:
@@ -109,3 +114,52 @@ def test_the_plan_says_which_containers_it_cannot_serve_and_why(site: Site, page
     block.get_by_role("button", name=first).click()
     expect(page.locator("#detail")).to_contain_text(f"Container {first}")
     expect(page.locator("#detail")).to_contain_text("plastic")
+
+
+def _stored_plan(database_url: str, day_starts: datetime, generated_at: datetime) -> None:
+    """A plan with no routes for `day_starts`, stored as the daily planner stores one."""
+    geojson = {
+        "type": "FeatureCollection",
+        "features": [],
+        "day_starts": day_starts.isoformat(),
+        "holds_until": (day_starts + timedelta(days=1)).isoformat(),
+        "generated_at": generated_at.isoformat(),
+        "feasible": True,
+        "problems": [],
+        "km": 0.0,
+        "containers": [],
+        "left_out": [],
+    }
+    with psycopg.connect(database_url) as conn:
+        save_collection_plan(conn, "planner", geojson)
+
+
+def test_a_plan_whose_day_is_over_is_marked_as_past(site: Site, page: Page) -> None:
+    now = datetime.now(UTC)
+    last_week = datetime.combine(now.date() - timedelta(days=7), dt_time(0), COPENHAGEN)
+    _stored_plan(site.database_url, last_week, now - timedelta(days=8))
+    sign_in(page, site.url, "operator")
+    status = page.locator("#routes-status")
+    expect(status).to_contain_text(f"Past plan, for {last_week:%A} {last_week.day} {last_week:%B}")
+    expect(status).to_contain_text("Plan now for the next collection day.")
+    expect(status).to_have_class(re.compile(r"\bproblem\b"))
+    page.get_by_role("button", name="Plan now").click()
+    expect(status).to_contain_text("km in all.")
+    expect(status).not_to_contain_text("Past plan")
+    expect(status).not_to_have_class(re.compile(r"\bproblem\b"))
+
+
+def test_the_daily_plan_appears_without_a_reload(site: Site, page: Page) -> None:
+    page.clock.install()
+    sign_in(page, site.url, "operator")
+    status = page.locator("#routes-status")
+    expect(status).to_have_text("No route plan yet.")
+    page.evaluate("window.notReloaded = true")
+    now = datetime.now(UTC)
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), dt_time(0), COPENHAGEN)
+    _stored_plan(site.database_url, tomorrow, now)
+    page.clock.fast_forward("05:00")
+    expect(status).to_have_text(
+        f"For {tomorrow:%A} {tomorrow.day} {tomorrow:%B}: no routes planned."
+    )
+    assert page.evaluate("window.notReloaded") is True

@@ -6,12 +6,17 @@ import { ContainerMap } from "./container-map.js";
 import { timeChart } from "./chart.js";
 
 const QUARANTINE_REFRESH_MS = 30000;
+// The platform plans the next collection day by itself each afternoon: look for it now and then.
+const ROUTES_REFRESH_MS = 5 * 60000;
+const DAY_MS = 24 * 3600000;
 const ROUTE_COLOURS = ["#1f5fbf", "#8e24aa", "#00897b", "#e65100", "#5d4037", "#c2185b"];
 const alerts = new Map();
 const containers = new Map(); // container_id -> latest state, for the summary line
 let map;
 let fitted = false; // the first full read zooms to every container; later ones keep the view
 let routeLayer = null;
+let shownPlanAt = ""; // generated_at of the plan on screen: an older answer never replaces it
+let planning = false;
 
 // The full list on load and after every reconnect (what the live stream missed), then the
 // stream's batches of changed containers.
@@ -117,6 +122,8 @@ async function select(containerId) {
 // ---- routes -------------------------------------------------------------------------------
 
 function drawRoutes(plan) {
+  if (plan.generated_at < shownPlanAt) return;
+  shownPlanAt = plan.generated_at;
   routeLayer?.remove();
   const vehicles = plan.features.map((f) => f.properties.vehicle);
   const colour = (vehicle) => ROUTE_COLOURS[vehicles.indexOf(vehicle) % ROUTE_COLOURS.length];
@@ -134,9 +141,12 @@ function drawRoutes(plan) {
   for (const { properties: p } of plan.features) perKind[p.waste_kind] = (perKind[p.waste_kind] ?? 0) + 1;
   const kinds = Object.entries(perKind).map(([kind, trucks]) => `${kind} ${trucks}`).join(", ");
   const status = document.getElementById("routes-status");
-  status.textContent = `For ${planDay(plan.day_starts)}: ` + (plan.features.length
-    ? `${counted(plan.features.length, "truck")} (${kinds}) · ${km.toFixed(1)} km in all`
-    : "no routes planned.");
+  // A plan whose day is over is history: say so, so nobody follows yesterday's routes.
+  const over = Date.now() >= new Date(plan.day_starts).getTime() + DAY_MS;
+  status.classList.toggle("problem", over);
+  status.textContent = `${over ? "Past plan, for" : "For"} ${planDay(plan.day_starts)}: ` + (plan.features.length
+    ? `${counted(plan.features.length, "truck")} (${kinds}) · ${km.toFixed(1)} km in all.`
+    : "no routes planned.") + (over ? " Plan now for the next collection day." : "");
   const problems = document.getElementById("routes-problems");
   problems.hidden = plan.feasible !== false;
   problems.textContent = plan.feasible === false
@@ -174,13 +184,17 @@ async function loadRoutes(action = "GET") {
   const wasDisabled = button.disabled;
   try {
     if (action === "POST") {
+      planning = true;
       status.textContent = "Planning…";
       button.disabled = true; // one plan at a time
     }
     drawRoutes(await api("/api/routes/plan", { method: action }));
   } catch (error) {
-    status.textContent = error.status === 404 ? "No route plan yet." : `Route planning failed: ${error.message}`;
+    if (!(action === "GET" && shownPlanAt)) { // a failed look keeps the plan on screen
+      status.textContent = error.status === 404 ? "No route plan yet." : `Route planning failed: ${error.message}`;
+    }
   } finally {
+    if (action === "POST") planning = false;
     button.disabled = wasDisabled;
   }
 }
@@ -211,6 +225,7 @@ async function main() {
     onOpen: () => loadAlerts().catch(() => showConnection("offline")),
   });
   setInterval(() => loadQuarantine().catch(() => {}), QUARANTINE_REFRESH_MS);
+  setInterval(() => { if (!planning) loadRoutes(); }, ROUTES_REFRESH_MS);
 }
 
 start(main);
