@@ -102,13 +102,8 @@ class AlertEngine:
 
     def _evaluate_safely(self, stored: Sequence[Accepted]) -> list[Signal]:
         """A commit's signals. The rules read the registry: while the database is away they
-        wait for it; a defect in a rule costs that commit's signals, not the engine."""
-        try:
-            return self._until_database_answers("rules", lambda: self._evaluate(stored))
-        except Exception:
-            log.exception("could not evaluate the rules on a commit of %d messages", len(stored))
-            self.failures += 1
-            return []
+        wait for it."""
+        return self._until_database_answers("rules", lambda: self._evaluate(stored))
 
     def _periodic_safely(self) -> list[Signal]:
         """The clock-driven rules; a round the database misses is made up by the next, so an
@@ -139,8 +134,20 @@ class AlertEngine:
         for outcome in stored:
             for table, rows in outcome.rows:
                 for row in rows:
-                    signals += self._evaluate_row(table.name, row)
+                    signals += self._evaluate_row_safely(table.name, row)
         return signals
+
+    def _evaluate_row_safely(self, table: str, row: tuple[Any, ...]) -> list[Signal]:
+        """A defect in a rule costs that row's signals, not the others' in the commit (another
+        patient's red SpO2), nor the engine."""
+        try:
+            return self._evaluate_row(table, row)
+        except psycopg.OperationalError:
+            raise  # an outage: the whole commit waits for the database
+        except Exception:
+            log.exception("could not evaluate the rules on a row of %s", table)
+            self.failures += 1
+            return []
 
     def _evaluate_row(self, table: str, row: tuple[Any, ...]) -> list[Signal]:
         """The rules on one stored row; tables without rules (a dispenser's uses, a join) have

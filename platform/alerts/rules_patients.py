@@ -7,10 +7,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from tilsyn.platform.alerts.models import Severity, Signal
-from tilsyn.platform.clinical.news2 import score
+from tilsyn.platform.clinical.news2 import score_readings
 from tilsyn.platform.clinical.plan import Threshold, evaluate
 from tilsyn.platform.clinical.trends import WEIGHT_GAIN, rule_findings
-from tilsyn.platform.clinical.vitals import Vitals
 from tilsyn.platform.ingest.tables import Row
 
 # Vitals older than this do not take part in a NEWS2 score.
@@ -68,7 +67,7 @@ class PatientRules:
         if kind not in latest or latest[kind][0] <= at:
             latest[kind] = (at, value)
         recent = {NEWS2_FIELDS[k]: v for k, (t, v) in latest.items() if at - t <= NEWS2_WINDOW}
-        result = score(Vitals(**recent))
+        result = score_readings(recent)
         severity = NEWS2_ALERT_BANDS.get(result.band)
         detail = {
             "total": result.total,

@@ -12,13 +12,16 @@ total and band of an incomplete set are a lower bound and say so through `comple
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tilsyn.platform.clinical.vitals import Vitals
+
+log = logging.getLogger(__name__)
 
 Band = Literal["routine", "low", "low-medium", "medium", "high"]
 Cutoffs = Sequence[tuple[float, int]]
@@ -112,6 +115,21 @@ def score(vitals: Vitals) -> News2Score:
         complete=not missing,
         scale=vitals.spo2_scale,
     )
+
+
+def score_readings(readings: Mapping[str, float]) -> News2Score:
+    """The score of the latest readings, by `Vitals` field. A reading the limits refuse (one
+    stored before ingest applied them) is left out and counted as missing: one faulty probe
+    must not take the score, and with it the triage board and the alerts, away."""
+    valid = {}
+    for field, value in readings.items():
+        try:
+            Vitals.model_validate({field: value})
+        except ValidationError:
+            log.warning("NEWS2 leaves out %s %r: no living patient has it", field, value)
+            continue
+        valid[field] = value
+    return score(Vitals.model_validate(valid))
 
 
 def _points(v: Vitals) -> dict[str, int]:

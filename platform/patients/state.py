@@ -8,10 +8,9 @@ import psycopg
 from pydantic import BaseModel
 
 from tilsyn.platform.alerts.rules_patients import NEWS2_FIELDS, NEWS2_WINDOW
-from tilsyn.platform.clinical.news2 import News2Score, score
+from tilsyn.platform.clinical.news2 import News2Score, score_readings
 from tilsyn.platform.clinical.plan import Evaluation, Threshold, evaluate, worst_colour
 from tilsyn.platform.clinical.triage import PatientStatus, TriagePosition, triage
-from tilsyn.platform.clinical.vitals import Vitals
 
 LATEST_WITHIN = timedelta(days=14)
 
@@ -108,7 +107,7 @@ def _news2(values: list[tuple[str, float, datetime, str]], now: datetime) -> New
         for kind, value, time, _ in values
         if kind in NEWS2_FIELDS and now - time <= NEWS2_WINDOW
     }
-    return score(Vitals(**recent)) if recent else None
+    return score_readings(recent) if recent else None
 
 
 def _summary(

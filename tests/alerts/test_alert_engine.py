@@ -143,16 +143,15 @@ def test_a_dispensers_low_battery_is_an_alert_for_infection_control_until_change
     wait_for(lambda: (battery() or ("",))[0] == "resolved")
 
 
-def test_a_rule_that_fails_on_one_commit_leaves_the_engine_running(
+def test_a_rule_that_fails_on_one_row_costs_no_other_rows_signals(
     engine: AlertEngine, registry: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     broken = Accepted("broken", ((CONTAINER_READINGS, ((NOW, "C1"),)),))  # a row cut short
     with caplog.at_level(logging.ERROR, logger="tilsyn.platform.alerts.engine"):
-        engine.observe([broken], time.time())
-        engine.observe([_fill(NOW, 95.0)], time.time())
+        engine.observe([broken, _fill(NOW, 95.0)], time.time())  # one commit
         wait_for(lambda: _alerts(registry, "full"))
     assert engine.failures == 1
-    assert "could not evaluate the rules on a commit of 1 messages" in caplog.text
+    assert "could not evaluate the rules on a row of container_readings" in caplog.text
 
 
 def test_the_engine_outlives_losing_its_database_connection(registry: str) -> None:
@@ -261,3 +260,20 @@ def test_unacknowledged_alerts_escalate(engine: AlertEngine, registry: str) -> N
         alert = get_alert(conn, alert_id)
     assert alert.escalation_level == 1
     assert alert.history[-1].event == "escalated"
+
+
+def test_a_temperature_no_patient_has_leaves_news2_and_the_red_spo2_alone(
+    engine: AlertEngine, registry: str
+) -> None:
+    """8 °C from a faulty probe, stored before ingest refused such values: NEWS2 leaves it
+    out instead of failing, so the red SpO2 that follows is still an alert."""
+    engine.observe([_vital(NOW, "body_temperature", 8.0)], time.time())
+    engine.observe([_vital(NOW + timedelta(minutes=1), "spo2", 85.0)], time.time())
+    wait_for(lambda: _alerts(registry, "vital:spo2"))
+    wait_for(lambda: _alerts(registry, "news2"))
+    with psycopg.connect(registry) as conn:
+        title, detail = conn.execute(
+            "SELECT title, detail FROM alerts WHERE rule = 'news2'"
+        ).fetchone() or ("", {})
+    assert "temperature" in detail["missing"], title
+    assert engine.failures == 0

@@ -42,7 +42,8 @@ aware_datetimes = st.builds(
     st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1)),
     st.integers(-12 * 60, 14 * 60),
 )
-readings = st.floats(0, 100, allow_nan=False)
+# Within every kind's plausible range (body temperature 10..50 °C is the narrowest).
+readings = st.floats(10, 50, allow_nan=False)
 
 
 def test_kinds_are_the_published_seven():
@@ -219,6 +220,11 @@ def test_parse_refuses_what_is_not_a_json_object():
         (("p-1", "blood_pressure", 120.0, WHEN), "(systolic, diastolic)"),
         (("p-1", "spo2", 100.5, WHEN), "outside 0..100"),
         (("p-1", "heart_rate", float("inf"), WHEN), "outside"),
+        # What no living patient has: a faulty probe, refused before it can reach NEWS2.
+        (("p-1", "body_temperature", 8.0, WHEN), "outside 10..50"),
+        (("p-1", "heart_rate", 401.0, WHEN), "outside 0..400"),
+        (("p-1", "respiratory_rate", 120.0, WHEN), "outside 0..100"),
+        (("p-1", "blood_pressure", (401.0, 80.0), WHEN), "outside 0..400"),
         (("p-1", "heart_rate", "60", WHEN), "must be a number"),
     ],
 )

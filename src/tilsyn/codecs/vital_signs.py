@@ -30,6 +30,7 @@ class VitalKind:
     unit_display: str
     maximum: float | None = None
     other_codes: tuple[str, ...] = ()
+    minimum: float = 0.0
 
     @property
     def unit(self) -> str:
@@ -40,11 +41,14 @@ class VitalKind:
         return (*(code for code, _ in self.codings), *self.other_codes)
 
     def plausible(self, value: object, what: str) -> float:
-        """A finite, non-negative number within the kind's range (SpO2 cannot exceed 100 %)."""
+        """A finite number within the kind's range: what no living patient can have (SpO2
+        above 100 %, a body temperature of 8 °C) is a device fault, refused at the door, so
+        that nothing stored can break a NEWS2 score."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{self.name} {what} must be a number, got {value!r}")
-        if not math.isfinite(value) or value < 0 or value > (self.maximum or math.inf):
-            raise ValueError(f"{self.name} {what} {value} is outside 0..{self.maximum or '∞'}")
+        top = math.inf if self.maximum is None else self.maximum
+        if not math.isfinite(value) or value < self.minimum or value > top:
+            raise ValueError(f"{self.name} {what} {value} is outside {self.minimum:g}..{top:g}")
         return float(value)
 
 
@@ -55,6 +59,7 @@ KINDS: tuple[VitalKind, ...] = (
         (("85354-9", "Blood pressure panel with all children optional"),),
         ("mm[Hg]",),
         "mmHg",
+        maximum=400.0,
         other_codes=("55284-4",),  # the older "systolic and diastolic" panel code
     ),
     VitalKind(
@@ -63,6 +68,7 @@ KINDS: tuple[VitalKind, ...] = (
         (("8867-4", "Heart rate"),),
         ("/min", "{beats}/min"),
         "beats/minute",
+        maximum=400.0,
     ),
     VitalKind(
         "spo2",
@@ -76,7 +82,13 @@ KINDS: tuple[VitalKind, ...] = (
         maximum=100.0,
     ),
     VitalKind(
-        "body_temperature", "Body temperature", (("8310-5", "Body temperature"),), ("Cel",), "°C"
+        "body_temperature",
+        "Body temperature",
+        (("8310-5", "Body temperature"),),
+        ("Cel",),
+        "°C",
+        maximum=50.0,
+        minimum=10.0,
     ),
     VitalKind(
         "respiratory_rate",
@@ -84,6 +96,7 @@ KINDS: tuple[VitalKind, ...] = (
         (("9279-1", "Respiratory rate"),),
         ("/min", "{breaths}/min"),
         "breaths/minute",
+        maximum=100.0,
     ),
     VitalKind("body_weight", "Body weight", (("29463-7", "Body weight"),), ("kg",), "kg"),
     VitalKind(
