@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from psycopg_pool import ConnectionPool
 
 import tilsyn
 from tilsyn.platform.alerts.hub import NotificationHub
+from tilsyn.platform.api.invalid_input import invalid_request
 from tilsyn.platform.api.routes import (
     admin,
     alerts,
@@ -80,6 +82,7 @@ def create_app(
     app.state.container_feed = feed
     app.state.metrics = PlatformMetrics()
     app.add_middleware(RequestLatencyMiddleware, metrics=app.state.metrics)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     for module in (
         auth,
         containers,

@@ -14,7 +14,7 @@ FILL_SENSOR_CODECS = ("milesight-em310-udl", "milesight-em400-udl", "dragino-ldd
 
 
 class ContainerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     container_id: str = Field(min_length=1, max_length=64)
     dev_eui: DevEui

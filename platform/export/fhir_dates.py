@@ -32,15 +32,18 @@ def date_range(params: Sequence[str], default_zone: tzinfo = UTC) -> DateRange:
     upper: datetime | None = None
     for param in params:
         prefix, value = _split_prefix(param)
-        start, end = period(value, default_zone)
-        if prefix in ("eq", "ge"):
-            lower = start if lower is None else max(lower, start)
-        if prefix == "gt":
-            lower = end if lower is None else max(lower, end)
-        if prefix in ("eq", "le"):
-            upper = end - MICROSECOND if upper is None else min(upper, end - MICROSECOND)
-        if prefix == "lt":
-            upper = start - MICROSECOND if upper is None else min(upper, start - MICROSECOND)
+        try:
+            start, end = period(value, default_zone)
+            if prefix in ("eq", "ge"):
+                lower = start if lower is None else max(lower, start)
+            if prefix == "gt":
+                lower = end if lower is None else max(lower, end)
+            if prefix in ("eq", "le"):
+                upper = end - MICROSECOND if upper is None else min(upper, end - MICROSECOND)
+            if prefix == "lt":
+                upper = start - MICROSECOND if upper is None else min(upper, start - MICROSECOND)
+        except OverflowError as error:  # 9999-12 ends, and 0001-01-01 starts, off the calendar
+            raise ValueError(f"date {param!r} lies at the edge of the calendar") from error
     return lower, upper
 
 

@@ -30,7 +30,7 @@ from tilsyn.platform.ingest.envelopes import (
     parse_tts_uplink,
 )
 from tilsyn.platform.ingest.hygiene import HygieneTracker
-from tilsyn.platform.ingest.lorawan import container_rows, dispenser_rows
+from tilsyn.platform.ingest.lorawan import container_rows, dispenser_rows, uplink_time
 from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter, quarantine
 from tilsyn.platform.ingest.tables import DEVICE_JOINS
 
@@ -83,7 +83,7 @@ class Classifier:
             fields = decode(device.codec, uplink.payload, uplink.fport)
         except DecodeError as error:
             return _dead(message, f"{device.codec} payload of {uplink.dev_eui} rejected: {error}")
-        at = uplink.time or datetime.fromtimestamp(message.received_at, UTC)
+        at = uplink_time(uplink.time, datetime.fromtimestamp(message.received_at, UTC))
         try:
             if isinstance(device, ContainerDevice):
                 return container_rows(uplink, device, fields, at)

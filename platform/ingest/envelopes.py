@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import AliasPath, Base64Bytes, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AliasPath,
+    AwareDatetime,
+    Base64Bytes,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 
 CHIRPSTACK_UP = re.compile(r"^application/([^/]+)/device/([0-9a-fA-F]{16})/event/up$")
 CHIRPSTACK_JOIN = re.compile(r"^application/([^/]+)/device/([0-9a-fA-F]{16})/event/join$")
@@ -43,7 +51,7 @@ class _ChirpStackUplink(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     deduplication_id: UUID = Field(alias="deduplicationId")
-    time: datetime | None = None
+    time: AwareDatetime | None = None  # a time without its offset is refused, not guessed
     device_info: _ChirpStackDeviceInfo = Field(alias="deviceInfo")
     f_cnt: int = Field(default=0, alias="fCnt", ge=0)
     f_port: int = Field(default=0, alias="fPort", ge=0, le=255)
@@ -56,7 +64,7 @@ class _TtsUplink(BaseModel):
     dev_eui: str = Field(
         validation_alias=AliasPath("end_device_ids", "dev_eui"), pattern=r"^[0-9a-fA-F]{16}$"
     )
-    received_at: datetime
+    received_at: AwareDatetime
     f_cnt: int = Field(default=0, validation_alias=AliasPath("uplink_message", "f_cnt"), ge=0)
     f_port: int = Field(default=0, validation_alias=AliasPath("uplink_message", "f_port"))
     frm_payload: Base64Bytes = Field(
@@ -115,7 +123,7 @@ class _ChirpStackJoin(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     deduplication_id: UUID = Field(alias="deduplicationId")
-    time: datetime
+    time: AwareDatetime
     device_info: _ChirpStackDeviceInfo = Field(alias="deviceInfo")
 
 
@@ -143,7 +151,7 @@ class _TtsJoin(BaseModel):
     dev_eui: str = Field(
         validation_alias=AliasPath("end_device_ids", "dev_eui"), pattern=r"^[0-9a-fA-F]{16}$"
     )
-    received_at: datetime
+    received_at: AwareDatetime
     join_accept: _TtsJoinAccept
 
 

@@ -18,7 +18,9 @@ MAX_CLOCK_SKEW = timedelta(minutes=10)
 def container_rows(
     uplink: LoRaUplink, device: ContainerDevice, fields: dict[str, Any], at: datetime
 ) -> Accepted:
-    distance = fields.get("distance_mm")
+    # A probe that reads nothing (Dragino's "no valid distance") is not an empty nor a full
+    # container: the reading keeps its battery and temperature, with no fill.
+    distance = fields.get("distance_mm") if fields.get("distance_valid", True) else None
     row = (
         at,
         device.container_id,
@@ -53,6 +55,15 @@ def dispenser_rows(
         for offset in fields["uses"]
     )
     return Accepted(uplink.idempotency_key, ((DISPENSER_STATUS, (status,)), (DISPENSER_USES, uses)))
+
+
+def uplink_time(stamped: datetime | None, received: datetime) -> datetime:
+    """The network server's time of an uplink. Old times are real (a network server that
+    forwards what it buffered through an outage); one ahead of the arrival is not, and would
+    make the container's latest reading one that no true reading can replace."""
+    if stamped is None or stamped - received > MAX_CLOCK_SKEW:
+        return received
+    return stamped
 
 
 def device_time(unix_seconds: int, network_time: datetime) -> datetime:

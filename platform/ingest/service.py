@@ -140,9 +140,10 @@ class IngestService:
                 except psycopg.OperationalError as error:
                     self._after_database_error(conn, error)
                     conn = None
-                except psycopg.Error as error:
-                    # Not an outage: some row is unacceptable. Store the batch one by one so
-                    # that only the offending messages end in dead letters.
+                except Exception as error:
+                    # Not an outage: some row is unacceptable (to the database, or to the
+                    # driver's binary copy). Store the batch one by one so that only the
+                    # offending messages end in dead letters and the writer goes on.
                     assert conn is not None
                     conn.rollback()
                     log.warning("batch refused (%s); storing one by one", error)

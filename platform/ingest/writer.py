@@ -69,6 +69,9 @@ def write_one_by_one(
         except psycopg.Error as error:
             reason = f"database refused the message: {error.diag.message_primary or error}"
             total += write_batch(conn, [dead_letter(message.topic, message.payload, reason)])
+        except Exception as error:  # a row the binary copy cannot send: kept, with why
+            reason = f"could not store the message: {type(error).__name__}: {error}"
+            total += write_batch(conn, [dead_letter(message.topic, message.payload, reason)])
     return total
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import psycopg
 
@@ -58,16 +58,14 @@ def plan_if_due(conn: psycopg.Connection, settings: Settings, now: datetime) -> 
     alert outbox entries to announce. A planning error becomes the day's alert; database
     errors are left to the caller."""
     day = next_collection_start(now, settings.planning_timezone, settings.collection_weekdays)
-    if now < plan_due_at(day, settings.collection_weekdays, settings.collection_plan_at):
-        return []
-    # Held to the end of the transaction: a second process waits here, then finds the plan.
-    conn.execute("SELECT pg_advisory_xact_lock(%s)", (PLAN_LOCK,))
-    if _has_plan(conn, day):
-        outbox = record_plan_outcome(conn, day, now, None)  # "Plan now" may have mended it
-    elif _failed_since(conn, day, now - RETRY_AFTER):
-        outbox = []
-    else:
-        outbox = _plan(conn, settings, day, now)
+    outbox = _close_begun_days(conn, day, now)
+    if now >= plan_due_at(day, settings.collection_weekdays, settings.collection_plan_at):
+        # Held to the end of the transaction: a second process waits here, then finds the plan.
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (PLAN_LOCK,))
+        if _has_plan(conn, day):
+            outbox += record_plan_outcome(conn, day, now, None)  # "Plan now" may have mended it
+        elif not _failed_since(conn, day, now - RETRY_AFTER):
+            outbox += _plan(conn, settings, day, now)
     conn.commit()
     return outbox
 
@@ -99,9 +97,41 @@ def _plan(conn: psycopg.Connection, settings: Settings, day: datetime, now: date
     except (PlanRejected, FleetFileError) as error:
         log.warning("no collection plan for %s: %s", day.date(), error)
         return record_plan_outcome(conn, day, now, str(error))
+    except psycopg.Error:
+        raise  # the database's trouble, not the plan's: the caller tries again
+    except Exception as error:
+        # A defect, or data it did not foresee: the operator must still hear that tomorrow
+        # has no plan; the trace is in the log.
+        log.exception("planning %s failed", day.date())
+        return record_plan_outcome(conn, day, now, f"planning failed ({type(error).__name__})")
     save_collection_plan(conn, PLANNER, geojson)
     log.info("collection plan for %s: %s km", day.date(), geojson["km"])
     return record_plan_outcome(conn, day, now, None)
+
+
+def _close_begun_days(conn: psycopg.Connection, day: datetime, now: datetime) -> list[int]:
+    """A day that has begun can no longer be planned: its alert is resolved, saying so, rather
+    than escalating for ever."""
+    begun = conn.execute(
+        "SELECT entity_id FROM alerts WHERE entity_type = 'collection_plan'"
+        " AND rule = 'plan_failed' AND state <> 'resolved' AND entity_id < %s",
+        (day.date().isoformat(),),
+    ).fetchall()
+    signals = [
+        Signal(
+            "collection_plan",
+            entity_id,
+            "plan_failed",
+            False,
+            now,
+            "warning",
+            "operator",
+            "",
+            f"{date.fromisoformat(entity_id):%A %-d %B} began without a plan",
+        )
+        for (entity_id,) in begun
+    ]
+    return apply_signals(conn, signals) if signals else []
 
 
 def _has_plan(conn: psycopg.Connection, day: datetime) -> bool:

@@ -159,3 +159,11 @@ def test_a_date_without_a_zone_is_read_in_the_zone_given() -> None:
 def test_unreadable_dates_are_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         date_range([bad])
+
+
+@pytest.mark.parametrize(
+    "edge", ["9999-12", "9999-12-31", "gt9999-12-31T23:59:59Z", "lt0001-01-01"]
+)
+def test_dates_at_the_edge_of_the_calendar_are_refused_not_a_crash(edge: str) -> None:
+    with pytest.raises(ValueError, match="edge of the calendar"):
+        date_range([edge])

@@ -194,3 +194,38 @@ def test_the_planner_thread_outlives_a_database_outage(caplog: pytest.LogCapture
     planner.stop()
     assert not planner.alive()
     assert "collection planner: database unavailable, will try again" in caplog.text
+
+
+def test_the_alert_of_a_day_that_began_unplanned_is_resolved_saying_so(
+    database_url: str, tmp_path: Path
+) -> None:
+    fleet_file = tmp_path / "fleet.toml"
+    fleet_file.write_text(BROKEN_FLEET, encoding="utf-8")
+    broken = Settings(collection_plan_seconds=1.0, collection_fleet_file=fleet_file)
+    with psycopg.connect(database_url) as conn:
+        seed(conn, THURSDAY_AFTERNOON)
+        plan_if_due(conn, broken, THURSDAY_AFTERNOON + timedelta(hours=2))
+        assert [a[:2] for a in plan_alerts(conn)] == [("2026-12-04", "open")]
+        friday_morning = FRIDAY + timedelta(hours=9)  # Monday is not due until 15:00
+        assert len(plan_if_due(conn, broken, friday_morning)) == 1, "announced"
+        assert [a[:2] for a in plan_alerts(conn)] == [("2026-12-04", "resolved")]
+        (cleared,) = conn.execute(
+            "SELECT detail->>'cleared' FROM alert_history WHERE event = 'resolved'"
+        ).fetchone() or ("",)
+        assert cleared == "Friday 4 December began without a plan"
+        plan_if_due(conn, broken, FRIDAY + timedelta(hours=15))
+        assert [a[:2] for a in plan_alerts(conn)][-1] == ("2026-12-07", "open"), "Monday's"
+
+
+def test_an_unforeseen_planning_error_is_an_alert_too(database_url: str) -> None:
+    """A container stored with an infinite capacity (the registry refuses one now)."""
+    with psycopg.connect(database_url) as conn:
+        seed(conn, THURSDAY_AFTERNOON)
+        conn.execute(
+            "UPDATE containers SET capacity_litres = 'Infinity' WHERE container_id = 'FULL1'"
+        )
+        plan_if_due(conn, SETTINGS, THURSDAY_AFTERNOON + timedelta(hours=2))
+        ((day, state, title, _),) = plan_alerts(conn)
+        assert plans(conn) == []
+    assert (day, state) == ("2026-12-04", "open")
+    assert title == "No collection plan for Friday 4 December: planning failed (OverflowError)"

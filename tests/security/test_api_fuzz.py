@@ -123,6 +123,17 @@ def test_a_capacity_too_small_to_store_is_refused_not_a_crash(
     response = httpx.post(f"{server_url}/api/containers", json=body, headers=tokens["operator"])
     assert response.status_code == 422
     assert "greater than or equal to 1" in str(response.json()["detail"])
+    # JSON has no infinity, but Python's encoder writes one: an endless container would
+    # block the town's collection plan.
+    endless = json.dumps(body | {"container_id": "endless", "capacity_litres": float("inf")})
+    assert "Infinity" in endless
+    response = httpx.post(
+        f"{server_url}/api/containers",
+        content=endless,
+        headers=tokens["operator"] | {"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "finite number" in str(response.json()["detail"])
 
 
 def _text_parameter_requests() -> list[tuple[str, str, dict[str, str]]]:
