@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from tilsyn.platform.alerts.models import Signal
-from tilsyn.platform.clinical.schedule import DailySchedule, missed_slots
+from tilsyn.platform.clinical.schedule import DailySchedule, due_times, missed_slots
 from tilsyn.platform.hygiene.compliance import Rate, WardPeriod, below_target
 from tilsyn.platform.hygiene.dispensers import DISPENSER_RULES
 
 LOCAL_ZONE = ZoneInfo("Europe/Oslo")
-MISSED_LOOKBACK = timedelta(hours=24)
+# Two days always hold the latest slot that has passed, a 25-hour autumn day and the grace
+# period included.
+MISSED_LOOKBACK = timedelta(hours=48)
 
 SILENT_AFTER_INTERVALS = 3
 
@@ -126,22 +128,32 @@ def missed_measurements(conn: psycopg.Connection, now: datetime) -> list[Signal]
             r[0]
             for r in conn.execute(
                 "SELECT time FROM vital_observations WHERE patient_id = %s AND kind = %s"
-                " AND time >= %s",
-                (patient_id, kind, now - MISSED_LOOKBACK - schedule.opens_before),
+                " AND time >= %s AND time <= %s",
+                (patient_id, kind, now - MISSED_LOOKBACK - schedule.opens_before, now),
             )
         ]
-        missed = missed_slots(schedule, measured, now - MISSED_LOOKBACK, now)
+        start = now - MISSED_LOOKBACK
+        missed = missed_slots(schedule, measured, start, now)
+        # Up while the latest slot that has passed was missed and nothing was measured since:
+        # a measurement clears it, not the clock moving yesterday's slot out of the window.
+        latest = max(due_times(schedule, start, now), default=None)
+        active = (
+            bool(missed)
+            and latest is not None
+            and missed[-1].deadline == latest + schedule.grace
+            and not any(at > missed[-1].deadline for at in measured)
+        )
         signals.append(
             Signal(
                 "patient",
                 patient_id,
                 f"missed:{kind}",
-                bool(missed),
+                active,
                 now,
                 "warning",
                 "home_care",
                 unit,
-                missed[-1].reason if missed else "measured as planned",
+                missed[-1].reason if active else "measured as planned",
                 {"missed": len(missed)},
             )
         )

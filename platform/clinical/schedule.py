@@ -86,7 +86,7 @@ def _missed_daily(
     schedule: DailySchedule, times: list[datetime], start: datetime, now: datetime
 ) -> list[MissedSlot]:
     missed, next_unused, local = [], 0, ZoneInfo(schedule.timezone)
-    for due in _due_times(schedule, start, now):
+    for due in due_times(schedule, start, now):
         opens, deadline = due - schedule.opens_before, due + schedule.grace
         while next_unused < len(times) and times[next_unused] < opens:
             next_unused += 1
@@ -102,7 +102,8 @@ def _missed_daily(
     return missed
 
 
-def _due_times(schedule: DailySchedule, start: datetime, now: datetime) -> Iterator[datetime]:
+def due_times(schedule: DailySchedule, start: datetime, now: datetime) -> Iterator[datetime]:
+    """The slots due at or after `start` whose deadline has passed by `now`, in order."""
     zone = ZoneInfo(schedule.timezone)
     for day in _days(start.astimezone(zone).date(), now.astimezone(zone).date()):
         for clock in sorted(schedule.times):

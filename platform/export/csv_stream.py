@@ -65,6 +65,18 @@ def count_rows(
     return 0 if row is None else int(row[0])
 
 
+def keys_in(
+    conn: psycopg.Connection, table: str, start: datetime, end: datetime, key: str | None = None
+) -> list[str]:
+    """The keys (patients, containers, wards) an export of the same arguments will hold."""
+    chosen = series_table(table)
+    query = sql.SQL("SELECT DISTINCT {} {}").format(
+        sql.Identifier(chosen.key), _selection(chosen, key)
+    )
+    rows = conn.execute(query, {"start": start, "end": end, "key": key}).fetchall()
+    return sorted(str(row[0]) for row in rows)
+
+
 def stream_csv(
     conn: psycopg.Connection,
     table: str,

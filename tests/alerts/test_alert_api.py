@@ -95,6 +95,16 @@ def test_the_nurse_sees_a_red_pulse_live_and_acts_on_it(
         "commented",
         "resolved",
     ]
+    # Each answer held the patient's alert (her pulse in its title): each is a read of it.
+    trail = httpx.get(
+        f"{url}/api/admin/audit", params={"patient_id": "P7"}, headers=sign_in("admin")
+    ).json()
+    assert {entry["action"] for entry in trail} >= {
+        "stream_alert",
+        "acknowledge_alert",
+        "comment_alert",
+        "resolve_alert",
+    }
 
 
 def test_a_reconnecting_stream_replays_what_it_missed(

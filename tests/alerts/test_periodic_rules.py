@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -54,3 +55,31 @@ def test_a_missed_morning_measurement_is_flagged_and_a_taken_one_is_not(database
         signals = {s.entity_id: s for s in periodic.missed_measurements(conn, NOON)}
     assert signals["P1"].active and signals["P1"].rule == "missed:body_weight"
     assert not signals["P2"].active
+
+
+def test_a_missed_measurement_stays_flagged_until_one_is_taken(database_url: str) -> None:
+    """Daily weight at 08:00, never measured: the warning stayed up only until the clock took
+    yesterday's slot out of its window (08:30 the next day), then came back as a new alert at
+    11:00. It must stay up until the patient measures again."""
+    oslo = ZoneInfo("Europe/Oslo")
+    with psycopg.connect(database_url) as conn:
+        register_patient(conn, PatientIn(patient_id="P1", unit="Våler"))
+        conn.execute(
+            "INSERT INTO patient_schedules (patient_id, kind, times)"
+            " VALUES ('P1', 'body_weight', '{08:00}')"
+        )
+
+        def active_at(day: int, hour: int, minute: int = 0) -> bool:
+            now = datetime(2026, 3, day, hour, minute, tzinfo=oslo)
+            (signal,) = periodic.missed_measurements(conn, now)
+            return signal.active
+
+        assert [active_at(9, 12), active_at(10, 8, 30), active_at(10, 11, 30)] == [True] * 3
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+            " VALUES (%s, 'P1', 'body_weight', 80.1, 'kg', 'h')",
+            (datetime(2026, 3, 11, 7, 50, tzinfo=oslo),),
+        )
+        assert active_at(11, 7, 45), "not measured yet"
+        assert not active_at(11, 8, 0), "measured again, if early for Wednesday's slot"
+        assert not active_at(11, 11, 30), "and Wednesday's slot was met"

@@ -102,6 +102,27 @@ def test_csv_export_streams_rows_and_respects_roles(client: TestClient, sign_in:
     assert refused.status_code == 403
 
 
+def test_a_csv_export_of_every_patient_is_in_each_patients_audit_trail(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        register_patient(conn, PatientIn(patient_id="P2", unit="Våler"))
+        register_patient(conn, PatientIn(patient_id="P3", unit="Våler"))  # nothing that day
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+            " VALUES (%s, 'P2', 'spo2', 95, '%%', 'h')",
+            (NOW,),
+        )
+    params = {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z"}
+    nurse = sign_in("home_care_nurse")
+    assert client.get("/api/export/csv/vital_observations", params=params, headers=nurse).is_success
+    admin = sign_in("admin")
+    for patient, exported in (("P1", True), ("P2", True), ("P3", False)):
+        trail = client.get("/api/admin/audit", params={"patient_id": patient}, headers=admin)
+        actions = [entry["action"] for entry in trail.json()]
+        assert ("csv_export" in actions) is exported, (patient, actions)
+
+
 def test_metrics_in_prometheus_format(client: TestClient, sign_in: SignIn) -> None:
     client.get("/api/containers", headers=sign_in("operator"))
     text = client.get("/metrics").text

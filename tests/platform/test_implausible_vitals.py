@@ -33,7 +33,7 @@ def _hub_message(entries: list[dict[str, object]]) -> tuple[str, bytes]:
     return "tilsyn/edge/hub-1/up", json.dumps(body).encode()
 
 
-def test_ingest_refuses_a_temperature_no_patient_has(database_url: str) -> None:
+def test_ingest_refuses_a_temperature_no_patient_has(database_url: str, sign_in: SignIn) -> None:
     _register(database_url)
     good = build_observation("P1", "heart_rate", 72.0, NOW, observation_id="o1")
     faulty = build_observation("P1", "body_temperature", 37.0, NOW, observation_id="o2")
@@ -43,6 +43,12 @@ def test_ingest_refuses_a_temperature_no_patient_has(database_url: str) -> None:
     with psycopg.connect(database_url) as conn:
         (reason,) = conn.execute("SELECT reason FROM dead_letters").fetchone() or ("",)
     assert "body_temperature value 8.0 is outside 10..50" in reason
+    # The operator learns why, not the patients' measurements (her role may not read them).
+    with TestClient(create_app(database_url)) as client:
+        answer = client.get("/api/ingest/dead-letters", headers=sign_in("operator"))
+    ((letter,),) = [answer.json()]
+    assert letter["payload_withheld"] and "8.0 is outside" in letter["reason"]
+    assert "Patient/" not in answer.text and letter["payload_base64"] == ""
 
 
 def test_a_stored_impossible_temperature_leaves_the_triage_board_up(

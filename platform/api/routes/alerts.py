@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from functools import partial
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
@@ -59,6 +60,14 @@ async def stream(
         with pool.connection() as conn:
             return notifications(conn, audiences=audiences, after=after)
 
+    def audit_sent(notification: Notification) -> None:
+        """An alert about a patient, pushed to this user: a read of that patient's data."""
+        sent = notification.payload.get("alert")
+        if isinstance(sent, dict) and sent.get("entity_type") == "patient":
+            with pool.connection() as conn:
+                detail = {"alert_id": sent.get("alert_id")}
+                audit(conn, user, "stream_alert", str(sent["entity_id"]), detail)
+
     async def events() -> AsyncIterator[str]:
         sent = last_event_id or 0
         try:
@@ -66,7 +75,9 @@ async def stream(
             if last_event_id is not None:
                 for entry in await run_in_threadpool(replay, last_event_id):
                     sent = entry[0]
-                    yield _event(Notification(*entry))
+                    replayed = Notification(*entry)
+                    await run_in_threadpool(audit_sent, replayed)
+                    yield _event(replayed)
             while not await request.is_disconnected():
                 try:
                     item = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
@@ -77,6 +88,7 @@ async def stream(
                     return  # too slow: the client reconnects and replays
                 if item.outbox_id > sent:
                     sent = item.outbox_id
+                    await run_in_threadpool(audit_sent, item)
                     yield _event(item)
         finally:
             hub.unsubscribe(queue)
@@ -98,15 +110,15 @@ def alert(alert_id: int, db: Db, user: CurrentUser) -> Alert:
 @router.post("/{alert_id}/acknowledge", response_model=Alert)
 def acknowledge_alert(alert_id: int, request: Request, db: Db, user: CurrentUser) -> Alert:
     _visible(db, user, alert_id)
-    return _change(request, db, lambda: acknowledge(db, alert_id, user.username, _now()), alert_id)
+    action = partial(acknowledge, db, alert_id, user.username, _now())
+    return _change(request, db, user, "acknowledge_alert", action, alert_id)
 
 
 @router.post("/{alert_id}/resolve", response_model=Alert)
 def resolve_alert(alert_id: int, body: Note, request: Request, db: Db, user: CurrentUser) -> Alert:
     _visible(db, user, alert_id)
-    return _change(
-        request, db, lambda: resolve(db, alert_id, user.username, _now(), body.text), alert_id
-    )
+    action = partial(resolve, db, alert_id, user.username, _now(), body.text)
+    return _change(request, db, user, "resolve_alert", action, alert_id)
 
 
 @router.post("/{alert_id}/comments", response_model=Alert)
@@ -114,7 +126,8 @@ def comment_alert(alert_id: int, body: Note, request: Request, db: Db, user: Cur
     _visible(db, user, alert_id)
     if not body.text.strip():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a comment needs text")
-    return _change(request, db, lambda: comment(db, alert_id, user.username, body.text), alert_id)
+    action = partial(comment, db, alert_id, user.username, body.text)
+    return _change(request, db, user, "comment_alert", action, alert_id)
 
 
 def _visible(db: Db, user: User, alert_id: int) -> Alert:
@@ -127,14 +140,24 @@ def _visible(db: Db, user: User, alert_id: int) -> Alert:
     return found
 
 
-def _change(request: Request, db: Db, action: object, alert_id: int) -> Alert:
+def _change(
+    request: Request,
+    db: Db,
+    user: User,
+    what: str,
+    action: Callable[[], list[int]],
+    alert_id: int,
+) -> Alert:
+    """Applies and announces a change; the answer holds the alert, so a patient's is audited."""
     try:
-        outbox = action()  # type: ignore[operator]
+        outbox = action()
     except InvalidTransition as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     hub: NotificationHub = request.app.state.hub
     hub.announce([Notification(*entry) for entry in notifications(db, outbox)])
-    return get_alert(db, alert_id)
+    changed = get_alert(db, alert_id)
+    _audit_patients(db, user, [changed], what)
+    return changed
 
 
 def _audit_patients(db: Db, user: User, found: list[Alert], action: str) -> None:

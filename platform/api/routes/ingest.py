@@ -1,4 +1,8 @@
-"""What ingest set aside, for the operator to see: quarantined and dead-lettered messages."""
+"""What ingest set aside, for the operator to see: quarantined and dead-lettered messages.
+
+A home hub's messages carry patients' measurements, which the roles that read this list
+(operator, admin) may not see: for those the list gives the reason but withholds the payload.
+The messages themselves are kept whole, for replay."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User
 
 router = APIRouter(prefix="/api/ingest", tags=["ingest"])
+HUB_TOPICS = "tilsyn/edge/"
 Technician = Annotated[User, Depends(allowed("read_ingest_problems"))]
 
 
@@ -25,6 +30,7 @@ class SetAside(BaseModel):
     reason: str
     payload_text: str | None  # the payload when it is UTF-8 (JSON envelopes are)
     payload_base64: str
+    payload_withheld: bool = False  # a home hub's message: patient data
 
 
 class IngestStatus(BaseModel):
@@ -90,18 +96,23 @@ def _set_aside(db: Db, table: Literal["quarantine", "dead_letters"], limit: int)
         "SELECT id, received_at, topic, {dev_eui}, reason, payload FROM {table} "
         "ORDER BY id DESC LIMIT %s"
     ).format(dev_eui=dev_eui, table=sql.Identifier(table))
-    return [
-        SetAside(
-            id=row[0],
-            received_at=row[1],
-            topic=row[2],
-            dev_eui=row[3],
-            reason=row[4],
-            payload_text=_text(row[5]),
-            payload_base64=base64.b64encode(row[5]).decode(),
+    found = []
+    for row in db.execute(query, (limit,)):
+        withheld = row[2].startswith(HUB_TOPICS)
+        payload = b"" if withheld else bytes(row[5])
+        found.append(
+            SetAside(
+                id=row[0],
+                received_at=row[1],
+                topic=row[2],
+                dev_eui=row[3],
+                reason=row[4],
+                payload_text=None if withheld else _text(payload),
+                payload_base64=base64.b64encode(payload).decode(),
+                payload_withheld=withheld,
+            )
         )
-        for row in db.execute(query, (limit,))
-    ]
+    return found
 
 
 def _text(payload: bytes) -> str | None:

@@ -15,7 +15,7 @@ from tilsyn.platform.auth.roles import CAN
 from tilsyn.platform.auth.store import User, audit
 from tilsyn.platform.containers.forecast import full_by
 from tilsyn.platform.containers.store import list_states
-from tilsyn.platform.export.csv_stream import TABLES, stream_csv
+from tilsyn.platform.export.csv_stream import TABLES, keys_in, stream_csv
 from tilsyn.platform.export.emptying import last_emptied
 from tilsyn.platform.export.fiware import waste_container_entity
 from tilsyn.platform.export.geojson import containers_feature_collection
@@ -90,14 +90,16 @@ def export_csv(
         )
     pool = request.app.state.pool
     if table in PATIENT_TABLES:
+        # One record per patient in the export, so that each patient's audit trail shows it.
         with pool.connection() as conn:
-            audit(
-                conn,
-                user,
-                "csv_export",
-                key,
-                {"table": table, "start": str(start), "end": str(end)},
-            )
+            for patient_id in keys_in(conn, table, start, end, key):
+                audit(
+                    conn,
+                    user,
+                    "csv_export",
+                    patient_id,
+                    {"table": table, "start": str(start), "end": str(end)},
+                )
 
     def body() -> Any:
         with pool.connection() as conn:
