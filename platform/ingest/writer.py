@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psycopg
 from psycopg import sql
@@ -95,11 +95,34 @@ def _claim_new(
             continue  # a redelivery (possibly within this batch): stored once already
         new_keys.discard(outcome.key)
         if outcome.frame_key is not None and outcome.frame_key not in new_keys:
-            replays.append(_replay(outcome))
-            continue
+            rekeyed = _in_a_later_session(conn, outcome)
+            if rekeyed is None:
+                replays.append(_replay(outcome))
+                continue
+            outcome = rekeyed
         new_keys.discard(outcome.frame_key)
         fresh.append(outcome)
     return fresh, replays
+
+
+def _in_a_later_session(conn: psycopg.Connection, outcome: Accepted) -> Accepted | None:
+    """The frame under the device's latest session, if the database knows a later join than
+    the classifier did (another ingest worker of the share group took the join event) and the
+    frame is new in it; None if it is a replay after all."""
+    _, device, session, fcnt = (outcome.frame_key or "::::").split(":")
+    row = conn.execute(
+        "SELECT floor(extract(epoch FROM max(time)))::bigint FROM device_joins WHERE dev_eui = %s",
+        (device,),
+    ).fetchone()
+    latest = None if row is None or row[0] is None else int(row[0])
+    if latest is None or latest <= int(session):
+        return None
+    frame_key = f"fc:{device}:{latest}:{fcnt}"
+    claimed = conn.execute(
+        "INSERT INTO ingest_keys (key) VALUES (%s) ON CONFLICT DO NOTHING RETURNING key",
+        (frame_key,),
+    ).fetchone()
+    return None if claimed is None else replace(outcome, frame_key=frame_key)
 
 
 def _replay(outcome: Accepted) -> Rejection:

@@ -71,6 +71,22 @@ def test_after_a_rejoin_low_counters_are_new_frames(
     assert restarted.session(DEV_EUI) == classifier._directory.session(DEV_EUI) > 0
 
 
+def test_a_rejoin_taken_by_another_ingest_worker_starts_a_session_here_too(
+    database_url: str, classifier: Classifier
+) -> None:
+    """Two workers share the stream: one takes the join event, the other the new session's
+    first frames, whose counters were already used in the old session."""
+    other_worker = classifier_for(database_url)
+    old_session = [chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=n) for n in (1, 2, 3)]
+    assert _store(database_url, classifier, *old_session).stored == 3
+    assert _store(database_url, other_worker, _join()).stored == 1
+    new_session = [chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=n) for n in (1, 2)]
+    after = _store(database_url, classifier, *new_session)
+    assert (after.stored, after.dead_letters) == (2, 0)
+    replayed = _store(database_url, classifier, chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=2))
+    assert (replayed.stored, replayed.dead_letters) == (0, 1), "still a replay in the new one"
+
+
 def test_frames_delivered_out_of_order_are_all_kept(
     database_url: str, classifier: Classifier
 ) -> None:
