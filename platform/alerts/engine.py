@@ -28,6 +28,7 @@ from tilsyn.platform.alerts.store import apply_signals, escalate_due, notificati
 from tilsyn.platform.clinical.plan import Threshold
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS, DISPENSER_STATUS, VITAL_OBSERVATIONS
+from tilsyn.platform.registry.models import Spo2Scale
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class AlertEngine:
         self._limits: dict[str, ContainerLimits] = {}
         self._thresholds: dict[str, dict[str, Threshold]] = {}
         self._units: dict[str, str] = {}
+        self._spo2_scales: dict[str, Spo2Scale] = {}
         self._active: set[tuple[str, str, str]] = set()
         self._conn: psycopg.Connection | None = None
         self._next_periodic = 0.0
@@ -157,7 +159,9 @@ class AlertEngine:
         if table == VITAL_OBSERVATIONS.name:
             patient = row[1]
             threshold = self._thresholds.get(patient, {}).get(row[2])
-            return self._patients.evaluate(row, threshold, self._units.get(patient, ""))
+            return self._patients.evaluate(
+                row, threshold, self._units.get(patient, ""), self._spo2_scales.get(patient, 1)
+            )
         if table == DISPENSER_STATUS.name:
             return dispenser_signals(row)
         return []
@@ -219,7 +223,9 @@ class AlertEngine:
                 "SELECT container_id, fill_high_percent, fill_low_percent FROM containers"
             )
         }
-        self._units = dict(conn.execute("SELECT patient_id, unit FROM patients").fetchall())
+        patients = conn.execute("SELECT patient_id, unit, spo2_scale FROM patients").fetchall()
+        self._units = {patient_id: unit for patient_id, unit, _ in patients}
+        self._spo2_scales = {patient_id: scale for patient_id, _, scale in patients}
         thresholds: dict[str, dict[str, Threshold]] = {}
         for r in conn.execute(
             "SELECT patient_id, kind, green_low, green_high, yellow_low,"

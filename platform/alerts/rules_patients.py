@@ -11,6 +11,7 @@ from tilsyn.platform.clinical.news2 import score_readings
 from tilsyn.platform.clinical.plan import Threshold, evaluate
 from tilsyn.platform.clinical.trends import WEIGHT_GAIN, rule_findings
 from tilsyn.platform.ingest.tables import Row
+from tilsyn.platform.registry.models import Spo2Scale
 
 # Vitals older than this do not take part in a NEWS2 score.
 NEWS2_WINDOW = timedelta(hours=6)
@@ -35,7 +36,9 @@ class PatientRules:
         self._latest: dict[str, dict[str, tuple[datetime, float]]] = {}
         self._weight_history = weight_history
 
-    def evaluate(self, row: Row, threshold: Threshold | None, unit: str) -> list[Signal]:
+    def evaluate(
+        self, row: Row, threshold: Threshold | None, unit: str, spo2_scale: Spo2Scale = 1
+    ) -> list[Signal]:
         at, patient_id, kind, value = row[0], row[1], row[2], row[3]
         signals = []
         if threshold is not None:
@@ -55,19 +58,25 @@ class PatientRules:
                 )
             )
         if kind in NEWS2_FIELDS:
-            signals += self._news2(patient_id, kind, value, at, unit)
+            signals += self._news2(patient_id, kind, value, at, unit, spo2_scale)
         if kind == "body_weight":
             signals += self._weight_trend(patient_id, at, unit)
         return signals
 
     def _news2(
-        self, patient_id: str, kind: str, value: float, at: datetime, unit: str
+        self,
+        patient_id: str,
+        kind: str,
+        value: float,
+        at: datetime,
+        unit: str,
+        spo2_scale: Spo2Scale,
     ) -> list[Signal]:
         latest = self._latest.setdefault(patient_id, {})
         if kind not in latest or latest[kind][0] <= at:
             latest[kind] = (at, value)
         recent = {NEWS2_FIELDS[k]: v for k, (t, v) in latest.items() if at - t <= NEWS2_WINDOW}
-        result = score_readings(recent)
+        result = score_readings(recent, spo2_scale)
         severity = NEWS2_ALERT_BANDS.get(result.band)
         detail = {
             "total": result.total,

@@ -117,10 +117,11 @@ def score(vitals: Vitals) -> News2Score:
     )
 
 
-def score_readings(readings: Mapping[str, float]) -> News2Score:
-    """The score of the latest readings, by `Vitals` field. A reading the limits refuse (one
-    stored before ingest applied them) is left out and counted as missing: one faulty probe
-    must not take the score, and with it the triage board and the alerts, away."""
+def score_readings(readings: Mapping[str, float], spo2_scale: Literal[1, 2] = 1) -> News2Score:
+    """The score of the latest readings, by `Vitals` field, on the patient's SpO2 scale. A
+    reading the limits refuse (one stored before ingest applied them) is left out and counted
+    as missing: one faulty probe must not take the score, and with it the triage board and the
+    alerts, away."""
     valid = {}
     for field, value in readings.items():
         try:
@@ -129,7 +130,7 @@ def score_readings(readings: Mapping[str, float]) -> News2Score:
             log.warning("NEWS2 leaves out %s %r: no living patient has it", field, value)
             continue
         valid[field] = value
-    return score(Vitals.model_validate(valid))
+    return score(Vitals.model_validate({**valid, "spo2_scale": spo2_scale}))
 
 
 def _points(v: Vitals) -> dict[str, int]:

@@ -11,6 +11,7 @@ from tilsyn.platform.alerts.rules_patients import NEWS2_FIELDS, NEWS2_WINDOW
 from tilsyn.platform.clinical.news2 import News2Score, score_readings
 from tilsyn.platform.clinical.plan import Evaluation, Threshold, evaluate, worst_colour
 from tilsyn.platform.clinical.triage import PatientStatus, TriagePosition, triage
+from tilsyn.platform.registry.models import Spo2Scale
 
 LATEST_WITHIN = timedelta(days=14)
 
@@ -31,20 +32,23 @@ class PatientSummary(BaseModel):
     urgency_reason: str
     colour: str | None
     news2: News2Score | None
+    spo2_scale: Spo2Scale  # the one NEWS2 scores this patient on, even with no recent values
     last_measurement: datetime | None
     latest: list[LatestValue]
 
 
 def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary]:
     """Every patient, most urgent first, with what makes them so."""
-    units: dict[str, str] = dict(conn.execute("SELECT patient_id, unit FROM patients").fetchall())
+    patients = conn.execute("SELECT patient_id, unit, spo2_scale FROM patients").fetchall()
+    units: dict[str, str] = {patient_id: unit for patient_id, unit, _ in patients}
+    scales: dict[str, Spo2Scale] = {patient_id: scale for patient_id, _, scale in patients}
     latest = _latest_values(conn, now)
     thresholds = _thresholds(conn)
     statuses, details = [], {}
     for patient_id in units:
         values = latest.get(patient_id, [])
         judged = _judge(values, thresholds.get(patient_id, {}))
-        news2 = _news2(values, now)
+        news2 = _news2(values, now, scales[patient_id])
         last = max((v[2] for v in values), default=None)
         colour = worst_colour(e for e in judged.values() if e is not None)
         statuses.append(
@@ -59,8 +63,11 @@ def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary
     board = []
     for position in triage(statuses, now):
         values, judged, news2, last, colour = details[position.patient_id]
+        patient_id = position.patient_id
         board.append(
-            _summary(position, units[position.patient_id], values, judged, news2, last, colour)
+            _summary(
+                position, units[patient_id], scales[patient_id], values, judged, news2, last, colour
+            )
         )
     return board
 
@@ -101,18 +108,21 @@ def _judge(
     }
 
 
-def _news2(values: list[tuple[str, float, datetime, str]], now: datetime) -> News2Score | None:
+def _news2(
+    values: list[tuple[str, float, datetime, str]], now: datetime, spo2_scale: Spo2Scale
+) -> News2Score | None:
     recent = {
         NEWS2_FIELDS[kind]: value
         for kind, value, time, _ in values
         if kind in NEWS2_FIELDS and now - time <= NEWS2_WINDOW
     }
-    return score_readings(recent) if recent else None
+    return score_readings(recent, spo2_scale) if recent else None
 
 
 def _summary(
     position: TriagePosition,
     unit: str,
+    spo2_scale: Spo2Scale,
     values: list[tuple[str, float, datetime, str]],
     judged: dict[str, Evaluation | None],
     news2: News2Score | None,
@@ -139,6 +149,7 @@ def _summary(
         urgency_reason=position.reason,
         colour=colour,
         news2=news2,
+        spo2_scale=spo2_scale,
         last_measurement=last,
         latest=latest,
     )

@@ -10,6 +10,9 @@ from tilsyn.platform.containers.models import DevEui
 
 ZoneType = Literal["patient_zone", "clean_room", "unclean_room"]
 Role = Literal["nurse", "doctor", "care_assistant", "therapist", "cleaner", "other"]
+# NEWS2's SpO2 scale: 2 only when a clinician prescribed a target of 88-92 % (hypercapnic
+# respiratory failure); everyone else is scored on scale 1.
+Spo2Scale = Literal[1, 2]
 
 
 class _Strict(BaseModel):
@@ -58,6 +61,11 @@ class PatientIn(_Strict):
     patient_id: str = Field(min_length=1, max_length=64)
     unit: str = Field(min_length=1)
     home: PatientHome | None = None
+    spo2_scale: Spo2Scale = 1
+
+
+class Spo2ScaleIn(_Strict):
+    spo2_scale: Spo2Scale
 
 
 class HubIn(_Strict):

@@ -61,16 +61,25 @@ def register_badge(conn: psycopg.Connection, badge: BadgeIn) -> None:
 def register_patient(conn: psycopg.Connection, patient: PatientIn) -> None:
     home = patient.home
     conn.execute(
-        "INSERT INTO patients (patient_id, unit, address, latitude, longitude)"
-        " VALUES (%s, %s, %s, %s, %s)",
+        "INSERT INTO patients (patient_id, unit, address, latitude, longitude, spo2_scale)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
         (
             patient.patient_id,
             patient.unit,
             home.address if home else None,
             home.latitude if home else None,
             home.longitude if home else None,
+            patient.spo2_scale,
         ),
     )
+
+
+def set_spo2_scale(conn: psycopg.Connection, patient_id: str, scale: int) -> bool:
+    """False when there is no such patient."""
+    updated = conn.execute(
+        "UPDATE patients SET spo2_scale = %s WHERE patient_id = %s", (scale, patient_id)
+    )
+    return updated.rowcount == 1
 
 
 def set_patient_home(conn: psycopg.Connection, patient_id: str, home: PatientHome) -> bool:

@@ -277,3 +277,22 @@ def test_a_temperature_no_patient_has_leaves_news2_and_the_red_spo2_alone(
         ).fetchone() or ("", {})
     assert "temperature" in detail["missing"], title
     assert engine.failures == 0
+
+
+def test_news2_alerts_use_the_patients_spo2_scale(registry: str) -> None:
+    """89 % is 3 points on scale 1 (a low-medium alert) and 0 on a prescribed scale 2."""
+    with psycopg.connect(registry) as conn:
+        register_patient(conn, PatientIn(patient_id="P2", unit="Våler", spo2_scale=2))
+    engine = AlertEngine(registry, periodic_seconds=3600)
+    engine.start()
+    try:
+        for patient in ("P1", "P2"):
+            row = (NOW, patient, "spo2", 89.0, "%", None, None, "hub-1")
+            engine.observe([Accepted(f"s{patient}", ((VITAL_OBSERVATIONS, (row,)),))], time.time())
+        wait_for(lambda: _alerts(registry, "news2"))
+        time.sleep(0.5)  # both rows were in the engine's queue together
+        with psycopg.connect(registry) as conn:
+            flagged = conn.execute("SELECT entity_id FROM alerts WHERE rule = 'news2'").fetchall()
+        assert flagged == [("P1",)]
+    finally:
+        engine.stop()

@@ -84,3 +84,18 @@ def test_one_click_schedules_a_visit_with_the_triage_reason(site: Site, page: Pa
         requests = conn.execute("SELECT patient_id, state, reason FROM visit_requests").fetchall()
     assert [(patient, state) for patient, state, _ in requests] == [("P-ANNA", "requested")]
     assert requests[0][2].startswith("red")
+
+
+def test_a_prescribed_spo2_scale_2_rescores_the_patient(site: Site, page: Page) -> None:
+    """P-ANNA's SpO2 of 91 % scores 3 on scale 1 and 0 on scale 2 (target 88-92 %)."""
+    sign_in(page, site.url, "home_care_nurse")
+    news2 = page.locator("#triage tbody tr[data-patient-id='P-ANNA'] td").nth(1)
+    expect(news2).not_to_have_text("–")
+    before = int(news2.inner_text().split(" · ")[0])
+    page.get_by_role("button", name="P-ANNA").click()
+    expect(page.get_by_label("SpO₂ scale")).to_have_value("1")
+    page.get_by_label("SpO₂ scale").select_option("2")
+    page.get_by_role("button", name="Save scale").click()
+    expect(page.locator("#spo2-scale-message")).to_have_text("P-ANNA is scored on SpO₂ scale 2.")
+    expect(news2).to_contain_text("SpO₂ scale 2")
+    assert int(news2.inner_text().split(" · ")[0]) == before - 3

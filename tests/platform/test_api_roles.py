@@ -156,3 +156,35 @@ def test_admins_register_webhooks_and_see_the_secret_once(
     listed = client.get("/api/admin/webhooks", headers=admin).json()
     assert listed[0]["secret"] is None
     assert client.get("/api/admin/webhooks", headers=sign_in("operator")).status_code == 403
+
+
+def test_a_patient_prescribed_spo2_scale_2_is_scored_on_it(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """P2 has COPD with a target of 88-92 %: 86 % scores 3 on scale 1 and 1 on scale 2."""
+    nurse = sign_in("home_care_nurse")
+
+    def p2_news2() -> dict[str, object]:
+        (p2,) = [
+            p for p in client.get("/api/triage", headers=nurse).json() if p["patient_id"] == "P2"
+        ]
+        news2: dict[str, object] = p2["news2"]
+        return news2
+
+    assert (p2_news2()["scale"], p2_news2()["points"]) == (1, {"spo2": 3})
+    scale_2 = {"spo2_scale": 2}
+    answer = client.put("/api/patients/P2/spo2-scale", json=scale_2, headers=nurse)
+    assert answer.status_code == 200 and answer.json() == scale_2
+    assert (p2_news2()["scale"], p2_news2()["points"]) == (2, {"spo2": 1})
+    refused = [
+        client.put("/api/patients/P2/spo2-scale", json={"spo2_scale": 3}, headers=nurse),
+        client.put("/api/patients/P9/spo2-scale", json=scale_2, headers=nurse),
+        client.put("/api/patients/P2/spo2-scale", json=scale_2, headers=sign_in("night_nurse")),
+    ]
+    assert [r.status_code for r in refused] == [422, 404, 403]
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT action, detail FROM audit_log WHERE patient_id = 'P2'"
+            " AND action = 'set_spo2_scale'"
+        ).fetchall()
+    assert rows == [("set_spo2_scale", scale_2)]

@@ -18,6 +18,8 @@ from tilsyn.platform.clinical.plan import Kind, Threshold
 from tilsyn.platform.clinical.vitals import Vitals
 from tilsyn.platform.patients.state import PatientSummary, triage_board
 from tilsyn.platform.patients.thresholds import save_threshold
+from tilsyn.platform.registry.models import Spo2ScaleIn
+from tilsyn.platform.registry.store import set_spo2_scale
 
 router = APIRouter(prefix="/api", tags=["patients"])
 Clinician = Annotated[User, Depends(allowed("read_patients"))]
@@ -100,6 +102,17 @@ def set_threshold(
     save_threshold(db, patient_id, threshold, user.username, replace=True)
     audit(db, user, "set_threshold", patient_id, {"kind": kind, **body.model_dump()})
     return threshold
+
+
+@router.put("/patients/{patient_id}/spo2-scale", response_model=Spo2ScaleIn)
+def set_scale(patient_id: str, body: Spo2ScaleIn, db: Db, user: ThresholdEditor) -> Spo2ScaleIn:
+    """The NEWS2 SpO2 scale the patient is scored on: 2 only with a prescribed 88-92 % target
+    (hypercapnic respiratory failure). The board scores on it at once, the alerts within the
+    engine's next registry look (30 s)."""
+    if not set_spo2_scale(db, patient_id, body.spo2_scale):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no patient {patient_id}")
+    audit(db, user, "set_spo2_scale", patient_id, body.model_dump())
+    return body
 
 
 def _exists(db: Db, patient_id: str) -> None:

@@ -31,7 +31,8 @@ function statusBadge(colour) {
 function news2Cell(news2) {
   if (!news2) return "–";
   const partial = news2.complete ? "" : ` (missing ${news2.missing.length})`;
-  return `${news2.total} · ${news2.band}${partial}`;
+  const scale = news2.scale === 2 ? " · SpO₂ scale 2" : "";
+  return `${news2.total} · ${news2.band}${partial}${scale}`;
 }
 
 function latestValues(latest) {
@@ -73,7 +74,24 @@ async function showPatient(patientId) {
   document.getElementById("patient-reason").textContent = summary?.urgency_reason ?? "";
   document.getElementById("visit-reason").value = summary?.urgency_reason ?? "";
   document.getElementById("visit-message").textContent = "";
+  document.getElementById("spo2-scale-choice").value = String(summary?.spo2_scale ?? 1);
+  document.getElementById("spo2-scale-message").textContent = "";
   drawTrends(measurements);
+}
+
+async function saveScale(event) {
+  event.preventDefault();
+  const scale = Number(new FormData(event.target).get("spo2_scale"));
+  const message = document.getElementById("spo2-scale-message");
+  try {
+    await api(`/api/patients/${encodeURIComponent(openPatient)}/spo2-scale`, { method: "PUT", json: { spo2_scale: scale } });
+    message.className = "message";
+    message.textContent = `${openPatient} is scored on SpO₂ scale ${scale}.`;
+    await loadBoard();
+  } catch (error) {
+    message.className = "message error";
+    message.textContent = `Not saved: ${error.message}`;
+  }
 }
 
 async function scheduleVisit(event) {
@@ -133,6 +151,7 @@ async function main() {
   document.getElementById("thresholds").addEventListener("submit", saveThresholds);
   document.getElementById("threshold-kind").addEventListener("change", fillThresholdForm);
   document.getElementById("visit").addEventListener("submit", scheduleVisit);
+  document.getElementById("spo2-scale").addEventListener("submit", saveScale);
   document.getElementById("patient-close").addEventListener("click", () => { document.getElementById("patient").hidden = true; });
   await loadBoard();
   // Each board read is audited per patient: re-read only on a change or after a reconnect.
