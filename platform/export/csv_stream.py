@@ -22,10 +22,26 @@ CHUNK_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class SeriesTable:
-    """A time series that may be exported; `key` is the column `key=` filters on."""
+    """A time series that may be exported; `key` is the column `key=` filters on. With
+    `summed`, rows are summed over every column not named in `by` (nor summed): what the
+    table holds per person leaves the server only as sums."""
 
     name: str
     key: str
+    by: tuple[str, ...] = ()
+    summed: tuple[str, ...] = ()
+
+    def rows(self) -> sql.Composable:
+        """What `SELECT` takes for each exported row."""
+        if not self.summed:
+            return sql.SQL("*")
+        sums = [sql.SQL("sum({0})::bigint AS {0}").format(sql.Identifier(c)) for c in self.summed]
+        return sql.SQL(", ").join([*map(sql.Identifier, self.by), *sums])
+
+    def grouping(self) -> sql.Composable:
+        if not self.summed:
+            return sql.SQL("")
+        return sql.SQL(" GROUP BY {}").format(sql.SQL(", ").join(map(sql.Identifier, self.by)))
 
 
 TABLES: dict[str, SeriesTable] = {
@@ -34,7 +50,14 @@ TABLES: dict[str, SeriesTable] = {
         SeriesTable("container_readings", "container_id"),
         SeriesTable("dispenser_status", "ward_id"),
         SeriesTable("dispenser_uses", "ward_id"),
-        SeriesTable("hygiene_compliance_counts", "ward_id"),
+        # Stored per badge and decision: summed per day, ward and zone before it leaves, as
+        # the compliance API does, so that no one person's washes can be read off.
+        SeriesTable(
+            "hygiene_compliance_counts",
+            "ward_id",
+            by=("time", "day", "ward_id", "zone_type"),
+            summed=("opportunities", "met"),
+        ),
         SeriesTable("vital_observations", "patient_id"),
         SeriesTable("questionnaire_answers", "patient_id"),
     )
@@ -60,7 +83,10 @@ def count_rows(
     conn: psycopg.Connection, table: str, start: datetime, end: datetime, key: str | None = None
 ) -> int:
     """How many rows an export of the same arguments will write (for progress)."""
-    query = sql.SQL("SELECT count(*) {}").format(_selection(series_table(table), key))
+    chosen = series_table(table)
+    query = sql.SQL("SELECT count(*) FROM (SELECT {} {}{}) exported").format(
+        chosen.rows(), _selection(chosen, key), chosen.grouping()
+    )
     row = conn.execute(query, {"start": start, "end": end, "key": key}).fetchone()
     return 0 if row is None else int(row[0])
 
@@ -91,9 +117,9 @@ def stream_csv(
     transaction of its own (times are set to UTC in it) and must not be shared meanwhile; the
     export is consistent, one snapshot, even while ingest writes.
     """
-    selection = _selection(series_table(table), key)
-    copy = sql.SQL("COPY (SELECT * {} ORDER BY time) TO STDOUT (FORMAT CSV, HEADER)").format(
-        selection
+    chosen = series_table(table)
+    copy = sql.SQL("COPY (SELECT {} {}{} ORDER BY time) TO STDOUT (FORMAT CSV, HEADER)").format(
+        chosen.rows(), _selection(chosen, key), chosen.grouping()
     )
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SET LOCAL TIME ZONE 'UTC'")

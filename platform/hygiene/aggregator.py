@@ -41,6 +41,10 @@ class BadgeAggregator:
         self.dropped: Counter[str] = Counter()
         """Events not used, by reason: duplicate, late, unmapped (zone not configured)."""
 
+    def use_site(self, site: Site) -> None:
+        self._site = site
+        self._timeline.use_site(site)
+
     def add(self, message: Mapping[str, Any]) -> list[ComplianceCount]:
         """Take one decoded badge_events message; return the counts it made final."""
         for event in events_of(message):

@@ -35,13 +35,18 @@ class BadgeTimeline:
     """The recent events of one badge and the rubs already spent on decided opportunities."""
 
     def __init__(self, site: Site) -> None:
-        self._site = site
-        self._zone_of_day = ZoneInfo(site.timezone)
+        self.use_site(site)
         self._events: list[BadgeEvent] = []
         self._keys: set[tuple[int, int, int]] = set()
         self._spent: set[tuple[tuple[int, int, int], int]] = set()  # (rub key, zone id)
         self.decided_until: int | None = None
         """Every opportunity whose window ends at or before this time is decided."""
+
+    def use_site(self, site: Site) -> None:
+        """The ward as registered now (a dispenser added at a bed): undecided events are
+        matched against it."""
+        self._site = site
+        self._zone_of_day = ZoneInfo(site.timezone)
 
     def add(self, event: BadgeEvent) -> Admission:
         if event.key in self._keys:

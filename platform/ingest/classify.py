@@ -90,7 +90,7 @@ class Classifier:
             if isinstance(device, DispenserDevice):
                 return dispenser_rows(uplink, device, fields, at)
             assert isinstance(device, BadgeDevice)
-            return self.hygiene.badge_rows(uplink, device, fields)
+            return self.hygiene.badge_rows(uplink, device, fields, at)
         except (KeyError, ValueError) as error:
             return _dead(message, f"{device.codec} message of {uplink.dev_eui} unusable: {error}")
 

@@ -27,6 +27,7 @@ class DispenserDevice:
     codec: str
     ward_id: str
     dispenser_id: int
+    reporting_interval_s: int = 3600  # the longest window a status covers
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,8 @@ _QUERIES: dict[str, LiteralString] = {
     "container": """SELECT d.device_id, d.codec, c.container_id, c.empty_distance_mm,
                            c.full_distance_mm
                     FROM devices d JOIN containers c ON c.dev_eui = d.device_id""",
-    "dispenser": """SELECT d.device_id, d.codec, s.ward_id, s.dispenser_id
+    "dispenser": """SELECT d.device_id, d.codec, s.ward_id, s.dispenser_id,
+                           s.reporting_interval_s
                     FROM devices d JOIN dispensers s ON s.dev_eui = d.device_id""",
     "badge": """SELECT d.device_id, d.codec, b.ward_id, b.role
                 FROM devices d JOIN badges b ON b.dev_eui = d.device_id""",
@@ -64,7 +66,7 @@ def _device(family: str, row: tuple[Any, ...]) -> RegisteredDevice:
     if family == "container":
         return ContainerDevice(str(row[2]), str(row[1]), Geometry(int(row[3]), int(row[4])))
     if family == "dispenser":
-        return DispenserDevice(str(row[1]), str(row[2]), int(row[3]))
+        return DispenserDevice(str(row[1]), str(row[2]), int(row[3]), int(row[4]))
     if family == "badge":
         return BadgeDevice(str(row[1]), str(row[2]), str(row[3]))
     return HubDevice(str(row[0]), frozenset(row[1]))

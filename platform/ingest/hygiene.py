@@ -21,6 +21,7 @@ from tilsyn.platform.hygiene.counts import ComplianceCount
 from tilsyn.platform.hygiene.site import Site
 from tilsyn.platform.ingest.directory import BadgeDevice
 from tilsyn.platform.ingest.envelopes import LoRaUplink
+from tilsyn.platform.ingest.lorawan import window_start
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import HYGIENE_COMPLIANCE_COUNTS, Row
 
@@ -30,9 +31,12 @@ class HygieneTracker:
         self._database_url = database_url
         self._sites: dict[str, Site] = {}
         self._badges: dict[str, BadgeAggregator] = {}
+        self._ward_of: dict[str, str] = {}  # badge -> ward
         self._lock = threading.Lock()
 
     def load(self) -> None:
+        """The wards' zones and dispensers as registered now; each badge's aggregator is
+        handed its ward's layout, so a dispenser added while ingest runs counts."""
         with psycopg.connect(self._database_url) as conn:
             zones = conn.execute(
                 "SELECT ward_id, zone_id, room_id, zone_type FROM hygiene_zones"
@@ -49,12 +53,21 @@ class HygieneTracker:
             )
         with self._lock:
             self._sites = sites
+            for dev_eui, aggregator in self._badges.items():
+                site = sites.get(self._ward_of[dev_eui])
+                if site is not None:
+                    aggregator.use_site(site)
 
     def badge_rows(
-        self, uplink: LoRaUplink, badge: BadgeDevice, fields: dict[str, Any]
+        self, uplink: LoRaUplink, badge: BadgeDevice, fields: dict[str, Any], at: datetime
     ) -> Accepted:
+        """`at`: the network's time of the uplink. A badge clock far off (a year ahead after
+        a battery change) would put every later event of that badge behind it, as late."""
         if fields.get("message") != "badge_events":
             raise ValueError(f"a badge sent a {fields.get('message')!r} message")
+        last = max((event["offset_s"] for event in fields["events"]), default=0)
+        start = window_start(fields["time"], last, at)
+        fields = {**fields, "time": int(start.timestamp())}
         aggregator = self._aggregator(uplink.dev_eui, badge.ward_id)
         with self._lock:
             counts = aggregator.add(fields)
@@ -81,6 +94,7 @@ class HygieneTracker:
         if site is None:
             raise ValueError(f"ward {ward_id} has no hand-hygiene zones registered")
         with self._lock:
+            self._ward_of[dev_eui] = ward_id
             return self._badges.setdefault(dev_eui, BadgeAggregator(site))
 
 

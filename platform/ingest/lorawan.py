@@ -13,6 +13,8 @@ from tilsyn.platform.ingest.tables import CONTAINER_READINGS, DISPENSER_STATUS, 
 # A device clock further than this from the network server's is wrong (drift, lost RTC after a
 # battery change): its timestamps are then shifted by the difference.
 MAX_CLOCK_SKEW = timedelta(minutes=10)
+# The widest window a report can describe: its offsets are 16-bit seconds.
+MAX_WINDOW = timedelta(seconds=0xFFFF)
 
 
 def container_rows(
@@ -40,9 +42,10 @@ def dispenser_rows(
 ) -> Accepted:
     if fields.get("message") != "dispenser_status":
         raise ValueError(f"a dispenser sent a {fields.get('message')!r} message")
-    base = device_time(fields["time"], at)
+    longest = timedelta(seconds=device.reporting_interval_s)
+    base = window_start(fields["time"], max(fields["uses"], default=0), at, longest)
     status = (
-        base,
+        at,  # when the counters were read: "last heard", not the window's start
         uplink.dev_eui,
         device.ward_id,
         device.dispenser_id,
@@ -66,10 +69,18 @@ def uplink_time(stamped: datetime | None, received: datetime) -> datetime:
     return stamped
 
 
-def device_time(unix_seconds: int, network_time: datetime) -> datetime:
-    """The device's own timestamp, unless its clock is clearly off: then the network's."""
+def window_start(
+    unix_seconds: int, last_offset_s: int, network_time: datetime, longest: timedelta = MAX_WINDOW
+) -> datetime:
+    """The start of a report's window (a dispenser's uses, a badge's events are seconds after
+    it) by the device's own clock, unless that clock is clearly off: the window would end
+    after the report arrived, or start further before it than the `longest` window the device
+    reports. Then the window is placed so that its last event falls at the arrival."""
     claimed = datetime.fromtimestamp(unix_seconds, UTC)
-    return claimed if abs(claimed - network_time) <= MAX_CLOCK_SKEW else network_time
+    last = timedelta(seconds=last_offset_s)
+    ends_in_time = claimed + last <= network_time + MAX_CLOCK_SKEW
+    starts_in_reach = claimed >= network_time - longest - MAX_CLOCK_SKEW
+    return claimed if ends_in_time and starts_in_reach else network_time - last
 
 
 def battery_percent(fields: dict[str, Any]) -> int | None:

@@ -24,7 +24,7 @@ from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
 from tilsyn.platform.ingest.hygiene import HygieneTracker
-from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.outcomes import Accepted, Outcome
 from tilsyn.platform.ingest.receipts import receipts_for
 from tilsyn.platform.ingest.writer import BatchResult, write_batch, write_one_by_one
 
@@ -131,7 +131,7 @@ class IngestService:
             conn = self._decide_quiet_badges(conn)
             if not batch:
                 continue
-            outcomes = [self._classifier.classify(message) for message in batch]
+            outcomes = self._classify(batch)
             while True:
                 try:
                     conn = conn if conn is not None and not conn.closed else self._connect()
@@ -144,14 +144,27 @@ class IngestService:
                     # Not an outage: some row is unacceptable (to the database, or to the
                     # driver's binary copy). Store the batch one by one so that only the
                     # offending messages end in dead letters and the writer goes on.
-                    assert conn is not None
-                    conn.rollback()
                     log.warning("batch refused (%s); storing one by one", error)
-                    result = write_one_by_one(conn, batch, outcomes)
-                    break
+                    try:
+                        assert conn is not None
+                        conn.rollback()
+                        result = write_one_by_one(conn, batch, outcomes)
+                        break
+                    except psycopg.OperationalError as outage:
+                        self._after_database_error(conn, outage)
+                        conn = None
             self._after_commit(batch, result)
         if conn is not None:
             conn.close()
+
+    def _classify(self, batch: list[Message]) -> list[Outcome]:
+        """Classifying looks up devices the cache does not hold yet: through an outage it
+        waits for the database, like the write, instead of ending the writer."""
+        while True:
+            try:
+                return [self._classifier.classify(message) for message in batch]
+            except psycopg.OperationalError as error:
+                self._after_database_error(None, error)
 
     def _decide_quiet_badges(self, conn: psycopg.Connection | None) -> psycopg.Connection | None:
         """Once a minute, let the clock finalise hand-hygiene counts of badges gone quiet."""
@@ -159,6 +172,10 @@ class IngestService:
         if now < self._next_tick:
             return conn
         self._next_tick = now + TICK_SECONDS
+        try:
+            self._hygiene.load()  # a dispenser or zone registered since then counts from now on
+        except psycopg.OperationalError as error:
+            log.warning("could not reload the wards' hygiene layout: %s", error)
         decided = self._hygiene.decide_quiet_badges(datetime.fromtimestamp(now, UTC))
         if decided is None:
             return conn

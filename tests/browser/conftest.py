@@ -1,7 +1,7 @@
 """Fixtures of the browser tests: a seeded platform on a real uvicorn server, and a real
 headless Chromium (Debian's) signing in through the form like a user.
 
-Helpers live beside this file (`seed.py`, `screens_app.py`, `link.py`); this directory goes on
+Helpers live beside this file (`seed.py`, `screens_app.py`); this directory goes on
 the path so the tests and scripts/screenshots.py can import them.
 """
 

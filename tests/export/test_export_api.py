@@ -149,3 +149,28 @@ def test_ngsi_ld_entities_carry_the_fill_forecast_and_last_emptying(
     # 2.5 %/h since the emptying: 65 % two hours ago is 100 % about 14 hours from then.
     assert now + timedelta(hours=9) < deadline < now + timedelta(hours=16)
     assert now - timedelta(hours=27) < emptied < now - timedelta(hours=25)
+
+
+def test_the_hygiene_export_is_summed_so_no_one_persons_washes_show(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """Counts are stored per badge and decision: two nurses and a doctor on one ward that day
+    leave the server as one row of sums, without their roles."""
+    day_start = datetime(2026, 11, 19, 23, tzinfo=UTC)  # 20 November, 00:00 in Oslo
+    with psycopg.connect(database_url) as conn:
+        conn.cursor().executemany(
+            "INSERT INTO hygiene_compliance_counts (time, ward_id, zone_type, day, role,"
+            " opportunities, met) VALUES (%s, 'M3', 'patient_zone', '2026-11-20', %s, %s, %s)",
+            [(day_start, "nurse", 2, 1), (day_start, "nurse", 2, 0), (day_start, "doctor", 2, 0)],
+        )
+    params = {"start": "2026-11-19T00:00:00Z", "end": "2026-11-21T00:00:00Z"}
+    answer = client.get(
+        "/api/export/csv/hygiene_compliance_counts",
+        params=params,
+        headers=sign_in("infection_control"),
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.text.splitlines() == [
+        "time,day,ward_id,zone_type,opportunities,met",
+        "2026-11-19 23:00:00+00,2026-11-20,M3,patient_zone,6,1",
+    ]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from direct_ingest import store
+from direct_ingest import classifier_for, store
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
 from lorawan import chirpstack_uplink
@@ -108,7 +108,21 @@ def test_a_device_clock_far_off_is_replaced_by_the_network_time(registered: str)
     _ingest(registered, _dispenser_uplink(NOW - timedelta(days=3)))
     with psycopg.connect(registered) as conn:
         (stored,) = conn.execute("SELECT time FROM dispenser_status").fetchone() or (None,)
+        uses = [u[0] for u in conn.execute("SELECT time FROM dispenser_uses ORDER BY time")]
     assert stored == NOW
+    assert uses == [NOW - timedelta(seconds=65), NOW], "the last use at the arrival"
+
+
+def test_a_window_as_long_as_the_reporting_interval_keeps_its_times(registered: str) -> None:
+    """The status carries its window's start: 15 minutes before it is sent is no clock
+    fault (the uses were moved 15 minutes into the future)."""
+    start = NOW - timedelta(minutes=15)
+    _ingest(registered, _dispenser_uplink(start))
+    with psycopg.connect(registered) as conn:
+        (status,) = conn.execute("SELECT time FROM dispenser_status").fetchone() or (None,)
+        uses = [u[0] for u in conn.execute("SELECT time FROM dispenser_uses ORDER BY time")]
+    assert uses == [start + timedelta(seconds=30), start + timedelta(seconds=95)]
+    assert status == NOW, "counters read when the report was sent"
 
 
 def test_hub_message_stores_vitals_and_answers(registered: str) -> None:
@@ -203,7 +217,9 @@ def test_an_impossible_series_goes_to_dead_letters(
 BADGE_EUI = "70b3d57ed0001b01"
 
 
-def _badge_uplink(base: datetime, events: list[dict[str, object]], f_cnt: int) -> tuple[str, bytes]:
+def _badge_uplink(
+    base: datetime, events: list[dict[str, object]], f_cnt: int, sent: datetime | None = None
+) -> tuple[str, bytes]:
     payload = encode(
         "tilsyn-hygiene-v1",
         {
@@ -213,29 +229,86 @@ def _badge_uplink(base: datetime, events: list[dict[str, object]], f_cnt: int) -
             "events": events,
         },
     )
-    return chirpstack_uplink(BADGE_EUI, payload.hex(), time=base, f_port=11, f_cnt=f_cnt)
+    return chirpstack_uplink(BADGE_EUI, payload.hex(), time=sent or base, f_port=11, f_cnt=f_cnt)
+
+
+VISIT = [
+    {"offset_s": 0, "event": "dispense", "zone": "patient_zone", "ref": 7},
+    {"offset_s": 10, "event": "entry", "zone": "patient_zone", "ref": 11},
+    {"offset_s": 300, "event": "exit", "zone": "patient_zone", "ref": 11},
+]
+LATER_ENTRY = [{"offset_s": 0, "event": "entry", "zone": "patient_zone", "ref": 11}]
+
+
+def _daily_counts(database_url: str) -> list[tuple[str, str, str, int, int]]:
+    """Summed over the days: a visit two hours ago may have crossed local midnight."""
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT ward_id, zone_type, role, sum(opportunities)::int, sum(met)::int"
+            " FROM hygiene_compliance_daily GROUP BY 1, 2, 3"
+        ).fetchall()
+
+
+def test_a_badge_clock_a_year_ahead_does_not_hide_its_later_events(registered: str) -> None:
+    """After a battery change the badge stamps one message a year ahead: taken at its
+    arrival, it does not make every later event of the badge look late."""
+    with psycopg.connect(registered) as conn:
+        register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
+    arrival = NOW - timedelta(hours=2)
+    rub = [{"offset_s": 0, "event": "dispense", "zone": "patient_zone", "ref": 7}]
+    jumped = _badge_uplink(arrival + timedelta(days=365), rub, 1, sent=arrival)
+    base = arrival + timedelta(minutes=5)
+    result = _ingest(
+        registered,
+        jumped,
+        _badge_uplink(base, VISIT, 2),
+        _badge_uplink(base + timedelta(minutes=40), LATER_ENTRY, 3),
+    )
+    assert result.stored == 3
+    assert _daily_counts(registered) == [("M3", "patient_zone", "nurse", 2, 1)]
+
+
+def test_a_dispenser_registered_while_ingest_runs_meets_opportunities(registered: str) -> None:
+    """A bedside dispenser added to a ward whose badges are already being counted: once the
+    tracker looks at the registry again (the ingest service does each minute), a rub at it
+    meets the entry it precedes."""
+    with psycopg.connect(registered) as conn:
+        register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
+    running = classifier_for(registered)
+    base = NOW - timedelta(hours=2)
+    early = [{"offset_s": 0, "event": "entry", "zone": "patient_zone", "ref": 11}]
+    exit_ = [{"offset_s": 600, "event": "exit", "zone": "patient_zone", "ref": 11}]
+    store(registered, _badge_uplink(base, early + exit_, 1), classifier=running)
+    with psycopg.connect(registered) as conn:
+        register_dispenser(
+            conn,
+            DispenserIn(
+                dev_eui="70b3d57ed0001a02", ward_id="M3", dispenser_id=8, zone_id=11, room_id="301"
+            ),
+        )
+    running.hygiene.load()
+    bedside = [dict(event, ref=8) if event["event"] == "dispense" else event for event in VISIT]
+    later = base + timedelta(minutes=30)
+    store(registered, _badge_uplink(later, bedside, 2), classifier=running)
+    store(
+        registered, _badge_uplink(later + timedelta(minutes=40), LATER_ENTRY, 3), classifier=running
+    )
+    # Two missed before the dispenser; of the visit after it, the entry met by the new one.
+    assert _daily_counts(registered) == [("M3", "patient_zone", "nurse", 4, 1)]
 
 
 def test_badge_events_become_anonymous_compliance_counts(registered: str) -> None:
     with psycopg.connect(registered) as conn:
         register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
     base = NOW - timedelta(hours=2)
-    visit = [
-        {"offset_s": 0, "event": "dispense", "zone": "patient_zone", "ref": 7},
-        {"offset_s": 10, "event": "entry", "zone": "patient_zone", "ref": 11},
-        {"offset_s": 300, "event": "exit", "zone": "patient_zone", "ref": 11},
-    ]
-    later = [{"offset_s": 0, "event": "entry", "zone": "patient_zone", "ref": 11}]
     result = _ingest(
         registered,
-        _badge_uplink(base, visit, 1),
-        _badge_uplink(base + timedelta(minutes=40), later, 2),
+        _badge_uplink(base, VISIT, 1),
+        _badge_uplink(base + timedelta(minutes=40), LATER_ENTRY, 2),
     )
     assert result.stored == 2
+    daily = _daily_counts(registered)
     with psycopg.connect(registered) as conn:
-        daily = conn.execute(
-            "SELECT ward_id, zone_type, role, opportunities, met FROM hygiene_compliance_daily"
-        ).fetchall()
         columns = {
             row[0]
             for row in conn.execute(

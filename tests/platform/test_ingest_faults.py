@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from link import Link
 from lorawan import chirpstack_uplink
 from registry_seed import sample_container
 from waiting import wait_for
@@ -127,3 +128,37 @@ def test_workers_in_one_share_group_split_the_stream(database_url: str, mosquitt
     shares = [worker.stats.stored for worker in workers]
     assert sum(shares) == 1000
     assert all(share > 0 for share in shares), f"one worker got everything: {shares}"
+
+
+def test_a_database_blip_while_a_new_device_is_looked_up_stops_nothing(
+    database_url: str, mosquitto_url: str
+) -> None:
+    """The lookup of a device the cache does not hold went to the database outside the
+    writer's retry: the writer thread died and nothing was stored after the blip."""
+    _register(database_url)
+    port = int(database_url.rsplit("port=", 1)[1].split()[0])
+    link = Link(port)
+    relayed = database_url.replace(f"port={port}", f"port={link.url.rsplit(':', 1)[1]}")
+    run = uuid.uuid4().hex[:8]
+    ingest = IngestService(Settings(ingest_client_id=f"ingest-{run}"), relayed, mosquitto_url)
+    ingest.start()
+    sender = MqttConnection(mosquitto_url, f"network-server-{run}")
+    sender.connect()
+    unknown = "24e12471ffff0009"
+    try:
+        sender.publish(*chirpstack_uplink(DEVICES[0], "0175640382d007", f_cnt=1), qos=1, wait=True)
+        wait_for(lambda: _counts(database_url)[0] == 1)
+        link.cut()
+        sender.publish(*chirpstack_uplink(unknown, "0175640382d007", f_cnt=1), qos=1, wait=True)
+        time.sleep(2)
+        link.restore()
+        sender.publish(*chirpstack_uplink(DEVICES[0], "0175640382d007", f_cnt=2), qos=1, wait=True)
+        wait_for(lambda: _counts(database_url)[0] == 2, timeout=30)
+        assert ingest.stats.database_retries >= 1
+        with psycopg.connect(database_url) as conn:
+            quarantined = conn.execute("SELECT dev_eui FROM quarantine").fetchall()
+        assert quarantined == [(unknown,)], "the unknown device's uplink is kept too"
+    finally:
+        sender.close()
+        ingest.stop()
+        link.close()

@@ -1,5 +1,6 @@
-"""A phone's mobile link, for the screens' tests: a TCP relay between the browser and the
-server that can be cut (every open connection dropped, new ones closed at once) and restored."""
+"""A link that can fail: a TCP relay to a server (the platform, for a phone's mobile link;
+PostgreSQL, for a database that drops away) that can be cut (every open connection dropped,
+new ones closed at once) and restored."""
 
 from __future__ import annotations
 
