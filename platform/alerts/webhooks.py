@@ -4,6 +4,14 @@ Deliveries are rows written in the same transaction as the alert change, so a pl
 with deliveries pending sends them when it starts again. Receivers verify
 `X-Tilsyn-Signature: sha256=<hex HMAC of "<timestamp>.<body>">` with their shared secret and
 reject stale timestamps to stop replays.
+
+An alert about a patient goes out without the patient: no id, title or values, only what
+happened, where (unit) and how urgent, and the alert's id. Webhooks are set up by an admin,
+who may not read patient data; a receiver that may fetches the alert with its own credentials
+(`GET /api/alerts/{id}`, audited).
+
+Each delivery is its own transaction, and a receiver's answer is not read: one slow, huge or
+broken receiver delays the others by at most its timeout and cannot undo their deliveries.
 """
 
 from __future__ import annotations
@@ -23,6 +31,19 @@ import psycopg
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
+# What a receiver learns of an alert about a patient.
+PATIENT_ALERT_FIELDS = (
+    "alert_id",
+    "entity_type",
+    "rule",
+    "severity",
+    "state",
+    "audience",
+    "unit",
+    "first_at",
+    "last_at",
+    "escalation_level",
+)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -51,27 +72,32 @@ class WebhookDispatcher:
         self._client.close()
 
     def deliver_due(self, conn: psycopg.Connection, limit: int = 50) -> int:
-        """Try every delivery that is due; returns how many succeeded."""
+        """Try up to `limit` deliveries that are due, each in a transaction of its own (the
+        row stays locked while it is sent, so two dispatchers never send it twice); returns
+        how many succeeded."""
         delivered = 0
-        with conn.transaction():
-            due = conn.execute(
-                """SELECT d.outbox_id, d.webhook_id, d.attempts, w.url, w.secret, o.payload
-                   FROM webhook_deliveries d
-                   JOIN webhooks w USING (webhook_id)
-                   JOIN notification_outbox o ON o.id = d.outbox_id
-                   WHERE d.delivered_at IS NULL AND d.next_attempt_at <= now()
-                   ORDER BY d.outbox_id LIMIT %s FOR UPDATE OF d SKIP LOCKED""",
-                (limit,),
-            ).fetchall()
-            for outbox_id, webhook_id, attempts, url, secret, payload in due:
+        for _ in range(limit):
+            with conn.transaction():
+                due = conn.execute(
+                    """SELECT d.outbox_id, d.webhook_id, d.attempts, w.url, w.secret, o.payload
+                       FROM webhook_deliveries d
+                       JOIN webhooks w USING (webhook_id)
+                       JOIN notification_outbox o ON o.id = d.outbox_id
+                       WHERE d.delivered_at IS NULL AND d.next_attempt_at <= now()
+                       ORDER BY d.outbox_id LIMIT 1 FOR UPDATE OF d SKIP LOCKED"""
+                ).fetchone()
+                if due is None:
+                    break
+                outbox_id, webhook_id, attempts, url, secret, payload = due
                 error = self._post(url, secret, outbox_id, payload)
-                if error is None:
-                    delivered += 1
                 self._record(conn, outbox_id, webhook_id, attempts + 1, error)
+            delivered += error is None
         return delivered
 
     def _post(self, url: str, secret: str, outbox_id: int, payload: Any) -> str | None:
-        body = json.dumps({"id": outbox_id, **payload}, separators=(",", ":")).encode()
+        body = json.dumps(
+            {"id": outbox_id, **for_receiver(payload)}, separators=(",", ":")
+        ).encode()
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
@@ -80,12 +106,12 @@ class WebhookDispatcher:
             "X-Tilsyn-Delivery": str(outbox_id),
         }
         try:
-            response = self._client.post(url, content=body, headers=headers)
-        except httpx.HTTPError as error:
-            return f"{type(error).__name__}: {error}"
-        if response.is_success:
-            return None
-        return f"HTTP {response.status_code}"
+            # Only the status line counts: the body is never read, however large.
+            with self._client.stream("POST", url, content=body, headers=headers) as response:
+                status = response.status_code
+        except Exception as error:  # any failure (a malformed URL too) is an attempt, retried
+            return f"{type(error).__name__}: {error}"[:500]
+        return None if 200 <= status < 300 else f"HTTP {status}"
 
     def _record(
         self,
@@ -130,5 +156,20 @@ class WebhookDispatcher:
             except psycopg.OperationalError as error:
                 log.warning("webhook dispatcher cannot reach the database: %s", error)
                 conn = None
+            except Exception:
+                # A defect must not end every later delivery; it is in the log with its trace.
+                log.exception("webhook delivery failed")
+                if conn is not None:
+                    conn.close()
+                conn = None
         if conn is not None:
             conn.close()
+
+
+def for_receiver(payload: dict[str, Any]) -> dict[str, Any]:
+    """The outbox entry as a receiver gets it: an alert about a patient without the patient."""
+    alert = payload.get("alert")
+    if not isinstance(alert, dict) or alert.get("entity_type") != "patient":
+        return payload
+    kept = {name: alert[name] for name in PATIENT_ALERT_FIELDS if name in alert}
+    return {**payload, "alert": kept}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import psycopg
 from fastapi import Depends, HTTPException, Request, status
 from psycopg_pool import ConnectionPool
+from starlette.concurrency import run_in_threadpool
 
 from tilsyn.platform.auth.roles import CAN
 from tilsyn.platform.auth.store import User, session_user
@@ -60,6 +62,30 @@ def _current_user(request: Request, db: Db) -> User:
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+class SessionWatch:
+    """For a live stream, which outlives the request that checked the session: is the session
+    that opened it still good (not signed out, expired, nor its user made inactive)? Looked up
+    at most every `every_s` seconds, so a frequent stream costs few queries."""
+
+    def __init__(self, request: Request, every_s: float = 0.0) -> None:
+        self._pool: ConnectionPool = request.app.state.pool
+        self._token = session_token(request)
+        self._every_s = every_s
+        self._checked_at = time.monotonic()
+
+    async def ended(self) -> bool:
+        if time.monotonic() - self._checked_at < self._every_s:
+            return False
+        self._checked_at = time.monotonic()
+        return not await run_in_threadpool(self._still_signed_in)
+
+    def _still_signed_in(self) -> bool:
+        if not self._token:
+            return False
+        with self._pool.connection() as conn:
+            return session_user(conn, self._token) is not None
 
 
 def allowed(capability: str) -> Callable[[User], User]:

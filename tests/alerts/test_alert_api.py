@@ -139,3 +139,28 @@ def test_roles_see_only_their_own_alerts(running: tuple[str, AlertEngine], sign_
     assert httpx.get(f"{url}/api/alerts", headers=operator).json() == []
     assert httpx.get(f"{url}/api/alerts/{alert_id}", headers=operator).status_code == 404
     assert httpx.get(f"{url}/api/alerts").status_code == 401
+
+
+@pytest.mark.parametrize("how", ["signs out", "is made inactive"])
+def test_a_stream_ends_when_its_session_does(
+    running: tuple[str, AlertEngine], sign_in: SignIn, database_url: str, how: str
+) -> None:
+    """The stream outlives the request that checked the session: after sign-out, or once an
+    admin made the user inactive, the next patient alert must not reach it."""
+    url, engine = running
+    nurse = sign_in("home_care_nurse")
+    events: list[dict[str, object]] = []
+    reader = threading.Thread(
+        target=_read_events, args=(url, nurse, events, threading.Event()), daemon=True
+    )
+    reader.start()
+    time.sleep(0.5)
+    if how == "signs out":
+        assert httpx.post(f"{url}/api/auth/logout", headers=nurse).status_code == 204
+    else:
+        with psycopg.connect(database_url) as conn:
+            conn.execute("UPDATE users SET active = false WHERE role = 'home_care_nurse'")
+    _pulse(engine, 135)
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "the stream was closed"
+    assert events == [], "no alert reached a session that had ended"

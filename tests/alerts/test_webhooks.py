@@ -15,6 +15,7 @@ import pytest
 from tilsyn.broker.local import free_port
 from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.alerts.store import apply_signals
+from tilsyn.platform.alerts.webhook_urls import check_webhook_url
 from tilsyn.platform.alerts.webhooks import WebhookDispatcher
 
 pytestmark = pytest.mark.integration
@@ -103,3 +104,82 @@ def test_webhooks_only_get_their_audiences(database_url: str) -> None:
         )
         apply_signals(conn, [Signal("container", "C2", "tilt", True, datetime.now(UTC))])
     assert _deliveries(database_url) == []
+
+
+def _red_spo2(conn: psycopg.Connection) -> None:
+    signal = Signal(
+        "patient",
+        "P1",
+        "vital:spo2",
+        True,
+        datetime.now(UTC),
+        "critical",
+        "home_care",
+        "Våler",
+        "SpO2 86 % for P1",
+        {"kind": "spo2", "value": 86},
+    )
+    apply_signals(conn, [signal])
+
+
+def test_an_alert_about_a_patient_goes_out_without_the_patient(database_url: str) -> None:
+    """Webhooks are set up by an admin, who may not read patient data: the receiver learns
+    that something happened, where and how urgent, and fetches the rest with its own rights."""
+    port = free_port()
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO webhooks (url, secret, audiences) VALUES (%s, %s, %s)",
+            (f"http://127.0.0.1:{port}/hook", SECRET, ["home_care"]),
+        )
+        _red_spo2(conn)
+    with Receiver(port) as receiver, psycopg.connect(database_url) as conn:
+        assert WebhookDispatcher(database_url).deliver_due(conn) == 1
+    ((_, body),) = receiver.received
+    alert = json.loads(body)["alert"]
+    assert alert["severity"] == "critical" and alert["unit"] == "Våler" and alert["alert_id"]
+    assert not {"entity_id", "title", "detail"} & alert.keys()
+    assert b"P1" not in body and b"86" not in body
+
+
+def test_a_broken_webhook_url_costs_only_its_own_deliveries(database_url: str) -> None:
+    """A URL stored before the API checked them, which httpx cannot send to: an attempt that
+    failed, with why; the other webhook is delivered once, and the dispatcher goes on."""
+    port = free_port()
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO webhooks (url, secret, audiences) VALUES"
+            " ('http://[::1', 'x', '{home_care}'), (%s, %s, '{home_care}')",
+            (f"http://127.0.0.1:{port}/hook", SECRET),
+        )
+        _red_spo2(conn)
+    with Receiver(port) as receiver, psycopg.connect(database_url) as conn:
+        assert WebhookDispatcher(database_url).deliver_due(conn) == 1
+        outcome = conn.execute(
+            "SELECT w.url, d.attempts, d.last_error, d.delivered_at IS NOT NULL"
+            " FROM webhook_deliveries d JOIN webhooks w USING (webhook_id) ORDER BY webhook_id"
+        ).fetchall()
+    assert len(receiver.received) == 1
+    (broken, good) = outcome
+    assert broken[0] == "http://[::1" and broken[1] == 1 and "InvalidURL" in broken[2]
+    assert good[1:] == (1, None, True)
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://127.0.0.1:5432/", "loopback"),
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("http://localhost:8000/api/admin/users", "own machine"),
+        ("http://[::1", "not a URL"),
+        ("http://" + "a" * 300 + ".example/", "DNS"),
+        ("ftp://example.org/", "http:// or https://"),
+    ],
+)
+def test_a_webhook_may_not_point_where_no_receiver_lives(url: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        check_webhook_url(url)
+
+
+def test_a_webhook_may_point_at_the_municipalitys_own_network() -> None:
+    for url in ("https://hooks.example.org/tilsyn", "http://10.20.0.5:8080/alerts"):
+        assert check_webhook_url(url) == url

@@ -83,6 +83,9 @@ def test_sign_in_is_rate_limited(client: TestClient, database_url: str) -> None:
     assert [client.post("/api/auth/login", json=wrong).status_code for _ in range(5)] == [401] * 5
     right = {"username": "ops.berg", "password": "correct horse battery"}
     assert client.post("/api/auth/login", json=right).status_code == 429
+    # A name no user can have is refused before it is counted (or kept in memory).
+    huge = {"username": "x" * 2_000_000, "password": "nope"}
+    assert client.post("/api/auth/login", json=huge).status_code == 422
 
 
 def test_sign_in_sets_a_session_that_the_api_accepts(client: TestClient, database_url: str) -> None:
@@ -156,6 +159,9 @@ def test_admins_register_webhooks_and_see_the_secret_once(
     listed = client.get("/api/admin/webhooks", headers=admin).json()
     assert listed[0]["secret"] is None
     assert client.get("/api/admin/webhooks", headers=sign_in("operator")).status_code == 403
+    metadata = {"url": "http://169.254.169.254/latest/meta-data", "audiences": ["operator"]}
+    refused = client.post("/api/admin/webhooks", headers=admin, json=metadata)
+    assert refused.status_code == 422 and "link-local" in refused.text
 
 
 def test_a_patient_prescribed_spo2_scale_2_is_scored_on_it(
@@ -187,4 +193,4 @@ def test_a_patient_prescribed_spo2_scale_2_is_scored_on_it(
             "SELECT action, detail FROM audit_log WHERE patient_id = 'P2'"
             " AND action = 'set_spo2_scale'"
         ).fetchall()
-    assert rows == [("set_spo2_scale", scale_2)]
+    assert rows == [("set_spo2_scale", {})], "the scale itself is health data: not in the log"

@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from tilsyn.platform.alerts.webhook_urls import check_webhook_url
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.roles import Role
 from tilsyn.platform.auth.store import User, create_user
@@ -62,7 +63,7 @@ def audit_log(
 
 
 class WebhookIn(BaseModel):
-    url: str = Field(pattern=r"^https?://")
+    url: Annotated[str, AfterValidator(check_webhook_url)]
     audiences: list[Audience] = Field(min_length=1)
 
 

@@ -26,7 +26,7 @@ from tilsyn.platform.alerts.store import (
     notifications,
     resolve,
 )
-from tilsyn.platform.api.deps import CurrentUser, Db
+from tilsyn.platform.api.deps import CurrentUser, Db, SessionWatch
 from tilsyn.platform.auth.roles import AUDIENCES
 from tilsyn.platform.auth.store import User, audit
 
@@ -68,6 +68,8 @@ async def stream(
                 detail = {"alert_id": sent.get("alert_id")}
                 audit(conn, user, "stream_alert", str(sent["entity_id"]), detail)
 
+    session = SessionWatch(request)
+
     async def events() -> AsyncIterator[str]:
         sent = last_event_id or 0
         try:
@@ -82,10 +84,12 @@ async def stream(
                 try:
                     item = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
+                    if await session.ended():
+                        return  # signed out, expired or made inactive: nothing more
                     yield ": keep-alive\n\n"
                     continue
-                if item is None:
-                    return  # too slow: the client reconnects and replays
+                if item is None or await session.ended():
+                    return  # too slow (the client reconnects and replays), or signed out
                 if item.outbox_id > sent:
                     sent = item.outbox_id
                     await run_in_threadpool(audit_sent, item)

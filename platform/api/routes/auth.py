@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tilsyn.platform.api.deps import SESSION_COOKIE, CurrentUser, Db, session_token
+from tilsyn.platform.auth.limits import SignInLimiter
 from tilsyn.platform.auth.roles import AUDIENCES, Role
 from tilsyn.platform.auth.store import SESSION_LIFETIME, authenticate, end_session, start_session
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 300.0
-_failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+_limiter = SignInLimiter()
 
 
 class Credentials(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
 
 
 class Me(BaseModel):
@@ -38,18 +34,14 @@ class SignedIn(Me):
 @router.post("/login", response_model=SignedIn)
 def login(body: Credentials, request: Request, response: Response, db: Db) -> SignedIn:
     key = (body.username, request.client.host if request.client else "")
-    recent = _failures[key]
-    while recent and time.monotonic() - recent[0] > FAILURE_WINDOW_S:
-        recent.popleft()
-    if len(recent) >= MAX_FAILURES:
+    if not _limiter.admit(key):
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, "too many failed sign-ins; wait a few minutes"
         )
     user = authenticate(db, body.username, body.password)
     if user is None:
-        recent.append(time.monotonic())
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
-    recent.clear()
+    _limiter.succeeded(key)
     token = start_session(db, user)
     response.set_cookie(
         SESSION_COOKIE,

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 
-from tilsyn.platform.api.deps import Db, allowed
+from tilsyn.platform.api.deps import Db, SessionWatch, allowed
 from tilsyn.platform.auth.store import User
 from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.containers.models import ContainerIn, ContainerState
@@ -39,6 +39,7 @@ async def stream(request: Request, _: Reader) -> StreamingResponse:
     (a list shaped like `GET /api/containers`). Read the full list on (re)connecting."""
     feed: ContainerFeed = request.app.state.container_feed
     queue = feed.streams.subscribe()
+    session = SessionWatch(request, every_s=KEEPALIVE_S)  # batches come often: look now and then
 
     async def events() -> AsyncIterator[str]:
         try:
@@ -47,10 +48,12 @@ async def stream(request: Request, _: Reader) -> StreamingResponse:
                 try:
                     batch = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
+                    if await session.ended():
+                        return  # signed out, expired or made inactive: nothing more
                     yield ": keep-alive\n\n"
                     continue
-                if batch is None:
-                    return  # too slow: the client reconnects and re-reads everything
+                if batch is None or await session.ended():
+                    return  # too slow (the client reconnects and re-reads), or signed out
                 data = json.dumps([state.model_dump(mode="json") for state in batch])
                 yield f"event: fill\ndata: {data}\n\n"
         finally:

@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
-from tilsyn.platform.api.deps import allowed
+from tilsyn.platform.api.deps import SessionWatch, allowed
 from tilsyn.platform.auth.store import User
 from tilsyn.platform.planning.errors import NoShift, PlanRejected
 from tilsyn.platform.planning.night_service import NightService
@@ -95,6 +95,8 @@ async def stream(
         service.streams.unsubscribe(queue)
         raise
 
+    session = SessionWatch(request)
+
     async def events() -> AsyncIterator[str]:
         shown = first
         try:
@@ -106,10 +108,12 @@ async def stream(
                 try:
                     change = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
+                    if await session.ended():
+                        return  # signed out, expired or made inactive: nothing more
                     yield ": keep-alive\n\n"
                     continue
-                if change is None:
-                    return  # too slow: the client reconnects and gets the plan as it is then
+                if change is None or await session.ended():
+                    return  # too slow (the client reconnects for the plan as it is), or gone
                 shift_id, revision = change
                 if shift_id == shown["shift_id"] and revision > sent:
                     shown = await run_in_threadpool(service.view_of_shift, user, shift_id)

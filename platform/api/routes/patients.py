@@ -100,7 +100,8 @@ def set_threshold(
     except ValueError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     save_threshold(db, patient_id, threshold, user.username, replace=True)
-    audit(db, user, "set_threshold", patient_id, {"kind": kind, **body.model_dump()})
+    # What was changed, not to what: the audit log's reader (an admin) may not see health data.
+    audit(db, user, "set_threshold", patient_id, {"kind": kind})
     return threshold
 
 
@@ -111,7 +112,7 @@ def set_scale(patient_id: str, body: Spo2ScaleIn, db: Db, user: ThresholdEditor)
     engine's next registry look (30 s)."""
     if not set_spo2_scale(db, patient_id, body.spo2_scale):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no patient {patient_id}")
-    audit(db, user, "set_spo2_scale", patient_id, body.model_dump())
+    audit(db, user, "set_spo2_scale", patient_id)
     return body
 
 
