@@ -95,6 +95,7 @@ class NightService:
             nurses = {n.username: n for n in store.shift_nurses(conn, shift_id)}
             if user.username not in nurses:
                 raise store.TaskNotFound(f"no night task {task_id} on your shift")
+            store.require_own(conn, task_id, action, user.username)
             if action == "start":
                 store.require_competence(conn, task_id, nurses[user.username].competence)
             changed = store.change_state(conn, task_id, action, at)

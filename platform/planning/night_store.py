@@ -277,6 +277,24 @@ def require_competence(conn: psycopg.Connection, task_id: str, competence: str) 
         )
 
 
+def require_own(conn: psycopg.Connection, task_id: str, action: Action, username: str) -> None:
+    """A nurse acts on the tasks of her own route. She may acknowledge one of hers or one on
+    nobody's route, start any not yet started (she takes it over: see `claim`), and finish
+    only one she started. A task on another nurse's route, or in another nurse's hands, is
+    not hers to acknowledge or finish, whatever her phone sends."""
+    row = conn.execute(
+        "SELECT nurse, state FROM night_tasks WHERE task_id = %s", (task_id,)
+    ).fetchone()
+    if row is None:
+        raise TaskNotFound(f"no night task {task_id}")
+    nurse, state = row
+    if nurse is None or nurse == username:
+        return
+    if action == "start" and state in ("planned", "acknowledged"):
+        return
+    raise InvalidAction(f"task {task_id} is on {nurse}'s route; it is not yours to {action}")
+
+
 def claim(conn: psycopg.Connection, task_id: str, username: str) -> None:
     """The nurse who starts a task is where it is: it is on her route from now on."""
     conn.execute(

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 from conftest import Site, sign_in, watched_page
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 pytestmark = pytest.mark.browser
 ANDROID = (
@@ -134,3 +134,49 @@ def _stamps(database_url: str) -> tuple[datetime | None, datetime | None]:
         found = row.fetchone()
     assert found is not None
     return found[0], found[1]
+
+
+def test_what_was_pressed_without_signal_survives_a_session_that_ran_out(
+    site: Site, phone: Page
+) -> None:
+    """Her 12-hour session ends while she has no signal: the first send is refused (401) and
+    the phone goes to sign-in. The presses stay on the phone and are sent after she signs in
+    (every entry used to be dropped, one 401 after another)."""
+    sign_in(phone, site.link.url, "night_nurse")
+    expect(phone.locator("#connection")).to_have_text("Live")
+    site.link.cut()
+    first = phone.locator(".task").first
+    first.get_by_role("button", name="Start Birk").click()
+    first.get_by_role("button", name="Done Birk").click()
+    expect(first.locator(".state")).to_have_text("done · waiting for signal")
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute("UPDATE sessions SET expires_at = now() - interval '1 second'")
+    site.link.restore()
+    phone.wait_for_url(lambda url: not url.endswith("/night.html"), timeout=15_000)
+    sign_in(phone, site.link.url, "night_nurse")
+    expect(phone.locator(".task").first.locator(".state")).to_have_text("done", timeout=15_000)
+    started, done = _stamps(site.database_url)
+    assert started is not None and done is not None
+
+
+def test_a_send_lost_while_the_screen_is_live_is_tried_again(site: Site, phone: Page) -> None:
+    """One POST lost on the mobile link while the live stream stays up: it is sent again
+    within seconds, without her pressing anything."""
+    sign_in(phone, site.url, "night_nurse")
+    expect(phone.locator("#connection")).to_have_text("Live")
+    lost = {"left": 1}
+
+    def lose_one(route: Route) -> None:
+        if route.request.method == "POST" and lost["left"]:
+            lost["left"] -= 1
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    phone.route("**/api/night/tasks/**", lose_one)
+    first = phone.locator(".task").first
+    first.get_by_role("button", name="Start Birk").click()
+    expect(phone.locator("#night-status")).to_contain_text("Saved on this phone (1 not sent)")
+    expect(first.locator(".state")).to_have_text("started", timeout=15_000)
+    expect(phone.locator("#connection")).to_have_text("Live")
+    assert _stamps(site.database_url)[0] is not None

@@ -195,6 +195,27 @@ def test_a_care_assistant_cannot_start_a_task_that_needs_a_registered_nurse(
     assert client.post("/api/night/tasks/T1/start", headers=ane).status_code == 200
 
 
+def test_a_nurse_cannot_acknowledge_or_finish_a_task_on_anothers_route(
+    client: TestClient, database_url: str, shift: int
+) -> None:
+    """bo never sees ane's tasks, but her phone could still send for them: acknowledging one
+    of them, or finishing the visit ane is doing, is refused with why."""
+    ane, bo = nurse_headers(database_url, "ane"), nurse_headers(database_url, "bo")
+    assert client.get("/api/night/plan", headers=ane).status_code == 200
+    with psycopg.connect(database_url) as conn:
+        (on_route,) = conn.execute(
+            "SELECT task_id FROM night_tasks WHERE nurse = 'ane' ORDER BY task_id LIMIT 1"
+        ).fetchone() or ("",)
+    refused = client.post(f"/api/night/tasks/{on_route}/acknowledge", headers=bo)
+    assert refused.status_code == 409 and "on ane's route" in refused.json()["detail"]
+    assert client.post(f"/api/night/tasks/{on_route}/start", headers=ane).status_code == 200
+    for action in ("done", "start"):
+        taken = client.post(f"/api/night/tasks/{on_route}/{action}", headers=bo)
+        assert taken.status_code == 409, f"bo could {action} the visit ane is doing"
+    assert client.post(f"/api/night/tasks/{on_route}/done", headers=ane).status_code == 200
+    assert _stamps(database_url, on_route)[2] is not None
+
+
 def test_a_critical_alert_left_open_at_the_handover_goes_to_the_night_shift(
     database_url: str, shift: int
 ) -> None:

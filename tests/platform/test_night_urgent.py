@@ -165,8 +165,9 @@ def test_an_alert_during_the_shift_reaches_the_stream_as_an_urgent_task(night: N
 def test_the_stream_replays_only_when_the_plan_moved_on(night: Night) -> None:
     ane = headers(night.database_url, "ane", "night_nurse")
     with httpx.Client(base_url=night.url, timeout=10) as client:
-        revision = client.get("/api/night/plan", headers=ane).json()["revision"]
-        client.post("/api/night/tasks/T1/acknowledge", headers=ane)
+        shown = client.get("/api/night/plan", headers=ane).json()
+        revision, hers = shown["revision"], shown["tasks"][0]["task_id"]
+        assert client.post(f"/api/night/tasks/{hers}/acknowledge", headers=ane).is_success
         with client.stream(
             "GET", "/api/night/stream", headers={**ane, "Last-Event-ID": str(revision)}
         ) as response:

@@ -17,6 +17,12 @@ let known = null; // task ids already shown, to mark the ones that arrive during
 let lastPlan = null;
 let flushing = false;
 let outboxKey = null; // per nurse: what one pressed is never sent under another's name
+// A send that failed (no signal, the server away) is tried again after this long, doubled
+// each time up to a minute, even while the stream says "Live".
+const RETRY_FIRST_MS = 5000;
+const RETRY_MAX_MS = 60000;
+let retryMs = RETRY_FIRST_MS;
+let retryTimer = null;
 
 const outbox = () => JSON.parse(localStorage.getItem(outboxKey) ?? "[]");
 const saveOutbox = (entries) => localStorage.setItem(outboxKey, JSON.stringify(entries));
@@ -78,11 +84,14 @@ function act(taskId, action) {
   flush();
 }
 
-// Send what was pressed, in order. Without signal it stays on the phone; an action the
-// server refuses (the task moved on meanwhile) is dropped and said.
+// Send what was pressed, in order. Without signal it stays on the phone and is tried again
+// on a timer; with the session gone it stays until she signs in again (the screen sends it
+// then); only an action the server refuses for the task's sake (it moved on meanwhile) is
+// dropped, and said.
 async function flush() {
   if (flushing) return;
   flushing = true;
+  clearTimeout(retryTimer);
   const status = document.getElementById("night-status");
   let sent = false;
   try {
@@ -94,13 +103,17 @@ async function flush() {
         if (!(error instanceof HttpError) || error.status >= 500) {
           status.hidden = false;
           status.textContent = `Saved on this phone (${pending.length} not sent); it is sent when the signal is back.`;
+          retryTimer = setTimeout(flush, retryMs);
+          retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
           return;
         }
+        if (error.status === 401 || error.status === 403) return; // kept for after sign-in
         status.hidden = false;
         status.textContent = `Could not ${action} that task: ${error.message}.`;
       }
       saveOutbox(outbox().slice(1));
       sent = true;
+      retryMs = RETRY_FIRST_MS;
     }
     if (status.textContent.startsWith("Saved on this phone")) status.hidden = true;
   } finally {
