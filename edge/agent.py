@@ -58,7 +58,7 @@ class Agent:
         self.state = AgentState(self.db)
         self.config = ConfigStore(self.db)
         self.advisor = LocalAdvisor(self.config, display, self.offline)
-        self.clock_check = ClockCheck()
+        self.clock_check = ClockCheck(self.state)
         self.sender = Sender(
             options.hub_id, self.queue, self.state, publisher, options.receipts, self.clock_check
         )

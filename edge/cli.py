@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tilsyn.cli import Subcommands, stop_on_signals
 from tilsyn.edge.agent import Agent, AgentOptions, saved_cursor
@@ -24,6 +26,9 @@ from tilsyn.edge.sender import (
 )
 from tilsyn.edge.status import print_status
 from tilsyn.mqtt import Message, MqttConnection
+
+if TYPE_CHECKING:
+    from tilsyn.edge.sim_source import SimulatedSource
 
 RETRY_CONNECT_S = 2.0
 
@@ -68,12 +73,34 @@ def run_agent(args: argparse.Namespace) -> int:
     from tilsyn.edge.sim_source import SimulatedSource  # the simulator only when asked for
 
     try:
-        limits = QueueLimits(args.max_messages, args.max_bytes)
-        receipts = ReceiptPolicy(args.receipt_timeout, args.receipt_window)
-    except ValueError as error:
-        print(f"tilsyn edge run: {error}", file=sys.stderr)
+        agent, connection = _build(args, SimulatedSource)
+    except (ValueError, KeyError, OSError) as error:
+        # Bad options, an unknown hub, a data directory that is not one: said, not a trace.
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"tilsyn edge run: {message}", file=sys.stderr)
         return 2
-    source = SimulatedSource(args.scenario, args.seed, args.hub_id)
+    connection.subscribe(config_topic(args.hub_id), 1, lambda m: _offer(agent, m))
+    connection.subscribe(receipt_topic(args.hub_id), 1, lambda m: _settle(agent, m))
+    stop = stop_on_signals()
+    threading.Thread(target=_keep_connecting, args=(connection, stop), daemon=True).start()
+    try:
+        agent.run(stop)
+    finally:
+        connection.close()
+        agent.close()
+    return 0
+
+
+def _build(
+    args: argparse.Namespace, source_type: type[SimulatedSource]
+) -> tuple[Agent, MqttConnection]:
+    for name in ("speed", "receipt_timeout", "health_interval", "offline_after"):
+        value = getattr(args, name)
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"--{name.replace('_', '-')} must be a positive number, got {value}")
+    limits = QueueLimits(args.max_messages, args.max_bytes)
+    receipts = ReceiptPolicy(args.receipt_timeout, args.receipt_window)
+    source = source_type(args.scenario, args.seed, args.hub_id)
     clock = Clock(start=saved_cursor(args.data_dir) or source.start, speed=args.speed)
     options = AgentOptions(
         hub_id=args.hub_id,
@@ -88,17 +115,7 @@ def run_agent(args: argparse.Namespace) -> int:
     display: PatientDisplay = (
         FileDisplay(args.display_file) if args.display_file else ConsoleDisplay()
     )
-    agent = Agent(options, source, clock, MqttPublisher(connection), display)
-    connection.subscribe(config_topic(args.hub_id), 1, lambda m: _offer(agent, m))
-    connection.subscribe(receipt_topic(args.hub_id), 1, lambda m: _settle(agent, m))
-    stop = stop_on_signals()
-    threading.Thread(target=_keep_connecting, args=(connection, stop), daemon=True).start()
-    try:
-        agent.run(stop)
-    finally:
-        connection.close()
-        agent.close()
-    return 0
+    return Agent(options, source, clock, MqttPublisher(connection), display), connection
 
 
 def _offer(agent: Agent, message: Message) -> None:

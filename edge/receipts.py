@@ -23,10 +23,12 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tilsyn.edge.queue import DiskQueue
+from tilsyn.edge.state import AgentState
 
 log = logging.getLogger(__name__)
 
 CLOCK_TOLERANCE_S = 600.0  # as the platform's: smaller differences are left alone
+CLOCK_STATE_KEY = "clock_behind_s"
 
 
 class Receipt(BaseModel):
@@ -47,10 +49,15 @@ class ClockCheck:
     A receipt held back while the hub was offline looks older still, so it says nothing; a
     fresh one within the tolerance says the clock is right (again)."""
 
-    def __init__(self) -> None:
-        self.behind_s = 0.0
+    def __init__(self, state: AgentState | None = None) -> None:
+        """With `state`, what was learnt outlives a restart: the clock is no righter after
+        one, and the messages sent before the first receipt would be stored early."""
+        self._state = state
+        saved = state.read(CLOCK_STATE_KEY) if state is not None else None
+        self.behind_s = float(saved or 0.0)
 
     def observe(self, stored_at: float, now: float) -> None:
+        before = self.behind_s
         ahead = stored_at - now
         if ahead > CLOCK_TOLERANCE_S:
             if not self.behind_s:
@@ -58,6 +65,8 @@ class ClockCheck:
             self.behind_s = ahead
         elif ahead > -CLOCK_TOLERANCE_S:
             self.behind_s = 0.0
+        if self._state is not None and abs(self.behind_s - before) >= 1.0:
+            self._state.write(CLOCK_STATE_KEY, self.behind_s)
 
 
 def settle(hub_id: str, queue: DiskQueue, body: bytes, clock: ClockCheck | None = None) -> int:

@@ -6,6 +6,7 @@
 - `config`, `config_rejected`: the applied platform configuration and the last refusal.
 - `measured`: how many readings were queued in total (for status and tests).
 - `resent`: how many times a message was sent again for want of a receipt.
+- `clock_behind_s`: how far this hub's clock runs behind the platform's, from the receipts.
 """
 
 from __future__ import annotations

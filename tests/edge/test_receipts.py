@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from waiting import wait_for
 
-from tilsyn.edge.agent import Agent
+from tilsyn.edge.agent import Agent, AgentOptions
 from tilsyn.edge.db import DB_NAME, Database
+from tilsyn.edge.display import FileDisplay
 from tilsyn.edge.queue import DiskQueue, QueueLimits
 from tilsyn.edge.sender import ReceiptPolicy, Sender
 from tilsyn.edge.sources import MemorySource
@@ -264,3 +265,21 @@ def test_a_queue_written_before_receipts_is_upgraded_and_sends_everything(
     queue = DiskQueue(Database(tmp_path))
     assert _due(queue, 1000.0) == "old-1"
     assert (queue.stats().depth, queue.stats().awaiting_receipt) == (2, 0)
+
+
+def test_a_clock_known_to_run_behind_is_still_known_after_a_restart(
+    tmp_path: Path, agent: Agent, source: MemorySource, publisher: Any
+) -> None:
+    """The clock is no righter after a restart: what the receipts taught is kept, or every
+    message before the first new receipt (up to a window of them) is stored two hours early
+    and, resent later, taken for a duplicate."""
+    publisher.connected = True
+    first = _send_one(agent, source, publisher)
+    agent.take_receipt(_receipt(first["messageId"], stored_at=_platform_time(7200)))
+    options = AgentOptions(hub_id="hub-1", data_dir=tmp_path / "data", offline_after_s=600.0)
+    again = Agent(options, source, agent.clock, publisher, FileDisplay(tmp_path / "screen-2"))
+    try:
+        again.measure_once()  # picks up the saved cursor
+        assert _send_one(again, source, publisher)["clockBehindS"] == pytest.approx(7200, abs=5)
+    finally:
+        again.close()
