@@ -54,10 +54,14 @@ class Zone:
     """Dispensers in reach of this zone: only a rub at one of these meets its opportunities."""
 
 
+# The wards' days are local days in this zone: counts, rates and their periods.
+WARD_TIMEZONE = "Europe/Oslo"
+
+
 @dataclass(frozen=True)
 class Site:
     zones: Mapping[int, Zone]
-    timezone: str = "Europe/Oslo"
+    timezone: str = WARD_TIMEZONE
     """Days are local days: a night shift's 23:30 counts for the evening it belongs to."""
     entry_window: Window = field(default_factory=lambda: Window(before_s=60, after_s=30))
     exit_window: Window = field(default_factory=lambda: Window(before_s=30, after_s=60))
@@ -76,7 +80,7 @@ class Site:
         ward: str,
         zones: Iterable[tuple[int, str, ZoneType]],
         dispensers: Iterable[tuple[int, str]],
-        timezone: str = "Europe/Oslo",
+        timezone: str = WARD_TIMEZONE,
     ) -> Site:
         """One ward's layout as the registry holds it: zones as (zone id, room, type) and
         dispensers as (dispenser id, room). A dispenser is in reach of every zone in its room.

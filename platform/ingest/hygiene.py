@@ -18,7 +18,7 @@ import psycopg
 
 from tilsyn.platform.hygiene.aggregator import BadgeAggregator
 from tilsyn.platform.hygiene.counts import ComplianceCount
-from tilsyn.platform.hygiene.site import Site
+from tilsyn.platform.hygiene.site import WARD_TIMEZONE, Site
 from tilsyn.platform.ingest.directory import BadgeDevice
 from tilsyn.platform.ingest.envelopes import LoRaUplink
 from tilsyn.platform.ingest.lorawan import window_start
@@ -105,5 +105,5 @@ def _rows(counts: Iterable[ComplianceCount]) -> tuple[Row, ...]:
     )
 
 
-def _local_midnight(day: Any, timezone: str = "Europe/Oslo") -> datetime:
+def _local_midnight(day: Any, timezone: str = WARD_TIMEZONE) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(timezone))

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -19,6 +20,8 @@ from seed import seed_containers, seed_hygiene
 
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.api.routes import history, hygiene
+from tilsyn.platform.registry.models import WardIn
+from tilsyn.platform.registry.store import register_ward
 
 pytestmark = pytest.mark.integration
 
@@ -117,3 +120,30 @@ def test_no_forecast_for_a_container_that_is_not_filling(
     _readings(database_url, "C00000", [40.0, 40.0, 39.0, 40.0])
     body = client.get("/api/containers/C00000/history", headers=sign_in("operator")).json()
     assert body["forecast"]["full_by"] is None
+
+
+def test_the_week_view_shows_only_whole_weeks(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """Every day of 40 has 10 opportunities on one ward: 28 days by week used to start
+    mid-week, showing its first week with fewer, as if the ward had been quiet."""
+    oslo = ZoneInfo("Europe/Oslo")
+    today = datetime.now(oslo).date()
+    with psycopg.connect(database_url) as conn:
+        register_ward(conn, WardIn(ward_id="W-WEEKS", name="Weeks", compliance_target=0.8))
+        conn.cursor().executemany(
+            "INSERT INTO hygiene_compliance_counts (time, ward_id, zone_type, day, role,"
+            " opportunities, met) VALUES (%s, 'W-WEEKS', 'patient_zone', %s, 'nurse', 10, 9)",
+            [
+                (datetime.combine(day, datetime.min.time(), oslo), day)
+                for day in (today - timedelta(days=back) for back in range(40))
+            ],
+        )
+    weeks = client.get(
+        "/api/hygiene/compliance?period=week&days=28", headers=sign_in("infection_control")
+    ).json()
+    this_week = f"{today.isocalendar()[0]}-W{today.isocalendar()[1]:02d}"
+    past = [
+        r["opportunities"] for r in weeks if r["ward_id"] == "W-WEEKS" and r["period"] != this_week
+    ]
+    assert past and set(past) == {70}, past

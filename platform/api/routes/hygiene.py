@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
@@ -24,6 +25,7 @@ from tilsyn.platform.hygiene.compliance import (
 )
 from tilsyn.platform.hygiene.counts import ComplianceCount
 from tilsyn.platform.hygiene.dispensers import DISPENSER_RULES as RULES
+from tilsyn.platform.hygiene.site import WARD_TIMEZONE
 
 router = APIRouter(prefix="/api/hygiene", tags=["hygiene"])
 Reader = Annotated[User, Depends(allowed("read_hygiene"))]
@@ -62,8 +64,13 @@ def compliance(
     period: Literal["day", "week"] = "day",
     days: int = Query(14, ge=1, le=366),
 ) -> list[ComplianceRow]:
-    """Rates per ward, zone type and period over the last `days`, with each ward's target."""
-    since = datetime.now(UTC).date() - timedelta(days=days - 1)
+    """Rates per ward, zone type and period over the last `days` (local days), with each
+    ward's target. By week, the range starts on the Monday of its first week: a week cut
+    short would look like a whole one with fewer opportunities."""
+    today = datetime.now(ZoneInfo(WARD_TIMEZONE)).date()
+    since = today - timedelta(days=days - 1)
+    if period == "week":
+        since -= timedelta(days=since.weekday())
     rows = db.execute(
         "SELECT c.day, c.ward_id, c.zone_type, c.role, c.opportunities, c.met, w.name,"
         " w.compliance_target FROM hygiene_compliance_daily c JOIN wards w USING (ward_id)"
