@@ -63,10 +63,13 @@ class Classifier:
             return _dead(message, str(error))
         outcome = self._from_lora_device(message, uplink)
         if isinstance(outcome, Accepted):
-            session = self._directory.session(uplink.dev_eui)
-            frame = f"fc:{uplink.dev_eui}:{session}:{uplink.fcnt}"
+            frame = self._frame_key(uplink)
             return replace(outcome, frame_key=frame, source=(message.topic, message.payload))
         return outcome
+
+    def _frame_key(self, uplink: LoRaUplink) -> str:
+        session = self._directory.session(uplink.dev_eui)
+        return f"fc:{uplink.dev_eui}:{session}:{uplink.fcnt}"
 
     def _joined(self, key: str, dev_eui: str, at: datetime) -> Outcome:
         """A join starts a new LoRaWAN session: frame counters start again from zero."""
@@ -90,6 +93,12 @@ class Classifier:
             if isinstance(device, DispenserDevice):
                 return dispenser_rows(uplink, device, fields, at)
             assert isinstance(device, BadgeDevice)
+            # A badge's events change its aggregator as they are read: a frame stored before
+            # (redelivered, or replayed after a restart) must not be counted again. The
+            # writer then drops or dead-letters it like any other.
+            session = self._directory.session(uplink.dev_eui)
+            if self.hygiene.seen(uplink.idempotency_key, uplink.dev_eui, session, uplink.fcnt):
+                return Accepted(uplink.idempotency_key, ())
             return self.hygiene.badge_rows(uplink, device, fields, at)
         except (KeyError, ValueError) as error:
             return _dead(message, f"{device.codec} message of {uplink.dev_eui} unusable: {error}")

@@ -58,6 +58,21 @@ class HygieneTracker:
                 if site is not None:
                     aggregator.use_site(site)
 
+    def seen(self, key: str, dev_eui: str, session: int, fcnt: int) -> bool:
+        """Whether the message (its idempotency key) or its frame is stored already. The
+        frame is looked for under the latest session either this worker or the database
+        knows (another worker may have taken the join)."""
+        with psycopg.connect(self._database_url, autocommit=True) as conn:
+            row = conn.execute(
+                """SELECT 1 FROM ingest_keys WHERE key = %(key)s OR key = format('fc:%%s:%%s:%%s',
+                       %(dev)s::text, greatest(%(session)s::bigint, (SELECT floor(extract(
+                           epoch FROM max(time)))::bigint FROM device_joins
+                           WHERE dev_eui = %(dev)s)), %(fcnt)s::bigint)
+                   LIMIT 1""",
+                {"key": key, "dev": dev_eui, "session": session, "fcnt": fcnt},
+            ).fetchone()
+        return row is not None
+
     def badge_rows(
         self, uplink: LoRaUplink, badge: BadgeDevice, fields: dict[str, Any], at: datetime
     ) -> Accepted:
