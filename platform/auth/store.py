@@ -34,6 +34,43 @@ def create_user(
     )
 
 
+@dataclass(frozen=True)
+class Account:
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    open_sessions: int
+
+
+def list_accounts(conn: psycopg.Connection) -> list[Account]:
+    rows = conn.execute(
+        "SELECT u.username, u.display_name, u.role, u.active, count(s.token_hash)"
+        " FROM users u LEFT JOIN sessions s ON s.username = u.username AND s.expires_at > now()"
+        " GROUP BY u.username ORDER BY u.username"
+    ).fetchall()
+    return [Account(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
+
+
+def change_account(
+    conn: psycopg.Connection, username: str, active: bool | None, password: str | None
+) -> bool:
+    """Deactivate or reactivate, or set a new password; either ends the user's sessions (a
+    lost phone, a nurse who left: no session made before stays good). False: no such user."""
+    found = conn.execute("SELECT 1 FROM users WHERE username = %s", (username,)).fetchone()
+    if found is None:
+        return False
+    if active is not None:
+        conn.execute("UPDATE users SET active = %s WHERE username = %s", (active, username))
+    if password is not None:
+        conn.execute(
+            "UPDATE users SET password_hash = %s WHERE username = %s",
+            (hash_password(password), username),
+        )
+    conn.execute("DELETE FROM sessions WHERE username = %s", (username,))
+    return True
+
+
 def authenticate(conn: psycopg.Connection, username: str, password: str) -> User | None:
     row = conn.execute(
         "SELECT username, display_name, role, password_hash FROM users"

@@ -194,3 +194,37 @@ def test_a_patient_prescribed_spo2_scale_2_is_scored_on_it(
             " AND action = 'set_spo2_scale'"
         ).fetchall()
     assert rows == [("set_spo2_scale", {})], "the scale itself is health data: not in the log"
+
+
+def test_an_admin_deactivates_a_user_and_her_sessions_end(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    admin = sign_in("admin")
+    nurse = sign_in("home_care_nurse")
+    name = next(
+        u["username"]
+        for u in client.get("/api/admin/users", headers=admin).json()
+        if u["role"] == "home_care_nurse"
+    )
+    assert client.get("/api/triage", headers=nurse).status_code == 200
+    off = client.patch(f"/api/admin/users/{name}", json={"active": False}, headers=admin)
+    assert off.status_code == 200 and off.json()["active"] is False
+    assert off.json()["open_sessions"] == 0
+    assert client.get("/api/triage", headers=nurse).status_code == 401, "signed out everywhere"
+    with psycopg.connect(database_url) as conn:
+        create_user(conn, "nurse.moe", "home_care_nurse", "first password here")
+    renewed = {"password": "second password here"}
+    assert client.patch("/api/admin/users/nurse.moe", json=renewed, headers=admin).is_success
+    old = {"username": "nurse.moe", "password": "first password here"}
+    assert client.post("/api/auth/login", json=old).status_code == 401
+    new = {"username": "nurse.moe", "password": "second password here"}
+    assert client.post("/api/auth/login", json=new).status_code == 200
+    me = client.get("/api/auth/me", headers=admin).json()["username"]
+    refused = [
+        client.patch(f"/api/admin/users/{me}", json={"active": False}, headers=admin),
+        client.patch("/api/admin/users/nobody", json={"active": False}, headers=admin),
+        client.patch("/api/admin/users/nurse.moe", json={}, headers=admin),
+        client.patch("/api/admin/users/nurse.moe", json={"password": "short"}, headers=admin),
+        client.patch("/api/admin/users/nurse.moe", json={"active": False}, headers=nurse),
+    ]
+    assert [r.status_code for r in refused] == [409, 404, 422, 422, 401]

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from tilsyn.platform.alerts.webhook_urls import check_webhook_url
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.roles import Role
-from tilsyn.platform.auth.store import User, create_user
+from tilsyn.platform.auth.store import User, change_account, create_user, list_accounts
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 UserAdmin = Annotated[User, Depends(allowed("manage_users"))]
@@ -45,6 +45,38 @@ def add_user(body: UserIn, db: Db, _: UserAdmin) -> dict[str, str]:
     except psycopg.errors.UniqueViolation as error:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{body.username} exists") from error
     return {"username": body.username, "role": body.role}
+
+
+class Account(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    open_sessions: int
+
+
+class AccountChange(BaseModel):
+    active: bool | None = None
+    password: str | None = Field(None, min_length=12, max_length=1024)
+
+
+@router.get("/users", response_model=list[Account])
+def users(db: Db, _: UserAdmin) -> list[Account]:
+    return [Account(**vars(account)) for account in list_accounts(db)]
+
+
+@router.patch("/users/{username}", response_model=Account)
+def change_user(username: str, body: AccountChange, db: Db, admin: UserAdmin) -> Account:
+    """Deactivate or reactivate a user, or give a new password; the user's sessions end, live
+    streams included."""
+    if body.active is None and body.password is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "nothing to change")
+    if username == admin.username and body.active is False:
+        raise HTTPException(status.HTTP_409_CONFLICT, "you cannot deactivate yourself")
+    if not change_account(db, username, body.active, body.password):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {username}")
+    (changed,) = [a for a in list_accounts(db) if a.username == username]
+    return Account(**vars(changed))
 
 
 @router.get("/audit", response_model=list[AuditEntry])

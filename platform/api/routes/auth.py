@@ -48,6 +48,7 @@ def login(body: Credentials, request: Request, response: Response, db: Db) -> Si
         token,
         httponly=True,
         samesite="strict",
+        secure=request.url.scheme == "https",  # behind the TLS proxy: never sent in clear
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )
     return SignedIn(token=token, **_me(user).model_dump())

@@ -1,5 +1,42 @@
-// The audit log: every read of a patient's data, newest first, optionally for one patient.
+// Administration: the users (deactivate one who left or lost a phone: her sessions end at
+// once) and the audit log of every read of a patient's data, newest first.
 import { api, start, element, formatDateTime, requireRole } from "./common.js";
+
+let me = null;
+
+function userRow(user) {
+  const change = user.username === me.username
+    ? element("span", { class: "state" }, "you")
+    : element("button", {
+      type: "button",
+      "aria-label": `${user.active ? "Deactivate" : "Reactivate"} ${user.username}`,
+      onclick: () => setActive(user, !user.active),
+    }, user.active ? "Deactivate" : "Reactivate");
+  return element("tr", { dataset: { username: user.username }, class: user.active ? "" : "inactive" },
+    element("th", { scope: "row" }, user.username), element("td", {}, user.display_name || "–"),
+    element("td", {}, user.role),
+    element("td", { class: "count" }, user.active ? `${user.open_sessions} device${user.open_sessions === 1 ? "" : "s"}` : "–"),
+    element("td", {}, user.active ? "active " : "inactive ", change));
+}
+
+async function loadUsers() {
+  const found = await api("/api/admin/users");
+  document.querySelector("#users tbody").replaceChildren(...found.map(userRow));
+}
+
+async function setActive(user, active) {
+  const message = document.getElementById("users-message");
+  if (!active && !confirm(`Deactivate ${user.username}? Every session of theirs ends now.`)) return;
+  try {
+    await api(`/api/admin/users/${encodeURIComponent(user.username)}`, { method: "PATCH", json: { active } });
+    message.className = "message";
+    message.textContent = active ? `${user.username} can sign in again.` : `${user.username} is deactivated and signed out everywhere.`;
+  } catch (error) {
+    message.className = "message error";
+    message.textContent = `Not changed: ${error.message}`;
+  }
+  await loadUsers();
+}
 
 async function loadAudit(patientId) {
   const query = patientId ? `?patient_id=${encodeURIComponent(patientId)}&limit=500` : "?limit=500";
@@ -12,7 +49,8 @@ async function loadAudit(patientId) {
 }
 
 async function main() {
-  await requireRole("admin");
+  me = await requireRole("admin");
+  await loadUsers();
   document.getElementById("audit-filter").addEventListener("submit", (event) => {
     event.preventDefault();
     loadAudit(new FormData(event.target).get("patient_id").trim());

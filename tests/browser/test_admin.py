@@ -1,0 +1,46 @@
+"""The admin's screen: users (deactivated in one click, signed out everywhere) and the audit log."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from conftest import Site, sign_in
+from playwright.sync_api import Browser, Page, expect
+from seed import username
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_deactivated_user_is_signed_out_everywhere(
+    site: Site, page: Page, browser: Browser
+) -> None:
+    operator = browser.new_context().new_page()
+    sign_in(operator, site.url, "operator")
+    expect(operator.locator("#summary")).to_contain_text("containers")
+
+    sign_in(page, site.url, "admin")
+    name = username("operator")
+    row = page.locator(f"#users tbody tr[data-username='{name}']")
+    expect(row).to_contain_text("1 device")
+    expect(page.locator(f"#users tbody tr[data-username='{username('admin')}']")).to_contain_text(
+        "you"
+    )
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name=f"Deactivate {name}").click()
+    expect(page.locator("#users-message")).to_have_text(
+        f"{name} is deactivated and signed out everywhere."
+    )
+    expect(row).to_contain_text("inactive")
+    with psycopg.connect(site.database_url) as conn:
+        sessions = conn.execute(
+            "SELECT count(*) FROM sessions WHERE username = %s", (name,)
+        ).fetchone()
+    assert sessions == (0,)
+
+    operator.reload()  # her next look at the API finds no session: back to sign-in
+    operator.wait_for_url(lambda url: not url.endswith("/operator.html"))
+    operator.context.close()
+
+    row.get_by_role("button", name=f"Reactivate {name}").click()
+    expect(row).to_contain_text("active")
+    expect(row.get_by_role("button", name=f"Deactivate {name}")).to_be_visible()
