@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 
+from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
 
@@ -59,3 +61,10 @@ def seed(
             " VALUES (%s, %s, %s, %s)",
             (container_id, now, fill, now),
         )
+
+
+def fleet_settings(folder: Path, fleet_toml: str) -> Settings:
+    """Quick planning with the collection fleet the TOML text describes (written to `folder`)."""
+    fleet_file = folder / "fleet.toml"
+    fleet_file.write_text(fleet_toml, encoding="utf-8")
+    return Settings(collection_plan_seconds=1.0, collection_fleet_file=fleet_file)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from fill_seed import seed
+from fill_seed import fleet_settings, seed
 from fix_auth import SignIn
 
 from tilsyn.broker.local import free_port
@@ -129,9 +129,7 @@ def test_two_platform_processes_make_one_plan(database_url: str) -> None:
 def test_a_day_that_cannot_be_planned_is_an_operator_alert_until_it_is(
     database_url: str, tmp_path: Path
 ) -> None:
-    fleet_file = tmp_path / "fleet.toml"
-    fleet_file.write_text(BROKEN_FLEET, encoding="utf-8")
-    broken = Settings(collection_plan_seconds=1.0, collection_fleet_file=fleet_file)
+    broken = fleet_settings(tmp_path, BROKEN_FLEET)
     due = THURSDAY_AFTERNOON + timedelta(hours=1)
     why = "No collection plan for Friday 4 December: collection fleet file"
     with psycopg.connect(database_url) as conn:
@@ -199,9 +197,7 @@ def test_the_planner_thread_outlives_a_database_outage(caplog: pytest.LogCapture
 def test_the_alert_of_a_day_that_began_unplanned_is_resolved_saying_so(
     database_url: str, tmp_path: Path
 ) -> None:
-    fleet_file = tmp_path / "fleet.toml"
-    fleet_file.write_text(BROKEN_FLEET, encoding="utf-8")
-    broken = Settings(collection_plan_seconds=1.0, collection_fleet_file=fleet_file)
+    broken = fleet_settings(tmp_path, BROKEN_FLEET)
     with psycopg.connect(database_url) as conn:
         seed(conn, THURSDAY_AFTERNOON)
         plan_if_due(conn, broken, THURSDAY_AFTERNOON + timedelta(hours=2))

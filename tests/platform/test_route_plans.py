@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from fill_seed import CONTAINERS, KIND_OF, seed
+from fill_seed import CONTAINERS, KIND_OF, fleet_settings, seed
 from fix_auth import SignIn
 from registry_seed import sample_container
 
@@ -229,9 +229,7 @@ def test_each_kind_tips_at_its_own_site_with_its_own_trucks(database_url: str) -
 def test_containers_of_a_kind_without_trucks_are_left_out_with_the_reason(
     database_url: str, tmp_path: Path
 ) -> None:
-    fleet_file = tmp_path / "fleet.toml"
-    fleet_file.write_text(GLASS_ONLY_FLEET, encoding="utf-8")
-    settings = Settings(collection_plan_seconds=1.0, collection_fleet_file=fleet_file)
+    settings = fleet_settings(tmp_path, GLASS_ONLY_FLEET)
     with psycopg.connect(database_url) as conn:
         seed(conn)
         next_day = plan_next_day(conn, settings, datetime.now(UTC))
@@ -248,9 +246,7 @@ def test_containers_of_a_kind_without_trucks_are_left_out_with_the_reason(
 def test_a_fleet_file_that_is_not_a_fleet_is_refused_with_the_reason(
     database_url: str, sign_in: SignIn, tmp_path: Path
 ) -> None:
-    fleet_file = tmp_path / "fleet.toml"
-    fleet_file.write_text(GLASS_ONLY_FLEET.replace('"glass-plant"', '"dump"'), encoding="utf-8")
-    settings = Settings(collection_plan_seconds=1.0, collection_fleet_file=fleet_file)
+    settings = fleet_settings(tmp_path, GLASS_ONLY_FLEET.replace('"glass-plant"', '"dump"'))
     with psycopg.connect(database_url) as conn:
         seed(conn)
     with TestClient(create_app(database_url, settings=settings)) as test_client:
