@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tilsyn.platform.alerts.models import Severity, Signal
+from tilsyn.platform.containers.emptying import since_last_emptying
 from tilsyn.platform.ingest.tables import Row
 
 FIRE_TEMPERATURE_C = 60.0
@@ -18,7 +19,6 @@ BATTERY_LOW_PERCENT = 15
 BATTERY_FLAT_PERCENT = 5  # days from going silent: someone must change it now
 BATTERY_CLEAR_PERCENT = 25
 OVERFLOW_HORIZON_H = 12.0
-EMPTIED_DROP_PERCENT = 30.0  # a fall this large between readings is an emptying
 HISTORY = timedelta(hours=48)
 
 
@@ -82,12 +82,10 @@ class ContainerRules:
         self, cid: str, at: datetime, fill: float, limits: ContainerLimits
     ) -> list[Signal]:
         history = self._fills.setdefault(cid, deque())
-        if history and history[-1][1] - fill >= EMPTIED_DROP_PERCENT:
-            history.clear()
         history.append((at, fill))
         while history and at - history[0][0] > HISTORY:
             history.popleft()
-        hours = hours_until_full(history)
+        hours = hours_until_full(since_last_emptying(history))
         if fill >= limits.fill_high_percent:
             return []  # already full: the full alert speaks
         if hours is not None and hours <= OVERFLOW_HORIZON_H:

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import psycopg
 
-from tilsyn.platform.alerts.rules_containers import EMPTIED_DROP_PERCENT, HISTORY, hours_until_full
+from tilsyn.platform.alerts.rules_containers import HISTORY, hours_until_full
+from tilsyn.platform.containers.emptying import since_last_emptying
 
 
 def full_by(conn: psycopg.Connection, now: datetime) -> dict[str, datetime]:
@@ -19,12 +20,10 @@ def full_by(conn: psycopg.Connection, now: datetime) -> dict[str, datetime]:
     ).fetchall()
     series: dict[str, list[tuple[datetime, float]]] = {}
     for container_id, time, fill in rows:
-        points = series.setdefault(container_id, [])
-        if points and points[-1][1] - fill >= EMPTIED_DROP_PERCENT:
-            points.clear()  # emptied: the rate before it says nothing about now
-        points.append((time, fill))
+        series.setdefault(container_id, []).append((time, fill))
     result = {}
-    for container_id, points in series.items():
+    for container_id, readings in series.items():
+        points = since_last_emptying(readings)
         hours = hours_until_full(points)
         if hours is not None:
             result[container_id] = points[-1][0] + timedelta(hours=hours)

@@ -51,6 +51,8 @@ class ContainerState(BaseModel):
     time: datetime | None = Field(description="time of the latest reading")
     distance_mm: int | None
     fill_percent: float | None
+    # A battery or tilt report moves `time` on but measures no fill: the fill is this old.
+    fill_at: datetime | None = Field(None, description="when the fill was measured")
     battery_percent: int | None
     tilt: bool | None
     temperature_c: float | None

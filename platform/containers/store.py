@@ -38,7 +38,7 @@ def register_container(conn: psycopg.Connection, container: ContainerIn) -> None
 _STATE_QUERY = """
     SELECT c.container_id, c.dev_eui, c.waste_kind, c.capacity_litres, c.latitude, c.longitude,
            c.address, c.empty_distance_mm, c.full_distance_mm, l.time, l.distance_mm,
-           l.fill_percent, l.battery_percent, l.tilt, l.temperature_c
+           l.fill_percent, l.fill_at, l.battery_percent, l.tilt, l.temperature_c
     FROM containers c LEFT JOIN container_latest l USING (container_id)
 """
 

@@ -7,8 +7,9 @@ one schema checks both.
 
 Mapping choices (docs/exports.md has the table):
 - `fillingLevel` is a fraction 0..1, the model's unit, from our fill percentage.
-- `status` comes from the sensor's tilt flag: tilted is `dropped` (the model's "container has
-  been dropped"; an upright igloo never tilts), upright is `ok`, no tilt flag is `unknown`.
+- `status` is `burning` at the fire rule's temperature (60 °C); otherwise it comes from the
+  sensor's tilt flag: tilted is `dropped` (the model's "container has been dropped"; an upright
+  igloo never tilts), upright is `ok`, no tilt flag is `unknown`.
 - `storedWasteKind` keeps the model's enum; our other words map to the nearest value.
 """
 
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from tilsyn.platform.alerts.rules_containers import FIRE_TEMPERATURE_C
 from tilsyn.platform.containers.models import ContainerState
 
 MODEL_CONTEXT = (
@@ -82,7 +84,8 @@ def waste_container_entity(
         entity["address"] = _property({"streetAddress": state.address})
     if state.fill_percent is not None:
         level = min(1.0, max(0.0, state.fill_percent / 100.0))
-        entity["fillingLevel"] = _property(round(level, 4), **_observed(state))
+        measured = {"observedAt": _utc(state.fill_at)} if state.fill_at else _observed(state)
+        entity["fillingLevel"] = _property(round(level, 4), **measured)
     if state.temperature_c is not None:
         entity["temperature"] = _property(state.temperature_c, unitCode="CEL", **_observed(state))
     if last_emptied is not None:
@@ -94,6 +97,10 @@ def waste_container_entity(
 
 
 def status(state: ContainerState) -> str:
+    """`burning` at the temperature the fire rule raises its alarm at, before anything else: a
+    city consumer must not read "ok" for a container on fire."""
+    if state.temperature_c is not None and state.temperature_c >= FIRE_TEMPERATURE_C:
+        return "burning"
     if state.tilt is None:
         return "unknown"
     return "dropped" if state.tilt else "ok"

@@ -53,6 +53,7 @@ def _container_feature(state: ContainerState) -> dict[str, Any]:
         "address": state.address,
         "time": None if state.time is None else state.time.isoformat(),
         "fill_percent": state.fill_percent,
+        "fill_at": None if state.fill_at is None else state.fill_at.isoformat(),
         "battery_percent": state.battery_percent,
         "temperature_c": state.temperature_c,
         "tilt": state.tilt,

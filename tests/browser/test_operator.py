@@ -116,11 +116,29 @@ def test_the_plan_says_which_containers_it_cannot_serve_and_why(site: Site, page
     expect(page.locator("#detail")).to_contain_text("plastic")
 
 
-def _stored_plan(database_url: str, day_starts: datetime, generated_at: datetime) -> None:
-    """A plan with no routes for `day_starts`, stored as the daily planner stores one."""
+ONE_TRUCK = {
+    "type": "Feature",
+    "geometry": {"type": "LineString", "coordinates": [[8.954, 56.118], [8.97, 56.14]]},
+    "properties": {
+        "vehicle": "Glass truck 1",
+        "vehicle_id": "glass-1",
+        "waste_kind": "glass",
+        "km": 4.2,
+        "load_litres": 2500,
+        "stops": 1,
+        "tips": 1,
+        "containers": ["C00001"],
+    },
+}
+
+
+def _stored_plan(
+    database_url: str, day_starts: datetime, generated_at: datetime, *features: dict[str, object]
+) -> None:
+    """A plan for `day_starts` with these routes, stored as the daily planner stores one."""
     geojson = {
         "type": "FeatureCollection",
-        "features": [],
+        "features": list(features),
         "day_starts": day_starts.isoformat(),
         "holds_until": (day_starts + timedelta(days=1)).isoformat(),
         "generated_at": generated_at.isoformat(),
@@ -137,12 +155,15 @@ def _stored_plan(database_url: str, day_starts: datetime, generated_at: datetime
 def test_a_plan_whose_day_is_over_is_marked_as_past(site: Site, page: Page) -> None:
     now = datetime.now(UTC)
     last_week = datetime.combine(now.date() - timedelta(days=7), dt_time(0), COPENHAGEN)
-    _stored_plan(site.database_url, last_week, now - timedelta(days=8))
+    _stored_plan(site.database_url, last_week, now - timedelta(days=8), ONE_TRUCK)
     sign_in(page, site.url, "operator")
     status = page.locator("#routes-status")
     expect(status).to_contain_text(f"Past plan, for {last_week:%A} {last_week.day} {last_week:%B}")
     expect(status).to_contain_text("Plan now for the next collection day.")
     expect(status).to_have_class(re.compile(r"\bproblem\b"))
+    # Last week's routes are neither drawn nor listed: nobody drives them by mistake.
+    expect(page.locator("#routes tbody tr")).to_have_count(0)
+    expect(page.locator("path.leaflet-interactive[stroke='#1f5fbf']")).to_have_count(0)
     page.get_by_role("button", name="Plan now").click()
     expect(status).to_contain_text("km in all.")
     expect(status).not_to_contain_text("Past plan")

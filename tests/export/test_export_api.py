@@ -100,6 +100,12 @@ def test_csv_export_streams_rows_and_respects_roles(client: TestClient, sign_in:
         "/api/export/csv/vital_observations", params=params, headers=sign_in("operator")
     )
     assert refused.status_code == 403
+    nul = client.get(
+        "/api/export/csv/container_readings",
+        params={**params, "key": "C\x009"},
+        headers=sign_in("operator"),
+    )
+    assert nul.status_code == 422, "refused before the stream begins, not 200 and nothing"
 
 
 def test_a_csv_export_of_every_patient_is_in_each_patients_audit_trail(

@@ -17,8 +17,8 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from referencing import Registry, Resource
 
+from tilsyn.platform.containers.emptying import last_emptied
 from tilsyn.platform.containers.models import ContainerState
-from tilsyn.platform.export.emptying import last_emptied
 from tilsyn.platform.export.fiware import simplified, waste_container_entity
 
 FIWARE = Path(__file__).resolve().parents[3] / "shared" / "data" / "fiware"
@@ -117,6 +117,23 @@ def test_a_container_without_readings_is_valid_with_unknown_status(
 )
 def test_tilt_maps_to_status(tilt: bool | None, expected: str) -> None:
     assert waste_container_entity(state(tilt=tilt))["status"]["value"] == expected
+
+
+def test_the_filling_level_is_observed_when_the_fill_was_measured() -> None:
+    """A battery-only report today does not make a fill measured three days ago look fresh."""
+    stale = waste_container_entity(state(fill_at=AT - timedelta(days=3)))
+    assert stale["fillingLevel"]["observedAt"] == "2026-02-27T08:30:00Z"
+    assert stale["status"]["observedAt"] == "2026-03-02T08:30:00Z"
+
+
+@pytest.mark.parametrize("tilt", [True, False, None])
+def test_a_container_at_the_fire_alarms_temperature_is_burning(
+    tilt: bool | None, validator: Draft202012Validator
+) -> None:
+    burning = waste_container_entity(state(tilt=tilt, temperature_c=78.0))
+    assert burning["status"]["value"] == "burning"
+    validator.validate(simplified(burning))
+    assert waste_container_entity(state(tilt=False, temperature_c=59.0))["status"]["value"] == "ok"
 
 
 @pytest.mark.parametrize(

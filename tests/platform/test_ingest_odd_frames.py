@@ -125,7 +125,9 @@ def test_an_old_network_time_is_kept(containers: str) -> None:
 def test_a_probe_that_read_nothing_is_no_fill(containers: str) -> None:
     """Dragino LDDS75 with no valid distance (0 mm, flagged invalid): not a full container
     that sends a truck, not an emptying that resets the forecast."""
-    assert store(containers, chirpstack_uplink(DRAGINO, "0D480B0500010501", f_port=2)).stored
+    measured = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    read = chirpstack_uplink(DRAGINO, "0D480B0500010501", f_port=2, time=measured)
+    assert store(containers, read).stored
     nothing = store(containers, chirpstack_uplink(DRAGINO, "0D48000000010500", f_cnt=2, f_port=2))
     assert nothing.stored == 1
     with psycopg.connect(containers) as conn:
@@ -136,6 +138,7 @@ def test_a_probe_that_read_nothing_is_no_fill(containers: str) -> None:
         state = get_state(conn, "D1")
     assert rows[-1][:2] == (None, None) and rows[-1][2] is not None, "battery kept"
     assert state is not None and state.fill_percent == rows[0][1], "the last true fill stands"
+    assert state.fill_at == measured and state.time is not None and state.time > measured
     ((_, (row,)),) = nothing.fresh[0].rows
     signals = ContainerRules().evaluate(row, ContainerLimits())
     assert not [s for s in signals if s.active and s.rule == "full"]

@@ -8,13 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel
 
-from tilsyn.platform.alerts.rules_containers import (
-    EMPTIED_DROP_PERCENT,
-    HISTORY,
-    hours_until_full,
-)
+from tilsyn.platform.alerts.rules_containers import HISTORY, hours_until_full
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User
+from tilsyn.platform.containers.emptying import since_last_emptying
 
 router = APIRouter(prefix="/api/containers", tags=["containers"])
 Reader = Annotated[User, Depends(allowed("read_containers"))]
@@ -29,7 +26,7 @@ class HourlyFill(BaseModel):
 
 
 class Forecast(BaseModel):
-    hours_until_full: float | None
+    hours_until_full: float | None  # from now
     full_by: datetime | None
     based_on_readings: int
 
@@ -74,15 +71,13 @@ def _forecast(db: Db, container_id: str) -> Forecast:
         " AND fill_percent IS NOT NULL AND time >= now() - %s ORDER BY time",
         (container_id, HISTORY),
     ).fetchall()
-    since_emptied = _since_last_emptying([(t, float(f)) for t, f in rows])
+    since_emptied = since_last_emptying([(t, float(f)) for t, f in rows])
     hours = hours_until_full(since_emptied)
-    full_by = since_emptied[-1][0] + timedelta(hours=hours) if hours is not None else None
-    return Forecast(hours_until_full=hours, full_by=full_by, based_on_readings=len(since_emptied))
-
-
-def _since_last_emptying(readings: list[tuple[datetime, float]]) -> list[tuple[datetime, float]]:
-    start = 0
-    for index in range(1, len(readings)):
-        if readings[index - 1][1] - readings[index][1] >= EMPTIED_DROP_PERCENT:
-            start = index
-    return readings[start:]
+    if hours is None:
+        return Forecast(hours_until_full=None, full_by=None, based_on_readings=len(since_emptied))
+    full_by = since_emptied[-1][0] + timedelta(hours=hours)
+    # Counted from now, not from the last reading: a sensor quiet for a day is a day closer.
+    from_now = max(0.0, (full_by - datetime.now(UTC)).total_seconds() / 3600)
+    return Forecast(
+        hours_until_full=from_now, full_by=full_by, based_on_readings=len(since_emptied)
+    )

@@ -13,10 +13,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from tilsyn.platform.api.deps import CurrentUser, Db, allowed
 from tilsyn.platform.auth.roles import CAN
 from tilsyn.platform.auth.store import User, audit
+from tilsyn.platform.containers.emptying import last_emptied
 from tilsyn.platform.containers.forecast import full_by
 from tilsyn.platform.containers.store import list_states
 from tilsyn.platform.export.csv_stream import TABLES, keys_in, stream_csv
-from tilsyn.platform.export.emptying import last_emptied
 from tilsyn.platform.export.fiware import waste_container_entity
 from tilsyn.platform.export.geojson import containers_feature_collection
 from tilsyn.platform.export.metrics import render
@@ -88,6 +88,10 @@ def export_csv(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"the {user.role} role may not export {table}"
         )
+    if key is not None and "\x00" in key:
+        # The CSV streams after the answer has begun: what the database would refuse must be
+        # refused before, or the client gets 200 and an empty body.
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "key holds a NUL character")
     pool = request.app.state.pool
     if table in PATIENT_TABLES:
         # One record per patient in the export, so that each patient's audit trail shows it.

@@ -105,12 +105,14 @@ async function select(containerId) {
   document.getElementById("detail-facts").replaceChildren(
     ...fact("Kind", state.waste_kind),
     ...fact("Fill", state.fill_percent === null ? "no reading" : `${state.fill_percent.toFixed(0)} %`),
+    // A battery or tilt report is a reading too, but measures no fill: say how old the fill is.
+    ...fact("Fill measured", formatDateTime(state.fill_at)),
     ...fact("Battery", state.battery_percent === null ? "–" : `${state.battery_percent} %`),
     ...fact("Address", state.address ?? "–"),
     ...fact("Last reading", formatDateTime(state.time)));
   const forecast = history.forecast;
   document.getElementById("forecast").textContent = forecast.full_by
-    ? `Full by ${formatDateTime(forecast.full_by)} (in ${forecast.hours_until_full.toFixed(0)} h)`
+    ? `Full by ${formatDateTime(forecast.full_by)} (in ${forecast.hours_until_full.toFixed(0)} h from now)`
     : "Not filling up: no forecast.";
   const hourly = history.hourly;
   timeChart(document.getElementById("history-chart"), hourly.map((h) => h.bucket), [
@@ -125,11 +127,14 @@ function drawRoutes(plan) {
   if (plan.generated_at < shownPlanAt) return;
   shownPlanAt = plan.generated_at;
   routeLayer?.remove();
+  // A plan whose day is over is history: it is neither drawn nor listed, and the status says
+  // so, so nobody follows yesterday's routes.
+  const over = Date.now() >= new Date(plan.day_starts).getTime() + DAY_MS;
   const vehicles = plan.features.map((f) => f.properties.vehicle);
   const colour = (vehicle) => ROUTE_COLOURS[vehicles.indexOf(vehicle) % ROUTE_COLOURS.length];
-  routeLayer = L.geoJSON(plan, { renderer: L.svg(), style: (f) => ({ color: colour(f.properties.vehicle), weight: 4, opacity: 0.85 }) });
-  if (document.getElementById("show-routes").checked) routeLayer.addTo(map.map);
-  document.querySelector("#routes tbody").replaceChildren(...plan.features.map(({ properties: p }) =>
+  routeLayer = over ? null : L.geoJSON(plan, { renderer: L.svg(), style: (f) => ({ color: colour(f.properties.vehicle), weight: 4, opacity: 0.85 }) });
+  if (routeLayer && document.getElementById("show-routes").checked) routeLayer.addTo(map.map);
+  document.querySelector("#routes tbody").replaceChildren(...(over ? [] : plan.features).map(({ properties: p }) =>
     element("tr", {},
       element("th", { scope: "row" }, element("span", { class: "swatch", style: `background:${colour(p.vehicle)}` }), p.vehicle),
       element("td", {}, p.km.toFixed(1)),
@@ -141,8 +146,6 @@ function drawRoutes(plan) {
   for (const { properties: p } of plan.features) perKind[p.waste_kind] = (perKind[p.waste_kind] ?? 0) + 1;
   const kinds = Object.entries(perKind).map(([kind, trucks]) => `${kind} ${trucks}`).join(", ");
   const status = document.getElementById("routes-status");
-  // A plan whose day is over is history: say so, so nobody follows yesterday's routes.
-  const over = Date.now() >= new Date(plan.day_starts).getTime() + DAY_MS;
   status.classList.toggle("problem", over);
   status.textContent = `${over ? "Past plan, for" : "For"} ${planDay(plan.day_starts)}: ` + (plan.features.length
     ? `${counted(plan.features.length, "truck")} (${kinds}) · ${km.toFixed(1)} km in all.`
@@ -152,7 +155,7 @@ function drawRoutes(plan) {
   problems.textContent = plan.feasible === false
     ? `Cannot serve every container that must be emptied: ${(plan.problems ?? []).join("; ")}.`
     : "";
-  showLeftOut(plan.left_out ?? []);
+  showLeftOut(over ? [] : plan.left_out ?? []);
 }
 
 // "1 truck", "4 trucks".
