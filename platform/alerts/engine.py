@@ -181,8 +181,11 @@ class AlertEngine:
         return signals
 
     def _write(self, signals: list[Signal]) -> None:
-        # A clear for an alert that is not active changes nothing: skip the round trip.
-        relevant = [s for s in signals if s.active or s.key in self._active]
+        # A clear for an alert that is not active changes nothing: skip the round trip. One
+        # raised earlier in the same batch is active by the time the clear is applied (a
+        # replayed history: full at 08:00, emptied at 09:00).
+        raised = {s.key for s in signals if s.active}
+        relevant = [s for s in signals if s.active or s.key in self._active or s.key in raised]
         self.signals_evaluated += len(signals)
         if not relevant:
             return

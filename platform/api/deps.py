@@ -41,7 +41,9 @@ def _first_line(error: psycopg.Error) -> str:
     return (error.diag.message_primary or str(error)).splitlines()[0]
 
 
-Db = Annotated[psycopg.Connection, Depends(_connection)]
+# Ended (committed) before the answer goes out, not after: a client that signs in and asks at
+# once must find its session stored, and one that saves and reads back must read what it saved.
+Db = Annotated[psycopg.Connection, Depends(_connection, scope="function")]
 
 
 def session_token(request: Request) -> str | None:

@@ -45,6 +45,9 @@ from tilsyn.routing.waste_select import (
 )
 
 RATE_SPREAD = 0.3
+# Near the top an ultrasonic sensor no longer sees the waste rise (it reads 97, 100, 98 ...):
+# a fill read this high is full, whatever the rate says, and must be emptied.
+FULL_READING_PERCENT = 95.0
 
 
 def next_collection_start(now: datetime, zone: str, weekdays: Collection[int]) -> datetime:
@@ -82,7 +85,9 @@ def container_forecasts(
                 container_id=container_id,
                 location=Location(container_id, lat, lon),
                 capacity_l=math.ceil(capacity),  # a stored 0.4 L must not block the plan
-                fill=min(1.0, fill_percent / 100 + rate * hours_ahead),
+                fill=1.0
+                if fill_percent >= FULL_READING_PERCENT
+                else min(1.0, fill_percent / 100 + rate * hours_ahead),
                 rate=rate,
                 rate_sd=rate * RATE_SPREAD,
                 density_kg_per_l=service.density_kg_per_l if service else 0.0,

@@ -296,3 +296,17 @@ def test_news2_alerts_use_the_patients_spo2_scale(registry: str) -> None:
         assert flagged == [("P1",)]
     finally:
         engine.stop()
+
+
+def test_a_full_container_emptied_within_one_batch_leaves_no_alert_open(
+    engine: AlertEngine, registry: str
+) -> None:
+    """A history replayed at full speed: full at one reading, emptied at the next, both in
+    one commit. The clear was dropped as being for an alert not raised yet."""
+    engine.observe(
+        [_fill(NOW - timedelta(hours=2), 85.0), _fill(NOW - timedelta(hours=1), 5.0)],
+        time.time(),
+    )
+    wait_for(lambda: _alerts(registry, "full"))
+    time.sleep(0.5)
+    assert [state for _, state, _, _ in _alerts(registry, "full")] == ["resolved"]

@@ -255,3 +255,15 @@ def test_a_fleet_file_that_is_not_a_fleet_is_refused_with_the_reason(
     assert "kinds.glass: disposal site 'dump' is not among disposal_sites" in answer.text
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM collection_plans").fetchone() == (0,)
+
+
+def test_a_container_that_reads_full_without_rising_is_emptied(database_url: str) -> None:
+    """Near the top the sensor no longer sees the waste rise: 97 % for the last 12 hours has
+    no rate, and was left out of the plan as if it would never overflow."""
+    with psycopg.connect(database_url) as conn:
+        seed(conn, containers=[("STUCK", 97, 0.0), ("EMPTY1", 5, 0.1)])
+        next_day = plan_next_day(conn, SETTINGS, datetime.now(UTC))
+    geojson = collection_geojson(next_day, datetime.now(UTC))
+    chosen = {c["container_id"]: c for c in geojson["containers"]}
+    assert chosen["STUCK"]["mandatory"] and chosen["STUCK"]["planned"]
+    assert "EMPTY1" not in chosen
