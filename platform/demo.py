@@ -58,10 +58,13 @@ class DemoFleet:
 
 
 def demo_fleets(seed: int, containers: int) -> list[DemoFleet]:
-    """Herning's containers (the first `containers` of them), a hospital ward's dispensers and
-    badges, and Våler's patients at home: every screen has something to show."""
+    """`containers` of Herning's, a hospital ward's dispensers and badges, and Våler's patients
+    at home: every screen has something to show. The containers are taken evenly through the
+    town's list, so glass, paper and residual waste all appear (the first ones are all glass),
+    and "Plan now" sends a truck of each kind."""
     town, ward, homes = (load_scenario(name, seed) for name in ("herning", "ward", "vaaler-home"))
-    shown = tuple(c.dev_eui for c in town.containers[:containers])
+    step = max(1, len(town.containers) // max(1, containers))
+    shown = tuple(c.dev_eui for c in town.containers[::step][:containers])
     hygiene = tuple(d.dev_eui for d in ward.dispensers) + tuple(b.dev_eui for b in ward.badges)
     return [
         DemoFleet("herning", town, frozenset(shown), shown),
