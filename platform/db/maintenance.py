@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 from psycopg import sql
 
+from tilsyn.platform.background import Periodic
 from tilsyn.platform.db.migrate import current_backend
 
 log = logging.getLogger(__name__)
@@ -102,31 +102,16 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-class MaintenanceRunner:
+class MaintenanceRunner(Periodic):
     """Runs maintenance at start and then every `every_seconds`, in a thread of its own."""
 
     def __init__(self, database_url: str, retention: Retention, every_seconds: float = 3600):
+        super().__init__("maintenance", self.run_once, every_seconds, at_once=True)
         self._database_url = database_url
         self._retention = retention
-        self._every = every_seconds
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="maintenance", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while True:
-            try:
-                with psycopg.connect(self._database_url) as conn:
-                    report = run_maintenance(conn, self._retention)
-                if report.partitions_dropped or report.chunks_dropped:
-                    log.info("retention: %s", report)
-            except psycopg.Error as error:
-                log.warning("maintenance failed, will try again: %s", error)
-            if self._stopping.wait(self._every):
-                return
+    def run_once(self) -> None:
+        with psycopg.connect(self._database_url) as conn:
+            report = run_maintenance(conn, self._retention)
+        if report.partitions_dropped or report.chunks_dropped:
+            log.info("retention: %s", report)

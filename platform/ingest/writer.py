@@ -66,13 +66,15 @@ def write_one_by_one(
             total += write_batch(conn, [outcome])
         except psycopg.OperationalError:
             raise
-        except psycopg.Error as error:
-            reason = f"database refused the message: {error.diag.message_primary or error}"
-            total += write_batch(conn, [dead_letter(message.topic, message.payload, reason)])
-        except Exception as error:  # a row the binary copy cannot send: kept, with why
-            reason = f"could not store the message: {type(error).__name__}: {error}"
-            total += write_batch(conn, [dead_letter(message.topic, message.payload, reason)])
+        except Exception as error:  # the database's refusal, or a row the copy cannot send
+            total += write_batch(conn, [dead_letter(message.topic, message.payload, _why(error))])
     return total
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, psycopg.Error):
+        return f"database refused the message: {error.diag.message_primary or error}"
+    return f"could not store the message: {type(error).__name__}: {error}"
 
 
 def _claim_new(

@@ -14,7 +14,6 @@ advisory lock lets one of them plan a day, and the others find its plan.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -23,6 +22,7 @@ import psycopg
 from tilsyn.platform.alerts.hub import Notification, NotificationHub
 from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.alerts.store import apply_signals, notifications
+from tilsyn.platform.background import Periodic
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning.collection import (
     collection_geojson,
@@ -76,19 +76,24 @@ def record_plan_outcome(
     """The day's "no collection plan" alert: raised (again) with why, or resolved once a
     plan for the day is stored."""
     label = f"{day:%A %-d %B}"  # the day's local midnight
-    signal = Signal(
+    title = f"No collection plan for {label}: {failure}" if failure else f"{label} planned"
+    return apply_signals(conn, [_plan_alert(day.date(), now, failure, title)])
+
+
+def _plan_alert(day: date, now: datetime, failure: str | None, title: str) -> Signal:
+    """One alert per collection day, active while its plan fails."""
+    return Signal(
         "collection_plan",
-        day.date().isoformat(),
+        day.isoformat(),
         "plan_failed",
         failure is not None,
         now,
         "warning",
         "operator",
         "",
-        f"No collection plan for {label}: {failure}" if failure else f"{label} planned",
+        title,
         {"reason": failure} if failure else {},
     )
-    return apply_signals(conn, [signal])
 
 
 def _plan(conn: psycopg.Connection, settings: Settings, day: datetime, now: datetime) -> list[int]:
@@ -118,18 +123,8 @@ def _close_begun_days(conn: psycopg.Connection, day: datetime, now: datetime) ->
         (day.date().isoformat(),),
     ).fetchall()
     signals = [
-        Signal(
-            "collection_plan",
-            entity_id,
-            "plan_failed",
-            False,
-            now,
-            "warning",
-            "operator",
-            "",
-            f"{date.fromisoformat(entity_id):%A %-d %B} began without a plan",
-        )
-        for (entity_id,) in begun
+        _plan_alert(day_of, now, None, f"{day_of:%A %-d %B} began without a plan")
+        for day_of in (date.fromisoformat(entity_id) for (entity_id,) in begun)
     ]
     return apply_signals(conn, signals) if signals else []
 
@@ -150,9 +145,11 @@ def _failed_since(conn: psycopg.Connection, day: datetime, since: datetime) -> b
     return row is not None
 
 
-class DailyCollectionPlanner:
+class DailyCollectionPlanner(Periodic):
     """Looks every `every_seconds` whether the next collection day's plan is due, in a
-    thread of its own, and announces the alert changes on the live streams."""
+    thread of its own, and announces the alert changes on the live streams. The first look
+    comes after one interval: a platform just started (the demo's, say) is still taking in
+    the readings that went unheard while it was down."""
 
     def __init__(
         self,
@@ -162,23 +159,11 @@ class DailyCollectionPlanner:
         every_seconds: float = 60.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        super().__init__("collection planner", self.check, every_seconds, at_once=False)
         self._database_url = database_url
         self._settings = settings
         self._hub = hub
-        self._every = every_seconds
         self._clock = clock
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="collection-planner", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=30)
-
-    def alive(self) -> bool:
-        return self._thread.is_alive()
 
     def check(self) -> None:
         with psycopg.connect(self._database_url) as conn:
@@ -186,15 +171,3 @@ class DailyCollectionPlanner:
             entries = notifications(conn, outbox)
         if self._hub is not None:
             self._hub.announce([Notification(*entry) for entry in entries])
-
-    def _run(self) -> None:
-        # The first look after one interval: a platform just started (the demo's, say) is
-        # still taking in the readings that went unheard while it was down.
-        while not self._stopping.wait(self._every):
-            try:
-                self.check()
-            except psycopg.Error as error:
-                log.warning("collection planner: database unavailable, will try again: %s", error)
-            except Exception:
-                # A defect must not stop tomorrow's plans; it is in the log with its trace.
-                log.exception("collection planner failed")
