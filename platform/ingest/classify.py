@@ -31,7 +31,13 @@ from tilsyn.platform.ingest.envelopes import (
 )
 from tilsyn.platform.ingest.hygiene import HygieneTracker
 from tilsyn.platform.ingest.lorawan import container_rows, dispenser_rows, uplink_time
-from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter, quarantine
+from tilsyn.platform.ingest.outcomes import (
+    Accepted,
+    Outcome,
+    dead_letter,
+    frame_key,
+    quarantine,
+)
 from tilsyn.platform.ingest.tables import DEVICE_JOINS
 
 # Larger than any message a network server or hub sends (LoRaWAN payloads are at most 242 bytes,
@@ -68,8 +74,7 @@ class Classifier:
         return outcome
 
     def _frame_key(self, uplink: LoRaUplink) -> str:
-        session = self._directory.session(uplink.dev_eui)
-        return f"fc:{uplink.dev_eui}:{session}:{uplink.fcnt}"
+        return frame_key(uplink.dev_eui, self._directory.session(uplink.dev_eui), uplink.fcnt)
 
     def _joined(self, key: str, dev_eui: str, at: datetime) -> Outcome:
         """A join starts a new LoRaWAN session: frame counters start again from zero."""
@@ -97,9 +102,12 @@ class Classifier:
             # (redelivered, or replayed after a restart) must not be counted again. The
             # writer then drops or dead-letters it like any other.
             session = self._directory.session(uplink.dev_eui)
-            if self.hygiene.seen(uplink.idempotency_key, uplink.dev_eui, session, uplink.fcnt):
+            frame = (uplink.idempotency_key, uplink.dev_eui, session, uplink.fcnt)
+            if self.hygiene.seen(*frame):
                 return Accepted(uplink.idempotency_key, ())
-            return self.hygiene.badge_rows(uplink, device, fields, at)
+            accepted = self.hygiene.badge_rows(uplink, device, fields, at)
+            self.hygiene.counted(*frame)
+            return accepted
         except (KeyError, ValueError) as error:
             return _dead(message, f"{device.codec} message of {uplink.dev_eui} unusable: {error}")
 

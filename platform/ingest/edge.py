@@ -1,7 +1,10 @@
 """Messages from home hubs, sent by the edge agent: FHIR resources in one envelope.
 
-A message is stored whole or not at all: one bad entry sends the whole message to dead letters
-(or quarantine, for a patient the hub does not serve), so nothing is half-stored.
+Each entry (one FHIR resource, or one series block) is stored whole or not at all. An entry
+that cannot be stored is set aside with the message and the reason, in dead letters (or
+quarantine, for a patient the hub does not serve), and the message's other entries are stored:
+a faulty thermometer must not hold back the same patient's low SpO2. A message none of whose
+entries can be stored is set aside whole.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from tilsyn.codecs import DecodeError
 from tilsyn.codecs.fhir import parse_observation, parse_questionnaire_response
@@ -30,6 +33,8 @@ EDGE_UP = re.compile(r"^tilsyn/edge/([^/]+)/up$")
 EDGE_HEALTH = re.compile(r"^tilsyn/edge/([^/]+)/health$")
 # Ten years: a hub whose clock fell back to its factory date is still corrected.
 MAX_BEHIND_S = 10 * 366 * 86_400
+# Unix seconds of the year 9000: any later "time" is a wrong value, not a time to store.
+LATEST_UNIX_S = 221_845_392_000
 # Blood pressure comes as panels (FHIR entries), never as a single-valued series.
 SERIES_KINDS = {kind.name: kind for kind in KINDS if kind.name != "blood_pressure"}
 
@@ -53,7 +58,7 @@ class EdgeEnvelope(BaseModel):
 
     message_id: str = Field(alias="messageId", min_length=1, max_length=128)
     hub_id: str = Field(alias="hubId", min_length=1)
-    sent_at: datetime = Field(alias="sentAt")
+    sent_at: AwareDatetime = Field(alias="sentAt")
     # How far the hub found its own clock behind the platform's (edge/receipts.py).
     clock_behind_s: float = Field(default=0.0, alias="clockBehindS", ge=0, le=MAX_BEHIND_S)
     entries: list[dict[str, Any]] = []
@@ -75,11 +80,11 @@ class HubHealth(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     hub_id: str = Field(alias="hubId", min_length=1)
-    sent_at: datetime = Field(alias="sentAt")
+    sent_at: AwareDatetime = Field(alias="sentAt")
     queue_depth: int = Field(alias="queueDepth", ge=0)
     queue_bytes: int = Field(default=0, alias="queueBytes", ge=0)
-    oldest_queued_at: datetime | None = Field(default=None, alias="oldestQueuedAt")
-    last_contact: datetime | None = Field(default=None, alias="lastContact")
+    oldest_queued_at: AwareDatetime | None = Field(default=None, alias="oldestQueuedAt")
+    last_contact: AwareDatetime | None = Field(default=None, alias="lastContact")
     dropped: Dropped
     devices: list[dict[str, Any]] = []
     # Agents with receipts: messages sent but not yet receipted, and sends repeated without one.
@@ -124,28 +129,42 @@ def hub_rows(
     clock = HubClock.measured(envelope.sent_at, received_at, behind)
     vitals: list[Row] = []
     answers: list[Row] = []
+    problems: list[tuple[str, bool]] = []  # (what is wrong, whether a patient not served)
     for index, entry in enumerate(envelope.entries):
         try:
             _add_entry(entry, hub, clock, vitals, answers)
         except _Unserved as error:
-            return quarantine(topic, payload, hub.hub_id, f"entry {index}: {error}")
+            problems.append((f"entry {index}: {error}", True))
         except (DecodeError, ValueError) as error:
-            return dead_letter(topic, payload, f"entry {index}: {error}")
+            problems.append((f"entry {index}: {error}", False))
     for index, block in enumerate(envelope.series):
         try:
             _check_served(block.patient_id, hub)
             vitals.extend(_series_rows(block, hub.hub_id, clock))
         except _Unserved as error:
-            return quarantine(topic, payload, hub.hub_id, f"series {index}: {error}")
+            problems.append((f"series {index}: {error}", True))
         except ValueError as error:
-            return dead_letter(topic, payload, f"series {index}: {error}")
+            problems.append((f"series {index}: {error}", False))
     if not vitals and not answers:
-        return dead_letter(topic, payload, "not an edge message: no entries and no series")
+        if not problems:
+            return dead_letter(topic, payload, "not an edge message: no entries and no series")
+        why = "; ".join(problem for problem, _ in problems)
+        if all(unserved for _, unserved in problems):
+            return quarantine(topic, payload, hub.hub_id, why)
+        return dead_letter(topic, payload, why)
+    stored = "the message's other entries are stored"
+    set_aside = tuple(
+        quarantine(topic, payload, hub.hub_id, f"{problem} ({stored})")
+        if unserved
+        else dead_letter(topic, payload, f"{problem} ({stored})")
+        for problem, unserved in problems
+    )
     key = f"edge:{envelope.hub_id}:{envelope.message_id}"
     return Accepted(
         key,
         ((VITAL_OBSERVATIONS, tuple(vitals)), (QUESTIONNAIRE_ANSWERS, tuple(answers))),
         clock_corrections=clock.corrections,
+        set_aside=set_aside,
     )
 
 
@@ -193,6 +212,9 @@ def _series_rows(block: Series, hub_id: str, clock: HubClock) -> list[Row]:
         raise ValueError(f"unknown kind {block.kind!r}; known: {', '.join(SERIES_KINDS)}")
     if block.unit not in kind.units:
         raise ValueError(f"{block.kind} in {block.unit!r}; expected {kind.unit!r}")
+    times = [at for at, _ in block.points]
+    if not 0 <= min(times) <= max(times) <= LATEST_UNIX_S:
+        raise ValueError(f"a point's time is not a time here: {min(times)}..{max(times)}")
     values = [value for _, value in block.points]
     kind.plausible(min(values), "value")
     kind.plausible(max(values), "value")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import uuid
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, time
 from typing import Any
@@ -22,8 +24,12 @@ from tilsyn.platform.hygiene.site import WARD_TIMEZONE, Site
 from tilsyn.platform.ingest.directory import BadgeDevice
 from tilsyn.platform.ingest.envelopes import LoRaUplink
 from tilsyn.platform.ingest.lorawan import window_start
-from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.outcomes import Accepted, frame_key, stored_key
 from tilsyn.platform.ingest.tables import HYGIENE_COMPLIANCE_COUNTS, Row
+
+# Frames counted by this process and maybe not stored yet (a batch is written after it is
+# classified); older ones are in the database. Enough for several full batches.
+RECENT_FRAMES = 20_000
 
 
 class HygieneTracker:
@@ -33,6 +39,9 @@ class HygieneTracker:
         self._badges: dict[str, BadgeAggregator] = {}
         self._ward_of: dict[str, str] = {}  # badge -> ward
         self._lock = threading.Lock()
+        self._counted: OrderedDict[str, None] = OrderedDict()  # keys of frames counted here
+        self._lookup: psycopg.Connection | None = None  # kept open: one check per message
+        self._closes_lookup: weakref.finalize[[], HygieneTracker] | None = None
 
     def load(self) -> None:
         """The wards' zones and dispensers as registered now; each badge's aggregator is
@@ -59,19 +68,41 @@ class HygieneTracker:
                     aggregator.use_site(site)
 
     def seen(self, key: str, dev_eui: str, session: int, fcnt: int) -> bool:
-        """Whether the message (its idempotency key) or its frame is stored already. The
-        frame is looked for under the latest session either this worker or the database
-        knows (another worker may have taken the join)."""
-        with psycopg.connect(self._database_url, autocommit=True) as conn:
-            row = conn.execute(
+        """Whether the message (its idempotency key) or its frame was counted here or is
+        stored already. The frame is looked for under the latest session either this worker
+        or the database knows (another worker may have taken the join). A database error
+        drops the kept connection and is raised: the caller waits out the outage."""
+        if key in self._counted or frame_key(dev_eui, session, fcnt) in self._counted:
+            return True
+        try:
+            if self._lookup is None or self._lookup.closed:
+                self._lookup = psycopg.connect(self._database_url, autocommit=True)
+                # Closed with the tracker, if nobody called close() before.
+                self._closes_lookup = weakref.finalize(self, self._lookup.close)
+            row = self._lookup.execute(
                 """SELECT 1 FROM ingest_keys WHERE key = %(key)s OR key = format('fc:%%s:%%s:%%s',
                        %(dev)s::text, greatest(%(session)s::bigint, (SELECT floor(extract(
                            epoch FROM max(time)))::bigint FROM device_joins
                            WHERE dev_eui = %(dev)s)), %(fcnt)s::bigint)
                    LIMIT 1""",
-                {"key": key, "dev": dev_eui, "session": session, "fcnt": fcnt},
+                {"key": stored_key(key), "dev": dev_eui, "session": session, "fcnt": fcnt},
             ).fetchone()
+        except psycopg.OperationalError:
+            self.close()
+            raise
         return row is not None
+
+    def counted(self, key: str, dev_eui: str, session: int, fcnt: int) -> None:
+        """Remember a frame whose events the aggregator took, until it is surely stored."""
+        for counted_key in (key, frame_key(dev_eui, session, fcnt)):
+            self._counted[counted_key] = None
+        while len(self._counted) > RECENT_FRAMES:
+            self._counted.popitem(last=False)
+
+    def close(self) -> None:
+        if self._closes_lookup is not None:
+            self._closes_lookup()  # closes the connection, once
+        self._lookup = self._closes_lookup = None
 
     def badge_rows(
         self, uplink: LoRaUplink, badge: BadgeDevice, fields: dict[str, Any], at: datetime

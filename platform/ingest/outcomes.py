@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
 from tilsyn.platform.ingest.tables import Row, Table
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    place: Literal["quarantine", "dead_letters"]
+    topic: str
+    reason: str
+    payload: bytes
+    device_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,18 +30,17 @@ class Accepted:
     source: tuple[str, bytes] | None = None
     # Times in the message moved because the sender's clock was off (see hub_clock.py).
     clock_corrections: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    place: Literal["quarantine", "dead_letters"]
-    topic: str
-    reason: str
-    payload: bytes
-    device_id: str | None = None
+    # Parts of the message that cannot be stored (one entry of a hub's message), recorded with
+    # the message when it is stored, so the rest of it is not held back.
+    set_aside: tuple[Rejection, ...] = ()
 
 
 Outcome = Accepted | Rejection
+
+
+def frame_key(dev_eui: str, session: int, fcnt: int) -> str:
+    """A LoRaWAN frame's identity; `session` is the join's time in epoch seconds."""
+    return f"fc:{dev_eui}:{session}:{fcnt}"
 
 
 def dead_letter(topic: str, payload: bytes, reason: str) -> Rejection:
@@ -40,3 +49,15 @@ def dead_letter(topic: str, payload: bytes, reason: str) -> Rejection:
 
 def quarantine(topic: str, payload: bytes, device_id: str, reason: str) -> Rejection:
     return Rejection("quarantine", topic, reason, payload, device_id)
+
+
+# Keys are indexed, and an index row holds at most about 2.7 kB: a sender's id longer than this
+# (a network server's correlation id is some 40 characters) is kept by its hash.
+MAX_KEY_CHARS = 200
+
+
+def stored_key(key: str) -> str:
+    """An idempotency key as `ingest_keys` holds it."""
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()

@@ -57,7 +57,7 @@ def _message_id(payload: bytes) -> str | None:
     """The `messageId` of an edge message, also of one that failed validation."""
     try:
         body = json.loads(payload)
-    except ValueError:  # not JSON, or not UTF-8
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past any message
         return None
     message_id = body.get("messageId") if isinstance(body, dict) else None
     if isinstance(message_id, str) and 0 < len(message_id) <= MAX_MESSAGE_ID:

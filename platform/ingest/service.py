@@ -24,9 +24,14 @@ from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
 from tilsyn.platform.ingest.hygiene import HygieneTracker
-from tilsyn.platform.ingest.outcomes import Accepted, Outcome
+from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter
 from tilsyn.platform.ingest.receipts import receipts_for
-from tilsyn.platform.ingest.writer import BatchResult, write_batch, write_one_by_one
+from tilsyn.platform.ingest.writer import (
+    BatchResult,
+    is_outage,
+    write_batch,
+    write_one_by_one,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +93,7 @@ class IngestService:
         self._hygiene = HygieneTracker(database_url)
         self._classifier = Classifier(self._directory, self._hygiene)
         self._next_tick = 0.0
+        self._decided: list[Accepted] = []  # hygiene counts decided, not stored yet
         self._mqtt = MqttConnection(
             mqtt_url,
             settings.ingest_client_id,
@@ -124,6 +130,10 @@ class IngestService:
         with self.stats._lock:
             self.stats.received += 1
 
+    @property
+    def running(self) -> bool:
+        return self._writer.is_alive() and not self._stopping.is_set()
+
     def _write_loop(self) -> None:
         conn: psycopg.Connection | None = None
         while not (self._stopping.is_set() and self._queue.empty()):
@@ -135,36 +145,54 @@ class IngestService:
             while True:
                 try:
                     conn = conn if conn is not None and not conn.closed else self._connect()
-                    result = write_batch(conn, outcomes)
+                    result = self._write(conn, batch, outcomes)
                     break
-                except psycopg.OperationalError as error:
+                except Exception as error:
+                    # An outage, or a defect of ours: the batch is kept (nothing was
+                    # acknowledged), the error shown in the status, and it is tried again.
+                    if not is_outage(error):
+                        log.exception("storing a batch failed; trying it again")
                     self._after_database_error(conn, error)
                     conn = None
-                except Exception as error:
-                    # Not an outage: some row is unacceptable (to the database, or to the
-                    # driver's binary copy). Store the batch one by one so that only the
-                    # offending messages end in dead letters and the writer goes on.
-                    log.warning("batch refused (%s); storing one by one", error)
-                    try:
-                        assert conn is not None
-                        conn.rollback()
-                        result = write_one_by_one(conn, batch, outcomes)
-                        break
-                    except psycopg.OperationalError as outage:
-                        self._after_database_error(conn, outage)
-                        conn = None
             self._after_commit(batch, result)
         if conn is not None:
             conn.close()
+        self._hygiene.close()
+
+    def _write(
+        self, conn: psycopg.Connection, batch: list[Message], outcomes: list[Outcome]
+    ) -> BatchResult:
+        try:
+            return write_batch(conn, outcomes)
+        except Exception as error:
+            if is_outage(error):
+                raise
+            # Some row is unacceptable (to the database, or to the driver's binary copy):
+            # store the batch one by one, so that only the offending messages end in dead
+            # letters and the writer goes on.
+            log.warning("batch refused (%s); storing one by one", error)
+            conn.rollback()
+            return write_one_by_one(conn, batch, outcomes)
 
     def _classify(self, batch: list[Message]) -> list[Outcome]:
         """Classifying looks up devices the cache does not hold yet: through an outage it
-        waits for the database, like the write, instead of ending the writer."""
-        while True:
+        waits for the database, like the write, and goes on from the message it was at (a
+        badge's events must not be counted twice). A message that breaks classifying in a
+        way we did not foresee goes to dead letters with the error, instead of ending the
+        writer and coming back after every restart."""
+        outcomes: list[Outcome] = []
+        while len(outcomes) < len(batch):
+            message = batch[len(outcomes)]
             try:
-                return [self._classifier.classify(message) for message in batch]
-            except psycopg.OperationalError as error:
-                self._after_database_error(None, error)
+                outcomes.append(self._classifier.classify(message))
+            except Exception as error:
+                if is_outage(error):
+                    self._after_database_error(None, error)
+                    continue
+                log.exception("classifying a message on %s failed", message.topic)
+                why = f"could not be classified: {type(error).__name__}: {error}"[:1000]
+                outcomes.append(dead_letter(message.topic, message.payload, why))
+        return outcomes
 
     def _decide_quiet_badges(self, conn: psycopg.Connection | None) -> psycopg.Connection | None:
         """Once a minute, let the clock finalise hand-hygiene counts of badges gone quiet."""
@@ -177,15 +205,23 @@ class IngestService:
         except psycopg.OperationalError as error:
             log.warning("could not reload the wards' hygiene layout: %s", error)
         decided = self._hygiene.decide_quiet_badges(datetime.fromtimestamp(now, UTC))
-        if decided is None:
+        if decided is not None:
+            self._decided.append(decided)
+        if not self._decided:
             return conn
         try:
             conn = conn if conn is not None and not conn.closed else self._connect()
-            self.stats.add(write_batch(conn, [decided]))
-        except psycopg.OperationalError as error:
-            # The decided counts are lost with the outage; the badges' events are not stored.
-            log.warning("could not store decided hygiene counts: %s", error)
+            self.stats.add(write_batch(conn, self._decided))
+        except Exception as error:
+            # Kept in memory and stored at the next tick: the badges' events are not stored
+            # anywhere, so these counts exist only here.
+            log.warning("could not store decided hygiene counts (kept for later): %s", error)
+            self._note_database_error(error)
+            if conn is not None:
+                conn.close()
+            self._next_tick = now + (1.0 if is_outage(error) else TICK_SECONDS)
             return None
+        self._decided = []
         return conn
 
     def _after_commit(self, batch: list[Message], result: BatchResult) -> None:
@@ -193,12 +229,16 @@ class IngestService:
             self._mqtt.ack(message)
         self.stats.add(result)
         committed_at = time.time()
-        self._send_receipts(batch, committed_at)
+        # Alerts first: nothing about a receipt may keep a stored red value from its alert.
         for observer in self._observers:
             try:
                 observer(result.fresh, committed_at)
             except Exception:  # an observer's failure must not stop ingest
                 log.exception("ingest observer %r failed", observer)
+        try:
+            self._send_receipts(batch, committed_at)
+        except Exception:  # the hubs send again without a receipt: harmless
+            log.exception("receipts for a stored batch not sent")
 
     def _send_receipts(self, batch: list[Message], committed_at: float) -> None:
         """Not waited for: a receipt lost here makes the hub send again, which is harmless."""
@@ -231,14 +271,15 @@ class IngestService:
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self._database_url, connect_timeout=5)
 
-    def _after_database_error(
-        self, conn: psycopg.Connection | None, error: psycopg.OperationalError
-    ) -> None:
+    def _after_database_error(self, conn: psycopg.Connection | None, error: Exception) -> None:
         """Keep the batch and try again; nothing is acknowledged until it is stored."""
         log.warning("database unavailable, retrying batch: %s", error)
-        with self.stats._lock:
-            self.stats.database_retries += 1
-            self.stats.last_database_error = str(error).strip()
+        self._note_database_error(error)
         if conn is not None:
             conn.close()
         time.sleep(1.0)
+
+    def _note_database_error(self, error: Exception) -> None:
+        with self.stats._lock:
+            self.stats.database_retries += 1
+            self.stats.last_database_error = str(error).strip() or type(error).__name__

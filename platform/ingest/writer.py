@@ -10,7 +10,14 @@ import psycopg
 from psycopg import sql
 
 from tilsyn.mqtt import Message
-from tilsyn.platform.ingest.outcomes import Accepted, Outcome, Rejection, dead_letter
+from tilsyn.platform.ingest.outcomes import (
+    Accepted,
+    Outcome,
+    Rejection,
+    dead_letter,
+    frame_key,
+    stored_key,
+)
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS, Row, Table
 
 
@@ -39,7 +46,7 @@ def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchR
     rejections = [o for o in outcomes if isinstance(o, Rejection)]
     with conn.transaction():
         fresh, replays = _claim_new(conn, accepted)
-        rejections += replays
+        rejections += replays + [part for outcome in fresh for part in outcome.set_aside]
         rows = _rows_by_table(fresh)
         for table, table_rows in rows.items():
             _copy(conn, table, table_rows)
@@ -56,6 +63,23 @@ def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchR
     )
 
 
+# SQLSTATE classes after which waiting helps: no connection, too few resources (connections,
+# disk), an administrator's shutdown, a system error; and a standby that does not take writes
+# (a failover in progress). Anything else is the message's own fault.
+_OUTAGE_CLASSES = ("08", "53", "57", "58")
+_READ_ONLY = "25006"
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether the database, not the message, is why a write failed: keep it and retry."""
+    if not isinstance(error, psycopg.Error):
+        return False
+    state = error.sqlstate
+    if state is None:  # libpq's own: no connection, or it broke
+        return isinstance(error, psycopg.OperationalError)
+    return state[:2] in _OUTAGE_CLASSES or state == _READ_ONLY
+
+
 def write_one_by_one(
     conn: psycopg.Connection, messages: Sequence[Message], outcomes: Sequence[Outcome]
 ) -> BatchResult:
@@ -64,9 +88,9 @@ def write_one_by_one(
     for message, outcome in zip(messages, outcomes, strict=True):
         try:
             total += write_batch(conn, [outcome])
-        except psycopg.OperationalError:
-            raise
         except Exception as error:  # the database's refusal, or a row the copy cannot send
+            if is_outage(error):
+                raise
             total += write_batch(conn, [dead_letter(message.topic, message.payload, _why(error))])
     return total
 
@@ -84,7 +108,7 @@ def _claim_new(
     dropped; a LoRaWAN frame stored before under another deduplication id is a replay."""
     if not accepted:
         return [], []
-    keys = [a.key for a in accepted] + [a.frame_key for a in accepted if a.frame_key]
+    keys = [stored_key(a.key) for a in accepted] + [a.frame_key for a in accepted if a.frame_key]
     rows = conn.execute(
         "INSERT INTO ingest_keys (key) SELECT unnest(%s::text[])"
         " ON CONFLICT DO NOTHING RETURNING key",
@@ -93,9 +117,10 @@ def _claim_new(
     new_keys = {row[0] for row in rows}
     fresh, replays = [], []
     for outcome in accepted:
-        if outcome.key not in new_keys:
+        key = stored_key(outcome.key)
+        if key not in new_keys:
             continue  # a redelivery (possibly within this batch): stored once already
-        new_keys.discard(outcome.key)
+        new_keys.discard(key)
         if outcome.frame_key is not None and outcome.frame_key not in new_keys:
             rekeyed = _in_a_later_session(conn, outcome)
             if rekeyed is None:
@@ -119,12 +144,12 @@ def _in_a_later_session(conn: psycopg.Connection, outcome: Accepted) -> Accepted
     latest = None if row is None or row[0] is None else int(row[0])
     if latest is None or latest <= int(session):
         return None
-    frame_key = f"fc:{device}:{latest}:{fcnt}"
+    later = frame_key(device, latest, int(fcnt))
     claimed = conn.execute(
         "INSERT INTO ingest_keys (key) VALUES (%s) ON CONFLICT DO NOTHING RETURNING key",
-        (frame_key,),
+        (later,),
     ).fetchone()
-    return None if claimed is None else replace(outcome, frame_key=frame_key)
+    return None if claimed is None else replace(outcome, frame_key=later)
 
 
 def _replay(outcome: Accepted) -> Rejection:

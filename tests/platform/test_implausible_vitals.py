@@ -39,10 +39,12 @@ def test_ingest_refuses_a_temperature_no_patient_has(database_url: str, sign_in:
     faulty = build_observation("P1", "body_temperature", 37.0, NOW, observation_id="o2")
     faulty["valueQuantity"]["value"] = 8.0  # type: ignore[index]
     result = store(database_url, _hub_message([good, faulty]))
-    assert (result.stored, result.dead_letters) == (0, 1), "set aside whole, as hub messages are"
+    assert (result.stored, result.dead_letters) == (1, 1), "the pulse stored, 8 °C set aside"
     with psycopg.connect(database_url) as conn:
         (reason,) = conn.execute("SELECT reason FROM dead_letters").fetchone() or ("",)
+        stored = conn.execute("SELECT kind, value FROM vital_observations").fetchall()
     assert "body_temperature value 8.0 is outside 10..50" in reason
+    assert stored == [("heart_rate", 72.0)]
     # The operator learns why, not the patients' measurements (her role may not read them).
     with TestClient(create_app(database_url)) as client:
         answer = client.get("/api/ingest/dead-letters", headers=sign_in("operator"))

@@ -145,25 +145,39 @@ def test_hub_message_stores_vitals_and_answers(registered: str) -> None:
         assert answers.fetchall() == [("copd-daily", {"breathless": True})]
 
 
-def test_hub_messages_are_stored_whole_or_set_aside(registered: str) -> None:
-    good = build_observation("P-1", "heart_rate", 71, NOW)
-    stranger = _hub_message("m-2", good, build_observation("P-2", "heart_rate", 80, NOW))
-    broken = _hub_message("m-3", good, {"resourceType": "Observation", "status": "final"})
+def test_a_hub_messages_bad_entries_are_set_aside_and_the_rest_stored(registered: str) -> None:
+    """An entry for a patient the hub does not serve, or one that is not a measurement, must
+    not hold back the same message's low SpO2; a message with nothing storable is set aside
+    whole, and a redelivery sets nothing aside twice."""
+    low_spo2 = build_observation("P-1", "spo2", 86, NOW)
+    pulse = build_observation("P-1", "heart_rate", 71, NOW)
+    not_a_measurement = {"resourceType": "Observation", "status": "final"}
+    stranger = _hub_message("m-2", low_spo2, build_observation("P-2", "heart_rate", 80, NOW))
+    broken = _hub_message("m-3", pulse, not_a_measurement)
+    nothing_storable = _hub_message("m-5", not_a_measurement)
     unknown_hub = (
         "tilsyn/edge/hub-99/up",
-        _hub_message("m-4", good)[1].replace(b'"hub-17"', b'"hub-99"'),
+        _hub_message("m-4", pulse)[1].replace(b'"hub-17"', b'"hub-99"'),
     )
-    result = _ingest(registered, stranger, broken, unknown_hub)
-    assert (result.stored, result.quarantined, result.dead_letters) == (0, 2, 1)
+    result = _ingest(registered, stranger, broken, nothing_storable, unknown_hub)
+    assert (result.stored, result.quarantined, result.dead_letters) == (2, 2, 2)
+    again = _ingest(registered, stranger)
+    assert (again.stored, again.duplicates, again.quarantined) == (0, 1, 0)
     with psycopg.connect(registered) as conn:
         reasons = [r[0] for r in conn.execute("SELECT reason FROM quarantine ORDER BY id")]
-        dead = [r[0] for r in conn.execute("SELECT reason FROM dead_letters")]
-        assert conn.execute("SELECT count(*) FROM vital_observations").fetchone() == (0,)
-    assert reasons == [
-        "entry 1: patient P-2 is not registered for hub hub-17",
+        dead = [r[0] for r in conn.execute("SELECT reason FROM dead_letters ORDER BY id")]
+        stored = conn.execute(
+            "SELECT patient_id, kind, value FROM vital_observations ORDER BY kind"
+        ).fetchall()
+    assert stored == [("P-1", "heart_rate", 71.0), ("P-1", "spo2", 86.0)]
+    rest = "(the message's other entries are stored)"
+    assert sorted(reasons) == [
+        f"entry 1: patient P-2 is not registered for hub hub-17 {rest}",
         "unknown hub hub-99",
     ]
-    assert dead[0].startswith("entry 1:")
+    (whole,) = [d for d in dead if rest not in d]
+    (part,) = [d for d in dead if rest in d]
+    assert whole.startswith("entry 0:") and part.startswith("entry 1:")
 
 
 def _series_message(
@@ -326,6 +340,22 @@ def test_a_frame_stored_before_is_not_counted_again(registered: str) -> None:
     # The replayed visit adds nothing (the entry at +40 min was held in the memory the
     # restart cleared, as the module says).
     assert _daily_counts(registered) == counted
+
+
+def test_a_frame_counter_seen_twice_in_one_batch_is_counted_once(registered: str) -> None:
+    """A redelivery, or a frame reusing a counter, can arrive before the first is stored (both
+    in one batch): the database knows neither yet, so the tracker remembers the frames it has
+    counted."""
+    with psycopg.connect(registered) as conn:
+        register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
+    base = NOW - timedelta(hours=2)
+    visit = _badge_uplink(base, VISIT, 1)
+    missed = [{"offset_s": 10, "event": "entry", "zone": "patient_zone", "ref": 11}]
+    collided = _badge_uplink(base + timedelta(minutes=20), missed, 1)
+    later = _badge_uplink(base + timedelta(minutes=40), LATER_ENTRY, 2)
+    result = _ingest(registered, visit, visit, collided, later)
+    assert result.stored == 2 and result.dead_letters == 1
+    assert _daily_counts(registered) == [("M3", "patient_zone", "nurse", 2, 1)]
 
 
 def test_badge_events_become_anonymous_compliance_counts(registered: str) -> None:

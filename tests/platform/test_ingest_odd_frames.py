@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 from direct_ingest import store
+from live_ingest import live_ingest
 from lorawan import chirpstack_uplink
 from registry_seed import sample_container
 from waiting import wait_for
 
-from tilsyn.mqtt import Message, MqttConnection
+from tilsyn.mqtt import Message
 from tilsyn.platform.alerts.rules_containers import ContainerLimits, ContainerRules
-from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.store import get_state, register_container
 from tilsyn.platform.ingest.outcomes import Accepted
-from tilsyn.platform.ingest.service import IngestService
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS
 from tilsyn.platform.ingest.writer import write_one_by_one
 
@@ -68,20 +66,12 @@ def test_a_time_without_its_offset_is_dead_lettered_and_the_rest_stored(containe
 def test_ingest_goes_on_after_a_time_without_its_offset(containers: str, mqtt_url: str) -> None:
     """The writer thread used to die on it: nothing after it was stored, and the frame, never
     acknowledged, came back after each restart."""
-    run = uuid.uuid4().hex[:8]
-    service = IngestService(Settings(ingest_client_id=f"ingest-{run}"), containers, mqtt_url)
-    service.start()
-    publisher = MqttConnection(mqtt_url, f"network-server-{run}")
-    publisher.connect()
-    try:
+    with live_ingest(containers, mqtt_url) as (_, publisher):
         publisher.publish(*_without_offset(1), qos=1)
         for f_cnt in range(2, 7):
             publisher.publish(*chirpstack_uplink(MILESIGHT, FORTY_PERCENT, f_cnt=f_cnt), qos=1)
         wait_for(lambda: _count(containers, "SELECT count(*) FROM container_readings") == 5)
         assert _count(containers, "SELECT count(*) FROM dead_letters") == 1
-    finally:
-        publisher.close()
-        service.stop()
 
 
 def test_a_row_the_copy_cannot_send_is_dead_lettered_with_why(containers: str) -> None:

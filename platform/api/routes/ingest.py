@@ -77,7 +77,7 @@ def ingest_status(request: Request, _: Technician) -> IngestStatus:
         )
     s = service.stats
     return IngestStatus(
-        running=True,
+        running=service.running,
         queue_depth=service.queue_depth,
         received=s.received,
         stored=s.stored,
