@@ -81,11 +81,18 @@ class AlertEngine:
     def _run(self) -> None:
         while True:
             commits, stopping = self._drain()
-            signals = [s for stored, _ in commits for s in self._evaluate_safely(stored)]
-            if time.monotonic() >= self._next_periodic:
-                self._next_periodic = time.monotonic() + self._periodic_seconds
-                signals += self._periodic_safely()
-            self._write(signals)
+            try:
+                signals = [s for stored, _ in commits for s in self._evaluate_safely(stored)]
+                if time.monotonic() >= self._next_periodic:
+                    self._next_periodic = time.monotonic() + self._periodic_seconds
+                    signals += self._periodic_safely()
+                self._write(signals)
+            except Exception:
+                # A defect must not end the engine: ingest would block on its full queue and
+                # no later alert would be raised. It is logged with its trace and counted.
+                log.exception("alert engine round failed")
+                self.failures += 1
+                self._drop_connection()
             if stopping:
                 return
 
@@ -204,11 +211,18 @@ class AlertEngine:
         self._announce(outbox)
 
     def _announce(self, outbox_ids: list[int]) -> None:
+        """The stored alerts' notifications, read back (through an outage too: the alerts are
+        stored, the screens and night planner must still hear of them)."""
         if self._hub is None or not outbox_ids:
             return
-        conn = self._connection()
-        entries = notifications(conn, outbox_ids)
-        conn.commit()
+
+        def read() -> list[tuple[Any, ...]]:
+            conn = self._connection()
+            entries = notifications(conn, outbox_ids)
+            conn.commit()
+            return entries
+
+        entries = self._until_database_answers("announce", read)
         self._hub.announce([Notification(*entry) for entry in entries])
 
     def _limit(self, container_id: str) -> ContainerLimits:

@@ -11,11 +11,14 @@ who may not read patient data; a receiver that may fetches the alert with its ow
 (`GET /api/alerts/{id}`, audited).
 
 Each delivery is its own transaction, and a receiver's answer is not read: one slow, huge or
-broken receiver delays the others by at most its timeout and cannot undo their deliveries.
+broken receiver delays the others by at most its timeout and cannot undo their deliveries. The
+timeout bounds the whole attempt, not each read: a receiver that trickles its status line a
+byte at a time is cut off like one that never answers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -59,7 +62,11 @@ class WebhookDispatcher:
     def __init__(self, database_url: str, poll_seconds: float = 1.0, timeout: float = 5.0) -> None:
         self._database_url = database_url
         self._poll_seconds = poll_seconds
-        self._client = httpx.Client(timeout=timeout)
+        self._timeout = timeout
+        # Async only so that an attempt can be cancelled as a whole (asyncio.wait_for);
+        # attempts are still made one at a time, by whichever thread delivers.
+        self._loop = asyncio.new_event_loop()
+        self._client = httpx.AsyncClient(timeout=timeout)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
 
@@ -69,7 +76,17 @@ class WebhookDispatcher:
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join(timeout=30)
-        self._client.close()
+        self.close()
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._client.aclose())
+        self._loop.close()
+
+    def __enter__(self) -> WebhookDispatcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def deliver_due(self, conn: psycopg.Connection, limit: int = 50) -> int:
         """Try up to `limit` deliveries that are due, each in a transaction of its own (the
@@ -105,13 +122,19 @@ class WebhookDispatcher:
             "X-Tilsyn-Signature": sign(secret, timestamp, body),
             "X-Tilsyn-Delivery": str(outbox_id),
         }
+        attempt = asyncio.wait_for(self._status(url, body, headers), self._timeout)
         try:
-            # Only the status line counts: the body is never read, however large.
-            with self._client.stream("POST", url, content=body, headers=headers) as response:
-                status = response.status_code
+            status = self._loop.run_until_complete(attempt)
+        except TimeoutError:
+            return f"no answer within {self._timeout:g} s"
         except Exception as error:  # any failure (a malformed URL too) is an attempt, retried
             return f"{type(error).__name__}: {error}"[:500]
         return None if 200 <= status < 300 else f"HTTP {status}"
+
+    async def _status(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        # Only the status line counts: the body is never read, however large.
+        async with self._client.stream("POST", url, content=body, headers=headers) as response:
+            return response.status_code
 
     def _record(
         self,
@@ -140,6 +163,18 @@ class WebhookDispatcher:
             "UPDATE webhook_deliveries SET attempts = %s, next_attempt_at = %s, last_error = %s"
             " WHERE outbox_id = %s AND webhook_id = %s",
             (attempts, retry_at, error, outbox_id, webhook_id),
+        )
+        # The receiver's other notifications would fail the same way: they wait as long, so
+        # a receiver that does not answer costs one timeout per retry, not one per alert, and
+        # the other receivers' deliveries are not held up behind it.
+        conn.execute(
+            """UPDATE webhook_deliveries SET next_attempt_at = %(retry_at)s
+               WHERE webhook_id = %(webhook)s AND (outbox_id, webhook_id) IN (
+                   SELECT outbox_id, webhook_id FROM webhook_deliveries
+                   WHERE webhook_id = %(webhook)s AND delivered_at IS NULL
+                     AND next_attempt_at < %(retry_at)s
+                   FOR UPDATE SKIP LOCKED)""",
+            {"retry_at": retry_at, "webhook": webhook_id},
         )
 
     def _run(self) -> None:

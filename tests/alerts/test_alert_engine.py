@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -14,6 +14,7 @@ from registry_seed import sample_container
 from waiting import wait_for
 
 from tilsyn.platform.alerts.engine import AlertEngine
+from tilsyn.platform.alerts.hub import Notification, NotificationHub
 from tilsyn.platform.alerts.store import acknowledge, comment, escalate_due, get_alert, resolve
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.outcomes import Accepted
@@ -167,6 +168,51 @@ def test_the_engine_outlives_losing_its_database_connection(registry: str) -> No
         time.sleep(0.5)  # the next round meets the dead connection
         engine.observe([_fill(NOW, 95.0)], time.time())
         wait_for(lambda: _alerts(registry, "full"), timeout=30)
+        assert engine.failures == 0
+    finally:
+        engine.stop()
+
+
+class _Recorded(NotificationHub):
+    """The platform's hub, also keeping what it was told to announce."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heard: list[Notification] = []
+
+    def announce(self, notifications: Sequence[Notification]) -> None:
+        self.heard.extend(notifications)
+        super().announce(notifications)
+
+
+def test_a_connection_lost_right_after_an_alert_is_stored_stops_nothing(
+    registry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outage falls between storing the alert and reading its notifications back (a
+    real disconnect, timed there by wrapping the store): the alert is still announced, and
+    the engine takes the next commit (it used to die, and ingest then blocked on its queue)."""
+    import tilsyn.platform.alerts.engine as engine_module
+
+    stored_then_cut = {"armed": True}
+    apply_signals = engine_module.apply_signals
+
+    def store_then_disconnect(conn: psycopg.Connection, signals: list[object]) -> list[int]:
+        outbox = apply_signals(conn, signals)  # type: ignore[arg-type]
+        if stored_then_cut.pop("armed", False):
+            with psycopg.connect(registry, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+        return outbox
+
+    monkeypatch.setattr(engine_module, "apply_signals", store_then_disconnect)
+    hub = _Recorded()
+    engine = AlertEngine(registry, hub, periodic_seconds=3600)
+    engine.start()
+    try:
+        engine.observe([_fill(NOW, 95.0)], time.time())
+        wait_for(lambda: bool(hub.heard), timeout=30)
+        engine.observe([_vital(NOW, "spo2", 85.0)], time.time())
+        wait_for(lambda: _alerts(registry, "vital:spo2"), timeout=30)
+        assert not stored_then_cut, "the disconnect happened"
         assert engine.failures == 0
     finally:
         engine.stop()

@@ -5,18 +5,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
+import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
+from fix_auth import SignIn
 
 from tilsyn.broker.local import free_port
 from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.alerts.store import apply_signals
 from tilsyn.platform.alerts.webhook_urls import check_webhook_url
 from tilsyn.platform.alerts.webhooks import WebhookDispatcher
+from tilsyn.platform.api.app import create_app
 
 pytestmark = pytest.mark.integration
 SECRET = "s3cret-for-tests"
@@ -81,13 +86,18 @@ def test_a_pending_notification_is_delivered_signed_after_a_restart(database_url
                 )
             ],
         )
-        assert WebhookDispatcher(database_url).deliver_due(conn) == 0  # nobody listens yet
+        with WebhookDispatcher(database_url) as dispatcher:
+            assert dispatcher.deliver_due(conn) == 0  # nobody listens yet
     ((attempts, error, delivered),) = _deliveries(database_url)
     assert (attempts, delivered) == (1, False) and error is not None
     with psycopg.connect(database_url) as conn:  # the platform restarts; the retry comes due
         conn.execute("UPDATE webhook_deliveries SET next_attempt_at = now()")
-    with Receiver(port) as receiver, psycopg.connect(database_url) as conn:
-        assert WebhookDispatcher(database_url).deliver_due(conn) == 1
+    with (
+        Receiver(port) as receiver,
+        psycopg.connect(database_url) as conn,
+        WebhookDispatcher(database_url) as dispatcher,
+    ):
+        assert dispatcher.deliver_due(conn) == 1
     assert _deliveries(database_url) == [(2, None, True)]
     headers, body = receiver.received[0]
     signed = headers["X-Tilsyn-Timestamp"].encode() + b"." + body
@@ -132,8 +142,12 @@ def test_an_alert_about_a_patient_goes_out_without_the_patient(database_url: str
             (f"http://127.0.0.1:{port}/hook", SECRET, ["home_care"]),
         )
         _red_spo2(conn)
-    with Receiver(port) as receiver, psycopg.connect(database_url) as conn:
-        assert WebhookDispatcher(database_url).deliver_due(conn) == 1
+    with (
+        Receiver(port) as receiver,
+        psycopg.connect(database_url) as conn,
+        WebhookDispatcher(database_url) as dispatcher,
+    ):
+        assert dispatcher.deliver_due(conn) == 1
     ((_, body),) = receiver.received
     alert = json.loads(body)["alert"]
     assert alert["severity"] == "critical" and alert["unit"] == "Våler" and alert["alert_id"]
@@ -152,8 +166,12 @@ def test_a_broken_webhook_url_costs_only_its_own_deliveries(database_url: str) -
             (f"http://127.0.0.1:{port}/hook", SECRET),
         )
         _red_spo2(conn)
-    with Receiver(port) as receiver, psycopg.connect(database_url) as conn:
-        assert WebhookDispatcher(database_url).deliver_due(conn) == 1
+    with (
+        Receiver(port) as receiver,
+        psycopg.connect(database_url) as conn,
+        WebhookDispatcher(database_url) as dispatcher,
+    ):
+        assert dispatcher.deliver_due(conn) == 1
         outcome = conn.execute(
             "SELECT w.url, d.attempts, d.last_error, d.delivered_at IS NOT NULL"
             " FROM webhook_deliveries d JOIN webhooks w USING (webhook_id) ORDER BY webhook_id"
@@ -162,6 +180,60 @@ def test_a_broken_webhook_url_costs_only_its_own_deliveries(database_url: str) -
     (broken, good) = outcome
     assert broken[0] == "http://[::1" and broken[1] == 1 and "InvalidURL" in broken[2]
     assert good[1:] == (1, None, True)
+
+
+class TricklingReceiver:
+    """Answers every request with its status line one byte at a time, each byte well within
+    a read timeout: only a deadline on the whole attempt cuts it off."""
+
+    def __init__(self, port: int, seconds_per_byte: float = 0.25) -> None:
+        self._listener = socket.create_server(("127.0.0.1", port))
+        self._seconds_per_byte = seconds_per_byte
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        connection, _ = self._listener.accept()
+        with connection:
+            connection.recv(65536)
+            for byte in b"HTTP/1.1 204 No Content\r\n\r\n" * 10:
+                if self._stop.wait(self._seconds_per_byte):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return  # the dispatcher hung up: what the test wants
+
+    def __enter__(self) -> TricklingReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(database_url: str) -> None:
+    """Its status line would take a minute; the attempt fails after the timeout, with why,
+    and is retried later like any other failure."""
+    port = free_port()
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO webhooks (url, secret, audiences) VALUES (%s, %s, '{home_care}')",
+            (f"http://127.0.0.1:{port}/hook", SECRET),
+        )
+        _red_spo2(conn)
+    with (
+        TricklingReceiver(port),
+        psycopg.connect(database_url) as conn,
+        WebhookDispatcher(database_url, timeout=1.0) as dispatcher,
+    ):
+        started = time.monotonic()
+        assert dispatcher.deliver_due(conn) == 0
+        took = time.monotonic() - started
+    assert _deliveries(database_url) == [(1, "no answer within 1 s", False)]
+    assert took < 20, f"the attempt took {took:.0f} s; the answer trickles for about 60 s"
 
 
 @pytest.mark.parametrize(
@@ -183,3 +255,50 @@ def test_a_webhook_may_not_point_where_no_receiver_lives(url: str, why: str) -> 
 def test_a_webhook_may_point_at_the_municipalitys_own_network() -> None:
     for url in ("https://hooks.example.org/tilsyn", "http://10.20.0.5:8080/alerts"):
         assert check_webhook_url(url) == url
+
+
+def test_a_receiver_that_never_answers_holds_up_nobody_else(
+    database_url: str, sign_in: SignIn
+) -> None:
+    """Five alerts for two receivers, one of which accepts connections and never answers:
+    it costs one timeout, its other notifications wait for its retry, the healthy receiver
+    gets all five at once, and the admin sees what is failing and since when."""
+    healthy_port = free_port()
+    silent = socket.create_server(("127.0.0.1", 0))  # listens, never accepts or answers
+    silent_url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO webhooks (url, secret, audiences) VALUES"
+            " (%s, 'x', '{operator}'), (%s, %s, '{operator}')",
+            (silent_url, f"http://127.0.0.1:{healthy_port}/hook", SECRET),
+        )
+        now = datetime.now(UTC)
+        apply_signals(
+            conn,
+            [
+                Signal("container", f"C{i}", "fire", True, now, "critical", "operator", "", "Fire")
+                for i in range(5)
+            ],
+        )
+    with (
+        silent,
+        Receiver(healthy_port) as receiver,
+        psycopg.connect(database_url) as conn,
+        WebhookDispatcher(database_url, timeout=1.0) as dispatcher,
+    ):
+        assert dispatcher.deliver_due(conn) == 5
+        attempts = dict(
+            conn.execute(
+                "SELECT w.url, sum(d.attempts) FROM webhook_deliveries d"
+                " JOIN webhooks w USING (webhook_id) GROUP BY w.url"
+            ).fetchall()
+        )
+    assert len(receiver.received) == 5
+    assert attempts[silent_url] == 1, "one timeout, not one per alert"
+    with TestClient(create_app(database_url)) as client:
+        shown = client.get("/api/admin/webhooks", headers=sign_in("admin")).json()
+    failing = next(w for w in shown if w["url"] == silent_url)
+    healthy = next(w for w in shown if w["url"] != silent_url)
+    assert failing["undelivered"] == 5 and failing["last_error"] == "no answer within 1 s"
+    assert failing["failing_since"] is not None and failing["next_attempt_at"] is not None
+    assert healthy["undelivered"] == 0 and healthy["last_delivered_at"] is not None

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import psycopg
 import pytest
 from conftest import Site, sign_in
 from playwright.sync_api import Browser, Page, expect
 from seed import username
+
+from tilsyn.platform.alerts.models import Signal
+from tilsyn.platform.alerts.store import apply_signals
 
 pytestmark = pytest.mark.browser
 
@@ -44,3 +50,21 @@ def test_a_deactivated_user_is_signed_out_everywhere(
     row.get_by_role("button", name=f"Reactivate {name}").click()
     expect(row).to_contain_text("active")
     expect(row.get_by_role("button", name=f"Deactivate {name}")).to_be_visible()
+
+
+def test_a_failing_webhook_shows_what_waits_and_why(site: Site, page: Page) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "INSERT INTO webhooks (url, secret, audiences)"
+            " VALUES ('https://alarm.example.dk/hook', 'x', '{operator}')"
+        )
+        fire = Signal("container", "C00001", "fire", True, datetime.now(UTC), "critical")
+        apply_signals(conn, [replace(fire, audience="operator", title="Fire")])
+        conn.execute(
+            "UPDATE webhook_deliveries SET attempts = 3, last_error = 'no answer within 5 s'"
+        )
+    sign_in(page, site.url, "admin")
+    row = page.locator("#webhooks tbody tr", has_text="alarm.example.dk")
+    expect(row).to_contain_text("no answer within 5 s")
+    expect(row).to_contain_text("waiting since")
+    expect(row.locator("td.count")).to_have_text("1")

@@ -105,6 +105,14 @@ class Webhook(BaseModel):
     audiences: list[str]
     active: bool
     secret: str | None = Field(None, description="shown once, when the webhook is made")
+    # How its deliveries go: a receiver that stopped answering shows here, not only in a log.
+    undelivered: int = 0
+    last_error: str | None = Field(None, description="why the latest failed attempt failed")
+    failing_since: datetime | None = Field(
+        None, description="the oldest notification still waiting for this receiver"
+    )
+    next_attempt_at: datetime | None = None
+    last_delivered_at: datetime | None = None
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=Webhook)
@@ -124,5 +132,32 @@ def add_webhook(body: WebhookIn, db: Db, _: HookAdmin) -> Webhook:
 
 @router.get("/webhooks", response_model=list[Webhook])
 def webhooks(db: Db, _: HookAdmin) -> list[Webhook]:
-    rows = db.execute("SELECT webhook_id, url, audiences, active FROM webhooks ORDER BY 1")
-    return [Webhook(webhook_id=r[0], url=r[1], audiences=r[2], active=r[3]) for r in rows]
+    rows = db.execute(
+        """SELECT w.webhook_id, w.url, w.audiences, w.active,
+                  count(d.outbox_id) FILTER (WHERE d.delivered_at IS NULL),
+                  (SELECT d2.last_error FROM webhook_deliveries d2
+                   WHERE d2.webhook_id = w.webhook_id AND d2.delivered_at IS NULL
+                     AND d2.last_error IS NOT NULL
+                   ORDER BY d2.attempts DESC, d2.outbox_id DESC LIMIT 1),
+                  min(o.created_at) FILTER (WHERE d.delivered_at IS NULL),
+                  min(d.next_attempt_at) FILTER (WHERE d.delivered_at IS NULL),
+                  max(d.delivered_at)
+           FROM webhooks w
+           LEFT JOIN webhook_deliveries d ON d.webhook_id = w.webhook_id
+           LEFT JOIN notification_outbox o ON o.id = d.outbox_id
+           GROUP BY w.webhook_id ORDER BY 1"""
+    )
+    return [
+        Webhook(
+            webhook_id=r[0],
+            url=r[1],
+            audiences=r[2],
+            active=r[3],
+            undelivered=r[4],
+            last_error=r[5],
+            failing_since=r[6] if r[5] else None,
+            next_attempt_at=r[7],
+            last_delivered_at=r[8],
+        )
+        for r in rows
+    ]

@@ -1,6 +1,6 @@
 // Administration: the users (deactivate one who left or lost a phone: her sessions end at
 // once) and the audit log of every read of a patient's data, newest first.
-import { api, start, element, formatDateTime, requireRole } from "./common.js";
+import { api, start, element, formatDateTime, guarded, requireRole } from "./common.js";
 
 let me = null;
 
@@ -38,6 +38,20 @@ async function setActive(user, active) {
   await loadUsers();
 }
 
+// A receiver that stopped answering: what waits for it, since when, and why it fails.
+async function loadWebhooks() {
+  const hooks = await api("/api/admin/webhooks");
+  const rows = hooks.map((w) => element("tr", { class: w.last_error ? "failing" : "" },
+    element("th", { scope: "row" }, w.url), element("td", {}, w.audiences.join(", ")),
+    element("td", { class: "count" }, String(w.undelivered)),
+    element("td", {}, formatDateTime(w.last_delivered_at)),
+    element("td", {}, w.last_error
+      ? `${w.last_error} · waiting since ${formatDateTime(w.failing_since)}, next try ${formatDateTime(w.next_attempt_at)}`
+      : "–")));
+  if (!rows.length) rows.push(element("tr", {}, element("td", { colspan: "5" }, "No webhooks.")));
+  document.querySelector("#webhooks tbody").replaceChildren(...rows);
+}
+
 async function loadAudit(patientId) {
   const query = patientId ? `?patient_id=${encodeURIComponent(patientId)}&limit=500` : "?limit=500";
   const entries = await api(`/api/admin/audit${query}`);
@@ -50,11 +64,9 @@ async function loadAudit(patientId) {
 
 async function main() {
   me = await requireRole("admin");
-  await loadUsers();
-  document.getElementById("audit-filter").addEventListener("submit", (event) => {
-    event.preventDefault();
-    loadAudit(new FormData(event.target).get("patient_id").trim());
-  });
+  await Promise.all([loadUsers(), loadWebhooks()]);
+  document.getElementById("audit-filter").addEventListener("submit", guarded("Audit log not shown",
+    (event) => loadAudit(new FormData(event.target).get("patient_id").trim())));
   await loadAudit("");
 }
 
