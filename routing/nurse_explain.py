@@ -6,15 +6,12 @@ solver leaves out, which then can only be a matter of room in the night.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from tilsyn.routing.clock import clock
 from tilsyn.routing.nurse import Competence, NurseTask
 from tilsyn.routing.nurse_model import NurseStart
 from tilsyn.routing.travel import TravelMatrix
-
-
-def clock(origin: datetime, seconds: int) -> str:
-    return (origin + timedelta(seconds=seconds)).strftime("%H:%M")
 
 
 def why_impossible(

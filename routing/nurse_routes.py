@@ -6,8 +6,8 @@ import itertools
 from collections.abc import Mapping
 from datetime import datetime
 
+from tilsyn.routing.clock import clock
 from tilsyn.routing.nurse import NurseTask
-from tilsyn.routing.nurse_explain import clock
 from tilsyn.routing.nurse_model import NightModel, NurseStart
 from tilsyn.routing.plans import Dropped, Route, Visit
 from tilsyn.routing.timeline import Stop, earliest_start, forward_pass

@@ -61,8 +61,9 @@ def replan_night(live: LiveNight, travel: CachedTravel, stop: Stop = REPLAN_BUDG
         promised = [t for t in state.promised if t not in live.completed]
         locked = len([t for t in state.promised[: state.locked] if t not in live.completed])
         etas = dict(zip(state.promised, state.etas, strict=False))
-        free_at = max(state.free_at, live.now)
         nurse = nurses[state.nurse_id]
+        # A re-plan before the shift (a visit requested in the evening) starts no one early.
+        free_at = max(state.free_at, live.now, nurse.shift_start)
         starts.append(NurseStart(nurse, state.position, free_at, tuple(promised), etas, locked))
     return _plan(live.request.origin, tuple(starts), tasks, travel, stop, 0, keep_promises=True)
 

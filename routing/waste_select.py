@@ -71,14 +71,19 @@ class SelectionPolicy:
             raise ValueError("hours and overflow cost must be positive")
 
 
-def next_visit_hours(weekday: int, weekdays: Collection[int], shift_end_h: float) -> float:
-    """Hours from the midnight of a day with `weekday` (Monday 0) to the end of the shift on the
-    next of `weekdays` after it: how long a container left that day must hold (Friday to
-    Monday's shift end when trucks work Monday to Friday)."""
+def days_to_next_collection(weekday: int, weekdays: Collection[int]) -> int:
+    """Days from a day with `weekday` (Monday 0) to the next of `weekdays` after it (Friday to
+    Monday: 3, when trucks work Monday to Friday)."""
     if not set(weekdays) & set(range(7)):
         raise ValueError("trucks must work on at least one weekday (Monday 0 to Sunday 6)")
-    days = next(n for n in range(1, 8) if (weekday + n) % 7 in weekdays)
-    return 24.0 * days + shift_end_h
+    return next(n for n in range(1, 8) if (weekday + n) % 7 in weekdays)
+
+
+def next_visit_hours(weekday: int, weekdays: Collection[int], shift_end_h: float) -> float:
+    """Hours from the midnight of a day with `weekday` to the end of the shift on the next
+    collection day: how long a container left that day must hold, counting 24-hour days (the
+    study's calendar; the platform counts on the real clock, `planning.collection`)."""
+    return 24.0 * days_to_next_collection(weekday, weekdays) + shift_end_h
 
 
 def select_stops(

@@ -11,6 +11,9 @@ from tilsyn.codecs import CODEC_NAMES
 
 DevEui = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{16}$", description="16 hex digits")]
 FILL_SENSOR_CODECS = ("milesight-em310-udl", "milesight-em400-udl", "dragino-ldds75")
+# Larger than any container a truck lifts (a roll-off skip holds about 40 m³), and far within
+# the amounts the route planner takes.
+MAX_CAPACITY_LITRES = 100_000
 
 
 class ContainerIn(BaseModel):
@@ -20,7 +23,7 @@ class ContainerIn(BaseModel):
     dev_eui: DevEui
     codec: str = "milesight-em310-udl"
     waste_kind: str = Field(min_length=1, max_length=32, examples=["glass", "paper", "residual"])
-    capacity_litres: float = Field(ge=1)  # the planner counts loads in whole litres
+    capacity_litres: float = Field(ge=1, le=MAX_CAPACITY_LITRES)  # planned in whole litres
     empty_distance_mm: int = Field(gt=0, le=20_000)
     full_distance_mm: int = Field(ge=0, le=20_000)
     latitude: float = Field(ge=-90, le=90)

@@ -1,6 +1,6 @@
-"""Patient alerts that send a night nurse: a critical alert about a patient, raised during a
-night shift (or shortly before it and left unacknowledged), becomes an urgent task at the
-patient's home.
+"""Patient alerts that send a night nurse: a critical alert about a patient, raised (or turned
+critical) during a night shift, or shortly before it and left unacknowledged, becomes an
+urgent task at the patient's home.
 
 The alert engine's notifications are the trigger (`follow_alerts` listens to the hub); the
 database is the truth: each look takes every such alert that has no task yet, so an alert
@@ -30,20 +30,28 @@ AUDIENCES = ("home_care", "night_nurse")
 
 
 def alert_tasks(conn: psycopg.Connection, shift: Shift, settings: Settings) -> list[NewTask]:
-    """Tasks for the shift's critical patient alerts that have none yet: those raised during
-    the shift, and those raised within the urgent-visit time before it that nobody has
-    acknowledged (the day team handed over without taking them); these are due from the
-    shift's start."""
+    """Tasks for the shift's critical patient alerts that have none yet: those that became
+    critical during the shift, and those that did within the urgent-visit time before it and
+    that nobody has acknowledged (the day team handed over without taking them); these are
+    due from the shift's start."""
     within = timedelta(minutes=settings.night_urgent_within_minutes)
+    # An alert counts from when it became critical: one raised as a warning in the afternoon
+    # that turns critical during the night calls for a nurse as much as a new one.
     rows = conn.execute(
-        """SELECT a.alert_id, a.entity_id, a.title, a.first_at, p.address, p.latitude,
+        """SELECT a.alert_id, a.entity_id, a.title, c.critical_at, p.address, p.latitude,
                   p.longitude
            FROM alerts a JOIN patients p ON p.patient_id = a.entity_id
+           CROSS JOIN LATERAL (
+               SELECT coalesce(
+                   (SELECT max(h.at) FROM alert_history h
+                    WHERE h.alert_id = a.alert_id AND h.event = 'escalated'
+                      AND h.detail->>'severity' = 'critical'),
+                   a.first_at) AS critical_at) c
            WHERE a.entity_type = 'patient' AND a.severity = 'critical'
              AND a.state <> 'resolved' AND a.audience = ANY(%(audiences)s)
-             AND a.first_at < %(ends)s
-             AND (a.first_at >= %(starts)s
-                  OR (a.state = 'open' AND a.first_at >= %(starts)s - %(within)s))
+             AND c.critical_at < %(ends)s
+             AND (c.critical_at >= %(starts)s
+                  OR (a.state = 'open' AND c.critical_at >= %(starts)s - %(within)s))
              AND NOT EXISTS (SELECT 1 FROM night_tasks t WHERE t.alert_id = a.alert_id)
            ORDER BY a.alert_id""",
         {

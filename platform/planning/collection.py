@@ -7,7 +7,8 @@ and a container left out must hold until the end of the shift on the collection 
 (Friday's plan looks to Monday afternoon). A truck carries one kind of waste (glass and
 residual waste never share a body), so each kind is chosen and routed on its own, with that
 kind's trucks and disposal site from the collection fleet file. Containers of a kind the fleet
-has no trucks for are listed as left out, never dropped silently.
+has no trucks for are listed as left out, never dropped silently; so is a container whose
+stored record no plan can use (a capacity or position the registry refuses today).
 
 The forecast's spread is not measured yet: it is taken as a fixed share of the rate
 (`RATE_SPREAD`), enough for the selection to weigh a container that may or may not overflow.
@@ -19,7 +20,7 @@ import math
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,8 +29,10 @@ from psycopg.types.json import Jsonb
 
 from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.forecast import full_by
+from tilsyn.platform.containers.models import MAX_CAPACITY_LITRES
 from tilsyn.platform.planning.errors import PlanRejected
 from tilsyn.routing.checks import check_collection_plan
+from tilsyn.routing.clock import after
 from tilsyn.routing.collection_day import CollectionDay, plan_collection_day
 from tilsyn.routing.collection_fleet import KindService, load_collection_fleet
 from tilsyn.routing.geo import Location
@@ -40,7 +43,7 @@ from tilsyn.routing.waste import CollectionRequest, ContainerStop
 from tilsyn.routing.waste_select import (
     ContainerForecast,
     SelectionPolicy,
-    next_visit_hours,
+    days_to_next_collection,
     select_stops,
 )
 
@@ -53,19 +56,36 @@ FULL_READING_PERCENT = 95.0
 def next_collection_start(now: datetime, zone: str, weekdays: Collection[int]) -> datetime:
     """Local midnight at the start of the first collection day after today."""
     today = now.astimezone(ZoneInfo(zone)).date()
-    later = (today + timedelta(days=n) for n in range(1, 8))
-    day = next((d for d in later if d.weekday() in weekdays), None)
-    if day is None:
-        raise ValueError("trucks must work on at least one weekday (Monday 0 to Sunday 6)")
+    day = today + timedelta(days=days_to_next_collection(today.weekday(), weekdays))
     return datetime.combine(day, time(0), ZoneInfo(zone))
+
+
+def hours_to_hold(origin: datetime, weekdays: Collection[int], shift_end_h: float) -> float:
+    """Hours from `origin` (a collection day's local midnight) to the end of the shift on the
+    next collection day: how long a container left out must hold. Counted on the real clock,
+    so a weekend with a daylight-saving change is an hour longer or shorter."""
+    days = days_to_next_collection(origin.weekday(), weekdays)
+    next_day = datetime.combine(origin.date() + timedelta(days=days), time(0), origin.tzinfo)
+    until = next_day + timedelta(hours=shift_end_h)  # on that day's wall clock
+    return (until.astimezone(UTC) - origin.astimezone(UTC)).total_seconds() / 3600
+
+
+@dataclass(frozen=True)
+class Unplannable:
+    """A stored container no plan can use, and why: it is listed, never silently dropped."""
+
+    container_id: str
+    waste_kind: str
+    reason: str
 
 
 def container_forecasts(
     conn: psycopg.Connection, origin: datetime, now: datetime, services: dict[str, KindService]
-) -> dict[str, list[ContainerForecast]]:
+) -> tuple[dict[str, list[ContainerForecast]], list[Unplannable]]:
     """Each container's expected fill at `origin`, from its latest reading and fill rate, by
     kind of waste; weight, emptying time and quiet hours come from the kind's service (a kind
-    without trucks is only listed, never routed)."""
+    without trucks is only listed, never routed). Containers stored before the registry
+    checked what it does now come back apart, with the reason."""
     full_at = full_by(conn, now)
     rows = conn.execute(
         "SELECT c.container_id, c.latitude, c.longitude, c.capacity_litres, c.waste_kind,"
@@ -73,7 +93,12 @@ def container_forecasts(
         " WHERE l.fill_at IS NOT NULL ORDER BY c.container_id"
     ).fetchall()
     forecasts: dict[str, list[ContainerForecast]] = defaultdict(list)
+    unplannable: list[Unplannable] = []
     for container_id, lat, lon, capacity, kind, seen_at, fill_percent in rows:
+        problem = _record_problem(capacity, lat, lon)
+        if problem is not None:
+            unplannable.append(Unplannable(container_id, kind, problem))
+            continue
         rate = 0.0  # fraction per hour
         full = full_at.get(container_id)
         if full is not None and full > seen_at and fill_percent < 100:
@@ -95,7 +120,18 @@ def container_forecasts(
                 quiet=service.quiet if service else False,
             )
         )
-    return dict(forecasts)
+    return dict(forecasts), unplannable
+
+
+def _record_problem(capacity: float, lat: float, lon: float) -> str | None:
+    if not (math.isfinite(capacity) and 0 < capacity <= MAX_CAPACITY_LITRES):
+        return (
+            f"its stored capacity ({capacity} L) is outside 1..{MAX_CAPACITY_LITRES} L:"
+            " correct it in the registry"
+        )
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        return f"its stored position ({lat}, {lon}) is not a place: correct it in the registry"
+    return None
 
 
 @dataclass(frozen=True)
@@ -118,6 +154,7 @@ class NextDay:
     next_visit_h: float
     kinds: tuple[KindDay, ...]
     without_trucks: dict[str, tuple[ContainerStop, ...]] = field(default_factory=dict)
+    unplannable: tuple[Unplannable, ...] = ()
 
 
 def plan_next_day(conn: psycopg.Connection, settings: Settings, now: datetime) -> NextDay:
@@ -127,12 +164,12 @@ def plan_next_day(conn: psycopg.Connection, settings: Settings, now: datetime) -
     services = load_collection_fleet(settings.collection_fleet_file)
     weekdays = settings.collection_weekdays
     origin = next_collection_start(now, settings.planning_timezone, weekdays)
-    by_kind = container_forecasts(conn, origin, now, services)
+    by_kind, unplannable = container_forecasts(conn, origin, now, services)
     travel = RoutingSettings().travel()
     routed = [kind for kind in by_kind if kind in services]
     budget = Stop(seconds=settings.collection_plan_seconds / max(1, len(routed)))
     shift_end_h = max(t.shift_end for s in services.values() for t in s.fleet.trucks) / 3600
-    policy = SelectionPolicy(next_visit_h=next_visit_hours(origin.weekday(), weekdays, shift_end_h))
+    policy = SelectionPolicy(next_visit_h=hours_to_hold(origin, weekdays, shift_end_h))
     days = []
     for kind in sorted(routed):
         fleet, forecasts = services[kind].fleet, by_kind[kind]
@@ -149,7 +186,7 @@ def plan_next_day(conn: psycopg.Connection, settings: Settings, now: datetime) -
         for kind, forecasts in sorted(by_kind.items())
         if kind not in services
     }
-    return NextDay(origin, policy.next_visit_h, tuple(days), without_trucks)
+    return NextDay(origin, policy.next_visit_h, tuple(days), without_trucks, tuple(unplannable))
 
 
 def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
@@ -193,12 +230,23 @@ def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
         if due:
             containers_due = f"{len(due)} container{'' if len(due) == 1 else 's'} due"
             problems.append(f"{kind}: {containers_due}, but {reason}")
+    left_out += [
+        {"container_id": u.container_id, "waste_kind": u.waste_kind, "reason": u.reason}
+        for u in next_day.unplannable
+    ]
+    if next_day.unplannable:
+        count = len(next_day.unplannable)
+        problems.append(
+            f"{count} container{'' if count == 1 else 's'} cannot be planned until the"
+            " registry is corrected"
+        )
     must_wait = any(s.mandatory for due in next_day.without_trucks.values() for s in due)
     return {
         "type": "FeatureCollection",
         "features": features,
         "day_starts": next_day.origin.isoformat(),
-        "holds_until": (next_day.origin + timedelta(hours=next_day.next_visit_h)).isoformat(),
+        "day_ends": _next_midnight(next_day.origin).isoformat(),  # 23 or 25 h on a DST day
+        "holds_until": after(next_day.origin, next_day.next_visit_h * 3600).isoformat(),
         "generated_at": made_at.isoformat(),
         "feasible": all(d.day.plan.feasible for d in days) and not must_wait,
         "problems": problems,
@@ -206,6 +254,10 @@ def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
         "containers": containers,
         "left_out": left_out,
     }
+
+
+def _next_midnight(origin: datetime) -> datetime:
+    return datetime.combine(origin.date() + timedelta(days=1), time(0), origin.tzinfo)
 
 
 def _places(request: CollectionRequest) -> dict[str, Location]:

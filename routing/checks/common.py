@@ -5,14 +5,19 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Collection, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tilsyn.routing.plans import Plan, Route, Visit
 from tilsyn.routing.travel import TravelMatrix
 
 
 def at(origin: datetime, seconds: int) -> str:
-    return (origin + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+    """Counted in UTC: seconds are elapsed time, also across a daylight-saving change."""
+    moment = origin if origin.tzinfo is None else origin.astimezone(UTC)
+    shown = moment + timedelta(seconds=seconds)
+    return (shown if origin.tzinfo is None else shown.astimezone(origin.tzinfo)).strftime(
+        "%H:%M:%S"
+    )
 
 
 def reached_in_time(

@@ -89,7 +89,7 @@ def _start(route: Route, nurse: Nurse, live: LiveNight | None) -> tuple[list[str
     if live:  # mid-shift nobody leaves in the past; a nurse on the road leaves from where she is
         free = max(free, live.now)
     if state and live:
-        place, free = state.position.id, max(state.free_at, live.now)
+        place, free = state.position.id, max(nurse.shift_start, state.free_at, live.now)
     problems = []
     if route.start_location_id != place:
         problems.append(f"{nurse.id}: starts at {route.start_location_id}, is at {place}")

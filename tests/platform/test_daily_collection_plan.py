@@ -213,15 +213,22 @@ def test_the_alert_of_a_day_that_began_unplanned_is_resolved_saying_so(
         assert [a[:2] for a in plan_alerts(conn)][-1] == ("2026-12-07", "open"), "Monday's"
 
 
-def test_an_unforeseen_planning_error_is_an_alert_too(database_url: str) -> None:
-    """A container stored with an infinite capacity (the registry refuses one now)."""
+def test_an_unforeseen_planning_error_is_an_alert_too(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only the errors planning expects: a fault in the solver (injected here, since
+    every known bad input now has its own answer) becomes the same alert."""
+
+    def faulty_solver(*_: object, **__: object) -> None:
+        raise ZeroDivisionError("a fault in the solver")
+
+    monkeypatch.setattr("tilsyn.platform.planning.collection.plan_collection_day", faulty_solver)
     with psycopg.connect(database_url) as conn:
         seed(conn, THURSDAY_AFTERNOON)
-        conn.execute(
-            "UPDATE containers SET capacity_litres = 'Infinity' WHERE container_id = 'FULL1'"
-        )
         plan_if_due(conn, SETTINGS, THURSDAY_AFTERNOON + timedelta(hours=2))
         ((day, state, title, _),) = plan_alerts(conn)
         assert plans(conn) == []
     assert (day, state) == ("2026-12-04", "open")
-    assert title == "No collection plan for Friday 4 December: planning failed (OverflowError)"
+    assert title == (
+        "No collection plan for Friday 4 December: planning failed (ZeroDivisionError)"
+    )

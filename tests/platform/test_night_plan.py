@@ -15,6 +15,8 @@ from fix_auth import SignIn
 from night_seed import HERNING, give_home, nurse, seed_shift, task
 from pydantic import TypeAdapter
 
+from tilsyn.platform.alerts.models import Signal
+from tilsyn.platform.alerts.store import apply_signals
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.auth.store import User, create_user, start_session
 from tilsyn.platform.config import Settings
@@ -240,6 +242,34 @@ def test_a_critical_alert_left_open_at_the_handover_goes_to_the_night_shift(
         tasks = alert_tasks(conn, found, QUICK)
     assert [t.window_start for t in tasks] == [starts]
     assert tasks[0].window_end == starts + timedelta(minutes=QUICK.night_urgent_within_minutes)
+
+
+def test_an_alert_that_turns_critical_during_the_shift_sends_a_nurse(
+    database_url: str, shift: int
+) -> None:
+    """A warning raised in the afternoon that turns critical in the night calls for a nurse
+    like a new critical alert: it counts from when it became critical, not when first
+    raised."""
+    with psycopg.connect(database_url) as conn:
+        found = store.get_shift(conn, shift)
+        warning = Signal(
+            "patient",
+            "P1",
+            "heart_rate",
+            True,
+            found.starts_at - timedelta(hours=3),
+            severity="warning",
+            audience="home_care",
+            title="Pulse 110/min",
+        )
+        apply_signals(conn, [warning])
+        assert alert_tasks(conn, found, QUICK) == [], "a warning sends nobody"
+        now = datetime.now(UTC)
+        assert found.starts_at <= now < found.ends_at
+        apply_signals(conn, [replace(warning, at=now, severity="critical", title="Pulse 135")])
+        tasks = alert_tasks(conn, found, QUICK)
+    assert len(tasks) == 1 and tasks[0].urgent and tasks[0].patient_id == "P1"
+    assert abs(tasks[0].window_start - now) < timedelta(minutes=1), "due from the escalation"
 
 
 def _stamps(database_url: str, task_id: str) -> tuple[datetime | None, ...]:

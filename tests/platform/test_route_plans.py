@@ -20,6 +20,7 @@ from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning.collection import (
     collection_geojson,
+    hours_to_hold,
     latest_collection_plan,
     plan_next_day,
     save_collection_plan,
@@ -87,6 +88,29 @@ def test_a_container_smaller_than_a_litre_is_refused_and_cannot_block_the_plan(
     assert answer.status_code == 200, answer.text
     chosen = {c["container_id"]: c for c in answer.json()["containers"]}
     assert chosen["FULL1"]["planned"] and chosen["FULL1"]["volume_litres"] == 1
+
+
+@pytest.mark.parametrize("capacity", ["Infinity", "1e12"])
+def test_a_container_stored_with_a_capacity_no_truck_lifts_is_left_out_with_the_reason(
+    client: TestClient, sign_in: SignIn, database_url: str, capacity: str
+) -> None:
+    """The registry refuses one now; one stored before made "Plan now" answer 500 for the
+    whole town."""
+    with pytest.raises(ValueError, match="less than or equal to 100000"):
+        sample_container("HUGE", "a840410001fffffe", capacity_litres=1e12)
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "UPDATE containers SET capacity_litres = %s::real WHERE container_id = 'FULL1'",
+            (capacity,),
+        )
+    answer = client.post("/api/routes/plan", headers=sign_in("operator"))
+    assert answer.status_code == 200, answer.text
+    plan = answer.json()
+    (left,) = [c for c in plan["left_out"] if c["container_id"] == "FULL1"]
+    assert "stored capacity" in left["reason"] and "correct it in the registry" in left["reason"]
+    assert "1 container cannot be planned until the registry is corrected" in plan["problems"]
+    chosen = {c["container_id"]: c for c in plan["containers"]}
+    assert "FULL1" not in chosen and chosen["FULL2"]["planned"] and chosen["FULL3"]["planned"]
 
 
 def test_of_two_plans_made_at_once_the_one_from_newer_data_stays_in_force(
@@ -267,3 +291,49 @@ def test_a_container_that_reads_full_without_rising_is_emptied(database_url: str
     chosen = {c["container_id"]: c for c in geojson["containers"]}
     assert chosen["STUCK"]["mandatory"] and chosen["STUCK"]["planned"]
     assert "EMPTY1" not in chosen
+
+
+@pytest.mark.parametrize(
+    ("friday", "hours"),
+    [
+        (datetime(2026, 10, 16, tzinfo=COPENHAGEN), 3 * 24 + 15),
+        (datetime(2026, 10, 23, tzinfo=COPENHAGEN), 3 * 24 + 15 + 1),  # clocks go back Sunday
+        (datetime(2026, 3, 27, tzinfo=COPENHAGEN), 3 * 24 + 15 - 1),  # clocks go forward
+    ],
+)
+def test_friday_plans_hold_until_monday_afternoon_on_the_real_clock(
+    friday: datetime, hours: int
+) -> None:
+    assert hours_to_hold(friday, range(5), 15.0) == hours
+
+
+def test_a_container_full_before_monday_afternoon_across_the_autumn_change_is_emptied(
+    database_url: str,
+) -> None:
+    """Friday 00:00 to Monday 15:00 is 88 hours that weekend; counted as 87, a bin that fills
+    at 14:24 on Monday was left for Monday's truck."""
+    thursday = datetime(2026, 10, 22, 14, tzinfo=COPENHAGEN)
+    with psycopg.connect(database_url) as conn:
+        seed(conn, thursday.astimezone(UTC), [("R1", 51.3, 0.5)])  # full 87.4 h after Friday
+        next_day = plan_next_day(conn, SETTINGS, thursday)
+    geojson = collection_geojson(next_day, thursday)
+    assert datetime.fromisoformat(geojson["holds_until"]) == datetime(
+        2026, 10, 26, 15, tzinfo=COPENHAGEN
+    )
+    assert datetime.fromisoformat(geojson["day_ends"]) == datetime(2026, 10, 24, tzinfo=COPENHAGEN)
+    (container,) = geojson["containers"]
+    assert container["container_id"] == "R1" and container["mandatory"]
+
+
+def test_the_day_a_clock_change_falls_on_ends_at_the_next_local_midnight(
+    database_url: str,
+) -> None:
+    """Sunday 25 October 2026 has 25 hours; a Saturday plan is for it (trucks every day)."""
+    saturday = datetime(2026, 10, 24, 14, tzinfo=COPENHAGEN)
+    every_day = Settings(collection_plan_seconds=1.0, collection_weekdays=tuple(range(7)))
+    with psycopg.connect(database_url) as conn:
+        seed(conn, saturday.astimezone(UTC))
+        geojson = collection_geojson(plan_next_day(conn, every_day, saturday), saturday)
+    starts = datetime.fromisoformat(geojson["day_starts"])
+    ends = datetime.fromisoformat(geojson["day_ends"])
+    assert ends - starts == timedelta(hours=25)

@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 
 from tilsyn.routing.checks import check_night_plan
+from tilsyn.routing.nurse import LiveNight, NurseOnRoad
 from tilsyn.routing.nurse_live import live_from_plan
 from tilsyn.routing.nurse_solver import replan_night, solve_night_plan
 from tilsyn.routing.params import Stop
@@ -114,3 +115,31 @@ def test_after_the_shift_every_open_task_is_left_out_with_a_reason(night):
     assert len(open_tasks) > 10 and replanned.served_ids() == []
     assert {d.id for d in replanned.dropped if d.reason} == open_tasks
     assert check_night_plan(request, replanned, matrix_for(request, travel, live), live) == []
+
+
+def test_a_replan_before_the_shift_starts_nobody_early(night):
+    """A visit requested in the evening re-plans a shift that has not begun: the nurses are
+    'free' from now, but still leave base at the shift's start, and the checker holds the
+    plan to that."""
+    request, travel, plan = night
+    two_hours_before = -2 * 3600
+    on_road = tuple(
+        NurseOnRoad(
+            n.id,
+            n.base,
+            two_hours_before,
+            promised=tuple(v.id for v in plan.route_of(n.id).visits),
+        )
+        for n in request.nurses
+    )
+    live = LiveNight(request, two_hours_before, on_road, frozenset(), (urgent_task(7, request, 0),))
+    replanned = replan_night(live, travel)
+    shift_start = {n.id: n.shift_start for n in request.nurses}
+    assert all(r.departure >= shift_start[r.vehicle_id] for r in replanned.routes)
+    matrix = matrix_for(request, travel, live)
+    assert check_night_plan(request, replanned, matrix, live) == []
+    first = replanned.routes[0]
+    early = replace(replanned, routes=(replace(first, departure=-600), *replanned.routes[1:]))
+    problems = check_night_plan(request, early, matrix, live)
+    starts_at = shift_start[first.vehicle_id]
+    assert f"{first.vehicle_id}: leaves at -600, is free at {starts_at}" in problems
