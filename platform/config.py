@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     map_tile_attribution: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # The TLS-terminating proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
+    # (addresses or networks, comma-separated). A proxy on another host must be named here:
+    # otherwise every client has the proxy's address (one sign-in limit for the whole town)
+    # and the session cookie is not marked Secure.
+    http_trusted_proxies: str = "127.0.0.1"
 
     ingest_client_id: str = "tilsyn-ingest"
     # Empty (the default): one ingest on a persistent session of its own, which a broker killed
@@ -42,10 +47,11 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(default=2_000, gt=0)
     ingest_batch_seconds: float = Field(default=0.05, gt=0)
 
-    # How long raw time series are kept, by kind of data. Aggregates are kept.
-    retention_city_days: int = Field(default=400, gt=0)
-    retention_health_days: int = Field(default=3650, gt=0)
-    retention_hygiene_days: int = Field(default=730, gt=0)
+    # How long raw time series are kept, by kind of data. Aggregates are kept. At least a week:
+    # TimescaleDB's daily rollups refresh over the days before retention (db/maintenance.py).
+    retention_city_days: int = Field(default=400, ge=7)
+    retention_health_days: int = Field(default=3650, ge=7)
+    retention_hygiene_days: int = Field(default=730, ge=7)
 
     # Route planning. Solve budgets are short so that a request is answered within seconds.
     planning_timezone: str = "Europe/Copenhagen"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import uvicorn
+from fastapi import FastAPI
 
 from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.alerts.hub import NotificationHub
@@ -74,14 +75,7 @@ def serve_until_stopped(
     ingest.start()
     try:
         app = create_app(database_url, ingest, hub, feed, settings)
-        config = uvicorn.Config(
-            app,
-            host=settings.http_host,
-            port=settings.http_port,
-            log_level="warning",
-            # Live streams never end by themselves; do not wait for them at shutdown.
-            timeout_graceful_shutdown=3,
-        )
+        config = http_config(app, settings)
         log.info("serving on http://%s:%d", settings.http_host, settings.http_port)
         ReadyServer(config, on_ready).run()
     except KeyboardInterrupt:
@@ -93,6 +87,19 @@ def serve_until_stopped(
         maintenance.stop()
         if settings.collection_plan_daily:
             planner.stop()
+
+
+def http_config(app: FastAPI, settings: Settings, port: int | None = None) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port if port is None else port,
+        log_level="warning",
+        # Live streams never end by themselves; do not wait for them at shutdown.
+        timeout_graceful_shutdown=3,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.http_trusted_proxies,
+    )
 
 
 class ReadyServer(uvicorn.Server):

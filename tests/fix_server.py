@@ -11,13 +11,17 @@ from fastapi import FastAPI
 from waiting import wait_for
 
 from tilsyn.broker.local import free_port
+from tilsyn.platform.config import Settings
+from tilsyn.platform.runtime import http_config
 
 
 class LiveServer:
-    def __init__(self, app: FastAPI) -> None:
+    """Served as the platform serves (`runtime.http_config`), on 127.0.0.1."""
+
+    def __init__(self, app: FastAPI, settings: Settings | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = http_config(app, settings or Settings(http_host="127.0.0.1"), port=self.port)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

@@ -2,6 +2,12 @@
 
 On plain PostgreSQL whole monthly partitions are dropped once every row in them is past
 retention (no row-by-row deletes); on TimescaleDB `drop_chunks` does the same for chunks.
+
+On TimescaleDB the rollups are continuous aggregates, which take in a late row (a hub offline
+for days, a gateway's backlog) only when a refresh policy's window covers its time. Each
+window therefore reaches back to the day before its source's retention: further would refresh
+buckets whose chunks are dropped and empty them. On PostgreSQL triggers count late rows at
+once.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class Retention:
 class MaintenanceReport:
     partitions_dropped: list[str] = field(default_factory=list)
     chunks_dropped: int = 0
+    refresh_windows_set: list[str] = field(default_factory=list)
 
 
 def run_maintenance(
@@ -54,8 +61,51 @@ def run_maintenance(
         else:
             _make_partitions_ahead(conn, table, now)
             report.partitions_dropped += _drop_expired_partitions(conn, table, cutoff)
+    if backend == "timescaledb":
+        report.refresh_windows_set = _fit_refresh_windows(conn, retention, dict(series))
     conn.commit()
     return report
+
+
+def refresh_window_days(retention_days: int) -> int:
+    """How far back a rollup's refresh reaches: to the day before retention drops the rows."""
+    return retention_days - 1
+
+
+def _fit_refresh_windows(
+    conn: psycopg.Connection, retention: Retention, data_class: dict[str, str]
+) -> list[str]:
+    """Set each continuous aggregate's refresh window from its source's retention, keeping
+    the policy's end and schedule; only where it differs, so a policy's timing is left alone."""
+    policies = conn.execute(
+        """SELECT c.view_name, c.hypertable_name, j.config->>'start_offset',
+                  j.config->>'end_offset', j.schedule_interval
+           FROM timescaledb_information.continuous_aggregates c
+           JOIN timescaledb_information.jobs j
+             ON j.hypertable_schema = c.materialization_hypertable_schema
+            AND j.hypertable_name = c.materialization_hypertable_name
+           WHERE j.proc_name = 'policy_refresh_continuous_aggregate'
+           ORDER BY 1"""
+    ).fetchall()
+    changed = []
+    for view, source, start, end, every in policies:
+        if source not in data_class:
+            continue
+        wanted = f"{refresh_window_days(retention.days(data_class[source]))} days"
+        same = conn.execute("SELECT %s::interval = %s::interval", (start, wanted)).fetchone()
+        if same is not None and same[0]:
+            continue
+        conn.execute(
+            "SELECT remove_continuous_aggregate_policy(%s::regclass, if_exists => true)", (view,)
+        )
+        conn.execute(
+            "SELECT add_continuous_aggregate_policy(%s::regclass, start_offset => %s::interval,"
+            " end_offset => %s::interval, schedule_interval => %s::interval)",
+            (view, wanted, end, every),
+        )
+        log.info("rollup %s now refreshes the last %s", view, wanted)
+        changed.append(view)
+    return changed
 
 
 def _drop_chunks(conn: psycopg.Connection, table: str, cutoff: datetime) -> int:
@@ -113,5 +163,5 @@ class MaintenanceRunner(Periodic):
     def run_once(self) -> None:
         with psycopg.connect(self._database_url) as conn:
             report = run_maintenance(conn, self._retention)
-        if report.partitions_dropped or report.chunks_dropped:
+        if report.partitions_dropped or report.chunks_dropped or report.refresh_windows_set:
             log.info("retention: %s", report)

@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tilsyn.platform.db.backend import preloads_timescaledb
 from tilsyn.platform.db.migrate import MIGRATIONS_DIR, apply_migrations, current_backend, discover
 
 pytestmark = pytest.mark.integration
@@ -96,3 +97,29 @@ def _count(conn: psycopg.Connection, table: str) -> int:
     row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
     assert row is not None
     return int(row[0])
+
+
+@pytest.mark.parametrize(
+    ("setting", "preloaded"),
+    [
+        ("timescaledb", True),
+        ("pg_stat_statements, timescaledb", True),
+        ("'$libdir/timescaledb'", True),
+        ('"timescaledb",auto_explain', True),
+        ("", False),
+        ("pg_stat_statements", False),
+        ("timescaledb_toolkit", False),
+    ],
+)
+def test_timescaledb_is_only_loaded_when_the_server_preloads_it(
+    setting: str, preloaded: bool
+) -> None:
+    """Creating the extension on a server that does not preload it is a FATAL error that
+    closes the connection, so the PostgreSQL fallback must be chosen before trying."""
+    assert preloads_timescaledb(setting) is preloaded
+
+
+def test_the_test_server_preload_setting_is_read(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        (setting,) = conn.execute("SHOW shared_preload_libraries").fetchone() or ("",)
+        assert preloads_timescaledb(setting) is (current_backend(conn) == "timescaledb")

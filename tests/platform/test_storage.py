@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from pydantic import ValidationError
 
+from tilsyn.platform.config import Settings
 from tilsyn.platform.db.maintenance import Retention, run_maintenance
 from tilsyn.platform.db.migrate import current_backend
 
@@ -108,3 +110,35 @@ def test_maintenance_makes_partitions_ahead(database_url: str) -> None:
         "vital_observations_203004",
         "vital_observations_203005",
     } <= names
+
+
+def test_rollup_refresh_reaches_back_to_the_day_before_retention(database_url: str) -> None:
+    """TimescaleDB: a late row (a hub offline for days) enters a continuous aggregate only if
+    a refresh window covers it; a window past retention would empty dropped buckets."""
+    with psycopg.connect(database_url) as conn:
+        if current_backend(conn) != "timescaledb":
+            pytest.skip("PostgreSQL's rollups are kept by triggers, late rows included")
+        report = run_maintenance(conn, Retention(90, 3650, 730), now=NOW)
+        windows = dict(
+            conn.execute(
+                """SELECT c.view_name, (j.config->>'start_offset')::interval
+                   FROM timescaledb_information.continuous_aggregates c
+                   JOIN timescaledb_information.jobs j
+                     ON j.hypertable_name = c.materialization_hypertable_name
+                   WHERE j.proc_name = 'policy_refresh_continuous_aggregate'"""
+            ).fetchall()
+        )
+        again = run_maintenance(conn, Retention(90, 3650, 730), now=NOW)
+    assert windows == {
+        "container_fill_hourly": timedelta(days=89),
+        "container_fill_daily": timedelta(days=89),
+        "vitals_daily": timedelta(days=3649),
+        "hygiene_compliance_daily_by_bucket": timedelta(days=729),
+    }
+    assert len(report.refresh_windows_set) == 4 and again.refresh_windows_set == []
+
+
+@pytest.mark.parametrize("field", ["retention_city_days", "retention_health_days"])
+def test_a_retention_shorter_than_a_week_is_refused(field: str) -> None:
+    with pytest.raises(ValidationError, match="greater than or equal to 7"):
+        Settings(**{field: 3})

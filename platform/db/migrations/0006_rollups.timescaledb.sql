@@ -1,7 +1,8 @@
 -- Rollups on TimescaleDB: continuous aggregates with real-time aggregation (recent rows not yet
 -- materialised are included), so they answer like the PostgreSQL rollup views. Compression of
 -- older chunks. Retention is applied by the platform's maintenance job (drop_chunks), with the
--- configured period per data class.
+-- configured period per data class; that job also widens each refresh window below to reach
+-- back to the day before its source's retention, so late rows are counted.
 
 CREATE MATERIALIZED VIEW container_fill_hourly
 WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
@@ -41,8 +42,8 @@ SELECT add_continuous_aggregate_policy('vitals_daily',
     start_offset => INTERVAL '30 days', end_offset => INTERVAL '1 day',
     schedule_interval => INTERVAL '1 hour');
 
--- Counts arrive per local day (the `day` column); `time` is that day's start in UTC, so the
--- daily bucket and the day agree.
+-- Counts arrive per local day (the `day` column); `time` is that day's local midnight, a UTC
+-- bucket that may start the evening before, so the view below regroups by `day`.
 CREATE MATERIALIZED VIEW hygiene_compliance_daily_by_bucket
 WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
     SELECT time_bucket(INTERVAL '1 day', time) AS bucket, day, ward_id, zone_type, role,
