@@ -8,6 +8,7 @@ SQLite.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from tilsyn.edge.config import ConfigStore
-from tilsyn.edge.db import Database
+from tilsyn.edge.db import Database, disk_full
 from tilsyn.edge.display import LocalAdvisor, PatientDisplay
 from tilsyn.edge.messages import health, health_topic, pack
 from tilsyn.edge.queue import DiskQueue, QueueLimits, count_drop
@@ -64,6 +65,10 @@ class Agent:
         )
         self.zone = ZoneInfo(options.timezone)
         self._cursor: float | None = None
+        # Readings that could not be stored at all (the disk full even after making room):
+        # only in memory, since nothing more fits on the disk; told in each health report.
+        self.unstored = 0
+        self.db.keep_reserve()
 
     def offline(self) -> bool:
         """No broker contact for longer than the configured time (never contacted: offline)."""
@@ -84,18 +89,43 @@ class Agent:
         now = self.clock.now()
         after = self._cursor if self._cursor is not None else self._resumed_cursor(now)
         readings, invalid = self._take(after, now)
-        with self.db.transaction() as conn:  # readings and cursor commit together
-            for message in pack(self.options.hub_id, readings, time.time()):
-                self.queue.push(conn, message.message_id, message.body, time.time())
-            if invalid:
-                count_drop(conn, "invalid", invalid)
-            put(conn, "cursor", now)
-            add(conn, "measured", len(readings))
+        try:
+            self._store(readings, invalid, now)
+        except sqlite3.OperationalError as error:
+            if not disk_full(error):
+                raise
+            # The disk is full below the queue's own limit: the oldest messages make room, as
+            # when the queue is full (their pages are then reused, the file does not grow).
+            # Deleting needs room in the write-ahead log too: the reserve is let go first, and
+            # taken again after, for the next time.
+            self.db.release_reserve()
+            try:
+                log.error("disk full: dropping the oldest %d messages", self.queue.shed_oldest())
+                self._store(readings, invalid, now)
+            except sqlite3.OperationalError as again:
+                if not disk_full(again):
+                    raise
+                log.error("disk full: %d readings could not be stored", len(readings))
+                self.unstored += len(readings)
+                readings = []
+            self.db.keep_reserve()
         self._cursor = now
         if readings:
             self.sender.wake.set()
             self.advisor.review(readings)
         return len(readings)
+
+    def _store(self, readings: list[Reading], invalid: int, now: float) -> None:
+        with self.db.transaction() as conn:  # readings and cursor commit together
+            for message in pack(self.options.hub_id, readings, time.time()):
+                self.queue.push(conn, message.message_id, message.body, time.time())
+            if invalid:
+                count_drop(conn, "invalid", invalid)
+            if self.unstored:  # readings lost to a full disk earlier, now on record
+                count_drop(conn, "disk_full", self.unstored)
+            put(conn, "cursor", now)
+            add(conn, "measured", len(readings))
+        self.unstored = 0
 
     def _resumed_cursor(self, now: float) -> float:
         """Where the last run stopped, but no further back than MAX_CATCH_UP_S."""
@@ -125,10 +155,12 @@ class Agent:
         return self.source.default_schedule(patient_id)
 
     def health_report(self) -> bytes:
+        stats = self.queue.stats()
+        stats.dropped["disk_full"] += self.unstored
         return health(
             self.options.hub_id,
             time.time(),
-            self.queue.stats(),
+            stats,
             self.state.last_contact,
             int(self.state.read("resent") or 0),
             self.source.devices(),
@@ -146,7 +178,10 @@ class Agent:
         self.sender.start()
         next_health = time.monotonic()
         while not stop.is_set():
-            self.measure_once()
+            try:
+                self.measure_once()
+            except Exception:  # a hub that stops measuring helps no patient: log, go on
+                log.exception("measuring failed; trying again at the next tick")
             if time.monotonic() >= next_health and self.publisher.connected:
                 self._report_health()
                 next_health = time.monotonic() + self.options.health_s

@@ -9,8 +9,10 @@ connection lets a reading's enqueue and the schedule cursor commit in one transa
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +36,11 @@ CREATE TABLE IF NOT EXISTS state (
 );
 """
 DB_NAME = "edge.sqlite3"
+# Disk space held back for the day the disk fills: deleting the oldest messages needs room in
+# the write-ahead log too, so it is freed first (see Agent.measure_once).
+RESERVE_NAME = "edge.reserve"
+RESERVE_BYTES = 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -42,20 +49,54 @@ class Database:
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_NAME
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._lock = threading.RLock()
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA busy_timeout=5000")
-        self._conn.executescript(SCHEMA)
-        self._upgrade()
+        # Where a damaged file was moved, if it was (the agent counts what that lost).
+        self.set_aside: Path | None = None
+        try:
+            self._conn = self._open()
+        except sqlite3.DatabaseError as error:
+            # Not a database any more (a torn write on a worn SD card): a hub that refused to
+            # start would measure nothing at all. The file is kept beside it for a look, and
+            # the new queue counts it (one file; how many messages it held is unknown).
+            self.set_aside = self._move_aside(error)
+            self._conn = self._open()
+            self._conn.execute(
+                "INSERT INTO drops (reason, count) VALUES ('queue_corrupt', 1)"
+                " ON CONFLICT (reason) DO UPDATE SET count = count + 1"
+            )
 
-    def _upgrade(self) -> None:
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=5000")
+            (verdict,) = conn.execute("PRAGMA quick_check").fetchone()
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {verdict}")
+            conn.executescript(SCHEMA)
+            self._upgrade(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _move_aside(self, error: sqlite3.DatabaseError) -> Path:
+        aside = self.path.with_name(f"{DB_NAME}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            part = self.path.with_name(self.path.name + suffix)
+            if part.exists():
+                part.replace(aside.with_name(aside.name + suffix))
+        log.error("queue file %s damaged (%s); moved to %s, starting anew", self.path, error, aside)
+        return aside
+
+    @staticmethod
+    def _upgrade(conn: sqlite3.Connection) -> None:
         """Databases written before receipts have no `sent_at`: all their messages are unsent."""
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(outbox)")}
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
         if "sent_at" not in columns:
-            self._conn.execute("ALTER TABLE outbox ADD COLUMN sent_at REAL")
-        self._conn.execute("CREATE INDEX IF NOT EXISTS outbox_sent_at ON outbox (sent_at)")
+            conn.execute("ALTER TABLE outbox ADD COLUMN sent_at REAL")
+        conn.execute("CREATE INDEX IF NOT EXISTS outbox_sent_at ON outbox (sent_at)")
 
     @property
     def journal_mode(self) -> str:
@@ -77,10 +118,12 @@ class Database:
                 self._conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield self._conn
+                    self._conn.execute("COMMIT")
                 except BaseException:
-                    self._conn.execute("ROLLBACK")
+                    # SQLite may have rolled back already (a full disk): say the first error.
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
                     raise
-                self._conn.execute("COMMIT")
             finally:
                 if not durable:
                     self._conn.execute("PRAGMA synchronous=FULL")
@@ -90,6 +133,37 @@ class Database:
         with self._lock:
             yield self._conn
 
+    def keep_reserve(self) -> None:
+        """Hold up to RESERVE_BYTES of disk, as much as there is room for (a full disk gives
+        back less than it took: the log keeps what it grew by)."""
+        reserve = self.path.with_name(RESERVE_NAME)
+        size = RESERVE_BYTES
+        while size >= RESERVE_BYTES // 16:
+            if reserve.exists() and reserve.stat().st_size >= size:
+                return
+            try:
+                with reserve.open("wb") as file:
+                    file.write(bytes(size))
+                    file.flush()
+                return
+            except OSError:
+                reserve.unlink(missing_ok=True)
+                size //= 2
+
+    def release_reserve(self) -> None:
+        """Give the reserve back, and fold the write-ahead log into the database so that the
+        next writes reuse the log from its start instead of growing it."""
+        self.path.with_name(RESERVE_NAME).unlink(missing_ok=True)
+        with self._lock:
+            try:
+                self._conn.execute("PRAGMA wal_checkpoint(RESTART)")
+            except sqlite3.OperationalError as error:
+                log.warning("write-ahead log not folded in: %s", error)
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def disk_full(error: BaseException) -> bool:
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL

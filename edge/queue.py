@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 
 from tilsyn.edge.db import Database
 
-DROP_REASONS = ("queue_full", "invalid")
+# queue_full: oldest messages that made room; invalid: implausible readings; disk_full: oldest
+# messages that made room on a full disk, and readings no room could be made for;
+# queue_corrupt: queue files found damaged and set aside (their messages are lost).
+DROP_REASONS = ("queue_full", "invalid", "disk_full", "queue_corrupt")
 
 
 DEFAULT_MAX_MESSAGES = 100_000
@@ -136,6 +139,28 @@ class DiskQueue:
             drops = dict(conn.execute("SELECT reason, count FROM drops").fetchall())
         dropped = {reason: int(drops.get(reason, 0)) for reason in DROP_REASONS}
         return QueueStats(int(depth), int(size), oldest, dropped, int(awaiting))
+
+    def shed_oldest(self, share: float = 0.1, at_least_bytes: int = 256 * 1024) -> int:
+        """Drop the oldest messages, a `share` of the queue's bytes but at least
+        `at_least_bytes` (whole pages must come free), counted as lost to a full disk: as when
+        the queue is full, the newest readings matter most."""
+        with self.db.transaction() as conn:
+            (total,) = conn.execute("SELECT coalesce(sum(size), 0) FROM outbox").fetchone()
+            target = max(total * share, at_least_bytes)
+            doomed, freed = [], 0
+            for seq, size in conn.execute("SELECT seq, size FROM outbox ORDER BY seq"):
+                if freed >= target:
+                    break
+                doomed.append(seq)
+                freed += size
+            for start in range(0, len(doomed), _SQL_VARIABLES):
+                chunk = doomed[start : start + _SQL_VARIABLES]
+                conn.execute(
+                    f"DELETE FROM outbox WHERE seq IN ({', '.join('?' * len(chunk))})", chunk
+                )
+            if doomed:
+                count_drop(conn, "disk_full", len(doomed))
+        return len(doomed)
 
     def _make_room(self, conn: sqlite3.Connection) -> int:
         depth, size = conn.execute("SELECT count(*), coalesce(sum(size), 0) FROM outbox").fetchone()

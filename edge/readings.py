@@ -1,7 +1,8 @@
 """A reading from a home device, validated before it may enter the queue.
 
-Validation happens at the edge because a message is stored whole or not at all: one implausible
-value would otherwise send a whole day of queued readings to the platform's dead letters.
+Validation happens at the edge, where the faulty device is: the platform would store the
+message's other entries and set an implausible one aside in its dead letters, but the hub's
+own health report is where a failing probe shows (`dropped.byReason.invalid`).
 """
 
 from __future__ import annotations

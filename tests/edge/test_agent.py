@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from tilsyn.codecs.fhir import parse_observation
-from tilsyn.edge.agent import Agent
+from tilsyn.edge.agent import Agent, AgentOptions, saved_cursor
+from tilsyn.edge.db import disk_full
+from tilsyn.edge.display import FileDisplay
 from tilsyn.edge.readings import Reading
 from tilsyn.edge.sources import MemorySource
 from tilsyn.platform.ingest.edge import parse_envelope
@@ -82,7 +90,7 @@ def test_invalid_readings_are_dropped_and_counted(agent: Agent, source: MemorySo
     source.values |= {("P-1", "spo2"): 140, ("P-1", "blood_pressure"): (130, 80)}
     assert _advance(agent, 24) == 2  # two BP readings; the SpO2 of 140 % is refused
     stats = agent.queue.stats()
-    assert stats.dropped == {"queue_full": 0, "invalid": 1}
+    assert stats.dropped == {"queue_full": 0, "invalid": 1, "disk_full": 0, "queue_corrupt": 0}
     assert stats.depth == 1
 
 
@@ -120,9 +128,123 @@ def test_health_reports_queue_drops_contact_and_devices(
     assert report["hubId"] == "hub-1"
     assert (report["queueDepth"], report["dropped"]) == (
         1,
-        {"total": 1, "byReason": {"queue_full": 0, "invalid": 1}},
+        {
+            "total": 1,
+            "byReason": {"queue_full": 0, "invalid": 1, "disk_full": 0, "queue_corrupt": 0},
+        },
     )
     assert report["queueBytes"] == agent.queue.stats().size_bytes > 0
     assert report["lastContact"].startswith("2025-03-03T05:00:00")
     assert [d["deviceId"] for d in report["devices"]] == ["hub-1-body-weight", "hub-1-spo2"]
     assert report["config"] == {"version": None, "refused": 0, "lastRefusal": None}
+
+
+def _fill_the_disk(agent: Agent) -> None:
+    """SQLite's own limit on the file's size set to what it holds now, and the queue's pages
+    filled to the last byte with old messages: the next reading stored fails with
+    SQLITE_FULL, as on a full disk."""
+    with agent.db.reading() as conn:
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+    size, count = 2048, 0
+    while size >= 16:
+        try:
+            agent.queue.enqueue(f"old-{count}", b"x" * size, 0.0)
+            count += 1
+        except sqlite3.OperationalError as error:
+            assert disk_full(error)
+            size //= 2
+
+
+def test_a_full_disk_drops_the_oldest_messages_for_the_newest_readings(
+    agent: Agent, source: MemorySource
+) -> None:
+    """The disk filled up below the queue's own limit: the hub used to stop on the error. The
+    oldest messages make room, counted, and today's readings are kept."""
+    source.values |= {("P-1", "spo2"): 96, ("P-1", "blood_pressure"): (130, 80)}
+    source.values[("P-2", "body_weight")] = 81.5
+    for _ in range(60):  # two months without signal
+        _advance(agent, 24)
+    _fill_the_disk(agent)
+    depth_before = agent.queue.stats().depth
+    source.values[("P-1", "spo2")] = 88
+    del source.values[("P-2", "body_weight")]
+    assert _advance(agent, 24) == 3
+    stats = agent.queue.stats()
+    assert stats.dropped["disk_full"] >= 1 and stats.depth < depth_before
+    newest = agent.queue.peek(stats.depth)[-1]
+    assert not newest.message_id.startswith("old-"), "the newest readings are the ones kept"
+    report = json.loads(agent.health_report())
+    assert report["dropped"]["byReason"]["disk_full"] == stats.dropped["disk_full"]
+
+
+def test_a_damaged_queue_file_is_set_aside_and_the_hub_measures_on(
+    tmp_path: Path, agent: Agent, source: MemorySource
+) -> None:
+    """A hub whose queue file was torn (a worn SD card) used to refuse to start at all."""
+    data = tmp_path / "damaged"
+    data.mkdir()
+    (data / "edge.sqlite3").write_bytes(b"not a database " * 100)
+    assert saved_cursor(data) is None  # `tilsyn edge run` looks here before the agent starts
+    options = AgentOptions(hub_id="hub-1", data_dir=data)
+    again = Agent(options, source, agent.clock, agent.publisher, FileDisplay(tmp_path / "s"))
+    try:
+        assert again.queue.stats().dropped["queue_corrupt"] == 1
+        (aside,) = data.glob("edge.sqlite3.damaged-*")
+        assert aside.read_bytes().startswith(b"not a database")
+        again.measure_once()
+        source.values[("P-1", "spo2")] = 96
+        assert _advance(again, 24) >= 1
+    finally:
+        again.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 4 MB filesystem, to fill up (needs root, as `make test` runs here)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode:
+        pytest.skip(f"cannot mount a filesystem here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_on_a_really_full_disk_the_oldest_messages_make_room(
+    small_disk: Path, agent: Agent, source: MemorySource
+) -> None:
+    """Deleting needs room in SQLite's write-ahead log too: without the reserve the hub
+    could drop nothing and lost every new reading instead."""
+    options = AgentOptions(hub_id="hub-1", data_dir=small_disk / "data")
+    hub = Agent(options, source, agent.clock, agent.publisher, FileDisplay(small_disk / "s"))
+    try:
+        hub.measure_once()
+        free = shutil.disk_usage(small_disk).free
+        (small_disk / "other files").write_bytes(bytes(free - 200_000))
+        source.values |= {("P-1", "spo2"): 96, ("P-1", "blood_pressure"): (130, 80)}
+        _advance(hub, 24)
+        first_day = hub.queue.peek(1)[0].message_id
+        for _ in range(2000):  # months without signal, until the disk has filled up
+            _advance(hub, 24)
+            if hub.queue.stats().dropped["disk_full"]:
+                break
+        for _ in range(60):  # and two months more on the full disk
+            _advance(hub, 24)
+        stats = hub.queue.stats()
+        kept = {m.message_id for m in hub.queue.peek(stats.depth)}
+        newest_time = hub.clock.now()
+        measured = hub.state.read("measured")
+    finally:
+        hub.close()
+    assert stats.dropped["disk_full"] >= 1 and hub.unstored == 0
+    assert first_day not in kept, "the oldest made room"
+    assert measured is not None and newest_time > 0

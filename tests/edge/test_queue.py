@@ -44,7 +44,12 @@ def test_a_full_queue_drops_the_oldest_and_counts_it(tmp_path: Path) -> None:
     dropped = [queue.enqueue(f"m{n}", b"reading", at=float(n)) for n in range(5)]
     assert dropped == [0, 0, 0, 1, 1]
     assert [m.message_id for m in queue.peek(10)] == ["m2", "m3", "m4"]
-    assert queue.stats().dropped == {"queue_full": 2, "invalid": 0}
+    assert queue.stats().dropped == {
+        "queue_full": 2,
+        "invalid": 0,
+        "disk_full": 0,
+        "queue_corrupt": 0,
+    }
 
 
 def test_the_byte_bound_keeps_the_newest_that_fit(tmp_path: Path) -> None:
