@@ -99,3 +99,21 @@ def test_a_prescribed_spo2_scale_2_rescores_the_patient(site: Site, page: Page) 
     expect(page.locator("#spo2-scale-message")).to_have_text("P-ANNA is scored on SpO₂ scale 2.")
     expect(news2).to_contain_text("SpO₂ scale 2")
     assert int(news2.inner_text().split(" · ")[0]) == before - 3
+
+
+def test_a_double_click_schedules_one_visit(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-ANNA").click()
+    page.get_by_role("button", name="Schedule a visit").dblclick()
+    expect(page.locator("#visit-message")).to_contain_text("Visit requested for P-ANNA")
+    with psycopg.connect(site.database_url) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM visit_requests").fetchone() or (0,)
+    assert count == 1
+
+
+def test_a_patient_that_cannot_be_opened_says_why(site: Site, page: Page) -> None:
+    page.route("**/api/patients/P-ANNA/measurements*", lambda r: r.fulfill(status=500, body="{}"))
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-ANNA").click()
+    expect(page.locator("#notice")).to_contain_text("Could not open the patient")
+    expect(page.locator("#summary")).to_contain_text("as of")

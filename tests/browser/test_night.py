@@ -13,6 +13,9 @@ import psycopg
 import pytest
 from conftest import Site, sign_in, watched_page
 from playwright.sync_api import Browser, Page, Route, expect
+from seed import PASSWORD
+
+from tilsyn.platform.auth.store import create_user
 
 pytestmark = pytest.mark.browser
 ANDROID = (
@@ -180,3 +183,43 @@ def test_a_send_lost_while_the_screen_is_live_is_tried_again(site: Site, phone: 
     expect(first.locator(".state")).to_have_text("started", timeout=15_000)
     expect(phone.locator("#connection")).to_have_text("Live")
     assert _stamps(site.database_url)[0] is not None
+
+
+def test_a_session_that_ends_while_the_screen_is_open_goes_to_sign_in(
+    site: Site, phone: Page
+) -> None:
+    """Signed out elsewhere (or deactivated) with the list open: the live stream ends, and
+    the screen asks her to sign in instead of waiting for a signal that is there."""
+    sign_in(phone, site.url, "night_nurse")
+    expect(phone.locator("#connection")).to_have_text("Live")
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute("UPDATE sessions SET expires_at = now() - interval '1 second'")
+    phone.wait_for_url(lambda url: not url.endswith("/night.html"), timeout=20_000)
+    expect(phone.get_by_label("User name")).to_be_visible()
+
+
+def test_a_nurse_with_no_shift_tonight_is_told_so(site: Site, phone: Page) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        create_user(conn, "vikar", "night_nurse", PASSWORD)
+    phone.goto(site.url + "/")
+    phone.get_by_label("User name").fill("vikar")
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Sign in").click()
+    status = phone.locator("#night-status")
+    expect(status).to_contain_text("No night shift for you")
+    expect(status).not_to_contain_text("No connection")
+    expect(phone.locator("#summary")).to_have_text("No tasks")
+    expect(phone.locator("#connection")).to_have_text("No shift")
+
+
+def test_focus_stays_on_the_task_after_a_button_press(site: Site, phone: Page) -> None:
+    sign_in(phone, site.url, "night_nurse")
+    start = phone.get_by_role("button", name="Start Birk")
+    start.focus()
+    phone.keyboard.press("Enter")
+    expect(phone.locator(".task").first.locator(".state")).to_have_text("started")
+    focused = phone.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused == "Done Birk", f"focus went to {focused!r}"
+    assert phone.get_by_role("button", name="Sign out").bounding_box()["height"] >= 44  # type: ignore[index]
+    link = phone.locator(".task").first.get_by_role("link")
+    assert link.bounding_box()["height"] >= 44  # type: ignore[index]

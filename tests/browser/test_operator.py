@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from conftest import Site, sign_in
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS
@@ -184,3 +184,91 @@ def test_the_daily_plan_appears_without_a_reload(site: Site, page: Page) -> None
         f"For {tomorrow:%A} {tomorrow.day} {tomorrow:%B}: no routes planned."
     )
     assert page.evaluate("window.notReloaded") is True
+
+
+def _fire_in_c00003(site: Site) -> None:
+    row = (datetime.now(UTC), "C00003", "00a8404100000003", 1, 75.0, 80, False, 82.0, 1)
+    site.engine.observe(
+        [Accepted(f"c{time.time_ns()}", ((CONTAINER_READINGS, (row,)),))], time.time()
+    )
+
+
+def test_alerts_show_even_when_the_unknown_devices_list_fails(site: Site, page: Page) -> None:
+    """The alerts used to wait for every other panel: a failing quarantine list hid a fire."""
+    _fire_in_c00003(site)
+    page.route("**/api/ingest/quarantine*", lambda route: route.fulfill(status=500, body="{}"))
+    sign_in(page, site.url, "operator")
+    expect(page.locator(".alert", has_text="C00003")).to_be_visible()
+    expect(page.locator("#notice")).to_contain_text("Unknown devices not shown")
+
+
+def test_the_open_alerts_are_read_again_until_it_works(site: Site, page: Page) -> None:
+    _fire_in_c00003(site)
+    failing = {"left": 2}
+
+    def fail_twice(route: Route) -> None:
+        if failing["left"]:
+            failing["left"] -= 1
+            route.fulfill(status=503, body='{"detail": "database restarting"}')
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/api/alerts$"), fail_twice)
+    sign_in(page, site.url, "operator")
+    expect(page.locator(".alert", has_text="C00003")).to_be_visible(timeout=20_000)
+    assert failing["left"] == 0
+
+
+def test_a_failed_or_repeated_acknowledge_is_said_not_thrown(site: Site, page: Page) -> None:
+    """A double click sends one request; a refusal is shown on the screen (the page fixture
+    fails the test on any uncaught script error)."""
+    _fire_in_c00003(site)
+    acknowledges: list[str] = []
+    page.on(
+        "request",
+        lambda r: acknowledges.append(r.url) if r.url.endswith("/acknowledge") else None,
+    )
+    sign_in(page, site.url, "operator")
+    alert = page.locator(".alert", has_text="C00003")
+    alert.get_by_role("button", name="Acknowledge").dblclick()
+    expect(alert.locator(".state")).to_have_text("acknowledged")
+    assert len(acknowledges) == 1
+    page.route("**/api/containers/C00003", lambda route: route.fulfill(status=500, body="{}"))
+    alert.get_by_role("button", name="C00003").click()
+    expect(page.locator("#notice")).to_contain_text("Could not show the container")
+
+
+def test_a_container_is_found_by_id_from_the_keyboard(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "operator")
+    expect(page.locator("#summary")).to_contain_text("30 containers")
+    find = page.get_by_role("combobox", name="Container")
+    find.focus()
+    page.keyboard.type("C00002")
+    page.keyboard.press("Enter")
+    expect(page.locator("#detail-title")).to_have_text("Container C00002")
+    find.fill("C99999")
+    page.keyboard.press("Enter")
+    expect(page.locator("#notice")).to_contain_text("No container C99999")
+
+
+def test_an_alert_raised_while_the_list_is_read_stays_on_it(site: Site, page: Page) -> None:
+    """The list read when the stream opens can predate an alert the stream then brings: it
+    used to wipe that alert off the screen (the read answered here only after the alert)."""
+    held: list[tuple[Route, object]] = []
+
+    def hold_the_first_read(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))  # read now, answered later
+
+    page.route(re.compile(r".*/api/alerts$"), hold_the_first_read)
+    sign_in(page, site.url, "operator")
+    expect(page.locator("#connection")).to_have_text("Live")
+    _fire_in_c00003(site)
+    alert = page.locator(".alert", has_text="C00003")
+    expect(alert).to_be_visible()
+    route, answer = held[0]
+    route.fulfill(response=answer)  # type: ignore[arg-type]
+    page.wait_for_timeout(500)
+    expect(alert.get_by_role("button", name="Acknowledge")).to_be_visible()

@@ -21,6 +21,10 @@ function describe(detail) {
   return detail;
 }
 
+/** Thrown once the browser is already on its way to another page (sign-in, the role's own
+ * screen): there is nothing to show on this one. */
+export class Redirected extends HttpError {}
+
 /** A JSON call; a 401 sends the browser to the sign-in page. */
 export async function api(url, options = {}) {
   const init = { ...options, headers: { Accept: "application/json", ...(options.headers ?? {}) } };
@@ -32,7 +36,7 @@ export async function api(url, options = {}) {
   const response = await fetch(url, init);
   if (response.status === 401) {
     location.assign("/");
-    throw new HttpError(401, "signed out");
+    throw new Redirected(401, "signed out");
   }
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
@@ -56,7 +60,7 @@ export async function requireRole(role, { offline = false } = {}) {
   const me = await lookUpMe(offline);
   if (me.role !== role) {
     location.replace(HOME_OF_ROLE[me.role] ?? "/");
-    throw new HttpError(403, "not this role's screen");
+    throw new Redirected(403, "not this role's screen");
   }
   document.getElementById("who").textContent = me.display_name || me.username;
   return me;
@@ -76,16 +80,61 @@ async function lookUpMe(offline) {
   }
 }
 
+/** What went wrong, in words for the person at the screen. */
+export function explain(error) {
+  if (!(error instanceof HttpError)) return "no connection to the server";
+  if (error.status === 403) return `your role may not do this (${error.message})`;
+  return error.message;
+}
+
 /**
- * Run a screen's main function. A 401 or 403 has already sent the browser elsewhere; any
- * other failure is shown instead of leaving the screen at "Loading…".
+ * Run a screen's main function. A redirect is already under way; any other failure is shown
+ * instead of leaving the screen at "Loading…".
  */
 export function start(main) {
   main().catch((error) => {
-    if (error instanceof HttpError && (error.status === 401 || error.status === 403)) return;
+    if (error instanceof Redirected) return;
     const summary = document.getElementById("summary");
-    if (summary) summary.textContent = `Cannot load this screen: ${error.message}`;
+    if (summary) summary.textContent = `Cannot load this screen: ${explain(error)}`;
   });
+}
+
+/** Say something went wrong, in the page's notice line (made below the header if the page
+ * has none); it stays until the next notice or until it is dismissed. */
+export function notify(text) {
+  let notice = document.getElementById("notice");
+  if (!notice) {
+    notice = element("p", { id: "notice", class: "problem notice", role: "alert" });
+    document.querySelector("header.bar")?.after(notice);
+  }
+  notice.replaceChildren(text, " ", element("button", {
+    type: "button", class: "link", onclick: () => { notice.hidden = true; },
+  }, "Dismiss"));
+  notice.hidden = false;
+}
+
+/**
+ * An action for a button or form: while it runs, more clicks (a double-click, Enter twice)
+ * do nothing, and a failure is said in the notice line (`what`: "Acknowledge failed", ...).
+ */
+export function guarded(what, action) {
+  let running = false;
+  return async (...args) => {
+    const event = args[0] instanceof Event ? args[0] : null;
+    if (event?.type === "submit") event.preventDefault(); // also for a submit ignored below
+    if (running) return;
+    running = true;
+    const control = event?.submitter ?? (event?.currentTarget instanceof HTMLButtonElement ? event.currentTarget : null);
+    if (control) control.disabled = true;
+    try {
+      await action(...args);
+    } catch (error) {
+      if (!(error instanceof Redirected)) notify(`${what}: ${explain(error)}.`);
+    } finally {
+      running = false;
+      if (control) control.disabled = false;
+    }
+  };
 }
 
 /** Checks a screen adds before sign-out clears the phone, e.g. for what is not sent yet. */
@@ -103,9 +152,12 @@ export async function signOut() {
  * An EventSource that survives anything: the browser resumes with Last-Event-ID after a
  * dropped connection, and when it gives up (an HTTP error closes it for good) a fresh one is
  * opened after a pause. `onState` hears "live" or "offline"; `onOpen` runs after each
- * (re)connect so a screen can fetch what the stream would not replay.
+ * (re)connect so a screen can fetch what the stream would not replay. A stream the server
+ * refuses is asked why: a session that ran out goes to sign-in (waiting would never bring
+ * anything), any other refusal goes to `onRefused` with the server's reason, and is tried
+ * again after `refusedRetryMs`.
  */
-export function liveStream(url, eventName, { onEvent, onState, onOpen, retryMs = 3000 }) {
+export function liveStream(url, eventName, { onEvent, onState, onOpen, onRefused, retryMs = 3000, refusedRetryMs = 30000 }) {
   let source = null;
   let stopped = false;
   const open = () => {
@@ -115,13 +167,36 @@ export function liveStream(url, eventName, { onEvent, onState, onOpen, retryMs =
       onOpen?.();
     });
     source.addEventListener(eventName, (event) => onEvent(JSON.parse(event.data), event));
-    source.addEventListener("error", () => {
+    source.addEventListener("error", async () => {
       onState?.("offline");
-      if (source.readyState === EventSource.CLOSED && !stopped) setTimeout(open, retryMs);
+      if (source.readyState !== EventSource.CLOSED || stopped) return;
+      const refusal = await whyRefused(url);
+      if (refusal) onRefused?.(refusal);
+      if (!stopped) setTimeout(open, refusal ? refusedRetryMs : retryMs);
     });
   };
   open();
   return { close: () => { stopped = true; source?.close(); } };
+}
+
+/** The HTTP error a stream's URL answers with now, or null if it opens (or there is no
+ * network, which the browser's own retries cover). */
+async function whyRefused(url) {
+  const aborting = new AbortController();
+  try {
+    const response = await fetch(url, { headers: { Accept: "text/event-stream" }, signal: aborting.signal });
+    if (response.ok) return null;
+    if (response.status === 401) {
+      location.assign("/");
+      return null;
+    }
+    const body = await response.json().catch(() => ({}));
+    return new HttpError(response.status, describe(body.detail) ?? response.statusText);
+  } catch {
+    return null;
+  } finally {
+    aborting.abort();
+  }
 }
 
 /** Show the state of the live connection in the header badge. */

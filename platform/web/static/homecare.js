@@ -1,6 +1,6 @@
 // Home follow-up: the triage board (red, yellow, green by each patient's own thresholds and
 // NEWS2), a patient's trends, and their thresholds. Alerts for home care refresh the board live.
-import { api, start, element, formatDateTime, liveStream, requireRole, showConnection } from "./common.js";
+import { api, start, element, formatDateTime, formatTime, guarded, liveStream, requireRole, showConnection } from "./common.js";
 import { timeChart } from "./chart.js";
 
 const LABELS = {
@@ -11,6 +11,9 @@ const LABELS = {
 // Values arrive with UCUM codes (as FHIR carries them); a nurse reads the usual symbols.
 const UNITS = { "Cel": "°C", "mm[Hg]": "mmHg" };
 const unitLabel = (code) => UNITS[code] ?? code;
+// The board is re-read on every alert; a normal measurement raises none, so it is also re-read
+// this often (each read is audited per patient, so not more often than a nurse needs).
+const BOARD_REFRESH_MS = 5 * 60000;
 let board = [];
 let openPatient = null;
 let thresholds = new Map(); // kind -> the open patient's saved thresholds
@@ -42,7 +45,7 @@ function latestValues(latest) {
 }
 
 function row(patient) {
-  const open = element("button", { type: "button", class: "link", onclick: () => showPatient(patient.patient_id) }, patient.patient_id);
+  const open = element("button", { type: "button", class: "link", onclick: () => openPatientView(patient.patient_id) }, patient.patient_id);
   return element("tr", { class: patient.colour ?? "", dataset: { patientId: patient.patient_id } },
     element("td", {}, statusBadge(patient.colour)),
     element("th", { scope: "row" }, open, element("div", { class: "count" }, patient.unit)),
@@ -56,8 +59,15 @@ async function loadBoard() {
   board = await api("/api/triage");
   document.querySelector("#triage tbody").replaceChildren(...board.map(row));
   const red = board.filter((p) => p.colour === "red").length;
-  document.getElementById("summary").textContent = `${board.length} patients · ${red} red`;
+  document.getElementById("summary").textContent =
+    `${board.length} patients · ${red} red · as of ${formatTime(new Date().toISOString())}`;
+  if (!board.length) {
+    document.querySelector("#triage tbody").replaceChildren(element("tr", {},
+      element("td", { colspan: "6" }, "No patients in home follow-up yet.")));
+  }
 }
+
+const openPatientView = guarded("Could not open the patient", (patientId) => showPatient(patientId));
 
 async function showPatient(patientId) {
   openPatient = patientId;
@@ -95,7 +105,6 @@ async function saveScale(event) {
 }
 
 async function scheduleVisit(event) {
-  event.preventDefault();
   const form = new FormData(event.target);
   const message = document.getElementById("visit-message");
   try {
@@ -150,7 +159,8 @@ async function main() {
   await requireRole("home_care_nurse");
   document.getElementById("thresholds").addEventListener("submit", saveThresholds);
   document.getElementById("threshold-kind").addEventListener("change", fillThresholdForm);
-  document.getElementById("visit").addEventListener("submit", scheduleVisit);
+  // One visit however often the button is pressed while the first request is on its way.
+  document.getElementById("visit").addEventListener("submit", guarded("Visit not scheduled", scheduleVisit));
   document.getElementById("spo2-scale").addEventListener("submit", saveScale);
   document.getElementById("patient-close").addEventListener("click", () => { document.getElementById("patient").hidden = true; });
   await loadBoard();
@@ -164,6 +174,7 @@ async function main() {
       connectedBefore = true;
     },
   });
+  setInterval(() => loadBoard().catch(() => showConnection("offline")), BOARD_REFRESH_MS);
 }
 
 start(main);

@@ -1,6 +1,6 @@
 // Infection control: compliance per ward and room type per day or week against each ward's
 // target, and the dispensers that are nearly empty or have stopped reporting.
-import { api, start, element, formatDateTime, percent, requireRole } from "./common.js";
+import { api, start, element, formatDateTime, guarded, percent, requireRole } from "./common.js";
 
 const ZONE_NAMES = { patient_zone: "Patient zone", clean_room: "Clean room", unclean_room: "Unclean room" };
 const DAYS_SHOWN = { day: 7, week: 28 };
@@ -28,6 +28,10 @@ async function loadCompliance(period) {
   table.tBodies[0].replaceChildren(...[...groups.values()].map((g) => element("tr", {},
     element("th", { scope: "row" }, g.ward), element("td", {}, ZONE_NAMES[g.zone] ?? g.zone),
     element("td", {}, percent(g.target)), ...periods.map((p) => rateCell(g.cells.get(p))))));
+  if (!groups.size) {
+    table.tBodies[0].replaceChildren(element("tr", {}, element("td", { colspan: "3" },
+      `No hand-hygiene opportunities recorded in the last ${DAYS_SHOWN[period]} days.`)));
+  }
   const below = rows.filter((r) => r.judged && r.rate < r.target).length;
   document.getElementById("summary").textContent = `${groups.size} ward room types · ${below} below target in the last ${DAYS_SHOWN[period]} days`;
   for (const button of document.querySelectorAll("[data-period]")) button.setAttribute("aria-pressed", String(button.dataset.period === period));
@@ -60,8 +64,9 @@ function problems(dispenser) {
 
 async function main() {
   await requireRole("infection_control");
+  const show = guarded("Compliance not shown", (period) => loadCompliance(period));
   for (const button of document.querySelectorAll("[data-period]")) {
-    button.addEventListener("click", () => loadCompliance(button.dataset.period));
+    button.addEventListener("click", () => show(button.dataset.period));
   }
   await Promise.all([loadCompliance("day"), loadDispensers()]);
 }

@@ -4,7 +4,9 @@
 // A button pressed without signal is kept on the phone with the time it was pressed, shown
 // at once, and sent when the signal is back; a service worker keeps the screen's own files,
 // so that it opens after a reload without signal too.
-import { api, HttpError, start, element, formatTime, liveStream, requireRole, showConnection, signOutGuards } from "./common.js";
+import {
+  api, HttpError, Redirected, start, element, explain, formatTime, liveStream, requireRole, showConnection, signOutGuards,
+} from "./common.js";
 
 const CACHE_KEY = "tilsyn.night.plan";
 const TARGET = { acknowledge: "acknowledged", start: "started", done: "done" };
@@ -68,7 +70,16 @@ function render(plan) {
   const tasks = [...withPending(plan).tasks].sort((a, b) => a.position - b.position);
   const arrived = known ? tasks.filter((t) => !known.has(t.task_id)) : [];
   known = new Set(tasks.map((t) => t.task_id));
+  // The list is drawn anew: focus goes back to the same button (or, disabled now, to its
+  // task's next one), so a keyboard or screen-reader user is not thrown to the top.
+  const focused = document.activeElement?.closest?.("li.task");
+  const label = document.activeElement?.textContent;
   document.getElementById("tasks").replaceChildren(...tasks.map((t) => card(t, arrived.includes(t))));
+  if (focused) {
+    const again = document.querySelector(`li.task[data-task-id="${CSS.escape(focused.dataset.taskId)}"]`);
+    const buttons = [...(again?.querySelectorAll("button") ?? [])];
+    (buttons.find((b) => b.textContent === label && !b.disabled) ?? buttons.find((b) => !b.disabled))?.focus();
+  }
   const left = tasks.filter((t) => t.state !== "done").length;
   document.getElementById("summary").textContent = `${left} of ${tasks.length} tasks left`;
   const urgent = arrived.filter((t) => t.urgent);
@@ -130,6 +141,20 @@ function onConnection(state) {
   if (state !== "live") status.textContent = "No connection. Showing the last plan received; it updates by itself when the signal is back.";
 }
 
+// The server answered, but has no plan to give: say its reason, not "No connection" (the
+// screen looks again by itself, e.g. for a shift made later tonight).
+function onRefused(error) {
+  const badge = document.getElementById("connection");
+  badge.dataset.state = "offline";
+  badge.textContent = error.status === 404 ? "No shift" : "No plan";
+  const status = document.getElementById("night-status");
+  status.hidden = false;
+  status.textContent = error.status === 404
+    ? `No night shift for you: ${error.message}. This screen looks again by itself.`
+    : `The night plan cannot be shown: ${explain(error)}. This screen tries again by itself.`;
+  if (!lastPlan) document.getElementById("summary").textContent = "No tasks";
+}
+
 async function main() {
   const me = await requireRole("night_nurse", { offline: true });
   navigator.serviceWorker?.register("/night-sw.js", { scope: "/night" }).catch(() => null);
@@ -140,11 +165,13 @@ async function main() {
   if (cached) render(JSON.parse(cached));
   try {
     render(await api("/api/night/plan"));
-  } catch {
-    onConnection("offline");
+  } catch (error) {
+    if (error instanceof Redirected) return;
+    if (error instanceof HttpError) onRefused(error);
+    else onConnection("offline");
   }
   window.addEventListener("online", flush);
-  liveStream("/api/night/stream", "plan", { onEvent: render, onState: onConnection, retryMs: 2000 });
+  liveStream("/api/night/stream", "plan", { onEvent: render, onState: onConnection, onRefused, retryMs: 2000 });
   if (outbox().length) flush();
 }
 

@@ -1,11 +1,12 @@
 // The operations screen: the container map, live alerts, container detail with history and
 // forecast, and the next collection day's routes with a "plan now" action.
 /* global L */
-import { api, start, element, formatDateTime, liveStream, requireRole, showConnection } from "./common.js";
+import { api, start, element, formatDateTime, guarded, liveStream, notify, requireRole, showConnection } from "./common.js";
 import { ContainerMap } from "./container-map.js";
 import { timeChart } from "./chart.js";
 
 const QUARANTINE_REFRESH_MS = 30000;
+const ALERTS_RETRY_MS = 5000;
 // The platform plans the next collection day by itself each afternoon: look for it now and then.
 const ROUTES_REFRESH_MS = 5 * 60000;
 const DAY_MS = 24 * 3600000;
@@ -32,7 +33,12 @@ async function refreshContainers() {
 }
 
 function applyStates(states) {
+  const before = containers.size;
   for (const state of states) containers.set(state.container_id, state);
+  if (containers.size !== before) {
+    document.getElementById("container-ids").replaceChildren(
+      ...[...containers.keys()].sort().map((id) => element("option", { value: id })));
+  }
   const applied = map.apply(states);
   const full = [...containers.values()].filter((c) => (c.fill_percent ?? 0) >= 80).length;
   document.getElementById("summary").textContent =
@@ -44,7 +50,7 @@ function applyStates(states) {
 
 function alertItem(alert) {
   const acknowledge = alert.state === "open"
-    ? element("button", { type: "button", onclick: () => acknowledgeAlert(alert.alert_id) }, "Acknowledge")
+    ? element("button", { type: "button", onclick: (event) => acknowledgeAlert(event, alert.alert_id) }, "Acknowledge")
     : element("span", { class: "state" }, "acknowledged");
   const show = alert.entity_type === "container"
     ? element("button", { type: "button", class: "link", onclick: () => select(alert.entity_id) }, alert.entity_id)
@@ -64,22 +70,50 @@ function renderAlerts() {
   document.getElementById("alert-count").textContent = sorted.length ? `(${sorted.length})` : "";
 }
 
+// Changes the stream brings while the list is being read: the list may have been read before
+// them, so they are applied again on top of it.
+let changedWhileReading = null;
+
 async function loadAlerts() {
-  alerts.clear();
-  for (const alert of await api("/api/alerts")) alerts.set(alert.alert_id, alert);
+  changedWhileReading = [];
+  try {
+    const open = await api("/api/alerts");
+    alerts.clear();
+    for (const alert of open) alerts.set(alert.alert_id, alert);
+    for (const change of changedWhileReading) applyAlertChange(change);
+  } finally {
+    changedWhileReading = null;
+  }
   renderAlerts();
 }
 
-function onAlertEvent(change) {
+// Read the open alerts after each (re)connect of their stream; a failed read is tried again
+// until it works, since the stream only brings what changes from then on.
+let alertRetry = null;
+function loadAlertsUntilRead() {
+  clearTimeout(alertRetry);
+  loadAlerts().catch(() => {
+    document.getElementById("alerts").replaceChildren(
+      element("li", { class: "empty" }, "Open alerts could not be read; trying again…"));
+    alertRetry = setTimeout(loadAlertsUntilRead, ALERTS_RETRY_MS);
+  });
+}
+
+function applyAlertChange(change) {
   const alert = change.alert;
   if (alert.state === "resolved") alerts.delete(alert.alert_id);
   else alerts.set(alert.alert_id, alert);
+}
+
+function onAlertEvent(change) {
+  changedWhileReading?.push(change);
+  applyAlertChange(change);
   renderAlerts();
 }
 
-async function acknowledgeAlert(alertId) {
+const acknowledgeAlert = guarded("Not acknowledged", async (_event, alertId) => {
   onAlertEvent({ alert: await api(`/api/alerts/${alertId}/acknowledge`, { method: "POST" }) });
-}
+});
 
 async function loadQuarantine() {
   const items = await api("/api/ingest/quarantine?limit=10");
@@ -94,7 +128,9 @@ function fact(name, value) {
   return [element("dt", {}, name), element("dd", {}, value)];
 }
 
-async function select(containerId) {
+const select = guarded("Could not show the container", showContainer);
+
+async function showContainer(containerId) {
   const [state, history] = await Promise.all([
     api(`/api/containers/${encodeURIComponent(containerId)}`),
     api(`/api/containers/${encodeURIComponent(containerId)}/history?hours=72`),
@@ -129,7 +165,10 @@ function drawRoutes(plan) {
   routeLayer?.remove();
   // A plan whose day is over is history: it is neither drawn nor listed, and the status says
   // so, so nobody follows yesterday's routes.
-  const over = Date.now() >= new Date(plan.day_starts).getTime() + DAY_MS;
+  // `day_ends` is the next local midnight (a day of 23 or 25 hours when the clocks change);
+  // plans stored before it was sent end 24 hours after they start.
+  const ends = plan.day_ends ? new Date(plan.day_ends).getTime() : new Date(plan.day_starts).getTime() + DAY_MS;
+  const over = Date.now() >= ends;
   const vehicles = plan.features.map((f) => f.properties.vehicle);
   const colour = (vehicle) => ROUTE_COLOURS[vehicles.indexOf(vehicle) % ROUTE_COLOURS.length];
   routeLayer = over ? null : L.geoJSON(plan, { renderer: L.svg(), style: (f) => ({ color: colour(f.properties.vehicle), weight: 4, opacity: 0.85 }) });
@@ -194,7 +233,9 @@ async function loadRoutes(action = "GET") {
     drawRoutes(await api("/api/routes/plan", { method: action }));
   } catch (error) {
     if (!(action === "GET" && shownPlanAt)) { // a failed look keeps the plan on screen
-      status.textContent = error.status === 404 ? "No route plan yet." : `Route planning failed: ${error.message}`;
+      status.textContent = error.status === 404
+        ? "No route plan yet."
+        : `${action === "POST" ? "Route planning failed" : "Could not read the route plan"}: ${error.message}`;
     }
   } finally {
     if (action === "POST") planning = false;
@@ -209,6 +250,17 @@ async function main() {
   await map.addBackground(window.TILSYN_CONFIG);
   document.getElementById("detail-close").addEventListener("click", () => { document.getElementById("detail").hidden = true; });
   document.getElementById("plan-now").addEventListener("click", () => loadRoutes("POST"));
+  // The map's markers are drawn on a canvas no keyboard reaches: a container is found by id.
+  document.getElementById("find-container").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = new FormData(event.target).get("container_id").trim();
+    if (!containers.has(id)) {
+      notify(`No container ${id}.`);
+      return;
+    }
+    map.focus(id);
+    select(id);
+  });
   document.getElementById("show-routes").addEventListener("change", (event) => {
     if (routeLayer) event.target.checked ? routeLayer.addTo(map.map) : routeLayer.remove();
   });
@@ -218,15 +270,17 @@ async function main() {
     onEvent: applyStates,
     onOpen: () => refreshContainers().catch(() => showConnection("offline")),
   });
-  // "Plan now" waits for the stored plan: a click before it was wired did nothing, and the
-  // stored plan's answer could overwrite the new one's.
-  const planNow = document.getElementById("plan-now");
-  await Promise.all([loadRoutes().then(() => { planNow.disabled = false; }), loadQuarantine()]);
+  // Alerts first and on their own: nothing else the screen loads may keep them from it.
   liveStream("/api/alerts/stream", "alert", {
     onEvent: onAlertEvent,
     onState: showConnection,
-    onOpen: () => loadAlerts().catch(() => showConnection("offline")),
+    onOpen: loadAlertsUntilRead,
   });
+  // "Plan now" waits for the stored plan: a click before it was wired did nothing, and the
+  // stored plan's answer could overwrite the new one's.
+  const planNow = document.getElementById("plan-now");
+  loadRoutes().then(() => { planNow.disabled = false; });
+  loadQuarantine().catch((error) => notify(`Unknown devices not shown: ${error.message}.`));
   setInterval(() => loadQuarantine().catch(() => {}), QUARANTINE_REFRESH_MS);
   setInterval(() => { if (!planning) loadRoutes(); }, ROUTES_REFRESH_MS);
 }
