@@ -3,13 +3,13 @@ hand (saying which parameters are missing), and the weight trend of heart failur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from tilsyn.platform.alerts.models import Severity, Signal
 from tilsyn.platform.clinical.news2 import score_readings
 from tilsyn.platform.clinical.plan import Threshold, evaluate
-from tilsyn.platform.clinical.trends import WEIGHT_GAIN, rule_findings
+from tilsyn.platform.clinical.trends import WEIGHT_GAIN, TrendRule, rule_findings
 from tilsyn.platform.ingest.tables import Row
 from tilsyn.platform.registry.models import Spo2Scale
 
@@ -28,13 +28,21 @@ NEWS2_ALERT_BANDS: dict[str, Severity] = {
     "high": "critical",
 }
 
+# How far back the values a patient's NEWS2 last rested on are looked up (after a restart).
+NEWS2_RECALL = timedelta(days=7)
+
 WeightHistory = Callable[[str, datetime], Sequence[tuple[datetime, float]]]
+# A patient's latest value of each NEWS2 kind at or before a time, within NEWS2_RECALL.
+LatestVitals = Callable[[str, datetime], Mapping[str, tuple[datetime, float]]]
 
 
 class PatientRules:
-    def __init__(self, weight_history: WeightHistory) -> None:
+    def __init__(self, weight_history: WeightHistory, latest_vitals: LatestVitals) -> None:
+        # Each patient's latest NEWS2 values, read from the database on first sight, so a
+        # restart does not score the next reading alone (and clear an alert with it).
         self._latest: dict[str, dict[str, tuple[datetime, float]]] = {}
         self._weight_history = weight_history
+        self._latest_vitals = latest_vitals
 
     def evaluate(
         self, row: Row, threshold: Threshold | None, unit: str, spo2_scale: Spo2Scale = 1
@@ -72,12 +80,20 @@ class PatientRules:
         unit: str,
         spo2_scale: Spo2Scale,
     ) -> list[Signal]:
-        latest = self._latest.setdefault(patient_id, {})
+        if patient_id not in self._latest:
+            self._latest[patient_id] = dict(self._latest_vitals(patient_id, at))
+        latest = self._latest[patient_id]
         if kind not in latest or latest[kind][0] <= at:
             latest[kind] = (at, value)
         recent = {NEWS2_FIELDS[k]: v for k, (t, v) in latest.items() if at - t <= NEWS2_WINDOW}
         result = score_readings(recent, spo2_scale)
         severity = NEWS2_ALERT_BANDS.get(result.band)
+        if severity is None and _alerting_on_values_not_measured_again(
+            latest, at, recent, spo2_scale
+        ):
+            # Calm only because the worrying values aged out, not because they were measured
+            # again: an alert they raised stays until the patient measures them.
+            return []
         detail = {
             "total": result.total,
             "band": result.band,
@@ -103,9 +119,12 @@ class PatientRules:
         ]
 
     def _weight_trend(self, patient_id: str, at: datetime, unit: str) -> list[Signal]:
-        series = self._weight_history(patient_id, at - WEIGHT_GAIN.window)
-        findings = [f for f in rule_findings(series, WEIGHT_GAIN) if f.end_time == at]
-        if findings:
+        history = self._weight_history(patient_id, at - WEIGHT_GAIN.window)
+        series = [(t, v) for t, v in history if t <= at]
+        # Up while this weighing still breaks the rule against the window's lowest, even if
+        # it is a little under the episode's peak (the episode reports its largest change).
+        if series and series[-1][0] == at and _breaks(series, WEIGHT_GAIN):
+            episode = rule_findings(series, WEIGHT_GAIN)[-1]
             return [
                 Signal(
                     "patient",
@@ -116,8 +135,8 @@ class PatientRules:
                     "critical",
                     "home_care",
                     unit,
-                    findings[0].reason,
-                    {"change_kg": round(findings[0].end_value - findings[0].start_value, 1)},
+                    episode.reason,
+                    {"change_kg": round(episode.end_value - episode.start_value, 1)},
                 )
             ]
         return [
@@ -133,3 +152,30 @@ class PatientRules:
                 "weight stable",
             )
         ]
+
+
+def _alerting_on_values_not_measured_again(
+    latest: Mapping[str, tuple[datetime, float]],
+    at: datetime,
+    recent: Mapping[str, float],
+    spo2_scale: Spo2Scale,
+) -> bool:
+    """Would the values that aged out of the window, taken with the recent ones, still
+    score in an alert band?"""
+    aged = {
+        NEWS2_FIELDS[k]: v for k, (t, v) in latest.items() if NEWS2_WINDOW < at - t <= NEWS2_RECALL
+    }
+    if not aged:
+        return False
+    return score_readings({**aged, **recent}, spo2_scale).band in NEWS2_ALERT_BANDS
+
+
+def _breaks(series: Sequence[tuple[datetime, float]], rule: TrendRule) -> bool:
+    """Does the last value break `rule` against the extreme of the window before it?"""
+    end_time, end_value = series[-1]
+    window = [v for t, v in series[:-1] if end_time - t <= rule.window]
+    if not window:
+        return False
+    if rule.change > 0:
+        return end_value - min(window) >= rule.change
+    return max(window) - end_value >= -rule.change

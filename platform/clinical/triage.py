@@ -1,11 +1,18 @@
 """The triage board's order: who a home-care nurse should look at first.
 
-Red before yellow before green (the worst of each patient's latest values against their own
-plan), then the NEWS2 band (high, medium, low-medium, low, routine, not scored), then the
-patient who has gone longest without measuring. A patient whose values have not been judged yet
-comes after green: missed-measurement warnings are the channel that brings those forward. A
-patient who has never measured counts as the longest without a measurement. Remaining ties are
-broken by patient id so the board does not reshuffle between refreshes.
+Patients fall into four levels, each the worst of what the patient's own plan, NEWS2 and the
+measurement schedule say:
+
+1. act now: a red value by the patient's own thresholds, or NEWS2 high (RCP: emergency);
+2. call the patient: a yellow value, NEWS2 medium or low-medium (urgent review), a scheduled
+   measurement missed, or nothing measured within the last `quiet_after` (older values are
+   no longer judged: a patient who stopped measuring must not sink below those who measure);
+3. green;
+4. nothing to judge yet: no thresholds for the values measured, or never measured.
+
+Within a level: colour, then the NEWS2 band, then a missed task first, then the longest time
+since the last measurement (never measured counts as longest). Remaining ties are broken by
+patient id so the board does not reshuffle between refreshes.
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ BAND_RANK: dict[Band | None, int] = {
     "routine": 4,
     None: 5,
 }
+ACT_NOW, CALL, GREEN, NOTHING_JUDGED = range(4)
+_BAND_LEVEL: dict[Band | None, int] = {"high": ACT_NOW, "medium": CALL, "low-medium": CALL}
+_COLOUR_LEVEL: dict[Colour | None, int] = {"red": ACT_NOW, "yellow": CALL, "green": GREEN}
 
 
 class PatientStatus(BaseModel):
@@ -34,7 +44,8 @@ class PatientStatus(BaseModel):
     patient_id: str
     colour: Colour | None = Field(description="worst colour of the latest values; None: none yet")
     news2_band: Band | None
-    last_measurement: AwareDatetime | None
+    last_measurement: AwareDatetime | None = Field(description="the latest of any age")
+    missed: tuple[str, ...] = Field((), description="open missed-measurement warnings")
 
 
 class TriagePosition(BaseModel):
@@ -45,29 +56,52 @@ class TriagePosition(BaseModel):
     reason: str
 
 
-def triage(patients: Iterable[PatientStatus], now: datetime) -> list[TriagePosition]:
-    ordered = sorted(patients, key=_urgency)
+def triage(
+    patients: Iterable[PatientStatus], now: datetime, quiet_after: timedelta
+) -> list[TriagePosition]:
+    ordered = sorted(patients, key=lambda p: _urgency(p, now, quiet_after))
     return [
-        TriagePosition(position=n, patient_id=p.patient_id, reason=_reason(p, now))
+        TriagePosition(position=n, patient_id=p.patient_id, reason=_reason(p, now, quiet_after))
         for n, p in enumerate(ordered, start=1)
     ]
 
 
-def _urgency(p: PatientStatus) -> tuple[int, int, int, datetime | None, str]:
+def level(p: PatientStatus, now: datetime, quiet_after: timedelta) -> int:
+    quiet = p.last_measurement is not None and now - p.last_measurement > quiet_after
+    return min(
+        _COLOUR_LEVEL.get(p.colour, NOTHING_JUDGED),
+        _BAND_LEVEL.get(p.news2_band, NOTHING_JUDGED),
+        CALL if p.missed or quiet else NOTHING_JUDGED,
+    )
+
+
+def _urgency(
+    p: PatientStatus, now: datetime, quiet_after: timedelta
+) -> tuple[int, int, int, int, int, datetime | None, str]:
     never = p.last_measurement is None
     colour_rank = len(COLOUR_RANK) if p.colour is None else COLOUR_RANK[p.colour]
     # Older last measurement sorts first; `never` ahead of any time, without comparing to None.
-    return colour_rank, BAND_RANK[p.news2_band], 0 if never else 1, p.last_measurement, p.patient_id
+    return (
+        level(p, now, quiet_after),
+        colour_rank,
+        BAND_RANK[p.news2_band],
+        0 if p.missed else 1,
+        0 if never else 1,
+        p.last_measurement,
+        p.patient_id,
+    )
 
 
-def _reason(p: PatientStatus, now: datetime) -> str:
+def _reason(p: PatientStatus, now: datetime, quiet_after: timedelta) -> str:
     colour = "no values judged yet" if p.colour is None else f"{p.colour} (worst latest value)"
     band = "NEWS2 not scored" if p.news2_band is None else f"NEWS2 {p.news2_band}"
     if p.last_measurement is None:
         last = "never measured"
+    elif now - p.last_measurement > quiet_after:
+        last = f"nothing measured for {_ago(now - p.last_measurement)}"
     else:
         last = f"last measurement {_ago(now - p.last_measurement)} ago"
-    return f"{colour}; {band}; {last}"
+    return "; ".join([colour, band, *(f"missed: {m}" for m in p.missed), last])
 
 
 def _ago(elapsed: timedelta) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import get_args
 
 import psycopg
 from pydantic import BaseModel
 
 from tilsyn.platform.alerts.rules_patients import NEWS2_FIELDS, NEWS2_WINDOW
 from tilsyn.platform.clinical.news2 import News2Score, score_readings
-from tilsyn.platform.clinical.plan import Evaluation, Threshold, evaluate, worst_colour
+from tilsyn.platform.clinical.plan import Evaluation, Kind, Threshold, evaluate, worst_colour
 from tilsyn.platform.clinical.triage import PatientStatus, TriagePosition, triage
 from tilsyn.platform.registry.models import Spo2Scale
 
@@ -43,13 +44,15 @@ def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary
     units: dict[str, str] = {patient_id: unit for patient_id, unit, _ in patients}
     scales: dict[str, Spo2Scale] = {patient_id: scale for patient_id, _, scale in patients}
     latest = _latest_values(conn, now)
+    last_any = _last_measurements(conn, now)
+    missed = _missed_tasks(conn)
     thresholds = _thresholds(conn)
     statuses, details = [], {}
     for patient_id in units:
         values = latest.get(patient_id, [])
         judged = _judge(values, thresholds.get(patient_id, {}))
         news2 = _news2(values, now, scales[patient_id])
-        last = max((v[2] for v in values), default=None)
+        last = last_any.get(patient_id)
         colour = worst_colour(e for e in judged.values() if e is not None)
         statuses.append(
             PatientStatus(
@@ -57,11 +60,12 @@ def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary
                 colour=colour,
                 news2_band=news2.band if news2 else None,
                 last_measurement=last,
+                missed=missed.get(patient_id, ()),
             )
         )
         details[patient_id] = (values, judged, news2, last, colour)
     board = []
-    for position in triage(statuses, now):
+    for position in triage(statuses, now, LATEST_WITHIN):
         values, judged, news2, last, colour = details[position.patient_id]
         patient_id = position.patient_id
         board.append(
@@ -85,6 +89,35 @@ def _latest_values(
     for patient_id, kind, value, time, unit in rows:
         latest.setdefault(patient_id, []).append((kind, value, time, unit))
     return latest
+
+
+def _last_measurements(conn: psycopg.Connection, now: datetime) -> dict[str, datetime]:
+    """Each patient's latest measurement of any age: one index probe per patient and kind
+    (vital_observations_by_patient), not a scan of the whole history."""
+    rows = conn.execute(
+        """SELECT p.patient_id, max(l.time)
+           FROM patients p CROSS JOIN unnest(%s::text[]) AS k(kind)
+           CROSS JOIN LATERAL (
+               SELECT time FROM vital_observations v
+               WHERE v.patient_id = p.patient_id AND v.kind = k.kind AND v.time <= %s
+               ORDER BY v.time DESC LIMIT 1) l
+           GROUP BY p.patient_id""",
+        (list(get_args(Kind)), now),
+    ).fetchall()
+    return {patient_id: last for patient_id, last in rows}
+
+
+def _missed_tasks(conn: psycopg.Connection) -> dict[str, tuple[str, ...]]:
+    """The open missed-measurement warnings (raised by the clock rules), per patient."""
+    rows = conn.execute(
+        """SELECT entity_id, title FROM alerts
+           WHERE entity_type = 'patient' AND rule LIKE 'missed:%%' AND state <> 'resolved'
+           ORDER BY entity_id, rule"""
+    ).fetchall()
+    missed: dict[str, tuple[str, ...]] = {}
+    for patient_id, title in rows:
+        missed[patient_id] = (*missed.get(patient_id, ()), title)
+    return missed
 
 
 def _thresholds(conn: psycopg.Connection) -> dict[str, dict[str, Threshold]]:

@@ -356,3 +356,90 @@ def test_a_full_container_emptied_within_one_batch_leaves_no_alert_open(
     wait_for(lambda: _alerts(registry, "full"))
     time.sleep(0.5)
     assert [state for _, state, _, _ in _alerts(registry, "full")] == ["resolved"]
+
+
+def _stored_vital(database_url: str, at: datetime, kind: str, value: float) -> Accepted:
+    """A vital as ingest hands it over: stored first, then observed."""
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+            " VALUES (%s, 'P1', %s, %s, 'x', 'hub-1')",
+            (at, kind, value),
+        )
+    return _vital(at, kind, value)
+
+
+def _after_everything_observed(engine: AlertEngine, database_url: str) -> None:
+    """The engine takes commits in order: once a full container's alert is up, every vital
+    observed before it has been evaluated."""
+    engine.observe([_fill(NOW, 95.0)], time.time())
+    wait_for(lambda: _alerts(database_url, "full"))
+
+
+def _state(database_url: str, rule: str) -> str:
+    ((_, state, _, _),) = _alerts(database_url, rule)
+    return state
+
+
+def test_a_news2_alert_outlives_a_restart_and_is_not_cleared_by_one_normal_reading(
+    registry: str,
+) -> None:
+    engine = AlertEngine(registry, periodic_seconds=3600)
+    engine.start()
+    worrying = [("spo2", 86.0), ("heart_rate", 135.0), ("body_temperature", 39.5)]
+    for kind, value in worrying:
+        stored = _stored_vital(registry, NOW - timedelta(minutes=10), kind, value)
+        engine.observe([stored], time.time())
+    wait_for(lambda: _alert_columns(registry, "news2", "state, severity, title"))
+    engine.stop()
+    assert _state(registry, "news2") == "open"
+    restarted = AlertEngine(registry, periodic_seconds=3600)
+    restarted.start()
+    try:
+        stored = _stored_vital(registry, NOW - timedelta(minutes=2), "body_temperature", 37.0)
+        restarted.observe([stored], time.time())
+        _after_everything_observed(restarted, registry)
+        state, severity, title = _alert_columns(registry, "news2", "state, severity, title") or (
+            "",
+            "",
+            "",
+        )
+        assert (state, severity) == ("open", "critical"), title
+    finally:
+        restarted.stop()
+
+
+def test_a_news2_alert_waits_for_the_worrying_values_to_be_measured_again(
+    engine: AlertEngine, registry: str
+) -> None:
+    """Values that aged out of the 6-hour window are not good news: an unrelated reading
+    leaves the alert up; measuring them again within range clears it."""
+    seven_hours_ago = NOW - timedelta(hours=7)
+    for kind, value in [("spo2", 86.0), ("heart_rate", 135.0), ("body_temperature", 39.5)]:
+        engine.observe([_stored_vital(registry, seven_hours_ago, kind, value)], time.time())
+    wait_for(lambda: _alerts(registry, "news2"))
+    engine.observe([_stored_vital(registry, NOW, "systolic_bp", 130.0)], time.time())
+    _after_everything_observed(engine, registry)
+    assert _state(registry, "news2") == "open"
+    later = NOW + timedelta(minutes=1)
+    for kind, value in [("spo2", 97.0), ("heart_rate", 70.0), ("body_temperature", 37.0)]:
+        engine.observe([_stored_vital(registry, later, kind, value)], time.time())
+    wait_for(lambda: _state(registry, "news2") == "resolved")
+
+
+def test_a_weight_gain_stays_up_while_the_patient_is_still_over_the_rule(
+    engine: AlertEngine, registry: str
+) -> None:
+    """80.0, then 82.5 a day later, then 82.2: still 2.2 kg up within three days."""
+    start = NOW - timedelta(days=2)
+    for days, kg in [(0, 80.0), (1, 82.5)]:
+        at = start + timedelta(days=days)
+        engine.observe([_stored_vital(registry, at, "body_weight", kg)], time.time())
+    wait_for(lambda: _alerts(registry, "weight_gain"))
+    engine.observe([_stored_vital(registry, NOW, "body_weight", 82.2)], time.time())
+    _after_everything_observed(engine, registry)
+    assert _state(registry, "weight_gain") == "open"
+    engine.observe(
+        [_stored_vital(registry, NOW + timedelta(hours=1), "body_weight", 81.0)], time.time()
+    )
+    wait_for(lambda: _state(registry, "weight_gain") == "resolved")
