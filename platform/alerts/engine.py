@@ -23,7 +23,7 @@ from tilsyn.platform.alerts.hub import Notification, NotificationHub
 from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.alerts.rules_containers import ContainerLimits, ContainerRules
 from tilsyn.platform.alerts.rules_hygiene import dispenser_signals
-from tilsyn.platform.alerts.rules_patients import PatientRules
+from tilsyn.platform.alerts.rules_patients import NEWS2_FIELDS, NEWS2_RECALL, PatientRules
 from tilsyn.platform.alerts.store import apply_signals, escalate_due, notifications
 from tilsyn.platform.clinical.plan import Threshold
 from tilsyn.platform.ingest.outcomes import Accepted
@@ -31,6 +31,14 @@ from tilsyn.platform.ingest.tables import CONTAINER_READINGS, DISPENSER_STATUS, 
 from tilsyn.platform.registry.models import Spo2Scale
 
 log = logging.getLogger(__name__)
+
+ClockRule = Callable[[psycopg.Connection, datetime], list[Signal]]
+CLOCK_RULES: tuple[ClockRule, ...] = (
+    periodic.silent_containers,
+    periodic.offline_dispensers,
+    periodic.ward_compliance,
+    periodic.missed_measurements,
+)
 
 Commit = tuple[Sequence[Accepted], float]
 T = TypeVar("T")
@@ -46,7 +54,7 @@ class AlertEngine:
         self._commits: queue.Queue[Commit | None] = queue.Queue(maxsize=1000)
         self._thread = threading.Thread(target=self._run, name="alert-engine", daemon=True)
         self._containers = ContainerRules()
-        self._patients = PatientRules(self._weight_history)
+        self._patients = PatientRules(self._weight_history, self._latest_vitals)
         self._limits: dict[str, ContainerLimits] = {}
         self._thresholds: dict[str, dict[str, Threshold]] = {}
         self._units: dict[str, str] = {}
@@ -177,15 +185,25 @@ class AlertEngine:
         conn = self._connection()
         now = datetime.now(UTC)
         self._reload_registry()
-        signals = (
-            periodic.silent_containers(conn, now)
-            + periodic.offline_dispensers(conn, now)
-            + periodic.ward_compliance(conn, now)
-            + periodic.missed_measurements(conn, now)
-        )
+        signals: list[Signal] = []
+        for rule in CLOCK_RULES:
+            signals += self._clock_rule(rule, conn, now)
         conn.commit()
         self._announce(escalate_due(conn, now))
         return signals
+
+    def _clock_rule(self, rule: ClockRule, conn: psycopg.Connection, now: datetime) -> list[Signal]:
+        """One clock rule; a defect in one must not stop the others nor the escalation of
+        unacknowledged alerts. A lost database ends the round (made up by the next)."""
+        try:
+            return rule(conn, now)
+        except psycopg.OperationalError:
+            raise
+        except Exception:
+            log.exception("clock-driven rule %s failed", rule.__name__)
+            self.failures += 1
+            conn.rollback()
+            return []
 
     def _write(self, signals: list[Signal]) -> None:
         # A clear for an alert that is not active changes nothing: skip the round trip. One
@@ -263,6 +281,17 @@ class AlertEngine:
         ).fetchall()
         conn.commit()
         return [(r[0], r[1]) for r in rows]
+
+    def _latest_vitals(self, patient_id: str, at: datetime) -> dict[str, tuple[datetime, float]]:
+        conn = self._connection()
+        rows = conn.execute(
+            "SELECT DISTINCT ON (kind) kind, time, value FROM vital_observations"
+            " WHERE patient_id = %s AND kind = ANY(%s) AND time <= %s AND time >= %s"
+            " ORDER BY kind, time DESC",
+            (patient_id, list(NEWS2_FIELDS), at, at - NEWS2_RECALL),
+        ).fetchall()
+        conn.commit()
+        return {kind: (when, value) for kind, when, value in rows}
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:

@@ -3,6 +3,7 @@ compliance below its target for the day, and scheduled measurements a patient mi
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,8 @@ from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.clinical.schedule import DailySchedule, due_times, missed_slots
 from tilsyn.platform.hygiene.compliance import Rate, WardPeriod, below_target
 from tilsyn.platform.hygiene.dispensers import DISPENSER_RULES
+
+log = logging.getLogger(__name__)
 
 LOCAL_ZONE = ZoneInfo("Europe/Oslo")
 # Two days always hold the latest slot that has passed, a 25-hour autumn day and the grace
@@ -23,19 +26,21 @@ SILENT_AFTER_INTERVALS = 3
 
 def silent_containers(conn: psycopg.Connection, now: datetime) -> list[Signal]:
     rows = conn.execute(
-        """SELECT c.container_id, l.time, c.reporting_interval_s
+        """SELECT c.container_id, l.time, c.reporting_interval_s, c.registered_at
            FROM containers c LEFT JOIN container_latest l USING (container_id)"""
     ).fetchall()
     signals = []
-    for container_id, last, interval in rows:
-        if last is None:
-            continue  # never reported: nothing to compare with yet
-        silent = (now - last).total_seconds() > SILENT_AFTER_INTERVALS * interval
-        title = (
-            f"Container {container_id} silent since {last:%Y-%m-%d %H:%M} UTC"
-            if silent
-            else "reporting again"
-        )
+    for container_id, last, interval, registered in rows:
+        # A sensor that never reported is as silent as one that stopped: counted from when
+        # it was registered (a wrong key or a dead battery at installation).
+        since = last or registered
+        silent = (now - since).total_seconds() > SILENT_AFTER_INTERVALS * interval
+        if not silent:
+            title = "reporting again"
+        elif last is None:
+            title = f"Container {container_id} has not reported since it was registered"
+        else:
+            title = f"Container {container_id} silent since {last:%Y-%m-%d %H:%M} UTC"
         signals.append(
             Signal(
                 "container",
@@ -47,7 +52,7 @@ def silent_containers(conn: psycopg.Connection, now: datetime) -> list[Signal]:
                 "operator",
                 "",
                 title,
-                {"last_reading": last.isoformat()},
+                {"last_reading": last.isoformat() if last else None},
             )
         )
     return signals
@@ -55,16 +60,17 @@ def silent_containers(conn: psycopg.Connection, now: datetime) -> list[Signal]:
 
 def offline_dispensers(conn: psycopg.Connection, now: datetime) -> list[Signal]:
     rows = conn.execute(
-        """SELECT d.dev_eui, d.ward_id, d.dispenser_id, d.reporting_interval_s, last.time
-           FROM dispensers d LEFT JOIN LATERAL (
+        """SELECT d.dev_eui, d.ward_id, d.dispenser_id, d.reporting_interval_s, last.time,
+                  v.registered_at
+           FROM dispensers d JOIN devices v ON v.device_id = d.dev_eui
+           LEFT JOIN LATERAL (
                SELECT time FROM dispenser_status s WHERE s.dev_eui = d.dev_eui
                ORDER BY time DESC LIMIT 1) last ON true"""
     ).fetchall()
     signals = []
-    for dev_eui, ward_id, dispenser_id, interval, last in rows:
-        if last is None:
-            continue
-        offline = DISPENSER_RULES.offline((now - last).total_seconds(), interval)
+    for dev_eui, ward_id, dispenser_id, interval, last, registered in rows:
+        # Never reported counts from registration, as the hygiene screen shows it offline.
+        offline = DISPENSER_RULES.offline((now - (last or registered)).total_seconds(), interval)
         signals.append(
             Signal(
                 "dispenser",
@@ -76,7 +82,7 @@ def offline_dispensers(conn: psycopg.Connection, now: datetime) -> list[Signal]:
                 "infection_control",
                 ward_id,
                 f"Dispenser {ward_id}/{dispenser_id} offline" if offline else "reporting again",
-                {"last_report": last.isoformat()},
+                {"last_report": last.isoformat() if last else None},
             )
         )
     return signals
@@ -121,9 +127,15 @@ def missed_measurements(conn: psycopg.Connection, now: datetime) -> list[Signal]
     ).fetchall()
     signals = []
     for patient_id, kind, times, zone, unit in schedules:
-        schedule = DailySchedule(
-            kind=kind, timezone=zone, times=tuple(time.fromisoformat(t) for t in times)
-        )
+        try:
+            schedule = DailySchedule(
+                kind=kind, timezone=zone, times=tuple(time.fromisoformat(t) for t in times)
+            )
+        except ValueError as error:
+            # Written past the API (which checks each task): one bad row must not stop the
+            # others' warnings. Logged without the patient, the log is not a health record.
+            log.error("a measurement schedule row cannot be read, skipped: %s", error)
+            continue
         measured = [
             r[0]
             for r in conn.execute(

@@ -27,7 +27,8 @@ CAN: dict[str, frozenset[Role]] = {
     "read_containers": frozenset({"operator"}),
     "manage_containers": frozenset({"operator", "admin"}),
     "read_ingest_problems": frozenset({"operator", "admin"}),
-    "read_patients": frozenset({"home_care_nurse", "night_nurse"}),
+    # Night nurses see the tasks on their route (night API), never the records behind them.
+    "read_patients": frozenset({"home_care_nurse"}),
     "triage": frozenset({"home_care_nurse"}),
     "edit_thresholds": frozenset({"home_care_nurse"}),
     "read_hygiene": frozenset({"infection_control"}),

@@ -1,16 +1,21 @@
 """Registering a simulated scenario's devices as a municipality or hospital would: containers,
-wards with their zones, dispensers and badges, patients and their home hubs.
+wards with their zones, dispensers and badges, patients with their thresholds and
+measurement schedules, and their home hubs.
 
 Whatever is registered already is left as it is, so a second demo run keeps its data.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+
 import psycopg
 
 from tilsyn.platform.clinical.plan import Threshold
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.patients.schedules import ScheduledTask, save_schedule
 from tilsyn.platform.patients.thresholds import save_threshold
 from tilsyn.platform.registry.models import BadgeIn, DispenserIn, HubIn, PatientIn, WardIn, ZoneIn
 from tilsyn.platform.registry.store import (
@@ -21,7 +26,7 @@ from tilsyn.platform.registry.store import (
     register_ward,
 )
 from tilsyn.sim.scenario.model import Scenario
-from tilsyn.sim.scenario.specs_care import PatientSpec
+from tilsyn.sim.scenario.specs_care import PatientSpec, Variation
 from tilsyn.sim.scenario.specs_waste import ContainerSpec
 
 CONTAINER_FIELDS = (
@@ -77,13 +82,14 @@ def register_hospital(conn: psycopg.Connection, scenario: Scenario) -> None:
 
 def register_home_care(conn: psycopg.Connection, scenario: Scenario) -> None:
     """The scenario's patients (without a home on record: no night nurse drives to them), the
-    thresholds their care team set from their own baselines, and their hubs."""
+    thresholds and measurement schedule their care team set, and their hubs."""
     known_patients = _ids(conn, "SELECT patient_id FROM patients")
     for patient in scenario.patients:
         if patient.patient_id not in known_patients:
             register_patient(conn, PatientIn(patient_id=patient.patient_id, unit=patient.unit))
-            for threshold in enrolment_thresholds(patient):
+            for threshold in enrolment_thresholds(patient, scenario.variation):
                 save_threshold(conn, patient.patient_id, threshold, "enrolment", replace=False)
+            save_schedule(conn, patient.patient_id, enrolment_schedule(patient))
     known_hubs = _ids(conn, "SELECT hub_id FROM hubs")
     for hub in scenario.hubs:
         if hub.hub_id not in known_hubs:
@@ -92,25 +98,55 @@ def register_home_care(conn: psycopg.Connection, scenario: Scenario) -> None:
             )
 
 
-def enrolment_thresholds(patient: PatientSpec) -> list[Threshold]:
-    """The simulated patient's personal bounds as the platform keeps them: inside yellow is
-    green, inside red is yellow, beyond is red; blood pressure per component."""
+def enrolment_thresholds(
+    patient: PatientSpec, variation: Mapping[str, Variation]
+) -> list[Threshold]:
+    """The simulated patient's personal bounds as the platform keeps them; blood pressure per
+    component. The plan's bounds belong to the worse colour (at or below a red bound is red),
+    the platform's to the milder one (a value on a green limit is green), so each becomes the
+    first value the device can report beyond it."""
     found = []
     for plan in patient.measurements:
         for part, bounds in plan.thresholds.items():
             kind = plan.kind if part == "value" else f"{part}_bp"
+            quantity = plan.kind if part == "value" else part
+            step = 10.0 ** -variation[quantity].decimals if quantity in variation else 0.1
             found.append(
                 Threshold.model_validate(
                     {
                         "kind": kind,
-                        "green_low": bounds.yellow_low,
-                        "green_high": bounds.yellow_high,
-                        "yellow_low": bounds.red_low,
-                        "yellow_high": bounds.red_high,
+                        "green_low": _above(bounds.yellow_low, step),
+                        "green_high": _below(bounds.yellow_high, step),
+                        "yellow_low": _above(bounds.red_low, step),
+                        "yellow_high": _below(bounds.red_high, step),
                     }
                 )
             )
     return found
+
+
+def enrolment_schedule(patient: PatientSpec) -> list[ScheduledTask]:
+    """The plan's daily measurement tasks (blood pressure is judged by its systolic value).
+    Tasks on some weekdays only have no daily schedule and are left to the care team."""
+    every_day = (0, 1, 2, 3, 4, 5, 6)
+    return [
+        ScheduledTask(
+            kind="systolic_bp" if plan.kind == "blood_pressure" else plan.kind,
+            times=list(plan.schedule.times),
+        )
+        for plan in patient.measurements
+        if tuple(sorted(plan.schedule.weekdays)) == every_day
+    ]
+
+
+def _above(bound: float | None, step: float) -> float | None:
+    """The least multiple of `step` strictly above `bound`."""
+    return None if bound is None else round((math.floor(bound / step + 1e-9) + 1) * step, 6)
+
+
+def _below(bound: float | None, step: float) -> float | None:
+    """The greatest multiple of `step` strictly below `bound`."""
+    return None if bound is None else round((math.ceil(bound / step - 1e-9) - 1) * step, 6)
 
 
 def _ids(conn: psycopg.Connection, query: str) -> set[str]:

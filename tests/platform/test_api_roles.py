@@ -51,6 +51,12 @@ def client(database_url: str) -> Iterator[TestClient]:
         ("operator", "/api/hygiene/dispensers", 403),
         ("operator", "/api/containers/NONE/history", 404),
         ("night_nurse", "/api/containers/NONE/history", 403),
+        # A night nurse sees the tasks on her route, not the records of every patient.
+        ("night_nurse", "/api/patients/P1/measurements", 403),
+        ("night_nurse", "/api/patients/P1/schedule", 403),
+        ("night_nurse", "/fhir/Observation?patient=P2", 403),
+        ("night_nurse", "/api/export/csv/vital_observations?start=2000-01-01&end=2100-01-01", 403),
+        ("home_care_nurse", "/api/patients/P1/schedule", 200),
     ],
 )
 def test_each_role_reaches_only_what_its_job_needs(

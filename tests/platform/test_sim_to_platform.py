@@ -9,6 +9,7 @@ import pytest
 from direct_ingest import store
 from fix_sim import small_town
 
+from tilsyn.platform.clinical.plan import evaluate
 from tilsyn.platform.ingest.writer import BatchResult
 from tilsyn.platform.registry.scenarios import (
     enrolment_thresholds,
@@ -55,7 +56,9 @@ def test_home_hubs_of_vaaler_are_stored(database_url: str) -> None:
             "SELECT patient_id, count(*), max(green_high) FROM patient_thresholds"
             " GROUP BY patient_id"
         ).fetchall()
-    expected = {p.patient_id: len(enrolment_thresholds(p)) for p in scenario.patients}
+    expected = {
+        p.patient_id: len(enrolment_thresholds(p, scenario.variation)) for p in scenario.patients
+    }
     assert {patient: count for patient, count, _ in thresholds} == expected
     assert dict((patient, high) for patient, _, high in thresholds)[first.patient_id] == 200
     emissions = [(e.topic, e.payload) for e in Simulation(scenario).run(duration=timedelta(days=2))]
@@ -86,3 +89,53 @@ def test_a_ward_day_becomes_dispenser_data_and_compliance_counts(database_url: s
         statuses = conn.execute("SELECT count(*) FROM dispenser_status").fetchone()
     assert counted is not None and counted[0] > 100 and 0 < counted[1] < counted[0]
     assert statuses is not None and statuses[0] > 0
+
+
+def test_enrolled_thresholds_give_every_reading_the_colour_the_patients_plan_gives_it() -> None:
+    """On a bound, one step of the device's resolution either side: the platform's colour is
+    the plan's (the plan's bounds belong to the worse colour, the platform's to the milder)."""
+    scenario = load_scenario("vaaler-home", 60)
+    compared = 0
+    for patient in scenario.patients:
+        kept = {t.kind: t for t in enrolment_thresholds(patient, scenario.variation)}
+        for plan in patient.measurements:
+            for part, bounds in plan.thresholds.items():
+                kind = plan.kind if part == "value" else f"{part}_bp"
+                quantity = plan.kind if part == "value" else part
+                step = 10.0 ** -scenario.variation[quantity].decimals
+                sides = (bounds.red_low, bounds.yellow_low, bounds.yellow_high, bounds.red_high)
+                for bound in (b for b in sides if b is not None):
+                    for value in _readings_around(bound, step):
+                        assert evaluate(kept[kind], value).colour == bounds.colour(value), (
+                            patient.patient_id,
+                            kind,
+                            value,
+                        )
+                        compared += 1
+    assert compared > 1000
+
+
+def _readings_around(bound: float, step: float) -> list[float]:
+    """Values a device with resolution `step` can report, on and next to `bound`."""
+    nearest = round(bound / step)
+    return [round((nearest + k) * step, 6) for k in (-1, 0, 1)]
+
+
+def test_enrolled_patients_get_their_plans_daily_measurement_schedule(database_url: str) -> None:
+    scenario = load_scenario("vaaler-home", 3)
+    with psycopg.connect(database_url) as conn:
+        register_home_care(conn, scenario)
+        kinds = {
+            patient: set(kinds)
+            for patient, kinds in conn.execute(
+                "SELECT patient_id, array_agg(kind) FROM patient_schedules GROUP BY patient_id"
+            )
+        }
+    for patient in scenario.patients:
+        planned = {
+            "systolic_bp" if p.kind == "blood_pressure" else p.kind
+            for p in patient.measurements
+            if len(p.schedule.weekdays) == 7
+        }
+        assert kinds.get(patient.patient_id, set()) == planned
+    assert any(kinds.values())

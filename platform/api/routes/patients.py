@@ -9,13 +9,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User, audit
 from tilsyn.platform.clinical.news2 import News2Score, score
-from tilsyn.platform.clinical.plan import Kind, Threshold
+from tilsyn.platform.clinical.plan import Kind, Threshold, require_red_limits
 from tilsyn.platform.clinical.vitals import Vitals
+from tilsyn.platform.patients.instructions import (
+    Instructions,
+    read_instructions,
+    save_instructions,
+)
+from tilsyn.platform.patients.schedules import (
+    ScheduledTask,
+    check_one_task_per_kind,
+    read_schedule,
+    save_schedule,
+)
 from tilsyn.platform.patients.state import PatientSummary, triage_board
 from tilsyn.platform.patients.thresholds import save_threshold
 from tilsyn.platform.registry.models import Spo2ScaleIn
@@ -97,12 +108,58 @@ def set_threshold(
     _exists(db, patient_id)
     try:
         threshold = Threshold(kind=kind, **body.model_dump())
+        require_red_limits(threshold)
+    except ValidationError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _said(error)) from error
     except ValueError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
     save_threshold(db, patient_id, threshold, user.username, replace=True)
     # What was changed, not to what: the audit log's reader (an admin) may not see health data.
     audit(db, user, "set_threshold", patient_id, {"kind": kind})
     return threshold
+
+
+@router.get("/patients/{patient_id}/schedule", response_model=list[ScheduledTask])
+def schedule(patient_id: str, db: Db, user: Clinician) -> list[ScheduledTask]:
+    """What the patient is to measure when, one entry per kind (local clock times)."""
+    _exists(db, patient_id)
+    audit(db, user, "read_schedule", patient_id)
+    return read_schedule(db, patient_id)
+
+
+@router.put("/patients/{patient_id}/schedule", response_model=list[ScheduledTask])
+def set_schedule(
+    patient_id: str, body: list[ScheduledTask], db: Db, user: ThresholdEditor
+) -> list[ScheduledTask]:
+    """Replace the whole schedule; an empty list clears it. A task missed by its time plus
+    3 hours raises a warning on the board."""
+    _exists(db, patient_id)
+    try:
+        check_one_task_per_kind(body)
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+    save_schedule(db, patient_id, body)
+    audit(db, user, "set_schedule", patient_id, {"kinds": [t.kind for t in body]})
+    return body
+
+
+@router.get("/patients/{patient_id}/instructions", response_model=Instructions)
+def instructions(patient_id: str, db: Db, user: Clinician) -> Instructions:
+    """What the patient's plan says to do on a red or a yellow reading."""
+    _exists(db, patient_id)
+    audit(db, user, "read_instructions", patient_id)
+    return read_instructions(db, patient_id)
+
+
+@router.put("/patients/{patient_id}/instructions", response_model=Instructions)
+def set_instructions(
+    patient_id: str, body: Instructions, db: Db, user: ThresholdEditor
+) -> Instructions:
+    """Replace both; the patient's home hub shows them when offline (pushed within seconds)."""
+    _exists(db, patient_id)
+    save_instructions(db, patient_id, body, user.username)
+    audit(db, user, "set_instructions", patient_id)
+    return body
 
 
 @router.put("/patients/{patient_id}/spo2-scale", response_model=Spo2ScaleIn)
@@ -114,6 +171,11 @@ def set_scale(patient_id: str, body: Spo2ScaleIn, db: Db, user: ThresholdEditor)
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no patient {patient_id}")
     audit(db, user, "set_spo2_scale", patient_id)
     return body
+
+
+def _said(error: ValidationError) -> str:
+    """The validators' own words, without pydantic's framing."""
+    return "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
 
 
 def _exists(db: Db, patient_id: str) -> None:

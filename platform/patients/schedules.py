@@ -1,0 +1,77 @@
+"""When each patient is to measure what: the care team's daily tasks ("weight at 08:00").
+
+A missed task raises a warning (DOMAIN.md §5, `alerts.periodic.missed_measurements`). The whole
+schedule is set at once, as the home-care screen edits it: an empty list clears it.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+import psycopg
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tilsyn.platform.clinical.plan import Kind
+from tilsyn.platform.clinical.schedule import DailySchedule, TimeZoneName
+
+MAX_TIMES_PER_DAY = 12
+
+
+class ScheduledTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    times: list[str] = Field(
+        min_length=1, max_length=MAX_TIMES_PER_DAY, description="local clock times, HH:MM"
+    )
+    timezone: TimeZoneName = "Europe/Oslo"
+
+    @field_validator("times")
+    @classmethod
+    def _clock_times(cls, times: list[str]) -> list[str]:
+        parsed = []
+        for text in times:
+            try:
+                clock = time.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"{text!r} is not a clock time (HH:MM)") from None
+            if len(text) != 5 or clock.second or clock.tzinfo:
+                raise ValueError(f"{text!r} is not a clock time (HH:MM)")
+            parsed.append(clock)
+        if len(set(parsed)) != len(parsed):
+            raise ValueError("the same time twice")
+        return [f"{t:%H:%M}" for t in sorted(parsed)]
+
+    def daily(self) -> DailySchedule:
+        return DailySchedule(
+            kind=self.kind,
+            timezone=self.timezone,
+            times=tuple(time.fromisoformat(t) for t in self.times),
+        )
+
+
+def check_one_task_per_kind(tasks: list[ScheduledTask]) -> None:
+    kinds = [t.kind for t in tasks]
+    twice = sorted({k for k in kinds if kinds.count(k) > 1})
+    if twice:
+        raise ValueError(f"one entry per kind; twice: {', '.join(twice)}")
+
+
+def read_schedule(conn: psycopg.Connection, patient_id: str) -> list[ScheduledTask]:
+    rows = conn.execute(
+        "SELECT kind, times, timezone FROM patient_schedules WHERE patient_id = %s ORDER BY kind",
+        (patient_id,),
+    ).fetchall()
+    return [ScheduledTask(kind=r[0], times=list(r[1]), timezone=r[2]) for r in rows]
+
+
+def save_schedule(conn: psycopg.Connection, patient_id: str, tasks: list[ScheduledTask]) -> None:
+    """Replace the patient's schedule with `tasks` (one per kind)."""
+    check_one_task_per_kind(tasks)
+    conn.execute("DELETE FROM patient_schedules WHERE patient_id = %s", (patient_id,))
+    for task in tasks:
+        conn.execute(
+            "INSERT INTO patient_schedules (patient_id, kind, times, timezone)"
+            " VALUES (%s, %s, %s, %s)",
+            (patient_id, task.kind, task.times, task.timezone),
+        )

@@ -1,0 +1,181 @@
+"""The care team sets when each patient measures what; a missed task raises a warning, and the
+clock rules stand up to a row they cannot read and to devices that never reported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from fix_auth import SignIn
+
+from tilsyn.platform.alerts import periodic
+from tilsyn.platform.api.app import create_app
+from tilsyn.platform.containers.models import ContainerIn
+from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.registry.models import DispenserIn, PatientIn, WardIn, ZoneIn
+from tilsyn.platform.registry.store import register_dispenser, register_patient, register_ward
+
+pytestmark = pytest.mark.integration
+
+NOON = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # 12:00 in Oslo
+WEIGHT_AND_BP = [
+    {"kind": "body_weight", "times": ["08:00"], "timezone": "Europe/Oslo"},
+    {"kind": "systolic_bp", "times": ["20:00", "08:30"], "timezone": "Europe/Oslo"},
+]
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    with psycopg.connect(database_url) as conn:
+        for patient in ("P1", "P2"):
+            register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
+    with TestClient(create_app(database_url)) as test_client:
+        yield test_client
+
+
+def test_a_schedule_set_by_home_care_is_read_back_and_both_are_audited(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    assert client.get("/api/patients/P1/schedule", headers=nurse).json() == []
+    saved = client.put("/api/patients/P1/schedule", json=WEIGHT_AND_BP, headers=nurse)
+    assert saved.status_code == 200, saved.text
+    read = client.get("/api/patients/P1/schedule", headers=nurse).json()
+    assert read == [
+        {"kind": "body_weight", "times": ["08:00"], "timezone": "Europe/Oslo"},
+        {"kind": "systolic_bp", "times": ["08:30", "20:00"], "timezone": "Europe/Oslo"},
+    ]
+    assert client.get("/api/patients/P2/schedule", headers=nurse).json() == []
+    cleared = client.put("/api/patients/P1/schedule", json=[], headers=nurse)
+    assert cleared.status_code == 200
+    assert client.get("/api/patients/P1/schedule", headers=nurse).json() == []
+    with psycopg.connect(database_url) as conn:
+        actions = conn.execute(
+            "SELECT action, detail FROM audit_log WHERE patient_id = 'P1' ORDER BY id"
+        ).fetchall()
+    assert [a for a, _ in actions] == [
+        "read_schedule",
+        "set_schedule",
+        "read_schedule",
+        "set_schedule",
+        "read_schedule",
+    ]
+    assert actions[1][1] == {"kinds": ["body_weight", "systolic_bp"]}
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ([{"kind": "body_weight", "times": ["8 am"]}], "is not a clock time"),
+        ([{"kind": "body_weight", "times": ["08:00:30"]}], "is not a clock time"),
+        ([{"kind": "body_weight", "times": ["08:00", "08:00"]}], "the same time twice"),
+        ([{"kind": "body_weight", "times": []}], "at least 1 item"),
+        ([{"kind": "blood_pressure", "times": ["08:00"]}], "body_weight"),
+        ([{"kind": "spo2", "times": ["08:00"], "timezone": "Mars/Olympus"}], "unknown time zone"),
+        (
+            [{"kind": "spo2", "times": ["08:00"]}, {"kind": "spo2", "times": ["20:00"]}],
+            "one entry per kind; twice: spo2",
+        ),
+    ],
+)
+def test_a_schedule_that_cannot_be_kept_is_refused_saying_why(
+    client: TestClient, sign_in: SignIn, body: list[dict[str, object]], said: str
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    client.put("/api/patients/P1/schedule", json=WEIGHT_AND_BP, headers=nurse)
+    answer = client.put("/api/patients/P1/schedule", json=body, headers=nurse)
+    assert answer.status_code == 422
+    assert said in answer.text
+    kinds = [t["kind"] for t in client.get("/api/patients/P1/schedule", headers=nurse).json()]
+    assert kinds == ["body_weight", "systolic_bp"], "a refused schedule changes nothing"
+
+
+def test_only_home_care_sets_a_schedule_and_for_a_patient_that_exists(
+    client: TestClient, sign_in: SignIn
+) -> None:
+    for role in ("night_nurse", "operator", "admin"):
+        answer = client.put("/api/patients/P1/schedule", json=WEIGHT_AND_BP, headers=sign_in(role))
+        assert answer.status_code == 403, role
+    nurse = sign_in("home_care_nurse")
+    assert client.put("/api/patients/NOPE/schedule", json=[], headers=nurse).status_code == 404
+
+
+def test_a_schedule_set_over_the_api_raises_a_missed_measurement_warning(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    client.put("/api/patients/P1/schedule", json=WEIGHT_AND_BP[:1], headers=nurse)
+    with psycopg.connect(database_url) as conn:
+        (signal,) = periodic.missed_measurements(conn, NOON)
+    assert (signal.entity_id, signal.rule, signal.active) == ("P1", "missed:body_weight", True)
+    assert "Weight due Fri 2026-11-20 08:00 not measured by 11:00" in signal.title
+
+
+def test_a_schedule_row_no_rule_can_read_spoils_no_other_patients_warning(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    client.put(
+        "/api/patients/P1/schedule", json=WEIGHT_AND_BP[:1], headers=sign_in("home_care_nurse")
+    )
+    with psycopg.connect(database_url) as conn:
+        # Written past the API: the simulator's plans call the pair "blood_pressure".
+        conn.execute(
+            "INSERT INTO patient_schedules (patient_id, kind, times)"
+            " VALUES ('P2', 'blood_pressure', '{08:00}')"
+        )
+        signals = periodic.missed_measurements(conn, NOON)
+    assert [(s.entity_id, s.rule, s.active) for s in signals] == [
+        ("P1", "missed:body_weight", True)
+    ]
+
+
+def test_a_dispenser_or_container_that_never_reported_is_flagged_once_overdue(
+    database_url: str,
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        zone = ZoneIn(zone_id=1, room_id="101", zone_type="patient_zone")
+        register_ward(conn, WardIn(ward_id="M1", name="Medical 1", zones=[zone]))
+        for number, dev_eui in enumerate(("a1", "a2"), start=1):
+            register_dispenser(
+                conn,
+                DispenserIn(
+                    dev_eui=dev_eui.ljust(16, "0"),
+                    ward_id="M1",
+                    dispenser_id=number,
+                    zone_id=1,
+                    room_id="101",
+                ),
+            )
+            register_container(
+                conn,
+                ContainerIn(
+                    container_id=f"C{number}",
+                    dev_eui=dev_eui.ljust(16, "1"),
+                    waste_kind="glass",
+                    capacity_litres=2500,
+                    empty_distance_mm=1800,
+                    full_distance_mm=300,
+                    latitude=56.13,
+                    longitude=8.95,
+                ),
+            )
+        # The first of each was installed a day ago, the second just now.
+        day_ago = datetime.now(UTC) - timedelta(days=1)
+        conn.execute(
+            "UPDATE devices SET registered_at = %s WHERE device_id LIKE 'a1%%'", (day_ago,)
+        )
+        conn.execute(
+            "UPDATE containers SET registered_at = %s WHERE container_id = 'C1'", (day_ago,)
+        )
+        now = datetime.now(UTC)
+        dispensers = {s.entity_id: s for s in periodic.offline_dispensers(conn, now)}
+        containers = {s.entity_id: s for s in periodic.silent_containers(conn, now)}
+    assert dispensers["a100000000000000"].active
+    assert dispensers["a100000000000000"].title == "Dispenser M1/1 offline"
+    assert not dispensers["a200000000000000"].active
+    assert containers["C1"].active
+    assert containers["C1"].title == "Container C1 has not reported since it was registered"
+    assert not containers["C2"].active
