@@ -18,7 +18,7 @@ class Periodic:
     other failure is logged with its trace, and the rounds go on."""
 
     def __init__(
-        self, name: str, work: Callable[[], None], every_seconds: float, *, at_once: bool
+        self, name: str, work: Callable[[], object], every_seconds: float, *, at_once: bool
     ) -> None:
         self._name = name
         self._work = work

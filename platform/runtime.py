@@ -11,15 +11,18 @@ import psycopg
 import uvicorn
 from fastapi import FastAPI
 
+from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.alerts.hub import NotificationHub
 from tilsyn.platform.alerts.webhooks import WebhookDispatcher
 from tilsyn.platform.api.app import create_app
+from tilsyn.platform.background import Periodic
 from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.db.maintenance import MaintenanceRunner, Retention
 from tilsyn.platform.db.migrate import apply_migrations
 from tilsyn.platform.ingest.service import IngestService
+from tilsyn.platform.patients.hub_config import ConfigPusher
 from tilsyn.platform.planning.daily_collection import DailyCollectionPlanner
 
 log = logging.getLogger(__name__)
@@ -73,6 +76,13 @@ def serve_until_stopped(
         settings, database_url, mqtt_url, observers=[engine.observe, feed.observe]
     )
     ingest.start()
+    config_mqtt = MqttConnection(
+        mqtt_url, f"{settings.ingest_client_id}-config", ca_file=settings.mqtt_ca_file
+    )
+    config_mqtt.connect()
+    pusher = ConfigPusher(database_url, config_mqtt)
+    hub_configs = Periodic("hub-config-push", pusher.push_changed, 5.0, at_once=True)
+    hub_configs.start()
     try:
         app = create_app(database_url, ingest, hub, feed, settings)
         config = http_config(app, settings)
@@ -81,6 +91,8 @@ def serve_until_stopped(
     except KeyboardInterrupt:
         pass  # uvicorn has shut down on Ctrl-C and re-raised it; stopping is what was asked
     finally:
+        hub_configs.stop()
+        config_mqtt.close()
         ingest.stop()
         engine.stop()
         webhooks.stop()

@@ -158,7 +158,14 @@ class MqttConnection:
             self._client.subscribe(topic_filter, qos)
 
     def publish(
-        self, topic: str, payload: bytes, qos: int = 0, *, wait: bool = False, timeout: float = 30.0
+        self,
+        topic: str,
+        payload: bytes,
+        qos: int = 0,
+        *,
+        retain: bool = False,
+        wait: bool = False,
+        timeout: float = 30.0,
     ) -> bool:
         """Queue a message; with QoS 1 this blocks while too many are unacknowledged.
 
@@ -167,7 +174,7 @@ class MqttConnection:
         """
         if qos > 0:
             self._outstanding.acquire()
-        info = self._client.publish(topic, payload, qos)
+        info = self._client.publish(topic, payload, qos, retain=retain)
         self._track(info.mid, holds_slot=qos > 0)
         if info.rc != paho.MQTT_ERR_SUCCESS and info.rc != paho.MQTT_ERR_NO_CONN:
             raise ConnectionError(f"publish to {topic!r} failed: {paho.error_string(info.rc)}")

@@ -1,0 +1,144 @@
+"""Each home hub's configuration, pushed by the platform: the measurement schedule, the
+thresholds and the plan's instructions of every patient the hub serves (docs/edge.md,
+"Configuration from the platform").
+
+The agent prompts at the schedule's times and, while offline, colours a reading against the
+thresholds to show the plan's instruction. A nurse's change reaches the hub within a push
+round: `ConfigPusher` compares each hub's configuration with the one last pushed (by digest)
+and publishes a changed one retained, QoS 1, so a hub offline now gets it on reconnecting. The
+version only grows (at least the push time in milliseconds), so a hub never takes an older
+one for newer, even after the database was restored from a backup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from tilsyn.mqtt import MqttConnection
+
+log = logging.getLogger(__name__)
+
+# The agent names blood pressure as one reading; the platform schedules it by its systolic
+# (or diastolic) value.
+EDGE_KIND = {"systolic_bp": "blood_pressure", "diastolic_bp": "blood_pressure"}
+PUSH_TIMEOUT_S = 10.0
+
+
+def config_topic(hub_id: str) -> str:
+    return f"tilsyn/edge/{hub_id}/config"
+
+
+def hub_patients_config(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
+    """Every registered hub's `patients` part: schedule and thresholds per patient served."""
+    configs: dict[str, dict[str, Any]] = {
+        hub_id: {} for (hub_id,) in conn.execute("SELECT hub_id FROM hubs")
+    }
+    served = conn.execute("SELECT hub_id, patient_id FROM hub_patients").fetchall()
+    schedules: dict[str, dict[str, list[str]]] = {}
+    for patient_id, kind, times in conn.execute(
+        "SELECT patient_id, kind, times FROM patient_schedules ORDER BY patient_id, kind"
+    ):
+        edge_kind: str = EDGE_KIND.get(kind) or kind
+        merged = set(schedules.setdefault(patient_id, {}).get(edge_kind, [])) | set(times)
+        schedules[patient_id][edge_kind] = sorted(merged)
+    thresholds: dict[str, dict[str, dict[str, float | None]]] = {}
+    for patient_id, kind, *limits in conn.execute(
+        "SELECT patient_id, kind, green_low, green_high, yellow_low, yellow_high"
+        " FROM patient_thresholds ORDER BY patient_id, kind"
+    ):
+        names = ("green_low", "green_high", "yellow_low", "yellow_high")
+        thresholds.setdefault(patient_id, {})[kind] = dict(zip(names, limits, strict=True))
+    instructions = {
+        patient_id: {"red": red, "yellow": yellow}
+        for patient_id, red, yellow in conn.execute(
+            "SELECT patient_id, red, yellow FROM patient_instructions"
+        )
+    }
+    for hub_id, patient_id in served:
+        configs[hub_id][patient_id] = {
+            "schedule": schedules.get(patient_id, {}),
+            "thresholds": thresholds.get(patient_id, {}),
+            "instructions": instructions.get(patient_id, {"red": "", "yellow": ""}),
+        }
+    return configs
+
+
+def digest(patients: dict[str, Any]) -> str:
+    canonical = json.dumps(patients, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ConfigPusher:
+    """Pushes what changed, hub by hub; a hub whose push the broker did not acknowledge is
+    tried again the next round (nothing is recorded for it)."""
+
+    def __init__(
+        self,
+        database_url: str,
+        mqtt: MqttConnection,
+        clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    ) -> None:
+        self._database_url = database_url
+        self._mqtt = mqtt
+        self._clock_ms = clock_ms
+
+    def push_changed(self) -> list[str]:
+        """Push every hub whose configuration differs from the one last pushed; returns the
+        hubs pushed."""
+        pushed = []
+        with psycopg.connect(self._database_url) as conn:
+            last = {
+                hub_id: (version, known)
+                for hub_id, version, known in conn.execute(
+                    "SELECT hub_id, version, digest FROM hub_config_pushed"
+                )
+            }
+            for hub_id, patients in hub_patients_config(conn).items():
+                content = digest(patients)
+                previous, known = last.get(hub_id, (0, None))
+                if content == known:
+                    continue
+                version = max(previous + 1, self._clock_ms())
+                if self._publish(hub_id, version, patients):
+                    self._record(conn, hub_id, version, content)
+                    pushed.append(hub_id)
+        return pushed
+
+    def _publish(self, hub_id: str, version: int, patients: dict[str, Any]) -> bool:
+        if not self._mqtt.connected:
+            log.warning("config for hub %s not pushed: no broker connection", hub_id)
+            return False
+        body = json.dumps({"version": version, "patients": patients}, separators=(",", ":"))
+        try:
+            acked = self._mqtt.publish(
+                config_topic(hub_id),
+                body.encode(),
+                qos=1,
+                retain=True,
+                wait=True,
+                timeout=PUSH_TIMEOUT_S,
+            )
+        except (ConnectionError, RuntimeError) as error:  # RuntimeError: lost while waiting
+            log.warning("config for hub %s not pushed: %s", hub_id, error)
+            return False
+        if not acked:
+            log.warning("config for hub %s not acknowledged by the broker", hub_id)
+        return acked
+
+    @staticmethod
+    def _record(conn: psycopg.Connection, hub_id: str, version: int, content: str) -> None:
+        conn.execute(
+            "INSERT INTO hub_config_pushed (hub_id, version, digest, pushed_at)"
+            " VALUES (%s, %s, %s, %s) ON CONFLICT (hub_id) DO UPDATE SET"
+            " version = EXCLUDED.version, digest = EXCLUDED.digest, pushed_at = EXCLUDED.pushed_at",
+            (hub_id, version, content, datetime.now(UTC)),
+        )
+        conn.commit()
