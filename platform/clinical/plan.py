@@ -3,8 +3,12 @@
 Norwegian practice (DOMAIN.md §5): thresholds come from the patient's baseline and the
 self-management plan agreed with the GP, not from population norms. Yellow means "call the
 patient", red means "act on the plan". Each limit is inclusive: a value on a green limit is green,
-a value on a yellow limit is yellow. A limit may be left open (None) where one side does not
-matter for this patient, such as an upper limit for SpO2.
+a value on a yellow limit is yellow, so values *below* `yellow_low` and *above* `yellow_high` are
+red (the screen labels them "Red below" and "Red above"). A side may be left open (both limits
+None) where it does not matter for this patient, such as the upper side for SpO2. A red limit needs
+the green limit on its side. A green limit without a red limit beyond it would make that side
+yellow however far a value goes, never red: `require_red_limits` refuses it where thresholds are
+set.
 """
 
 from __future__ import annotations
@@ -54,17 +58,45 @@ class Threshold(BaseModel):
 
     @model_validator(mode="after")
     def _yellow_contains_green(self) -> Threshold:
-        if self.green_low is None and self.yellow_low is not None:
-            raise ValueError("green_low is open, so yellow_low must be open too")
-        if self.green_high is None and self.yellow_high is not None:
-            raise ValueError("green_high is open, so yellow_high must be open too")
+        _no_red_without_green("lower", "green_low", self.green_low, "yellow_low", self.yellow_low)
+        _no_red_without_green(
+            "upper", "green_high", self.green_high, "yellow_high", self.yellow_high
+        )
         limits = (self.yellow_low, self.green_low, self.green_high, self.yellow_high)
         present = [limit for limit in limits if limit is not None]
         if present != sorted(present):
             raise ValueError(
                 "limits must satisfy yellow_low <= green_low <= green_high <= yellow_high"
+                " (red below <= green from <= green up to <= red above)"
             )
         return self
+
+
+def require_red_limits(threshold: Threshold) -> None:
+    """Refuse a side with a green limit but no red limit beyond it: a value past it would be
+    yellow however far it went, never red. Checked where thresholds are set (the API), not
+    where they are read: a threshold saved before this rule keeps its meaning."""
+    t = threshold
+    for side, beyond, green_name, green, yellow_name, yellow in (
+        ("lower", "below", "green_low", t.green_low, "yellow_low", t.yellow_low),
+        ("upper", "above", "green_high", t.green_high, "yellow_high", t.yellow_high),
+    ):
+        if green is not None and yellow is None:
+            raise ValueError(
+                f"{side} side: {green_name} {green:g} is set but {yellow_name} (the red limit)"
+                f" is open, so no value {beyond} it could ever be red; set the red limit"
+                f" {beyond} {green:g} too, or leave the {side} side open"
+            )
+
+
+def _no_red_without_green(
+    side: str, green_name: str, green: float | None, yellow_name: str, yellow: float | None
+) -> None:
+    if green is None and yellow is not None:
+        raise ValueError(
+            f"{side} side: {yellow_name} {yellow:g} (the red limit) is set but {green_name} is"
+            f" open; set the green limit too, or leave the {side} side open"
+        )
 
 
 class Evaluation(BaseModel):

@@ -3,13 +3,64 @@
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 
 import psycopg
 import pytest
 from conftest import Site, sign_in
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
+
+from tilsyn.platform.registry.models import PatientIn
+from tilsyn.platform.registry.store import register_patient
 
 pytestmark = pytest.mark.browser
+
+
+def _wait_until(page: Page, check: Callable[[], bool], what: str, seconds: float = 10) -> None:
+    """Let the page run (and its request events come in) until `check` holds."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        page.wait_for_timeout(100)
+
+
+def _requests_to(page: Page, path: str) -> list[str]:
+    """The URLs of the page's requests whose path contains `path`, as they are made."""
+    seen: list[str] = []
+
+    def record(request: Request) -> None:
+        if path in request.url:
+            seen.append(request.url)
+
+    page.on("request", record)
+    return seen
+
+
+def _pulse_turns_red(site: Site, patient_id: str) -> None:
+    """A pulse of 131/min stored for the patient and handed to the alert engine, as ingest does."""
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+            " VALUES (now(), %s, 'heart_rate', 131, '/min', 'hub-1')",
+            (patient_id,),
+        )
+    site.red_pulse(patient_id)
+
+
+def _open_alert_of(site: Site, patient_id: str) -> int:
+    deadline = time.monotonic() + 10
+    while True:
+        with psycopg.connect(site.database_url) as conn:
+            row = conn.execute(
+                "SELECT alert_id FROM alerts WHERE entity_id = %s AND state <> 'resolved'"
+                " ORDER BY alert_id LIMIT 1",
+                (patient_id,),
+            ).fetchone()
+        if row is not None:
+            return int(row[0])
+        assert time.monotonic() < deadline, f"no alert raised for {patient_id}"
+        time.sleep(0.1)
 
 
 def test_the_board_is_ordered_red_yellow_green_with_news2_and_reasons(
@@ -44,11 +95,17 @@ def test_a_patient_shows_trends_and_a_threshold_edit_recolours_the_board(
     expect(page.locator("#patient-title")).to_have_text("Patient P-CARL")
     expect(page.locator("#charts figure")).to_have_count(2)
     expect(page.locator("#charts figure[data-kind='heart_rate'] canvas")).to_be_attached()
-    page.get_by_label("Measurement").select_option("heart_rate")
-    page.get_by_label("Yellow below").fill("40")
+    page.locator("#threshold-kind").select_option("heart_rate")
+    page.get_by_label("Red below").fill("40")
     page.get_by_label("Green from").fill("50")
-    page.get_by_label("Green to").fill("65")
-    page.get_by_label("Yellow above").fill("110")
+    page.get_by_label("Green up to").fill("65")
+    page.get_by_label("Red above").fill("110")
+    # Before saving, the form says what the limits will mean (a value on a limit is the milder
+    # colour), so P-CARL's pulse of 72 reads as yellow.
+    expect(page.locator("#threshold-reading")).to_have_text(
+        "Red below 40 /min or above 110 /min; yellow 40 to under 50 /min or over 65 up to"
+        " 110 /min; green 50 to 65 /min."
+    )
     page.get_by_role("button", name="Save thresholds").click()
     expect(page.locator("#threshold-message")).to_have_text("Saved thresholds for Heart rate.")
     carl = page.locator("#triage tbody tr[data-patient-id='P-CARL']")
@@ -68,10 +125,145 @@ def test_a_patient_shows_trends_and_a_threshold_edit_recolours_the_board(
 def test_invalid_thresholds_are_refused_with_the_reason(site: Site, page: Page) -> None:
     sign_in(page, site.url, "home_care_nurse")
     page.get_by_role("button", name="P-BENT").click()
+    page.get_by_label("Red below").fill("100")
     page.get_by_label("Green from").fill("120")
-    page.get_by_label("Green to").fill("60")
+    page.get_by_label("Green up to").fill("60")
+    page.get_by_label("Red above").fill("130")
+    expect(page.locator("#threshold-reading")).to_contain_text("must rise from left to right")
     page.get_by_role("button", name="Save thresholds").click()
-    expect(page.locator("#threshold-message")).to_contain_text("Not saved")
+    expect(page.locator("#threshold-message")).to_contain_text(
+        "Not saved: limits must satisfy yellow_low <= green_low <= green_high <= yellow_high"
+        " (red below <= green from <= green up to <= red above)"
+    )
+
+
+def test_the_form_reads_out_the_limits_and_a_side_that_could_never_be_red_is_refused(
+    site: Site, page: Page
+) -> None:
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-BENT").click()
+    page.locator("#threshold-kind").select_option("spo2")
+    reading = page.locator("#threshold-reading")
+    expect(reading).to_have_text("No limits: every value would be green.")
+    page.get_by_label("Green from").fill("94")
+    expect(reading).to_contain_text("Lower side: nothing below 94 % would ever be red.")
+    page.get_by_role("button", name="Save thresholds").click()
+    expect(page.locator("#threshold-message")).to_have_text(
+        "Not saved: lower side: green_low 94 is set but yellow_low (the red limit) is open, so"
+        " no value below it could ever be red; set the red limit below 94 too, or leave the"
+        " lower side open"
+    )
+    page.get_by_label("Red below").fill("90")
+    expect(reading).to_have_text("Red below 90 %; yellow 90 to under 94 %; green 94 % and above.")
+    page.get_by_role("button", name="Save thresholds").click()
+    expect(page.locator("#threshold-message")).to_have_text("Saved thresholds for SpO₂.")
+    with psycopg.connect(site.database_url) as conn:
+        saved = conn.execute(
+            "SELECT yellow_low, green_low, green_high, yellow_high FROM patient_thresholds"
+            " WHERE patient_id = 'P-BENT' AND kind = 'spo2'"
+        ).fetchone()
+    assert saved == (90, 94, None, None)
+
+
+def test_the_badge_tells_values_without_thresholds_from_no_data(site: Site, page: Page) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        register_patient(conn, PatientIn(patient_id="P-DORA", unit="Herning Vest"))
+        register_patient(conn, PatientIn(patient_id="P-EVA", unit="Herning Vest"))
+        register_patient(conn, PatientIn(patient_id="P-FINN", unit="Herning Vest"))
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id) VALUES"
+            " (now(), 'P-DORA', 'heart_rate', 118, '/min', 'hub-1'),"
+            " (now(), 'P-DORA', 'spo2', 90, '%', 'hub-1'),"
+            " (now() - interval '20 days', 'P-FINN', 'spo2', 96, '%', 'hub-1')"
+        )
+    sign_in(page, site.url, "home_care_nurse")
+    dora = page.locator("#triage tbody tr[data-patient-id='P-DORA']")
+    expect(dora.locator("td").nth(1)).not_to_have_text("–")  # NEWS2 scores her values
+    expect(dora.locator(".badge")).to_have_text("no thresholds")
+    eva = page.locator("#triage tbody tr[data-patient-id='P-EVA']")
+    expect(eva.locator(".badge")).to_have_text("no data")  # never measured
+    finn = page.locator("#triage tbody tr[data-patient-id='P-FINN']")
+    expect(finn.locator(".badge")).to_have_text("no recent data")  # measured, 20 days ago
+
+
+def test_a_burst_of_alert_events_reads_the_board_at_most_twice(site: Site, page: Page) -> None:
+    """Each board read is audited once per patient: ten comments by another nurse are not ten
+    reads."""
+    site.red_pulse("P-ANNA")
+    alert_id = _open_alert_of(site, "P-ANNA")
+    sign_in(page, site.url, "home_care_nurse")
+    expect(page.locator("#connection")).to_have_text("Live")
+    expect(page.locator("#triage tbody tr")).to_have_count(3)
+    page.evaluate(
+        """() => {
+            window.alertEvents = 0;
+            new EventSource("/api/alerts/stream")
+                .addEventListener("alert", () => { window.alertEvents += 1; });
+        }"""
+    )
+    page.wait_for_function("window.alertEvents >= 0")
+    page.wait_for_timeout(500)  # the counting stream is open
+    reads = _requests_to(page, "/api/triage")
+    for n in range(10):
+        comment = page.request.post(
+            f"{site.url}/api/alerts/{alert_id}/comments", data={"text": f"Called, note {n}"}
+        )
+        assert comment.ok, comment.text()
+    page.wait_for_function("window.alertEvents >= 10")
+    page.wait_for_timeout(4500)  # longer than the gap between reads: any follow-up is made
+    assert 1 <= len(reads) <= 2, reads
+    expect(page.locator("#summary")).to_contain_text("3 patients")
+
+
+def test_the_open_patient_follows_the_board(site: Site, page: Page) -> None:
+    """The reason, the visit reason and the charts follow the board; the charts are read again
+    only when the patient has measured since."""
+    sign_in(page, site.url, "home_care_nurse")
+    expect(page.locator("#connection")).to_have_text("Live")
+    measurement_reads = _requests_to(page, "/api/patients/P-CARL/measurements")
+    board_reads = _requests_to(page, "/api/triage")
+    page.get_by_role("button", name="P-CARL").click()
+    expect(page.get_by_label("Reason")).to_have_value(re.compile("^green"))
+
+    _pulse_turns_red(site, "P-CARL")
+    expect(page.locator("#patient-reason")).to_contain_text("red (worst latest value)")
+    expect(page.get_by_label("Reason")).to_have_value(re.compile("^red"))
+    expect(page.locator("#patient-reason .badge")).to_have_text("red")
+    _wait_until(page, lambda: len(measurement_reads) == 2, "the charts to be read again")
+
+    # Another nurse's comment refreshes the board, but P-CARL has not measured since.
+    alert_id = _open_alert_of(site, "P-CARL")
+    before = len(board_reads)
+    assert page.request.post(
+        f"{site.url}/api/alerts/{alert_id}/comments", data={"text": "Called her"}
+    ).ok
+    _wait_until(page, lambda: len(board_reads) > before, "the board to be read again")
+    page.wait_for_timeout(500)
+    assert len(measurement_reads) == 2, measurement_reads
+
+    page.get_by_role("button", name="Schedule a visit").click()
+    expect(page.locator("#visit-message")).to_contain_text("Visit requested for P-CARL")
+    with psycopg.connect(site.database_url) as conn:
+        (reason,) = conn.execute("SELECT reason FROM visit_requests").fetchone() or ("",)
+    assert reason.startswith("red")
+
+
+def test_a_visit_reason_the_nurse_typed_stays_when_the_board_refreshes(
+    site: Site, page: Page
+) -> None:
+    sign_in(page, site.url, "home_care_nurse")
+    expect(page.locator("#connection")).to_have_text("Live")
+    page.get_by_role("button", name="P-BENT").click()
+    expect(page.get_by_label("Reason")).to_have_value(re.compile("^yellow"))
+    page.get_by_label("Reason").fill("Ask about the new inhaler")
+    _pulse_turns_red(site, "P-BENT")
+    expect(page.locator("#patient-reason")).to_contain_text("red (worst latest value)")
+    expect(page.get_by_label("Reason")).to_have_value("Ask about the new inhaler")
+    page.get_by_role("button", name="Schedule a visit").click()
+    expect(page.locator("#visit-message")).to_contain_text("Visit requested for P-BENT")
+    with psycopg.connect(site.database_url) as conn:
+        reasons = conn.execute("SELECT reason FROM visit_requests").fetchall()
+    assert reasons == [("Ask about the new inhaler",)]
 
 
 def test_one_click_schedules_a_visit_with_the_triage_reason(site: Site, page: Page) -> None:
@@ -117,3 +309,105 @@ def test_a_patient_that_cannot_be_opened_says_why(site: Site, page: Page) -> Non
     page.get_by_role("button", name="P-ANNA").click()
     expect(page.locator("#notice")).to_contain_text("Could not open the patient")
     expect(page.locator("#summary")).to_contain_text("as of")
+
+
+def _schedule_of(site: Site, patient_id: str) -> list[tuple[str, list[str]]]:
+    with psycopg.connect(site.database_url) as conn:
+        rows = conn.execute(
+            "SELECT kind, times FROM patient_schedules WHERE patient_id = %s ORDER BY kind",
+            (patient_id,),
+        ).fetchall()
+    return [(kind, list(times)) for kind, times in rows]
+
+
+def test_the_schedule_editor_adds_edits_and_removes_and_says_why_the_server_refuses(
+    site: Site, page: Page
+) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "INSERT INTO patient_schedules (patient_id, kind, times) VALUES"
+            " ('P-CARL', 'body_weight', '{08:00}')"
+        )
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-CARL").click()
+    expect(page.get_by_label("Weight time 1", exact=True)).to_have_value("08:00")
+    message = page.locator("#schedule-message")
+
+    page.get_by_role("button", name="Add a time for Weight").click()
+    page.get_by_label("Weight time 2", exact=True).fill("20:00")
+    page.get_by_label("Measurement to schedule").select_option("spo2")
+    page.get_by_role("button", name="Add to schedule").click()
+    expect(page.get_by_label("SpO₂ time 1", exact=True)).to_be_focused()
+    page.get_by_label("SpO₂ time 1", exact=True).fill("21:30")
+    page.get_by_role("button", name="Add a time for SpO₂").click()
+    page.get_by_label("SpO₂ time 2", exact=True).fill("09:00")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(message).to_have_text("Saved: Weight at 08:00, 20:00; SpO₂ at 09:00, 21:30.")
+    assert _schedule_of(site, "P-CARL") == [
+        ("body_weight", ["08:00", "20:00"]),
+        ("spo2", ["09:00", "21:30"]),
+    ]
+    expect(page.get_by_label("SpO₂ time 1", exact=True)).to_have_value(
+        "09:00"
+    )  # as the server sorted it
+
+    # The same time twice: the server refuses, the screen says its reason, nothing changes.
+    page.get_by_label("SpO₂ time 2", exact=True).fill("09:00")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(message).to_have_text("Not saved: times: the same time twice")
+    expect(message).to_have_class(re.compile("error"))
+    assert _schedule_of(site, "P-CARL")[1] == ("spo2", ["09:00", "21:30"])
+
+    page.get_by_role("button", name="Remove SpO₂ from the schedule").click()
+    page.get_by_role("button", name="Remove Weight time 1").click()
+    expect(page.get_by_label("Weight time 1", exact=True)).to_have_value("20:00")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(message).to_have_text("Saved: Weight at 20:00.")
+    assert _schedule_of(site, "P-CARL") == [("body_weight", ["20:00"])]
+
+    page.get_by_role("button", name="Remove Weight from the schedule").click()
+    page.get_by_role("button", name="Save schedule").click()
+    expect(message).to_have_text("Saved: nothing is scheduled.")
+    expect(page.locator("#schedule-empty")).to_be_visible()
+    assert _schedule_of(site, "P-CARL") == []
+
+
+def test_an_unfinished_schedule_is_not_sent(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-BENT").click()
+    expect(page.locator("#schedule-empty")).to_be_visible()
+    page.get_by_label("Measurement to schedule").select_option("body_weight")
+    page.get_by_role("button", name="Add to schedule").click()
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.locator("#schedule-message")).to_have_text(
+        "Not saved: fill in or remove the empty time for Weight."
+    )
+    page.get_by_role("button", name="Remove Weight time 1").click()
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.locator("#schedule-message")).to_have_text(
+        "Not saved: Weight has no time; add one or remove Weight."
+    )
+    assert _schedule_of(site, "P-BENT") == []
+
+
+def test_the_plans_instructions_are_read_edited_and_saved(site: Site, page: Page) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "INSERT INTO patient_instructions (patient_id, red, yellow, updated_by)"
+            " VALUES ('P-ANNA', 'Call 113', 'Rest and measure again', 'gp')"
+        )
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-ANNA").click()
+    red = page.get_by_label("On a red reading")
+    expect(red).to_have_value("Call 113")
+    expect(page.get_by_role("button", name="Save instructions")).to_be_enabled()
+    red.fill("Use your rescue pack, then call 113")
+    page.get_by_role("button", name="Save instructions").click()
+    expect(page.locator("#instructions-message")).to_contain_text("Saved")
+    with psycopg.connect(site.database_url) as conn:
+        saved = conn.execute(
+            "SELECT red, yellow FROM patient_instructions WHERE patient_id = 'P-ANNA'"
+        ).fetchone()
+    assert saved == ("Use your rescue pack, then call 113", "Rest and measure again")
+    page.get_by_role("button", name="P-BENT").click()
+    expect(page.get_by_label("On a red reading")).to_have_value("")

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
-from tilsyn.platform.clinical.plan import PatientPlan, Threshold, evaluate, worst_colour
+from tilsyn.platform.clinical.plan import (
+    PatientPlan,
+    Threshold,
+    evaluate,
+    require_red_limits,
+    worst_colour,
+)
 
 SPO2 = Threshold(kind="spo2", green_low=94, green_high=None, yellow_low=90, yellow_high=None)
 SYSTOLIC = Threshold(
@@ -54,12 +62,59 @@ def test_reasons_name_the_value_the_limit_and_the_plan():
     assert "within the green range 110–150 mmHg" in evaluate(SYSTOLIC, 120).reason
 
 
-def test_an_open_yellow_side_never_turns_red():
+def test_an_open_side_is_never_judged():
     weight = Threshold(
-        kind="body_weight", green_low=None, green_high=82, yellow_low=None, yellow_high=None
+        kind="body_weight", green_low=None, green_high=82, yellow_low=None, yellow_high=85
     )
     assert evaluate(weight, 40).colour == "green"
-    assert evaluate(weight, 140).colour == "yellow"
+    assert evaluate(weight, 83).colour == "yellow"
+    assert evaluate(weight, 140).colour == "red"
+
+
+def test_a_red_limit_on_the_green_limit_leaves_no_yellow_on_that_side():
+    spo2 = Threshold(kind="spo2", green_low=94, green_high=None, yellow_low=94, yellow_high=None)
+    assert evaluate(spo2, 94).colour == "green"
+    assert evaluate(spo2, 93.9).colour == "red"
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (
+            (94, None, None, None),
+            "lower side: green_low 94 is set but yellow_low (the red limit) is open, so no value"
+            " below it could ever be red; set the red limit below 94 too, or leave the lower"
+            " side open",
+        ),
+        (
+            (None, 82, None, None),
+            "upper side: green_high 82 is set but yellow_high (the red limit) is open, so no"
+            " value above it could ever be red; set the red limit above 82 too, or leave the"
+            " upper side open",
+        ),
+        (
+            (110, 150, None, 170),
+            "lower side: green_low 110 is set but yellow_low (the red limit) is open",
+        ),
+        (
+            (110, 150, 100, None),
+            "upper side: green_high 150 is set but yellow_high (the red limit) is open",
+        ),
+    ],
+)
+def test_a_green_limit_without_a_red_limit_on_its_side_is_refused(limits, message):
+    """Such a side could never be red: SpO2 70 with only "green from 94" would be yellow.
+    Refused where set; one saved before the rule still loads and keeps its meaning."""
+    green_low, green_high, yellow_low, yellow_high = limits
+    saved = Threshold(
+        kind="spo2",
+        green_low=green_low,
+        green_high=green_high,
+        yellow_low=yellow_low,
+        yellow_high=yellow_high,
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        require_red_limits(saved)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 // Home follow-up: the triage board (red, yellow, green by each patient's own thresholds and
 // NEWS2), a patient's trends, and their thresholds. Alerts for home care refresh the board live.
-import { api, start, element, formatDateTime, formatTime, guarded, liveStream, requireRole, showConnection } from "./common.js";
+import { api, start, element, explain, formatDateTime, formatTime, guarded, liveStream, notify, requireRole, showConnection } from "./common.js";
 import { timeChart } from "./chart.js";
 
 const LABELS = {
@@ -8,15 +8,25 @@ const LABELS = {
   body_temperature: "Temperature", respiratory_rate: "Respiratory rate", body_weight: "Weight",
   blood_glucose: "Blood glucose",
 };
+// The unit each kind's thresholds are set in (as the measurement picker says).
+const KIND_UNITS = {
+  heart_rate: "/min", spo2: "%", systolic_bp: "mmHg", diastolic_bp: "mmHg", body_temperature: "°C",
+  respiratory_rate: "/min", body_weight: "kg", blood_glucose: "mmol/l",
+};
 // Values arrive with UCUM codes (as FHIR carries them); a nurse reads the usual symbols.
 const UNITS = { "Cel": "°C", "mm[Hg]": "mmHg" };
 const unitLabel = (code) => UNITS[code] ?? code;
-// The board is re-read on every alert; a normal measurement raises none, so it is also re-read
+// The board is re-read on alerts; a normal measurement raises none, so it is also re-read
 // this often (each read is audited per patient, so not more often than a nurse needs).
 const BOARD_REFRESH_MS = 5 * 60000;
+// However many alert events arrive, the board is read at most once per this gap.
+const BOARD_MIN_GAP_MS = 3000;
 let board = [];
 let openPatient = null;
 let thresholds = new Map(); // kind -> the open patient's saved thresholds
+let prefilledReason = null; // the visit reason this screen last put in the form
+let trendsMeasuredAt; // the open patient's last measurement when their charts were read
+let shownPatient = null; // whose panel is on the screen (openPatient may still be loading)
 
 // The form shows what is saved for the chosen measurement, so an edit starts from it.
 function fillThresholdForm() {
@@ -25,10 +35,78 @@ function fillThresholdForm() {
   for (const name of ["yellow_low", "green_low", "green_high", "yellow_high"]) {
     form.elements[name].value = saved?.[name] ?? "";
   }
+  showThresholdReading();
 }
 
-function statusBadge(colour) {
-  return element("span", { class: `badge ${colour ?? "none"}` }, colour ?? "no data");
+/**
+ * What the limits mean, in one line, as the platform judges a value (clinical/plan.py): a value
+ * on a limit takes the milder colour, so "red below 90" makes 90 itself yellow. Returns
+ * {text, problem}: `problem` when the limits would be refused.
+ */
+function readThresholds({ yellow_low: redBelow, green_low: greenFrom, green_high: greenTo, yellow_high: redAbove }, unit) {
+  const set = (v) => v !== null && v !== undefined;
+  const amount = (v) => `${v} ${unit}`;
+  for (const [side, green, red, greenLabel, redLabel, beyond] of [
+    ["Lower", greenFrom, redBelow, "Green from", "Red below", "below"],
+    ["Upper", greenTo, redAbove, "Green up to", "Red above", "above"],
+  ]) {
+    if (set(green) && !set(red)) {
+      return { problem: true, text: `${side} side: nothing ${beyond} ${amount(green)} would ever be red. Set “${redLabel}” too, or clear “${greenLabel}”.` };
+    }
+    if (set(red) && !set(green)) {
+      return { problem: true, text: `${side} side: “${redLabel}” needs “${greenLabel}” too, or clear it.` };
+    }
+  }
+  const present = [redBelow, greenFrom, greenTo, redAbove].filter(set);
+  if (present.some((v, i) => i > 0 && v < present[i - 1])) {
+    return { problem: true, text: "The limits must rise from left to right: red below ≤ green from ≤ green up to ≤ red above." };
+  }
+  if (!present.length) return { problem: false, text: "No limits: every value would be green." };
+  const red = [set(redBelow) && `below ${amount(redBelow)}`, set(redAbove) && `above ${amount(redAbove)}`].filter(Boolean);
+  const yellow = [
+    set(redBelow) && redBelow < greenFrom && `${redBelow} to under ${amount(greenFrom)}`,
+    set(redAbove) && greenTo < redAbove && `over ${greenTo} up to ${amount(redAbove)}`,
+  ].filter(Boolean);
+  let green;
+  if (set(greenFrom) && set(greenTo)) green = `${greenFrom} to ${amount(greenTo)}`;
+  else if (set(greenFrom)) green = `${amount(greenFrom)} and above`;
+  else green = `up to ${amount(greenTo)}`;
+  return {
+    problem: false,
+    text: `Red ${red.join(" or ")}; yellow ${yellow.length ? yellow.join(" or ") : "never"}; green ${green}.`,
+  };
+}
+
+function formLimits(form) {
+  const number = (name) => (form.elements[name].value === "" ? null : Number(form.elements[name].value));
+  return { yellow_low: number("yellow_low"), green_low: number("green_low"), green_high: number("green_high"), yellow_high: number("yellow_high") };
+}
+
+function showThresholdReading() {
+  const form = document.getElementById("thresholds");
+  const reading = readThresholds(formLimits(form), KIND_UNITS[form.elements.kind.value] ?? "");
+  const line = document.getElementById("threshold-reading");
+  line.className = reading.problem ? "threshold-reading problem" : "threshold-reading";
+  line.textContent = reading.text;
+}
+
+/** The server's reason for a refusal, without the validation library's wrapping. */
+function serverReason(error) {
+  const text = explain(error);
+  const wrapped = /Value error, ([\s\S]*?) \[type=/.exec(text); // a pydantic error passed on as text
+  return (wrapped ? wrapped[1] : text).replaceAll("Value error, ", "");
+}
+
+function statusBadge(patient) {
+  if (patient?.colour) return element("span", { class: `badge ${patient.colour}` }, patient.colour);
+  // Values nobody has set limits for are not "no data": NEWS2 may well score them.
+  if (patient?.latest?.length) {
+    return element("span", { class: "badge none", title: "Values, but no personal thresholds to judge them by" }, "no thresholds");
+  }
+  if (patient?.last_measurement) {
+    return element("span", { class: "badge none", title: "Nothing measured in the last 14 days" }, "no recent data");
+  }
+  return element("span", { class: "badge none", title: "Never measured" }, "no data");
 }
 
 function news2Cell(news2) {
@@ -47,7 +125,7 @@ function latestValues(latest) {
 function row(patient) {
   const open = element("button", { type: "button", class: "link", onclick: () => openPatientView(patient.patient_id) }, patient.patient_id);
   return element("tr", { class: patient.colour ?? "", dataset: { patientId: patient.patient_id } },
-    element("td", {}, statusBadge(patient.colour)),
+    element("td", {}, statusBadge(patient)),
     element("th", { scope: "row" }, open, element("div", { class: "count" }, patient.unit)),
     element("td", {}, news2Cell(patient.news2)),
     element("td", {}, patient.urgency_reason),
@@ -55,8 +133,8 @@ function row(patient) {
     element("td", {}, formatDateTime(patient.last_measurement)));
 }
 
-async function loadBoard() {
-  board = await api("/api/triage");
+function renderBoard(answer) {
+  board = answer;
   document.querySelector("#triage tbody").replaceChildren(...board.map(row));
   const red = board.filter((p) => p.colour === "red").length;
   document.getElementById("summary").textContent =
@@ -65,28 +143,148 @@ async function loadBoard() {
     document.querySelector("#triage tbody").replaceChildren(element("tr", {},
       element("td", { colspan: "6" }, "No patients in home follow-up yet.")));
   }
+  refreshOpenPanel();
+}
+
+// Board reads. Each is audited once per patient, and alert events come in bursts (another
+// nurse's comments, escalations, a storm of readings), so they are coalesced: one read at a
+// time, one more for whatever asked while it ran, and not more often than BOARD_MIN_GAP_MS
+// unless the nurse herself changed something. An answer older than the one shown is dropped.
+const boardReads = { running: false, wanted: false, urgent: false, timer: null, lastStart: -Infinity, waiters: [], started: 0, shown: 0 };
+
+/** A board read that starts after this call; resolves when it is shown. `urgent` skips the gap. */
+function refreshBoard({ urgent = false } = {}) {
+  return new Promise((resolve, reject) => {
+    boardReads.waiters.push({ resolve, reject });
+    boardReads.wanted = true;
+    boardReads.urgent ||= urgent;
+    pumpBoard();
+  });
+}
+
+function pumpBoard() {
+  const reads = boardReads;
+  if (reads.running || !reads.wanted) return;
+  const wait = reads.urgent ? 0 : reads.lastStart + BOARD_MIN_GAP_MS - Date.now();
+  if (wait > 0) {
+    reads.timer ??= setTimeout(() => { reads.timer = null; pumpBoard(); }, wait);
+    return;
+  }
+  clearTimeout(reads.timer);
+  reads.timer = null;
+  const waiters = reads.waiters;
+  Object.assign(reads, { waiters: [], wanted: false, urgent: false, running: true, lastStart: Date.now() });
+  const number = ++reads.started;
+  (async () => {
+    const answer = await api("/api/triage");
+    if (number > reads.shown) {
+      reads.shown = number;
+      renderBoard(answer);
+    }
+  })().then(
+    () => waiters.forEach((w) => w.resolve()),
+    (error) => waiters.forEach((w) => w.reject(error)),
+  ).finally(() => {
+    reads.running = false;
+    pumpBoard();
+  });
 }
 
 const openPatientView = guarded("Could not open the patient", (patientId) => showPatient(patientId));
 
 async function showPatient(patientId) {
   openPatient = patientId;
+  const summary = board.find((p) => p.patient_id === patientId);
   const [measurements, saved] = await Promise.all([
     api(`/api/patients/${encodeURIComponent(patientId)}/measurements?days=14`),
     api(`/api/patients/${encodeURIComponent(patientId)}/thresholds`),
   ]);
+  if (openPatient !== patientId) return; // another patient was opened meanwhile
   thresholds = new Map(saved.map((t) => [t.kind, t]));
   fillThresholdForm();
   document.getElementById("threshold-message").textContent = "";
-  const summary = board.find((p) => p.patient_id === patientId);
   document.getElementById("patient").hidden = false;
   document.getElementById("patient-title").textContent = `Patient ${patientId}`;
-  document.getElementById("patient-reason").textContent = summary?.urgency_reason ?? "";
-  document.getElementById("visit-reason").value = summary?.urgency_reason ?? "";
+  shownPatient = patientId;
+  const current = board.find((p) => p.patient_id === patientId) ?? summary; // the board may have moved on
+  showSummary(current, { opened: true });
   document.getElementById("visit-message").textContent = "";
-  document.getElementById("spo2-scale-choice").value = String(summary?.spo2_scale ?? 1);
+  document.getElementById("spo2-scale-choice").value = String(current?.spo2_scale ?? 1);
   document.getElementById("spo2-scale-message").textContent = "";
+  trendsMeasuredAt = summary?.last_measurement ?? null; // what the charts hold at least
   drawTrends(measurements);
+  loadSchedule(patientId);
+  loadInstructions(patientId);
+}
+
+/** The plan's instructions; Save stays off until they are read, so empty boxes never
+ * overwrite saved words. */
+async function loadInstructions(patientId) {
+  const form = document.getElementById("instructions");
+  const message = document.getElementById("instructions-message");
+  document.getElementById("instructions-save").disabled = true;
+  form.reset();
+  message.textContent = "";
+  try {
+    const saved = await api(`/api/patients/${encodeURIComponent(patientId)}/instructions`);
+    if (openPatient !== patientId) return;
+    form.elements.red.value = saved.red;
+    form.elements.yellow.value = saved.yellow;
+    document.getElementById("instructions-save").disabled = false;
+  } catch (error) {
+    message.className = "message error";
+    message.textContent = `Instructions not read: ${explain(error)}.`;
+  }
+}
+
+async function saveInstructions(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const message = document.getElementById("instructions-message");
+  try {
+    await api(`/api/patients/${encodeURIComponent(openPatient)}/instructions`, {
+      method: "PUT", json: { red: form.get("red"), yellow: form.get("yellow") },
+    });
+    message.className = "message";
+    message.textContent = "Saved; the patient's home hub gets them within seconds when it is online.";
+  } catch (error) {
+    message.className = "message error";
+    message.textContent = `Not saved: ${serverReason(error)}`;
+  }
+}
+
+/** The open patient's reason and prefilled visit reason, from the board as it now stands. A
+ * visit reason the nurse typed herself is hers and stays. */
+function showSummary(summary, { opened = false } = {}) {
+  const reason = summary?.urgency_reason ?? "";
+  document.getElementById("patient-reason").replaceChildren(statusBadge(summary), " ", reason);
+  const visitReason = document.getElementById("visit-reason");
+  if (opened || visitReason.value === prefilledReason) {
+    visitReason.value = reason;
+    prefilledReason = reason;
+  }
+}
+
+/** After each board read: the open panel follows it, and its charts are read again only when
+ * the patient has measured since they were drawn. */
+function refreshOpenPanel() {
+  if (!shownPatient || shownPatient !== openPatient) return;
+  const summary = board.find((p) => p.patient_id === shownPatient);
+  if (!summary) return;
+  showSummary(summary);
+  const measuredAt = summary.last_measurement ?? null;
+  if (measuredAt !== trendsMeasuredAt) redrawTrends(shownPatient, measuredAt);
+}
+
+async function redrawTrends(patientId, measuredAt) {
+  trendsMeasuredAt = measuredAt; // one read per new measurement, however many boards follow
+  try {
+    const measurements = await api(`/api/patients/${encodeURIComponent(patientId)}/measurements?days=14`);
+    if (openPatient === patientId && trendsMeasuredAt === measuredAt) drawTrends(measurements);
+  } catch (error) {
+    if (trendsMeasuredAt === measuredAt) trendsMeasuredAt = undefined; // try again on the next board
+    notify(`Could not refresh the charts: ${explain(error)}.`);
+  }
 }
 
 async function saveScale(event) {
@@ -97,11 +295,12 @@ async function saveScale(event) {
     await api(`/api/patients/${encodeURIComponent(openPatient)}/spo2-scale`, { method: "PUT", json: { spo2_scale: scale } });
     message.className = "message";
     message.textContent = `${openPatient} is scored on SpO₂ scale ${scale}.`;
-    await loadBoard();
   } catch (error) {
     message.className = "message error";
-    message.textContent = `Not saved: ${error.message}`;
+    message.textContent = `Not saved: ${serverReason(error)}`;
+    return;
   }
+  await refreshBoard({ urgent: true }).catch((error) => notify(`Board not refreshed: ${explain(error)}.`));
 }
 
 async function scheduleVisit(event) {
@@ -137,44 +336,170 @@ function drawTrends(measurements) {
 
 async function saveThresholds(event) {
   event.preventDefault();
-  const form = new FormData(event.target);
-  const number = (name) => (form.get(name) === "" ? null : Number(form.get(name)));
+  const kind = event.target.elements.kind.value;
   const message = document.getElementById("threshold-message");
   try {
-    const saved = await api(`/api/patients/${encodeURIComponent(openPatient)}/thresholds/${form.get("kind")}`, {
+    const saved = await api(`/api/patients/${encodeURIComponent(openPatient)}/thresholds/${kind}`, {
       method: "PUT",
-      json: { yellow_low: number("yellow_low"), green_low: number("green_low"), green_high: number("green_high"), yellow_high: number("yellow_high") },
+      json: formLimits(event.target),
     });
     thresholds.set(saved.kind, saved);
     message.className = "message";
-    message.textContent = `Saved thresholds for ${LABELS[form.get("kind")]}.`;
-    await loadBoard();
+    message.textContent = `Saved thresholds for ${LABELS[kind]}.`;
   } catch (error) {
     message.className = "message error";
-    message.textContent = `Not saved: ${error.message}`;
+    message.textContent = `Not saved: ${serverReason(error)}`;
+    return;
+  }
+  await refreshBoard({ urgent: true }).catch((error) => notify(`Board not refreshed: ${explain(error)}.`));
+}
+
+// The measurement schedule: each kind the patient measures, at which local clock times. The
+// whole schedule is saved at once (an empty one clears it); the server checks the times.
+let scheduleOf = null; // the patient whose schedule the editor holds; saving waits for it
+
+async function loadSchedule(patientId) {
+  scheduleOf = null;
+  renderSchedule([]);
+  const message = document.getElementById("schedule-message");
+  message.className = "message";
+  message.textContent = "Loading the schedule…";
+  try {
+    const tasks = await api(`/api/patients/${encodeURIComponent(patientId)}/schedule`);
+    if (openPatient !== patientId) return;
+    scheduleOf = patientId;
+    renderSchedule(tasks);
+    message.textContent = "";
+  } catch (error) {
+    if (openPatient !== patientId) return;
+    message.className = "message error";
+    message.textContent = `Could not load the schedule: ${serverReason(error)}`;
+  }
+  scheduleChanged();
+}
+
+function renderSchedule(tasks) {
+  document.getElementById("schedule-tasks").replaceChildren(...tasks.map((t) => scheduleItem(t.kind, t.times, t.timezone)));
+  scheduleChanged();
+}
+
+function scheduleItem(kind, times, timezone = "Europe/Oslo") {
+  const label = LABELS[kind] ?? kind;
+  const zone = timezone === "Europe/Oslo" ? null : element("span", { class: "count" }, ` (${timezone})`);
+  const item = element("li", { class: "schedule-task", dataset: { kind, timezone } },
+    element("span", { class: "schedule-kind" }, label, zone),
+    element("span", { class: "schedule-times" }),
+    element("button", { type: "button", class: "link", "aria-label": `Add a time for ${label}`, onclick: () => addScheduleTime(item) }, "Add a time"),
+    element("button", { type: "button", class: "link", "aria-label": `Remove ${label} from the schedule`, onclick: () => { item.remove(); scheduleChanged(); } }, "Remove"));
+  for (const time of times) addScheduleTime(item, time, { focus: false });
+  return item;
+}
+
+function addScheduleTime(item, value = "", { focus = true } = {}) {
+  const input = element("input", { type: "time", step: "60", value });
+  const slot = element("span", { class: "schedule-time" }, input,
+    element("button", { type: "button", class: "link", onclick: () => { slot.remove(); numberTimes(item); } }, "×"));
+  item.querySelector(".schedule-times").append(slot);
+  numberTimes(item);
+  if (focus) input.focus();
+}
+
+/** Each time's accessible name says which measurement and which of its times it is. */
+function numberTimes(item) {
+  const label = LABELS[item.dataset.kind] ?? item.dataset.kind;
+  item.querySelectorAll(".schedule-time").forEach((slot, i) => {
+    slot.querySelector("input").setAttribute("aria-label", `${label} time ${i + 1}`);
+    slot.querySelector("button").setAttribute("aria-label", `Remove ${label} time ${i + 1}`);
+  });
+}
+
+/** The choice of kinds to add (those not scheduled yet), the empty note, and whether saving
+ * is possible (not before the saved schedule has been read: it would be overwritten). */
+function scheduleChanged() {
+  const items = [...document.getElementById("schedule-tasks").children];
+  const scheduled = new Set(items.map((li) => li.dataset.kind));
+  const choice = document.getElementById("schedule-kind");
+  const chosen = choice.value;
+  choice.replaceChildren(...Object.keys(LABELS).filter((kind) => !scheduled.has(kind))
+    .map((kind) => element("option", { value: kind }, LABELS[kind])));
+  if ([...choice.options].some((o) => o.value === chosen)) choice.value = chosen;
+  const loaded = scheduleOf !== null && scheduleOf === openPatient;
+  document.getElementById("schedule-add").disabled = !loaded || !choice.options.length;
+  document.getElementById("schedule-save").disabled = !loaded;
+  document.getElementById("schedule-empty").hidden = !loaded || items.length > 0;
+}
+
+function addScheduledKind() {
+  const kind = document.getElementById("schedule-kind").value;
+  if (!kind) return;
+  const item = scheduleItem(kind, []);
+  document.getElementById("schedule-tasks").append(item);
+  scheduleChanged();
+  addScheduleTime(item);
+}
+
+async function saveSchedule() {
+  const patientId = openPatient;
+  if (scheduleOf !== patientId) return;
+  const message = document.getElementById("schedule-message");
+  const tasks = [...document.getElementById("schedule-tasks").children].map((li) => ({
+    kind: li.dataset.kind,
+    times: [...li.querySelectorAll("input")].map((input) => input.value),
+    timezone: li.dataset.timezone,
+  }));
+  const unfinished = tasks.find((t) => !t.times.length || t.times.includes(""));
+  if (unfinished) {
+    const label = LABELS[unfinished.kind] ?? unfinished.kind;
+    message.className = "message error";
+    message.textContent = unfinished.times.length
+      ? `Not saved: fill in or remove the empty time for ${label}.`
+      : `Not saved: ${label} has no time; add one or remove ${label}.`;
+    return;
+  }
+  try {
+    const saved = await api(`/api/patients/${encodeURIComponent(patientId)}/schedule`, { method: "PUT", json: tasks });
+    if (openPatient !== patientId) return;
+    renderSchedule(saved);
+    message.className = "message";
+    message.textContent = saved.length
+      ? `Saved: ${saved.map((t) => `${LABELS[t.kind] ?? t.kind} at ${t.times.join(", ")}`).join("; ")}.`
+      : "Saved: nothing is scheduled.";
+  } catch (error) {
+    message.className = "message error";
+    message.textContent = `Not saved: ${serverReason(error)}`;
   }
 }
 
 async function main() {
   await requireRole("home_care_nurse");
   document.getElementById("thresholds").addEventListener("submit", saveThresholds);
+  document.getElementById("thresholds").addEventListener("input", showThresholdReading);
   document.getElementById("threshold-kind").addEventListener("change", fillThresholdForm);
   // One visit however often the button is pressed while the first request is on its way.
   document.getElementById("visit").addEventListener("submit", guarded("Visit not scheduled", scheduleVisit));
   document.getElementById("spo2-scale").addEventListener("submit", saveScale);
-  document.getElementById("patient-close").addEventListener("click", () => { document.getElementById("patient").hidden = true; });
-  await loadBoard();
+  document.getElementById("instructions").addEventListener("submit", guarded("Instructions not saved", saveInstructions));
+  document.getElementById("schedule").addEventListener("submit", guarded("Schedule not saved", saveSchedule));
+  document.getElementById("schedule-add").addEventListener("click", addScheduledKind);
+  document.getElementById("patient-close").addEventListener("click", () => {
+    document.getElementById("patient").hidden = true;
+    openPatient = null;
+    shownPatient = null;
+    scheduleOf = null;
+  });
+  await refreshBoard({ urgent: true });
   // Each board read is audited per patient: re-read only on a change or after a reconnect.
+  const refresh = () => refreshBoard().catch(() => showConnection("offline"));
   let connectedBefore = false;
   liveStream("/api/alerts/stream", "alert", {
-    onEvent: () => loadBoard(),
+    onEvent: refresh,
     onState: showConnection,
     onOpen: () => {
-      if (connectedBefore) loadBoard().catch(() => showConnection("offline"));
+      if (connectedBefore) refresh();
       connectedBefore = true;
     },
   });
-  setInterval(() => loadBoard().catch(() => showConnection("offline")), BOARD_REFRESH_MS);
+  setInterval(refresh, BOARD_REFRESH_MS);
 }
 
 start(main);
