@@ -26,7 +26,9 @@ DateRange = tuple[datetime | None, datetime | None]
 def date_range(params: Sequence[str], default_zone: tzinfo = UTC) -> DateRange:
     """(earliest, latest), both inclusive and None when open; ValueError for what we cannot read.
 
-    A value without a zone is read in `default_zone` (FHIR leaves it to the server).
+    A value without a zone is read in `default_zone` (FHIR leaves it to the server); with a
+    zone such as Europe/Oslo a day is then the local day, 23 or 25 hours long when the clocks
+    change. A value with an offset (or `Z`) keeps it.
     """
     lower: datetime | None = None
     upper: datetime | None = None
@@ -73,6 +75,7 @@ def period(value: str, default_zone: tzinfo = UTC) -> tuple[datetime, datetime]:
         start = datetime(year, month, day, tzinfo=zone)
         return start, start + timedelta(days=1)
     fraction = part["fraction"] or ""
+    # Within a day, periods are exact durations: add in UTC, not on a wall clock that may jump.
     start = datetime(
         year,
         month,
@@ -82,7 +85,7 @@ def period(value: str, default_zone: tzinfo = UTC) -> tuple[datetime, datetime]:
         int(part["second"] or 0),
         int(fraction[1:].ljust(6, "0")) if fraction else 0,
         tzinfo=zone,
-    )
+    ).astimezone(UTC)
     if part["second"] is None:
         return start, start + timedelta(minutes=1)
     return start, start + (MICROSECOND if fraction else timedelta(seconds=1))

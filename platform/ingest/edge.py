@@ -5,6 +5,11 @@ that cannot be stored is set aside with the message and the reason, in dead lett
 quarantine, for a patient the hub does not serve), and the message's other entries are stored:
 a faulty thermometer must not hold back the same patient's low SpO2. A message none of whose
 entries can be stored is set aside whole.
+
+An Observation with status `corrected` or `amended` replaces the stored one with the same id:
+its rows go to `vital_observations` like any other (so the alert rules see them) and also to
+`vital_observation_corrections`, whose trigger, at commit, deletes the earlier rows with that
+patient, id and kind and keeps the correction (migration 0017).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from tilsyn.codecs import DecodeError
 from tilsyn.codecs.fhir import parse_observation, parse_questionnaire_response
+from tilsyn.codecs.fhir_schema import CORRECTING_STATUSES
 from tilsyn.codecs.vital_signs import KINDS
 from tilsyn.platform.ingest.directory import HubDevice
 from tilsyn.platform.ingest.hub_clock import HubClock
@@ -27,6 +33,7 @@ from tilsyn.platform.ingest.tables import (
     QUESTIONNAIRE_ANSWERS,
     VITAL_OBSERVATIONS,
     Row,
+    Table,
 )
 
 EDGE_UP = re.compile(r"^tilsyn/edge/([^/]+)/up$")
@@ -37,6 +44,10 @@ MAX_BEHIND_S = 10 * 366 * 86_400
 LATEST_UNIX_S = 221_845_392_000
 # Blood pressure comes as panels (FHIR entries), never as a single-valued series.
 SERIES_KINDS = {kind.name: kind for kind in KINDS if kind.name != "blood_pressure"}
+# Applied at commit, so the order the batch's tables are copied in does not matter.
+VITAL_CORRECTIONS = Table(
+    "vital_observation_corrections", VITAL_OBSERVATIONS.columns, VITAL_OBSERVATIONS.types
+)
 
 
 class Series(BaseModel):
@@ -128,11 +139,12 @@ def hub_rows(
     behind = timedelta(seconds=envelope.clock_behind_s)
     clock = HubClock.measured(envelope.sent_at, received_at, behind)
     vitals: list[Row] = []
+    corrections: list[Row] = []
     answers: list[Row] = []
     problems: list[tuple[str, bool]] = []  # (what is wrong, whether a patient not served)
     for index, entry in enumerate(envelope.entries):
         try:
-            _add_entry(entry, hub, clock, vitals, answers)
+            _add_entry(entry, hub, clock, vitals, corrections, answers)
         except _Unserved as error:
             problems.append((f"entry {index}: {error}", True))
         except (DecodeError, ValueError) as error:
@@ -160,35 +172,50 @@ def hub_rows(
         for problem, unserved in problems
     )
     key = f"edge:{envelope.hub_id}:{envelope.message_id}"
+    rows: tuple[tuple[Table, tuple[Row, ...]], ...] = (
+        (VITAL_OBSERVATIONS, tuple(vitals)),
+        (QUESTIONNAIRE_ANSWERS, tuple(answers)),
+    )
+    if corrections:
+        rows += ((VITAL_CORRECTIONS, tuple(corrections)),)
     return Accepted(
         key,
-        ((VITAL_OBSERVATIONS, tuple(vitals)), (QUESTIONNAIRE_ANSWERS, tuple(answers))),
+        rows,
         clock_corrections=clock.corrections,
         set_aside=set_aside,
     )
 
 
 def _add_entry(
-    entry: dict[str, Any], hub: HubDevice, clock: HubClock, vitals: list[Row], answers: list[Row]
+    entry: dict[str, Any],
+    hub: HubDevice,
+    clock: HubClock,
+    vitals: list[Row],
+    corrections: list[Row],
+    answers: list[Row],
 ) -> None:
     kind = entry.get("resourceType")
     if kind == "Observation":
         observation = parse_observation(entry)
         _check_served(observation.patient_id, hub)
         effective = clock.correct(observation.effective)
-        for component, value in observation.values.items():
-            vitals.append(
-                (
-                    effective,
-                    observation.patient_id,
-                    _stored_kind(observation.kind, component),
-                    value,
-                    observation.unit,
-                    observation.observation_id,
-                    observation.device_id,
-                    hub.hub_id,
-                )
+        rows = [
+            (
+                effective,
+                observation.patient_id,
+                _stored_kind(observation.kind, component),
+                value,
+                observation.unit,
+                observation.observation_id,
+                observation.device_id,
+                hub.hub_id,
             )
+            for component, value in observation.values.items()
+        ]
+        vitals.extend(rows)
+        # Without an id there is nothing to replace: it is stored like a final one.
+        if entry.get("status") in CORRECTING_STATUSES and observation.observation_id is not None:
+            corrections.extend(rows)
     elif kind == "QuestionnaireResponse":
         response = parse_questionnaire_response(entry)
         _check_served(response.patient_id, hub)

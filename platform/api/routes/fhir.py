@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse
 
+from tilsyn.platform.alerts.periodic import LOCAL_ZONE
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User, audit
 from tilsyn.platform.export.fhir import observations_from_rows, searchset_bundle
 from tilsyn.platform.export.fhir_dates import date_range
-from tilsyn.platform.export.fhir_search import query_vitals, read_vital
+from tilsyn.platform.export.fhir_search import read_vital, search_vitals
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 Clinician = Annotated[User, Depends(allowed("read_patients"))]
@@ -27,21 +28,31 @@ def search_observations(
     code: Annotated[list[str] | None, Query()] = None,
     date: Annotated[list[str] | None, Query()] = None,
     count: Annotated[int, Query(alias="_count", ge=1, le=1000)] = 100,
+    cursor: Annotated[str | None, Query(alias="_cursor")] = None,
 ) -> JSONResponse:
-    """A searchset Bundle of vital signs: `patient`, `code`, `date=ge..&date=le..`."""
+    """A searchset Bundle of vital signs: `patient`, `code`, `date=ge..&date=le..`, newest
+    first, `_count` a page; `total` counts every match and the `next` link gives the rest.
+
+    A date or dateTime without a zone is read in the service's zone, so a day is a local day.
+    """
     patient_id = patient.removeprefix("Patient/")
     try:
-        since, until = date_range(date or [])
+        since, until = date_range(date or [], default_zone=LOCAL_ZONE)
+        page = search_vitals(db, patient_id, code or [], since, until, count, cursor)
     except ValueError as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
-    try:
-        rows = query_vitals(db, patient_id, code or [], since, until, count)
-    except ValueError as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from error
-    audit(db, user, "fhir_search", patient_id, {"code": code, "date": date})
-    resources = observations_from_rows(rows)
+    resources = observations_from_rows(page.rows)
+    # Each page is a read of the patient's data, so each is audited.
+    detail = {"code": code, "date": date, "cursor": cursor, "observations": len(resources)}
+    audit(db, user, "fhir_search", patient_id, detail)
     base = str(request.base_url).rstrip("/") + "/fhir"
-    return _fhir(searchset_bundle(resources, base, str(request.url)))
+    next_link = None
+    if page.next_cursor is not None:
+        next_link = str(request.url.include_query_params(_cursor=page.next_cursor, _count=count))
+    bundle = searchset_bundle(
+        resources, base, str(request.url), total=page.total, next_link=next_link
+    )
+    return _fhir(bundle)
 
 
 @router.get("/Observation/{observation_id}")

@@ -52,11 +52,16 @@ class Component(Element):
     valueQuantity: Quantity | None = None
 
 
+ObservationStatus = Literal["final", "amended", "corrected"]
+# A later version of an Observation already sent: it replaces the one with the same id.
+CORRECTING_STATUSES: frozenset[str] = frozenset({"amended", "corrected"})
+
+
 class ObservationDoc(Element):
     resourceType: Literal["Observation"]
     id: Text | None = None
     # Only results that stand: "preliminary", "entered-in-error" etc. must not reach triage.
-    status: Literal["final", "amended", "corrected"]
+    status: ObservationStatus
     code: CodeableConcept
     subject: Reference
     effectiveDateTime: AwareDatetime

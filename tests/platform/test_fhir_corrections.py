@@ -1,0 +1,158 @@
+"""A corrected or amended Observation from a hub replaces the stored one with the same id, so
+the triage board, the FHIR API, the daily rollup and the alert rules all see one value."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from direct_ingest import classifier_for, store
+from fastapi.testclient import TestClient
+from fix_auth import SignIn
+
+from tilsyn.codecs.fhir import build_observation
+from tilsyn.mqtt import Message
+from tilsyn.platform.api.app import create_app
+from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.tables import VITAL_OBSERVATIONS
+from tilsyn.platform.patients.state import triage_board
+from tilsyn.platform.registry.models import HubIn, PatientIn
+from tilsyn.platform.registry.store import register_hub, register_patient
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+TAKEN = NOW - timedelta(minutes=30)
+
+
+@pytest.fixture
+def registered(database_url: str) -> str:
+    with psycopg.connect(database_url) as conn:
+        for patient in ("P-1", "P-2"):
+            register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
+            conn.execute(
+                "INSERT INTO patient_thresholds VALUES (%s, 'spo2', 94, NULL, 90, NULL)",
+                (patient,),
+            )
+        register_hub(conn, HubIn(hub_id="hub-17", unit="Våler", patient_ids=["P-1", "P-2"]))
+    return database_url
+
+
+@pytest.fixture
+def client(registered: str) -> Iterator[TestClient]:
+    with TestClient(create_app(registered)) as test_client:
+        yield test_client
+
+
+def _observation(
+    kind: str, value: float | tuple[float, float], status: str = "final", patient: str = "P-1"
+) -> dict[str, Any]:
+    doc = build_observation(patient, kind, value, TAKEN, observation_id="obs-1")
+    return {**doc, "status": status}
+
+
+def _message(message_id: str, *entries: dict[str, Any]) -> tuple[str, bytes]:
+    body = {
+        "messageId": message_id,
+        "hubId": "hub-17",
+        "sentAt": NOW.isoformat(),
+        "entries": list(entries),
+    }
+    return "tilsyn/edge/hub-17/up", json.dumps(body).encode()
+
+
+def _stored(url: str, patient: str = "P-1") -> list[tuple[str, float]]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT kind, value FROM vital_observations WHERE patient_id = %s ORDER BY kind",
+            (patient,),
+        ).fetchall()
+    return [(kind, value) for kind, value in rows]
+
+
+def _board_spo2(url: str) -> tuple[float, str | None]:
+    with psycopg.connect(url) as conn:
+        board = {p.patient_id: p for p in triage_board(conn, NOW)}
+    (spo2,) = [v for v in board["P-1"].latest if v.kind == "spo2"]
+    return spo2.value, spo2.colour
+
+
+def _fhir_values(client: TestClient, headers: dict[str, str]) -> list[float]:
+    bundle = client.get(
+        "/fhir/Observation", params={"patient": "P-1", "code": "59408-5"}, headers=headers
+    ).json()
+    return [entry["resource"]["valueQuantity"]["value"] for entry in bundle["entry"]]
+
+
+@pytest.mark.parametrize("status", ["corrected", "amended"])
+def test_a_correction_replaces_the_wrong_value_for_every_reader(
+    registered: str, client: TestClient, sign_in: SignIn, status: str
+) -> None:
+    store(registered, _message("m-1", _observation("spo2", 78)))
+    assert _board_spo2(registered) == (78, "red")
+    store(registered, _message("m-2", _observation("spo2", 96, status)))
+    assert _stored(registered) == [("spo2", 96.0)]
+    assert _board_spo2(registered) == (96, "green")
+    assert _fhir_values(client, sign_in("home_care_nurse")) == [96]
+    with psycopg.connect(registered) as conn:
+        rollup = conn.execute(
+            "SELECT readings, value_min, value_max FROM vitals_daily WHERE patient_id = 'P-1'"
+        ).fetchall()
+        pending = conn.execute("SELECT count(*) FROM vital_observation_corrections").fetchone()
+    assert rollup == [(1, 96.0, 96.0)], "the daily rollup counts the corrected value once"
+    assert pending == (0,)
+
+
+def test_a_correction_in_the_same_batch_wins_whichever_comes_first(registered: str) -> None:
+    correction = _message("m-2", _observation("spo2", 96, "corrected"))
+    store(registered, correction, _message("m-1", _observation("spo2", 78)))
+    assert _stored(registered) == [("spo2", 96.0)]
+
+
+def test_a_correction_whose_original_never_came_is_simply_stored(registered: str) -> None:
+    store(registered, _message("m-2", _observation("heart_rate", 71, "corrected")))
+    assert _stored(registered) == [("heart_rate", 71.0)]
+
+
+def test_a_blood_pressure_correction_replaces_both_rows(registered: str) -> None:
+    store(registered, _message("m-1", _observation("blood_pressure", (182, 121))))
+    store(registered, _message("m-2", _observation("blood_pressure", (132, 81), "amended")))
+    assert _stored(registered) == [("diastolic_bp", 81.0), ("systolic_bp", 132.0)]
+
+
+def test_a_correction_leaves_other_patients_and_kinds_with_the_same_id(registered: str) -> None:
+    """Ids are the hub's: another patient's, or another kind's, "obs-1" is another reading."""
+    store(
+        registered,
+        _message(
+            "m-1",
+            _observation("spo2", 78),
+            _observation("heart_rate", 64),
+            _observation("spo2", 88, patient="P-2"),
+        ),
+    )
+    store(registered, _message("m-2", _observation("spo2", 96, "corrected")))
+    assert _stored(registered) == [("heart_rate", 64.0), ("spo2", 96.0)]
+    assert _stored(registered, "P-2") == [("spo2", 88.0)]
+
+
+def test_a_final_observation_sent_again_is_not_taken_for_a_correction(registered: str) -> None:
+    store(registered, _message("m-1", _observation("spo2", 78)))
+    store(registered, _message("m-2", _observation("spo2", 79)))
+    assert _stored(registered) == [("spo2", 78.0), ("spo2", 79.0)]
+
+
+def test_the_alert_rules_are_handed_the_corrected_value(registered: str) -> None:
+    """The engine watches `vital_observations` rows of what was stored: the correction's
+    rows must be among them, not only in the corrections table."""
+    topic, payload = _message("m-2", _observation("spo2", 96, "corrected"))
+    outcome = classifier_for(registered).classify(Message(topic, payload, 1, 0, 0.0))
+    assert isinstance(outcome, Accepted)
+    tables = {table.name: rows for table, rows in outcome.rows}
+    assert VITAL_OBSERVATIONS in {table for table, _ in outcome.rows}
+    assert [row[3] for row in tables["vital_observations"]] == [96.0]
+    assert [row[3] for row in tables["vital_observation_corrections"]] == [96.0]
