@@ -1,7 +1,9 @@
 """`tilsyn export csv TABLE --from --to`: a time series as CSV on stdout or in a file.
 
-The range is [from, to): a date alone means its midnight, and a time without a zone is UTC. A
-progress bar goes to stderr when it is a terminal, so redirected output stays clean.
+The range is [from, to): a date alone means its midnight, and a time without a zone is UTC.
+Compliance counts are kept per local day of the wards: for them the range means the wards' days
+the bounds fall in, so `--from 2026-03-01 --to 2026-04-01` is March. A progress bar goes to
+stderr when it is a terminal, so redirected output stays clean.
 """
 
 from __future__ import annotations

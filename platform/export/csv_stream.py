@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
+
+from tilsyn.platform.hygiene.site import WARD_TIMEZONE
 
 CHUNK_BYTES = 64 * 1024
 
@@ -30,6 +33,16 @@ class SeriesTable:
     key: str
     by: tuple[str, ...] = ()
     summed: tuple[str, ...] = ()
+    days_in: str | None = None
+    """For rows per local day (`time` is the day's local midnight in this zone): the range
+    selects whole days, from the day `start` falls in up to, not including, the day of `end`."""
+
+    def bounds(self, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+        """The range of `time` to select; a time without a zone is UTC."""
+        if self.days_in is None:
+            return start, end
+        zone = ZoneInfo(self.days_in)
+        return _midnight(_day(start, zone), zone), _midnight(_day(end, zone), zone)
 
     def rows(self) -> sql.Composable:
         """What `SELECT` takes for each exported row."""
@@ -57,6 +70,7 @@ TABLES: dict[str, SeriesTable] = {
             "ward_id",
             by=("time", "day", "ward_id", "zone_type"),
             summed=("opportunities", "met"),
+            days_in=WARD_TIMEZONE,
         ),
         SeriesTable("vital_observations", "patient_id"),
         SeriesTable("questionnaire_answers", "patient_id"),
@@ -69,6 +83,15 @@ def series_table(name: str) -> SeriesTable:
     if table is None:
         raise ValueError(f"cannot export {name!r}; tables: {', '.join(TABLES)}")
     return table
+
+
+def _day(moment: datetime, zone: ZoneInfo) -> date:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).date()
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), zone)
 
 
 def _selection(table: SeriesTable, key: str | None) -> sql.Composed:
@@ -87,6 +110,7 @@ def count_rows(
     query = sql.SQL("SELECT count(*) FROM (SELECT {} {}{}) exported").format(
         chosen.rows(), _selection(chosen, key), chosen.grouping()
     )
+    start, end = chosen.bounds(start, end)
     row = conn.execute(query, {"start": start, "end": end, "key": key}).fetchone()
     return 0 if row is None else int(row[0])
 
@@ -99,6 +123,7 @@ def keys_in(
     query = sql.SQL("SELECT DISTINCT {} {}").format(
         sql.Identifier(chosen.key), _selection(chosen, key)
     )
+    start, end = chosen.bounds(start, end)
     rows = conn.execute(query, {"start": start, "end": end, "key": key}).fetchall()
     return sorted(str(row[0]) for row in rows)
 
@@ -111,7 +136,8 @@ def stream_csv(
     key: str | None = None,
     on_rows: Callable[[int], None] | None = None,
 ) -> Iterator[bytes]:
-    """UTF-8 CSV with a header line, rows ordered by time, start <= time < end.
+    """UTF-8 CSV with a header line, rows ordered by time, start <= time < end (whole local
+    days for a table of days, see `SeriesTable.days_in`).
 
     `on_rows` is told how many data rows each chunk carries. The connection is used in a
     transaction of its own (times are set to UTC in it) and must not be shared meanwhile; the
@@ -121,6 +147,7 @@ def stream_csv(
     copy = sql.SQL("COPY (SELECT {} {}{} ORDER BY time) TO STDOUT (FORMAT CSV, HEADER)").format(
         chosen.rows(), _selection(chosen, key), chosen.grouping()
     )
+    start, end = chosen.bounds(start, end)
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("SET LOCAL TIME ZONE 'UTC'")
         with cur.copy(copy, {"start": start, "end": end, "key": key}) as stream:

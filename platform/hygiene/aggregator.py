@@ -4,8 +4,9 @@ Badges buffer events and send them in batches, and the network may deliver those
 order. The aggregator for one badge therefore holds events back until no message within the
 allowed lateness can change them: an opportunity is decided once its window ends more than
 `lateness_s` before the newest event seen (or before the clock passed to `tick`). Events that
-arrive after their moment has been decided are dropped and counted, never used to rewrite
-counts already handed out.
+arrive after their moment has been decided are dropped, never used to rewrite counts already
+handed out, and counted per local day (`take_dropped`), so that what a ward's rates miss can
+be shown next to them.
 
 The ingest keeps one aggregator per badge, keyed by whatever identifies the radio upstream; that
 key never enters this package, and what comes out is `ComplianceCount`s, which have no place
@@ -16,12 +17,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from tilsyn.platform.hygiene.counts import ComplianceCount, merge, tally
-from tilsyn.platform.hygiene.events import events_of
+from tilsyn.platform.hygiene.counts import ComplianceCount, DroppedCount, DropReason, merge, tally
+from tilsyn.platform.hygiene.events import BadgeEvent, events_of
 from tilsyn.platform.hygiene.matching import BadgeTimeline
-from tilsyn.platform.hygiene.site import Site
+from tilsyn.platform.hygiene.site import OPPORTUNITIES, Site, ZoneType
 
 DEFAULT_LATENESS_S = 15 * 60
 """Three missed 5-minute uplinks: a badge backlog older than this is reported late."""
@@ -40,6 +43,7 @@ class BadgeAggregator:
         self._newest: int | None = None
         self.dropped: Counter[str] = Counter()
         """Events not used, by reason: duplicate, late, unmapped (zone not configured)."""
+        self._lost: Counter[tuple[date, DropReason, ZoneType | None]] = Counter()
 
     def use_site(self, site: Site) -> None:
         self._site = site
@@ -51,6 +55,8 @@ class BadgeAggregator:
             admission = self._timeline.add(event)
             if admission != "added":
                 self.dropped[admission] += 1
+                if admission != "duplicate":  # a copy of what was counted loses nothing
+                    self._lost[self._lost_key(event, admission)] += 1
             elif self._newest is None or event.time > self._newest:
                 self._newest = event.time
         if self._newest is None or self._lateness_s is None:
@@ -70,8 +76,21 @@ class BadgeAggregator:
         longest_after = max(self._site.entry_window.after_s, self._site.exit_window.after_s)
         return self._decide(self._newest + longest_after)
 
+    def take_dropped(self, ward: str) -> list[DroppedCount]:
+        """The late and unmapped events since the last call, for the badge's ward."""
+        taken = [DroppedCount(ward, *key, events) for key, events in self._lost.items()]
+        self._lost.clear()
+        return taken
+
     def _decide(self, until: int) -> list[ComplianceCount]:
         return tally(self._timeline.decide(until))
+
+    def _lost_key(
+        self, event: BadgeEvent, reason: DropReason
+    ) -> tuple[date, DropReason, ZoneType | None]:
+        day = datetime.fromtimestamp(event.time, ZoneInfo(self._site.timezone)).date()
+        opportunity = (event.kind, event.zone) in OPPORTUNITIES
+        return day, reason, event.zone if opportunity else None
 
 
 def day_counts(badges: Iterable[Iterable[Mapping[str, Any]]], site: Site) -> list[ComplianceCount]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from datetime import date
+from typing import Literal, Protocol, TypeVar
 
 from tilsyn.platform.hygiene.counts import ComplianceCount
 
@@ -59,11 +60,21 @@ def rollup(counts: Iterable[ComplianceCount], key: Callable[[ComplianceCount], K
     return {k: Rate(seen, met) for k, (seen, met) in sums.items()}
 
 
-def ward_day(count: ComplianceCount) -> WardPeriod:
+class OfWardDay(Protocol):
+    """A count for a ward and a day: compliance, or events dropped."""
+
+    @property
+    def ward(self) -> str: ...
+
+    @property
+    def day(self) -> date: ...
+
+
+def ward_day(count: OfWardDay) -> WardPeriod:
     return WardPeriod(count.ward, count.day.isoformat())
 
 
-def ward_week(count: ComplianceCount) -> WardPeriod:
+def ward_week(count: OfWardDay) -> WardPeriod:
     year, week, _ = count.day.isocalendar()
     return WardPeriod(count.ward, f"{year}-W{week:02d}")
 

@@ -1,4 +1,5 @@
-"""The only shapes hygiene results leave this package in: counts per ward, zone type, day and role.
+"""The only shapes hygiene results leave this package in: counts per ward, zone type, day and role,
+and of the badge events left out of them, per ward, day and reason.
 
 There is deliberately no field for a badge, a device or a person, and the dataclasses use
 `slots`, so no such attribute can be attached later either. A cell for one role on one ward on
@@ -11,8 +12,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from tilsyn.platform.hygiene.site import Role, ZoneType
+
+DropReason = Literal["late", "unmapped"]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -48,6 +52,20 @@ class ComplianceCount:
     @property
     def cell(self) -> Cell:
         return Cell(self.ward, self.zone_type, self.day, self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedCount:
+    """Badge events a ward's counts leave out, per local day and reason: "late" came after
+    their time had been decided, "unmapped" crossed a zone that is not registered."""
+
+    ward: str
+    day: date
+    reason: DropReason
+    zone_type: ZoneType | None
+    """For a crossing WHO counts as an opportunity, its zone type as the badge reported it;
+    None for a rub or another crossing."""
+    events: int
 
 
 def tally(outcomes: Iterable[Outcome]) -> list[ComplianceCount]:

@@ -3,17 +3,19 @@
 An opportunity (a zone crossing WHO counts, see `site.OPPORTUNITIES`) is met by a `dispense`
 event at a dispenser in reach of that zone, within the crossing's window, with two more rules:
 
-- A rub cannot belong to the other side of a visit. For an entry, a rub after the entry counts
-  only until the badge leaves that zone again (after that it is the "after" moment). For an exit,
-  a rub before the exit counts only if it came after the badge last entered that zone.
-- One rub meets at most one opportunity of the same zone, but may meet opportunities of several
-  zones. This follows WHO's rule that indications which coincide need one hand-hygiene action:
-  a rub between leaving one patient's zone and entering the next meets both moments, while a
-  single rub during a short visit cannot be both "before" and "after" that same patient.
+- A rub belongs only to the crossings next to it on the badge's time line: the last crossing
+  before it and the first after it, of any zone. Any other crossing between a rub and an
+  opportunity means the badge was in a zone in between (touched a patient, the medication
+  room's shelves, the sluice), so the rub no longer cleans the hands for it: a rub before a
+  visit to bed 1 does not count for entering bed 2, nor a rub after bed 2 for leaving bed 1.
+- A rub between leaving one zone and entering the next meets both moments, even when the
+  next is the same bed again. This follows WHO's rule that indications which coincide need
+  one hand-hygiene action. A rub during a visit (after its entry, before its exit) meets at
+  most one of them: it cannot be both "before" and "after" the same patient.
 
 Opportunities are decided in order of their window's end (then the badge's own order), each
-taking the earliest eligible rub still free for its zone. That order does not depend on when
-decisions are made, so deciding a day in one go and deciding it message by message agree.
+taking the earliest eligible rub still free. That order does not depend on when decisions
+are made, so deciding a day in one go and deciding it message by message agree.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ class BadgeTimeline:
         self.use_site(site)
         self._events: list[BadgeEvent] = []
         self._keys: set[tuple[int, int, int]] = set()
-        self._spent: set[tuple[tuple[int, int, int], int]] = set()  # (rub key, zone id)
+        # Rubs used, each with the crossing it met first (None once it can meet no more).
+        self._spent: dict[tuple[int, int, int], BadgeEvent | None] = {}
         self.decided_until: int | None = None
         """Every opportunity whose window ends at or before this time is decided."""
 
@@ -73,25 +76,28 @@ class BadgeTimeline:
     def _decide(self, crossing: BadgeEvent, zone: Zone) -> Outcome:
         met = False
         for rub in self._eligible_rubs(crossing, zone):
-            if (rub.key, crossing.ref) not in self._spent:
-                self._spent.add((rub.key, crossing.ref))
+            if rub.key not in self._spent:
+                self._spent[rub.key] = crossing
+                met = True
+                break
+            first = self._spent[rub.key]
+            if first is not None and _between_visits(first, crossing):
+                self._spent[rub.key] = None
                 met = True
                 break
         day = datetime.fromtimestamp(crossing.time, self._zone_of_day).date()
         return Outcome(Cell(zone.ward, zone.zone_type, day, crossing.role), met)
 
     def _eligible_rubs(self, crossing: BadgeEvent, zone: Zone) -> list[BadgeEvent]:
-        """Rubs in reach and in the window, not separated from the crossing by its opposite."""
+        """Rubs in reach and in the window with no other crossing between them and this one."""
         window = self._window(crossing)
         low = bisect_left(self._events, crossing.time - window.before_s, key=_time)
         high = bisect_right(self._events, crossing.time + window.after_s, key=_time)
         nearby = self._events[low:high]
         here = nearby.index(crossing)
         before, after = nearby[:here], nearby[here + 1 :]
-        if crossing.kind == "exit":
-            before = before[_last(before, "entry", crossing.ref) + 1 :]
-        else:
-            after = after[: _first(after, "exit", crossing.ref)]
+        before = before[_last_crossing(before) + 1 :]
+        after = after[: _first_crossing(after)]
         return [e for e in (*before, *after) if e.kind == "dispense" and e.ref in zone.dispensers]
 
     def _due_zone(self, event: BadgeEvent, until: int) -> Zone | None:
@@ -120,19 +126,24 @@ class BadgeTimeline:
         for event in self._events[:keep]:
             self._keys.discard(event.key)
         del self._events[:keep]
-        self._spent = {spent for spent in self._spent if spent[0] in self._keys}
+        self._spent = {key: first for key, first in self._spent.items() if key in self._keys}
 
 
 def _time(event: BadgeEvent) -> int:
     return event.time
 
 
-def _last(events: Sequence[BadgeEvent], kind: str, zone_id: int) -> int:
-    matches = [i for i, e in enumerate(events) if e.kind == kind and e.ref == zone_id]
+def _last_crossing(events: Sequence[BadgeEvent]) -> int:
+    matches = [i for i, e in enumerate(events) if e.kind != "dispense"]
     return matches[-1] if matches else -1
 
 
-def _first(events: Sequence[BadgeEvent], kind: str, zone_id: int) -> int:
-    return next(
-        (i for i, e in enumerate(events) if e.kind == kind and e.ref == zone_id), len(events)
-    )
+def _first_crossing(events: Sequence[BadgeEvent]) -> int:
+    return next((i for i, e in enumerate(events) if e.kind != "dispense"), len(events))
+
+
+def _between_visits(one: BadgeEvent, other: BadgeEvent) -> bool:
+    """Whether a rub next to both crossings lay between leaving a zone and entering the next
+    (it may meet both), rather than within one visit (it may meet one)."""
+    earlier, later = sorted((one, other))
+    return earlier.kind == "exit" and later.kind == "entry"

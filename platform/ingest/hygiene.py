@@ -3,6 +3,16 @@
 Only anonymous counts per ward, zone type, day and role are stored. Events an aggregator still
 holds back (for late messages) live in memory only: a restart of ingest loses the opportunities
 of the last minutes that were not yet decided, and never stores a badge's events.
+
+A badge's events count only if they arrive within the aggregator's lateness; later ones are
+dropped, since their time has been decided. A badge clock running slow, or a badge sending a
+backlog, would lose nearly everything that way, so a message whose events all end more than
+the lateness before its arrival is placed to end at the arrival, as a clock far off is
+(docs/threat-model.md). A message that arrives within the lateness keeps its times, so that
+out-of-order delivery is sorted out as the aggregator intends. A network time that is old but
+real (a gateway forwarding what it buffered) is believed: those events can still be late, and
+are then counted per ward and day as dropped (`hygiene_dropped_counts`), which the
+infection-control screen shows beside the rates.
 """
 
 from __future__ import annotations
@@ -12,24 +22,31 @@ import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
 
-from tilsyn.platform.hygiene.aggregator import BadgeAggregator
-from tilsyn.platform.hygiene.counts import ComplianceCount
+from tilsyn.platform.hygiene.aggregator import DEFAULT_LATENESS_S, BadgeAggregator
+from tilsyn.platform.hygiene.counts import ComplianceCount, DroppedCount
 from tilsyn.platform.hygiene.site import WARD_TIMEZONE, Site
 from tilsyn.platform.ingest.directory import BadgeDevice
 from tilsyn.platform.ingest.envelopes import LoRaUplink
 from tilsyn.platform.ingest.lorawan import window_start
 from tilsyn.platform.ingest.outcomes import Accepted, frame_key, stored_key
-from tilsyn.platform.ingest.tables import HYGIENE_COMPLIANCE_COUNTS, Row
+from tilsyn.platform.ingest.tables import (
+    HYGIENE_COMPLIANCE_COUNTS,
+    HYGIENE_DROPPED_COUNTS,
+    Row,
+    Table,
+)
 
 # Frames counted by this process and maybe not stored yet (a batch is written after it is
 # classified); older ones are in the database. Enough for several full batches.
 RECENT_FRAMES = 20_000
+# How long before its arrival a badge message's window may end and keep its own times.
+BADGE_LATENESS = timedelta(seconds=DEFAULT_LATENESS_S)
 
 
 class HygieneTracker:
@@ -112,12 +129,18 @@ class HygieneTracker:
         if fields.get("message") != "badge_events":
             raise ValueError(f"a badge sent a {fields.get('message')!r} message")
         last = max((event["offset_s"] for event in fields["events"]), default=0)
-        start = window_start(fields["time"], last, at)
+        start = badge_window_start(fields["time"], last, at)
         fields = {**fields, "time": int(start.timestamp())}
         aggregator = self._aggregator(uplink.dev_eui, badge.ward_id)
         with self._lock:
             counts = aggregator.add(fields)
-        return Accepted(uplink.idempotency_key, ((HYGIENE_COMPLIANCE_COUNTS, _rows(counts)),))
+            dropped = aggregator.take_dropped(badge.ward_id)
+        tables: tuple[tuple[Table, tuple[Row, ...]], ...] = (
+            (HYGIENE_COMPLIANCE_COUNTS, _rows(counts)),
+        )
+        if dropped:
+            tables += ((HYGIENE_DROPPED_COUNTS, _dropped_rows(dropped)),)
+        return Accepted(uplink.idempotency_key, tables)
 
     def decide_quiet_badges(self, now: datetime) -> Accepted | None:
         """Counts of badges that went quiet, decided by the clock instead of newer events."""
@@ -144,10 +167,26 @@ class HygieneTracker:
             return self._badges.setdefault(dev_eui, BadgeAggregator(site))
 
 
+def badge_window_start(unix_seconds: int, last_offset_s: int, at: datetime) -> datetime:
+    """The start of a badge message's window: by the badge's clock, unless that clock is off
+    (`window_start`) or the window ends longer before its arrival than ingest waits for late
+    events. Then every event would be dropped as late, so the window is placed to end at the
+    arrival."""
+    last = timedelta(seconds=last_offset_s)
+    start = window_start(unix_seconds, last_offset_s, at)
+    return at - last if start + last < at - BADGE_LATENESS else start
+
+
 def _rows(counts: Iterable[ComplianceCount]) -> tuple[Row, ...]:
     return tuple(
         (_local_midnight(c.day), c.ward, c.zone_type, c.day, c.role, c.opportunities, c.met)
         for c in counts
+    )
+
+
+def _dropped_rows(dropped: Iterable[DroppedCount]) -> tuple[Row, ...]:
+    return tuple(
+        (_local_midnight(d.day), d.ward, d.day, d.reason, d.zone_type, d.events) for d in dropped
     )
 
 

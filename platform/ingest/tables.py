@@ -59,6 +59,12 @@ HYGIENE_COMPLIANCE_COUNTS = Table(
     ("timestamptz", "text", "text", "date", "text", "int4", "int4"),
 )
 
+HYGIENE_DROPPED_COUNTS = Table(
+    "hygiene_dropped_counts",
+    ("time", "ward_id", "day", "reason", "zone_type", "events"),
+    ("timestamptz", "text", "date", "text", "text", "int4"),
+)
+
 VITAL_OBSERVATIONS = Table(
     "vital_observations",
     ("time", "patient_id", "kind", "value", "unit", "observation_id", "device_id", "hub_id"),

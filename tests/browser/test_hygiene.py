@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 from conftest import Site, sign_in
 from playwright.sync_api import Page, expect
+
+from tilsyn.platform.hygiene.site import WARD_TIMEZONE
 
 pytestmark = pytest.mark.browser
 
@@ -49,3 +53,22 @@ def test_no_dispenser_needing_attention_is_said_so(site: Site, page: Page) -> No
         "None: every dispenser reports and has refill and battery to spare."
     )
     expect(page.locator("#dispenser-count")).to_have_text("(0 of 8)")
+
+
+def test_opportunities_that_came_too_late_to_count_are_shown_in_their_cell(
+    site: Site, page: Page
+) -> None:
+    today = datetime.now(ZoneInfo(WARD_TIMEZONE)).date()
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "INSERT INTO hygiene_dropped_counts (time, ward_id, day, reason, zone_type, events)"
+            " VALUES (now(), 'W-KIR', %s, 'late', 'patient_zone', 4),"
+            " (now(), 'W-KIR', %s, 'late', NULL, 9)",  # rubs are no opportunities
+            (today, today),
+        )
+    sign_in(page, site.url, "infection_control")
+    late = page.locator("#compliance .late")
+    expect(late).to_have_count(1)
+    expect(late).to_have_text("+4 late")
+    cell = page.locator("#compliance td.rate", has=page.locator(".late"))
+    expect(cell).to_have_attribute("title", re.compile(r"4 more came too late to count"))

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tilsyn.codecs import decode, encode
 from tilsyn.codecs.hygiene_enums import ROLES, ZONES
 from tilsyn.platform.hygiene.aggregator import BadgeAggregator, day_counts
-from tilsyn.platform.hygiene.counts import Cell, ComplianceCount, Outcome, merge
+from tilsyn.platform.hygiene.counts import Cell, ComplianceCount, DroppedCount, Outcome, merge
 from tilsyn.platform.hygiene.events import events_of
 from tilsyn.platform.hygiene.matching import BadgeTimeline
 from tilsyn.platform.hygiene.site import Role, Site, Zone, ZoneType
@@ -157,6 +157,41 @@ def test_a_rub_before_entering_is_not_the_after_moment():
     assert decisions(*events) == [True, False]
 
 
+def test_a_rub_before_one_patient_does_not_count_for_the_next():
+    """The hands touched patient 1 between the rub and entering bed 2."""
+    events = (rub(0, SHARED), enter(5, BED_1), leave(40, BED_1), enter(50, BED_2))
+    # Decided by window end: entry bed 1, entry bed 2, exit bed 1.
+    assert decisions(*events) == [True, False, False]
+
+
+def test_a_rub_after_the_next_patient_does_not_count_for_leaving_the_first():
+    events = (
+        enter(0, BED_1),
+        rub(1, SHARED),
+        leave(20, BED_1),
+        enter(25, BED_2),
+        leave(45, BED_2),
+        rub(55, SHARED),
+    )
+    # Entry bed 1 (the rub at 1 s), entry bed 2, exit bed 1, exit bed 2 (the rub at 55 s):
+    # 2 of 4, where a rub reused across the two patients made it 4 of 4.
+    assert decisions(*events) == [True, False, False, True]
+
+
+def test_a_visit_to_another_room_in_between_parts_a_rub_from_the_bed():
+    events = (
+        rub(0, SHARED),
+        enter(10, SLUICE, "unclean_room"),
+        leave(30, SLUICE, "unclean_room"),
+        enter(50, BED_1),
+    )
+    assert decisions(*events) == [False, False]  # entry bed 1, exit sluice
+
+
+def test_stepping_out_rubbing_and_returning_to_the_same_bed_meets_both_moments():
+    assert decisions(leave(0, BED_1), rub(10, DOOR_1), enter(20, BED_1)) == [True, True]
+
+
 def test_cells_carry_ward_zone_type_local_day_and_role_only():
     half_past_midnight = T0 - 7 * 3600 - 1800  # 00:30 in Oslo, still 3 March in UTC
     messages = [
@@ -228,6 +263,25 @@ def test_a_message_later_than_the_lateness_is_dropped_not_rewriting_counts():
     assert totals(emitted) == (1, 0)
     assert aggregator.add(badge_message(T0 + 10, rub(0, DOOR_1))) == []
     assert aggregator.dropped == {"late": 1}
+
+
+def test_dropped_events_are_counted_per_local_day_reason_and_opportunity():
+    """What a ward's counts miss, for the infection-control screen: no badge in it."""
+    aggregator = BadgeAggregator(make_site(), lateness_s=60)
+    aggregator.add(badge_message(T0, enter(0, BED_1)))
+    aggregator.add(badge_message(T0 + 1000, enter(0, BED_2)))
+    aggregator.add(badge_message(T0 + 10, rub(0, DOOR_1), leave(5, BED_1)))  # both late
+    half_past_midnight = T0 - 7 * 3600 - 1800  # 00:30 in Oslo, still 3 March in UTC
+    aggregator.add(badge_message(half_past_midnight, enter(0, BED_1)))  # late
+    aggregator.add(badge_message(T0 + 2000, enter(0, 99)))  # 99: no such zone
+    aggregator.add(badge_message(T0 + 1000, enter(0, BED_2)))  # a copy loses nothing
+    day = date(2024, 3, 4)
+    assert set(aggregator.take_dropped("ward A")) == {
+        DroppedCount("ward A", day, "late", None, 1),
+        DroppedCount("ward A", day, "late", "patient_zone", 2),
+        DroppedCount("ward A", day, "unmapped", "patient_zone", 1),
+    }
+    assert aggregator.take_dropped("ward A") == []
 
 
 GAPS = st.integers(min_value=0, max_value=90)

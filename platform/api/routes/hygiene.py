@@ -3,11 +3,16 @@ dispensers that need a refill or have gone quiet.
 
 Compliance is summed over staff roles before it leaves the server: the screen needs wards and
 room types, and a cell per role on one ward and day can be small enough to point at a person.
+
+Badge events that reached ingest too late to be counted (a badge's backlog, a gateway's) are
+shown beside the rates, so that a rate on fewer opportunities than happened does not pass for
+the whole (`hygiene_dropped_counts`, written with the counts by every ingest worker).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -23,7 +28,7 @@ from tilsyn.platform.hygiene.compliance import (
     ward_day,
     ward_week,
 )
-from tilsyn.platform.hygiene.counts import ComplianceCount
+from tilsyn.platform.hygiene.counts import ComplianceCount, DroppedCount, DropReason
 from tilsyn.platform.hygiene.dispensers import DISPENSER_RULES as RULES
 from tilsyn.platform.hygiene.site import WARD_TIMEZONE
 
@@ -42,6 +47,19 @@ class ComplianceRow(BaseModel):
     target: float
     judged: bool
     """False when the period holds too few opportunities to judge against the target."""
+    late_opportunities: int = 0
+    """Opportunities of this ward, zone type and period that reached ingest after their time
+    had been decided: in neither `opportunities` nor `met`."""
+
+
+class DroppedRow(BaseModel):
+    ward_id: str
+    day: date
+    reason: DropReason
+    """late: arrived after its time had been decided; unmapped: a zone not registered."""
+    events: int
+    opportunities: int
+    """Of the events, crossings that would have been opportunities."""
 
 
 class DispenserRow(BaseModel):
@@ -65,30 +83,80 @@ def compliance(
     days: int = Query(14, ge=1, le=366),
 ) -> list[ComplianceRow]:
     """Rates per ward, zone type and period over the last `days` (local days), with each
-    ward's target. By week, the range starts on the Monday of its first week: a week cut
-    short would look like a whole one with fewer opportunities."""
+    ward's target and the opportunities that came too late to count. By week, the range
+    starts on the Monday of its first week: a week cut short would look like a whole one with
+    fewer opportunities."""
     today = datetime.now(ZoneInfo(WARD_TIMEZONE)).date()
     since = today - timedelta(days=days - 1)
     if period == "week":
         since -= timedelta(days=since.weekday())
     rows = db.execute(
-        "SELECT c.day, c.ward_id, c.zone_type, c.role, c.opportunities, c.met, w.name,"
-        " w.compliance_target FROM hygiene_compliance_daily c JOIN wards w USING (ward_id)"
+        "SELECT c.day, c.ward_id, c.zone_type, c.role, c.opportunities, c.met"
+        " FROM hygiene_compliance_daily c JOIN wards w USING (ward_id)"
         " WHERE c.day >= %s ORDER BY c.ward_id, c.zone_type, c.day",
         (since,),
     ).fetchall()
-    wards = {r[1]: (r[6], float(r[7])) for r in rows}
     counts = [ComplianceCount(r[1], r[2], r[0], r[3], int(r[4]), int(r[5])) for r in rows]
     by_period = ward_day if period == "day" else ward_week
     rates = rollup(counts, lambda c: (by_period(c), c.zone_type))
-    return [
-        _row(where, zone, rate.opportunities, rate.met, wards)
+    late: Counter[tuple[WardPeriod, str]] = Counter()
+    for lost in _dropped(db, since):
+        if lost.reason == "late" and lost.zone_type is not None:
+            late[(by_period(lost), lost.zone_type)] += lost.events
+    wards = {
+        r[0]: (r[1], float(r[2]))
+        for r in db.execute(
+            "SELECT ward_id, name, compliance_target FROM wards WHERE ward_id = ANY(%s)",
+            (sorted({where.ward for where, _ in [*rates, *late]}),),
+        )
+    }
+    found = [
+        _row(where, zone, rate.opportunities, rate.met, late[(where, zone)], wards)
         for (where, zone), rate in rates.items()
+    ]
+    # A cell whose every opportunity came late has no counts, only what it lost.
+    found += [
+        _row(where, zone, 0, 0, lost, wards)
+        for (where, zone), lost in late.items()
+        if (where, zone) not in rates and where.ward in wards
+    ]
+    return sorted(found, key=lambda r: (r.ward_id, r.zone_type, r.period))
+
+
+@router.get("/dropped", response_model=list[DroppedRow])
+def dropped(db: Db, _: Reader, days: int = Query(14, ge=1, le=366)) -> list[DroppedRow]:
+    """Badge events left out of the counts over the last `days` (local days), per ward, day
+    and reason."""
+    since = datetime.now(ZoneInfo(WARD_TIMEZONE)).date() - timedelta(days=days - 1)
+    sums: dict[tuple[str, date, DropReason], tuple[int, int]] = {}
+    for count in _dropped(db, since):
+        key = (count.ward, count.day, count.reason)
+        events, opportunities = sums.get(key, (0, 0))
+        crossings = count.events if count.zone_type is not None else 0
+        sums[key] = (events + count.events, opportunities + crossings)
+    return [
+        DroppedRow(ward_id=w, day=d, reason=r, events=n, opportunities=o)
+        for (w, d, r), (n, o) in sorted(sums.items())
     ]
 
 
+def _dropped(db: Db, since: date) -> list[DroppedCount]:
+    rows = db.execute(
+        "SELECT ward_id, day, reason, zone_type, sum(events) FROM hygiene_dropped_counts"
+        " WHERE day >= %s GROUP BY ward_id, day, reason, zone_type"
+        " ORDER BY ward_id, day, reason, zone_type",
+        (since,),
+    ).fetchall()
+    return [DroppedCount(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
+
+
 def _row(
-    where: WardPeriod, zone: str, seen: int, met: int, wards: dict[str, tuple[str, float]]
+    where: WardPeriod,
+    zone: str,
+    seen: int,
+    met: int,
+    late: int,
+    wards: dict[str, tuple[str, float]],
 ) -> ComplianceRow:
     name, target = wards[where.ward]
     return ComplianceRow(
@@ -101,6 +169,7 @@ def _row(
         rate=met / seen if seen else None,
         target=target,
         judged=seen >= DEFAULT_MIN_OPPORTUNITIES,
+        late_opportunities=late,
     )
 
 

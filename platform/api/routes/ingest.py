@@ -1,25 +1,38 @@
 """What ingest set aside, for the operator to see: quarantined and dead-lettered messages.
 
-A home hub's messages carry patients' measurements, which the roles that read this list
-(operator, admin) may not see: for those the list gives the reason but withholds the payload.
-The messages themselves are kept whole, for replay."""
+A home hub's messages carry patients' measurements, and a badge's or dispenser's uplink a
+staff member's entries, exits and rubs to the second. The roles that read this list (operator,
+admin) may see neither: for those the list gives the reason but withholds the payload, and a
+hub's reason names no patient. The messages themselves are kept whole, for replay."""
 
 from __future__ import annotations
 
 import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from psycopg import sql
 from pydantic import BaseModel
 
+from tilsyn.codecs.hygiene_enums import BADGE_EVENTS, DISPENSER_STATUS, FORMAT_VERSION
 from tilsyn.platform.api.deps import Db, allowed
+from tilsyn.platform.auth.roles import CAN
 from tilsyn.platform.auth.store import User
+from tilsyn.platform.ingest.envelopes import CHIRPSTACK_UP
 
 router = APIRouter(prefix="/api/ingest", tags=["ingest"])
 HUB_TOPICS = "tilsyn/edge/"
+HYGIENE_FAMILIES = ("badge", "dispenser")
 Technician = Annotated[User, Depends(allowed("read_ingest_problems"))]
+WITHHELD = "<withheld>"
+# "patient P-1 is not registered for hub H1", "Patient/P-1": the id after the word.
+PATIENT_MENTION = re.compile(r"(\bpatient(?: +|/))([A-Za-z0-9\-.]{1,64})", re.IGNORECASE)
+ID_CHARS = r"A-Za-z0-9\-."
 
 
 class SetAside(BaseModel):
@@ -30,7 +43,7 @@ class SetAside(BaseModel):
     reason: str
     payload_text: str | None  # the payload when it is UTF-8 (JSON envelopes are)
     payload_base64: str
-    payload_withheld: bool = False  # a home hub's message: patient data
+    payload_withheld: bool = False  # patient data (a home hub's) or hygiene data (a badge's)
 
 
 class IngestStatus(BaseModel):
@@ -48,15 +61,17 @@ class IngestStatus(BaseModel):
 
 
 @router.get("/quarantine", response_model=list[SetAside])
-def quarantine(db: Db, _: Technician, limit: int = Query(100, ge=1, le=1000)) -> list[SetAside]:
+def quarantine(db: Db, user: Technician, limit: int = Query(100, ge=1, le=1000)) -> list[SetAside]:
     """Uplinks from devices the registry does not know, newest first."""
-    return _set_aside(db, "quarantine", limit)
+    return _set_aside(db, user, "quarantine", limit)
 
 
 @router.get("/dead-letters", response_model=list[SetAside])
-def dead_letters(db: Db, _: Technician, limit: int = Query(100, ge=1, le=1000)) -> list[SetAside]:
+def dead_letters(
+    db: Db, user: Technician, limit: int = Query(100, ge=1, le=1000)
+) -> list[SetAside]:
     """Messages that could not be parsed, decoded or stored, with the reason, newest first."""
-    return _set_aside(db, "dead_letters", limit)
+    return _set_aside(db, user, "dead_letters", limit)
 
 
 @router.get("/status", response_model=IngestStatus)
@@ -90,29 +105,124 @@ def ingest_status(request: Request, _: Technician) -> IngestStatus:
     )
 
 
-def _set_aside(db: Db, table: Literal["quarantine", "dead_letters"], limit: int) -> list[SetAside]:
+def _set_aside(
+    db: Db, user: User, table: Literal["quarantine", "dead_letters"], limit: int
+) -> list[SetAside]:
     dev_eui = sql.SQL("dev_eui") if table == "quarantine" else sql.SQL("NULL")
     query = sql.SQL(
         "SELECT id, received_at, topic, {dev_eui}, reason, payload FROM {table} "
         "ORDER BY id DESC LIMIT %s"
     ).format(dev_eui=dev_eui, table=sql.Identifier(table))
+    rows = db.execute(query, (limit,)).fetchall()
+    lora = {
+        row[0]: _lora_device(row[2], row[3], bytes(row[5]))
+        for row in rows
+        if not row[2].startswith(HUB_TOPICS)
+    }
+    hygiene_devices = _hygiene_devices(db, (device for device, _ in lora.values()))
+    hide_hygiene = user.role not in CAN["read_hygiene"]
+    hide_patients = user.role not in CAN["read_patients"]
+    patients: re.Pattern[str] | None = None
     found = []
-    for row in db.execute(query, (limit,)):
-        withheld = row[2].startswith(HUB_TOPICS)
-        payload = b"" if withheld else bytes(row[5])
+    for row in rows:
+        reason, payload = row[4], bytes(row[5])
+        if row[0] in lora:
+            device, hygiene_frame = lora[row[0]]
+            withheld = hide_hygiene and (hygiene_frame or device in hygiene_devices)
+            reason = _without_trace(reason) if withheld else reason
+        else:
+            withheld = hide_patients
+            if withheld:
+                patients = patients or _patient_ids(db)
+                reason = _without_patients(reason, patients)
+        shown = b"" if withheld else payload
         found.append(
             SetAside(
                 id=row[0],
                 received_at=row[1],
                 topic=row[2],
                 dev_eui=row[3],
-                reason=row[4],
-                payload_text=None if withheld else _text(payload),
-                payload_base64=base64.b64encode(payload).decode(),
+                reason=reason,
+                payload_text=None if withheld else _text(shown),
+                payload_base64=base64.b64encode(shown).decode(),
                 payload_withheld=withheld,
             )
         )
     return found
+
+
+def _lora_device(topic: str, dev_eui: str | None, payload: bytes) -> tuple[str | None, bool]:
+    """The DevEUI of a LoRaWAN message (stored with a quarantined one, else from its topic or
+    envelope, however broken the rest is), and whether its frame is a tilsyn-hygiene-v1 one.
+    The frame's header counts even when the rest does not decode: the registry may not know
+    the device yet (quarantine), so its bytes are all there is to go by."""
+    body = _json(payload)
+    if dev_eui is None:
+        chirpstack = CHIRPSTACK_UP.match(topic)
+        named = (
+            chirpstack[2]
+            if chirpstack is not None
+            else _dig(body, ("end_device_ids", "dev_eui")) or _dig(body, ("deviceInfo", "devEui"))
+        )
+        dev_eui = named if isinstance(named, str) else None
+    data = _dig(body, ("data",)) or _dig(body, ("uplink_message", "frm_payload"))
+    try:
+        frame = base64.b64decode(data, validate=True) if isinstance(data, str) else b""
+    except (binascii.Error, ValueError):
+        frame = b""
+    hygiene = (
+        len(frame) >= 2
+        and frame[0] == FORMAT_VERSION
+        and frame[1] in (BADGE_EVENTS, DISPENSER_STATUS)
+    )
+    return (None if dev_eui is None else dev_eui.lower()), hygiene
+
+
+def _hygiene_devices(db: Db, devices: Iterable[str | None]) -> set[str]:
+    """Which of these devices the registry knows as a badge or dispenser."""
+    wanted = sorted({d for d in devices if d is not None})
+    if not wanted:
+        return set()
+    rows = db.execute(
+        "SELECT device_id FROM devices WHERE device_id = ANY(%s) AND family = ANY(%s)",
+        (wanted, list(HYGIENE_FAMILIES)),
+    )
+    return {row[0] for row in rows}
+
+
+def _without_trace(reason: str) -> str:
+    """A reason with any list or mapping cut off: the only way an error's text could carry a
+    badge's events (the reasons ingest writes hold none)."""
+    cut = re.search(r"[\[{]", reason)
+    return reason if cut is None else reason[: cut.start()] + WITHHELD
+
+
+def _patient_ids(db: Db) -> re.Pattern[str]:
+    """Every registered patient id, as a whole word."""
+    ids = sorted({row[0] for row in db.execute("SELECT patient_id FROM patients")}, key=len)
+    alternatives = "|".join(map(re.escape, reversed(ids))) or "(?!)"
+    return re.compile(rf"(?<![{ID_CHARS}])(?:{alternatives})(?![{ID_CHARS}])")
+
+
+def _without_patients(reason: str, registered: re.Pattern[str]) -> str:
+    """A hub's reason with the patient ids replaced: those named as a patient whether
+    registered or not, and any registered one."""
+    return registered.sub(WITHHELD, PATIENT_MENTION.sub(lambda m: m[1] + WITHHELD, reason))
+
+
+def _json(payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _dig(body: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(body, dict):
+            return None
+        body = body.get(key)
+    return body
 
 
 def _text(payload: bytes) -> str | None:

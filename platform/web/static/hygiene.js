@@ -8,8 +8,14 @@ const DAYS_SHOWN = { day: 7, week: 28 };
 function rateCell(entry) {
   if (!entry) return element("td", {}, "–");
   const kind = !entry.judged ? "thin" : entry.rate < entry.target ? "below" : "ok";
-  const title = `${entry.met} of ${entry.opportunities} opportunities; target ${percent(entry.target)}`;
-  return element("td", { class: `rate ${kind}`, title }, percent(entry.rate));
+  let title = `${entry.met} of ${entry.opportunities} opportunities; target ${percent(entry.target)}`;
+  const shown = percent(entry.rate);
+  if (!entry.late_opportunities) return element("td", { class: `rate ${kind}`, title }, shown);
+  // Badge events that reached us after their day was counted: the rate leaves them out.
+  title += `; ${entry.late_opportunities} more came too late to count (badge or gateway backlog)`;
+  return element("td", { class: `rate ${kind}`, title }, shown, " ",
+    element("span", { class: "late", "aria-label": `${entry.late_opportunities} opportunities not counted, came late` },
+      `+${entry.late_opportunities} late`));
 }
 
 async function loadCompliance(period) {
