@@ -31,6 +31,7 @@ from tilsyn.platform.api.routes import (
     patients,
     registry,
     route_plans,
+    site_config,
     visits,
 )
 from tilsyn.platform.config import Settings
@@ -100,6 +101,7 @@ def create_app(
         route_plans,
         visits,
         registry,
+        site_config,
     ):
         app.include_router(module.router)
     app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")

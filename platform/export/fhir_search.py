@@ -112,28 +112,6 @@ def search_vitals(
     return VitalsPage(rows, _count(conn, where, params), next_cursor)
 
 
-def query_vitals(
-    conn: psycopg.Connection,
-    patient_id: str,
-    codes: Sequence[str] = (),
-    date_ge: datetime | None = None,
-    date_le: datetime | None = None,
-    limit: int = 100,
-) -> list[VitalRow]:
-    """Rows of the patient's newest `limit` measurements matching the search, newest first.
-
-    `limit` counts measurements, not rows: a blood-pressure panel's two rows are both returned.
-    Dates are inclusive bounds (see `fhir_dates.date_range`).
-    """
-    if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
-    kinds = stored_kinds(codes)
-    if not kinds:
-        return []
-    where, params = _where(patient_id, kinds, date_ge, date_le)
-    return _rows_of(conn, where, params, _page_keys(conn, where, params, None, limit))
-
-
 def measurement_key(row: VitalRow) -> Key:
     """What `resource_id` tells measurements apart by, in the order pages follow."""
     if row.observation_id is not None:

@@ -11,7 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from tilsyn.platform.export.fhir import observations_from_rows, searchset_bundle
 from tilsyn.platform.export.fhir_dates import date_range, period
-from tilsyn.platform.export.fhir_search import query_vitals, read_vital, stored_kinds
+from tilsyn.platform.export.fhir_search import read_vital, search_vitals, stored_kinds
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -45,7 +45,7 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
 
 
 def kinds_and_days(conn: psycopg.Connection, **search: object) -> list[tuple[str, int]]:
-    docs = observations_from_rows(query_vitals(conn, "P1", **search))  # type: ignore[arg-type]
+    docs = observations_from_rows(search_vitals(conn, "P1", **search).rows)  # type: ignore[arg-type]
     return [
         (doc["code"]["coding"][0]["code"], datetime.fromisoformat(doc["effectiveDateTime"]).day)
         for doc in docs
@@ -55,7 +55,7 @@ def kinds_and_days(conn: psycopg.Connection, **search: object) -> list[tuple[str
 def test_the_patients_measurements_newest_first_in_a_valid_bundle(
     conn: psycopg.Connection,
 ) -> None:
-    rows = query_vitals(conn, "P1")
+    rows = search_vitals(conn, "P1").rows
     assert {row.patient_id for row in rows} == {"P1"}
     resources = observations_from_rows(rows)
     assert len(resources) == 9  # three days of a panel, a pulse and a saturation
@@ -80,18 +80,18 @@ def test_dates_bound_the_range_inclusively(conn: psycopg.Connection) -> None:
     assert len(found) == 3
 
 
-def test_limit_counts_measurements_and_keeps_panels_whole(conn: psycopg.Connection) -> None:
-    rows = query_vitals(conn, "P1", codes=["85354-9"], limit=2)
+def test_count_counts_measurements_and_keeps_panels_whole(conn: psycopg.Connection) -> None:
+    rows = search_vitals(conn, "P1", codes=["85354-9"], count=2).rows
     assert len(rows) == 4
     docs = observations_from_rows(rows)
     assert [len(doc["component"]) for doc in docs] == [2, 2]
     assert [datetime.fromisoformat(d["effectiveDateTime"]).day for d in docs] == [4, 3]
-    with pytest.raises(ValueError, match="limit"):
-        query_vitals(conn, "P1", limit=0)
+    with pytest.raises(ValueError, match="count"):
+        search_vitals(conn, "P1", count=0)
 
 
 def test_each_observation_can_be_read_back_by_its_id(conn: psycopg.Connection) -> None:
-    resources = observations_from_rows(query_vitals(conn, "P1"))
+    resources = observations_from_rows(search_vitals(conn, "P1").rows)
     for resource in resources:
         assert observations_from_rows(read_vital(conn, resource["id"])) == [resource]
     known = resources[0]["id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from tilsyn.platform.config import Settings
@@ -14,8 +14,10 @@ HERNING = [56.1393, 8.9738]
 
 
 @router.get("/config.js")
-def site_config() -> Response:
-    settings = Settings()
+def site_config(request: Request) -> Response:
+    """An empty `tileUrl` (the default) draws the bundled outlines instead of map tiles, so the
+    map works without any outside tile server."""
+    settings: Settings = request.app.state.settings
     config = {
         "tileUrl": settings.map_tile_url,
         "tileAttribution": settings.map_tile_attribution,
