@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from tilsyn.platform.alerts.models import Signal
-from tilsyn.platform.clinical.schedule import DailySchedule, due_times, missed_slots
+from tilsyn.platform.clinical.schedule import CARE_TIMEZONE, DailySchedule, due_times, missed_slots
 from tilsyn.platform.hygiene.compliance import Rate, WardPeriod, below_target
 from tilsyn.platform.hygiene.dispensers import DISPENSER_RULES
 
 log = logging.getLogger(__name__)
 
-LOCAL_ZONE = ZoneInfo("Europe/Oslo")
+LOCAL_ZONE = ZoneInfo(CARE_TIMEZONE)
 # Two days always hold the latest slot that has passed, a 25-hour autumn day and the grace
 # period included.
 MISSED_LOOKBACK = timedelta(hours=48)

@@ -38,6 +38,8 @@ def _known_zone(name: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+# Where the patients live and their care team reads times: the default of every schedule.
+CARE_TIMEZONE = "Europe/Oslo"
 
 
 class DailySchedule(BaseModel):
@@ -45,7 +47,7 @@ class DailySchedule(BaseModel):
 
     kind: Kind
     times: tuple[time, ...] = Field(min_length=1, description="local clock times the task is due")
-    timezone: TimeZoneName = "Europe/Oslo"
+    timezone: TimeZoneName = CARE_TIMEZONE
     opens_before: timedelta = Field(timedelta(hours=4), ge=timedelta(0))
     grace: timedelta = Field(timedelta(hours=3), ge=timedelta(0))
 
@@ -55,7 +57,7 @@ class WeeklySchedule(BaseModel):
 
     kind: Kind
     per_week: int = Field(ge=1, le=100)
-    timezone: TimeZoneName = "Europe/Oslo"
+    timezone: TimeZoneName = CARE_TIMEZONE
 
 
 class MissedSlot(BaseModel):

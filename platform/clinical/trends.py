@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from tilsyn.platform.clinical.plan import LABELS, Kind
+from tilsyn.platform.clinical.schedule import CARE_TIMEZONE
 
 
 class Measurement(BaseModel):
@@ -116,10 +118,11 @@ def _finding(
     (start_time, start_value), (end_time, end_value) = series[episode[0]], series[episode[1]]
     label, unit = LABELS[rule.kind]
     change = end_value - start_value
+    local = ZoneInfo(CARE_TIMEZONE)  # as the care team reads times, with the zone said
     reason = (
         f"{label} {'up' if change > 0 else 'down'} {abs(change):.1f} {unit} "
-        f"from {start_value:g} {unit} on {start_time:%Y-%m-%d %H:%M} "
-        f"to {end_value:g} {unit} on {end_time:%Y-%m-%d %H:%M} "
+        f"from {start_value:g} {unit} on {start_time.astimezone(local):%Y-%m-%d %H:%M %Z} "
+        f"to {end_value:g} {unit} on {end_time.astimezone(local):%Y-%m-%d %H:%M %Z} "
         f"(rule: {rule.change:+g} {unit} within {_span(rule.window)})"
     )
     return TrendFinding(

@@ -12,7 +12,7 @@ import psycopg
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tilsyn.platform.clinical.plan import Kind
-from tilsyn.platform.clinical.schedule import DailySchedule, TimeZoneName
+from tilsyn.platform.clinical.schedule import CARE_TIMEZONE, DailySchedule, TimeZoneName
 
 MAX_TIMES_PER_DAY = 12
 
@@ -24,7 +24,7 @@ class ScheduledTask(BaseModel):
     times: list[str] = Field(
         min_length=1, max_length=MAX_TIMES_PER_DAY, description="local clock times, HH:MM"
     )
-    timezone: TimeZoneName = "Europe/Oslo"
+    timezone: TimeZoneName = CARE_TIMEZONE
 
     @field_validator("times")
     @classmethod

@@ -411,3 +411,20 @@ def test_the_plans_instructions_are_read_edited_and_saved(site: Site, page: Page
     assert saved == ("Use your rescue pack, then call 113", "Rest and measure again")
     page.get_by_role("button", name="P-BENT").click()
     expect(page.get_by_label("On a red reading")).to_have_value("")
+
+
+def test_the_patients_questionnaire_answers_are_shown_in_words(site: Site, page: Page) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "INSERT INTO questionnaire_answers (time, patient_id, questionnaire, answers, hub_id)"
+            " VALUES (now() - interval '2 hours', 'P-ANNA', 'copd-daily',"
+            ' \'{"breathlessness": "much_worse", "feeling_unwell": true}\', \'h\')'
+        )
+    sign_in(page, site.url, "home_care_nurse")
+    page.get_by_role("button", name="P-ANNA").click()
+    answers = page.locator("#answers tbody tr")
+    expect(answers).to_have_count(1)
+    expect(answers.first).to_contain_text("copd-daily")
+    expect(answers.first).to_contain_text("breathlessness: much worse; feeling unwell: yes")
+    page.get_by_role("button", name="P-BENT").click()
+    expect(answers.first).to_have_text("No questionnaire answered in the last 14 days.")

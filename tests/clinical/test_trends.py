@@ -32,7 +32,7 @@ def test_two_kilos_in_two_and_a_half_days_is_a_finding():
     assert finding.start_time == T0 and finding.end_time == T0 + 2.5 * DAY
     assert finding.detected_at == finding.end_time
     assert finding.reason == (
-        "Weight up 2.0 kg from 80 kg on 2024-03-01 08:00 to 82 kg on 2024-03-03 20:00 "
+        "Weight up 2.0 kg from 80 kg on 2024-03-01 09:00 CET to 82 kg on 2024-03-03 21:00 CET "
         "(rule: +2 kg within 3 days)"
     )
 

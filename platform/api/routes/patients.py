@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User, audit
@@ -43,6 +43,15 @@ class Measurement(BaseModel):
     kind: str
     value: float
     unit: str
+
+
+class QuestionnaireAnswers(BaseModel):
+    time: datetime
+    questionnaire: str
+    answers: dict[str, str | float | bool] = Field(description="answer per question (linkId)")
+
+
+MAX_ANSWER_SETS = 200  # more than a daily questionnaire gives in the longest window asked
 
 
 class ThresholdIn(BaseModel):
@@ -83,6 +92,21 @@ def measurements(
         (patient_id, datetime.now(UTC) - timedelta(days=days), kind, kind),
     ).fetchall()
     return [Measurement(time=r[0], kind=r[1], value=r[2], unit=r[3]) for r in rows]
+
+
+@router.get("/patients/{patient_id}/answers", response_model=list[QuestionnaireAnswers])
+def answers(
+    patient_id: str, db: Db, user: Clinician, days: int = Query(14, ge=1, le=3650)
+) -> list[QuestionnaireAnswers]:
+    """The patient's questionnaire answers of the last `days`, newest first."""
+    _exists(db, patient_id)
+    audit(db, user, "read_answers", patient_id, {"days": days})
+    rows = db.execute(
+        "SELECT time, questionnaire, answers FROM questionnaire_answers WHERE patient_id = %s"
+        " AND time >= %s ORDER BY time DESC LIMIT %s",
+        (patient_id, datetime.now(UTC) - timedelta(days=days), MAX_ANSWER_SETS),
+    ).fetchall()
+    return [QuestionnaireAnswers(time=r[0], questionnaire=r[1], answers=r[2]) for r in rows]
 
 
 @router.get("/patients/{patient_id}/thresholds", response_model=list[Threshold])

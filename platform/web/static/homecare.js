@@ -213,8 +213,36 @@ async function showPatient(patientId) {
   document.getElementById("spo2-scale-message").textContent = "";
   trendsMeasuredAt = summary?.last_measurement ?? null; // what the charts hold at least
   drawTrends(measurements);
+  loadAnswers(patientId);
   loadSchedule(patientId);
   loadInstructions(patientId);
+}
+
+async function loadAnswers(patientId) {
+  const body = document.querySelector("#answers tbody");
+  body.replaceChildren();
+  try {
+    const sets = await api(`/api/patients/${encodeURIComponent(patientId)}/answers?days=14`);
+    if (openPatient !== patientId) return;
+    body.replaceChildren(...sets.map((set) => element("tr", {},
+      element("td", {}, formatDateTime(set.time)),
+      element("td", {}, set.questionnaire),
+      element("td", {}, Object.entries(set.answers).map(([question, answer]) => `${words(question)}: ${answerText(answer)}`).join("; ")))));
+    if (!sets.length) body.append(element("tr", {}, element("td", { colspan: "3" }, "No questionnaire answered in the last 14 days.")));
+  } catch (error) {
+    body.append(element("tr", {}, element("td", { colspan: "3" }, `Answers not read: ${explain(error)}.`)));
+  }
+}
+
+// "breathless_lying_flat" as a nurse reads it.
+function words(linkId) {
+  return linkId.replaceAll("_", " ").replaceAll("-", " ");
+}
+
+function answerText(answer) {
+  if (answer === true) return "yes";
+  if (answer === false) return "no";
+  return typeof answer === "string" ? words(answer) : String(answer);
 }
 
 /** The plan's instructions; Save stays off until they are read, so empty boxes never
