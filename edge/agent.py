@@ -148,11 +148,14 @@ class Agent:
         return readings, invalid
 
     def _schedule(self, patient_id: str) -> Schedule:
-        """The platform's schedule for the patient, else the devices' own default."""
+        """The devices' own default, with the platform's times for each kind it schedules. A
+        kind the platform does not name keeps its default times: the platform schedules daily
+        tasks only, and a weekly one must not quietly stop being prompted."""
+        schedule = dict(self.source.default_schedule(patient_id))
         plan = self.config.patient(patient_id)
-        if plan is not None and plan.schedule:
-            return {str(kind): times for kind, times in plan.schedule.items()}
-        return self.source.default_schedule(patient_id)
+        if plan is not None:
+            schedule |= {str(kind): times for kind, times in plan.schedule.items()}
+        return schedule
 
     def health_report(self) -> bytes:
         stats = self.queue.stats()

@@ -102,6 +102,17 @@ def test_the_platform_schedule_replaces_the_default(agent: Agent, source: Memory
     assert _advance(agent, 0.5) == 0, "07:30 is no longer on the schedule"
 
 
+def test_a_kind_the_platform_does_not_schedule_keeps_its_default_times(
+    agent: Agent, source: MemorySource
+) -> None:
+    """The platform schedules P-1's SpO2 only (it keeps daily tasks; her blood pressure may
+    be a weekly one): the blood pressure is still prompted at its own 08:00 and 20:00."""
+    source.values |= {("P-1", "spo2"): 96, ("P-1", "blood_pressure"): (130, 80)}
+    config = {"version": 1, "patients": {"P-1": {"schedule": {"spo2": ["10:00"]}}}}
+    assert agent.config.offer(json.dumps(config).encode())
+    assert _advance(agent, 24) == 3  # 08:00 BP, 10:00 SpO2 (not 09:00), 20:00 BP
+
+
 def test_delivery_marks_messages_sent_only_once_acknowledged(
     agent: Agent, source: MemorySource, publisher: Any
 ) -> None:
