@@ -44,14 +44,17 @@ class FileDisplay:
 
 
 class LocalAdvisor:
-    """Colours readings by the patient's plan; shows the red instruction while offline."""
+    """Colours readings by the patient's plan; while offline, shows the plan's instruction for
+    the worst colour: red's, else yellow's ("call the patient" cannot happen offline, so the
+    patient is told what the plan says to do)."""
 
     def __init__(
         self, config: ConfigStore, display: PatientDisplay, offline: Callable[[], bool]
     ) -> None:
         self.config, self.display, self.offline = config, display, offline
 
-    def red(self, reading: Reading) -> list[Evaluation]:
+    def judged(self, reading: Reading) -> list[Evaluation]:
+        """The reading's values outside green by the patient's plan."""
         plan = self.config.patient(reading.patient_id)
         if plan is None:
             return []
@@ -60,17 +63,21 @@ class LocalAdvisor:
             for kind, value in reading.plan_values().items()
             if kind in plan.thresholds
         ]
-        return [e for e in found if e.colour == "red"]
+        return [e for e in found if e.colour != "green"]
 
     def review(self, readings: Sequence[Reading]) -> int:
-        """Show instructions for red readings if offline; returns how many were shown."""
+        """Show the instruction for each red or yellow reading if offline; returns how many
+        were shown."""
         shown = 0
         for reading in readings:
-            red = self.red(reading)
             plan = self.config.patient(reading.patient_id)
-            if red and plan is not None and plan.instructions.red and self.offline():
-                self.display.show(
-                    reading.patient_id, plan.instructions.red, [e.reason for e in red]
-                )
+            judged = self.judged(reading)
+            if plan is None or not judged or not self.offline():
+                continue
+            worst = "red" if any(e.colour == "red" for e in judged) else "yellow"
+            instruction = plan.instructions.red if worst == "red" else plan.instructions.yellow
+            if instruction:
+                reasons = [e.reason for e in judged if e.colour == worst]
+                self.display.show(reading.patient_id, instruction, reasons)
                 shown += 1
         return shown

@@ -5,7 +5,8 @@ thresholds and the plan's instructions of every patient the hub serves (docs/edg
 The agent prompts at the schedule's times and, while offline, colours a reading against the
 thresholds to show the plan's instruction. A nurse's change reaches the hub within a push
 round: `ConfigPusher` compares each hub's configuration with the one last pushed (by digest)
-and publishes a changed one retained, QoS 1, so a hub offline now gets it on reconnecting. The
+and publishes a changed one retained, QoS 1, so a hub offline now gets it on reconnecting; an
+unchanged one is published again every hour, in case the broker lost it. The
 version only grows (at least the push time in milliseconds), so a hub never takes an older
 one for newer, even after the database was restored from a backup.
 """
@@ -17,11 +18,13 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from pydantic import ValidationError
 
+from tilsyn.edge.config import PatientConfig
 from tilsyn.mqtt import MqttConnection
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,14 @@ log = logging.getLogger(__name__)
 # (or diastolic) value.
 EDGE_KIND = {"systolic_bp": "blood_pressure", "diastolic_bp": "blood_pressure"}
 PUSH_TIMEOUT_S = 10.0
+# A retained message the broker lost (a crash before its save, a new volume) would otherwise
+# never come again: each configuration is published anew this often, same version, which a
+# hub that has it ignores.
+REPUBLISH_AFTER = timedelta(hours=1)
+# Below the broker's packet limit (broker/config.py, 256 KiB) with room for the topic: a
+# bigger publish would get the connection closed and be resent on every reconnect, holding
+# up every other hub's push.
+MAX_CONFIG_BYTES = 250_000
 
 
 def config_topic(hub_id: str) -> str:
@@ -63,11 +74,20 @@ def hub_patients_config(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
         )
     }
     for hub_id, patient_id in served:
-        configs[hub_id][patient_id] = {
+        entry = {
             "schedule": schedules.get(patient_id, {}),
             "thresholds": thresholds.get(patient_id, {}),
             "instructions": instructions.get(patient_id, {"red": "", "yellow": ""}),
         }
+        try:
+            PatientConfig.model_validate(entry)  # the agent refuses a config whole
+        except ValidationError as error:
+            # A row written past the API; the hub's other patients must not pay for it. Where,
+            # not what: the log is not a health record.
+            fields = sorted({".".join(map(str, e["loc"])) for e in error.errors()})
+            log.error("hub %s: a patient's settings left out, invalid %s", hub_id, fields)
+            continue
+        configs[hub_id][patient_id] = entry
     return configs
 
 
@@ -91,22 +111,24 @@ class ConfigPusher:
         self._clock_ms = clock_ms
 
     def push_changed(self) -> list[str]:
-        """Push every hub whose configuration differs from the one last pushed; returns the
-        hubs pushed."""
+        """Push every hub whose configuration differs from the one last pushed, or was pushed
+        longer than `REPUBLISH_AFTER` ago; returns the hubs pushed."""
         pushed = []
+        now = datetime.now(UTC)
         with psycopg.connect(self._database_url) as conn:
             last = {
-                hub_id: (version, known)
-                for hub_id, version, known in conn.execute(
-                    "SELECT hub_id, version, digest FROM hub_config_pushed"
+                hub_id: (version, known, at)
+                for hub_id, version, known, at in conn.execute(
+                    "SELECT hub_id, version, digest, pushed_at FROM hub_config_pushed"
                 )
             }
             for hub_id, patients in hub_patients_config(conn).items():
                 content = digest(patients)
-                previous, known = last.get(hub_id, (0, None))
-                if content == known:
+                previous, known, at = last.get(hub_id, (0, None, now))
+                if content == known and now - at < REPUBLISH_AFTER:
                     continue
-                version = max(previous + 1, self._clock_ms())
+                # The same content keeps its version; a change gets a greater one.
+                version = previous if content == known else max(previous + 1, self._clock_ms())
                 if self._publish(hub_id, version, patients):
                     self._record(conn, hub_id, version, content)
                     pushed.append(hub_id)
@@ -117,6 +139,15 @@ class ConfigPusher:
             log.warning("config for hub %s not pushed: no broker connection", hub_id)
             return False
         body = json.dumps({"version": version, "patients": patients}, separators=(",", ":"))
+        if len(body.encode()) > MAX_CONFIG_BYTES:
+            log.error(
+                "config for hub %s not pushed: %d bytes, more than the %d a broker packet"
+                " takes (too many patients or instructions on one hub)",
+                hub_id,
+                len(body.encode()),
+                MAX_CONFIG_BYTES,
+            )
+            return False
         try:
             acked = self._mqtt.publish(
                 config_topic(hub_id),

@@ -255,7 +255,12 @@ class MqttConnection:
         message = Message(raw.topic, bytes(raw.payload), raw.qos, raw.mid, time.time())
         for topic_filter, (_, handler) in self._subscriptions.items():
             if paho.topic_matches_sub(_without_share_prefix(topic_filter), message.topic):
-                handler(message)
+                try:
+                    handler(message)
+                except Exception:
+                    # Raised in paho's network thread it would end that thread while the
+                    # connection still looks up: nothing more received, sent or reconnected.
+                    log.exception("handling a message on %s failed", message.topic)
                 return
         log.warning("message on %s matches no subscription", message.topic)
 

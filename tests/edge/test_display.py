@@ -64,10 +64,14 @@ def test_a_short_loss_of_contact_is_not_yet_offline(
     assert _shown(tmp_path) == []
 
 
-def test_yellow_and_green_readings_show_nothing_offline(
+def test_a_yellow_reading_offline_shows_the_yellow_instruction_and_green_shows_nothing(
     agent: Agent, source: MemorySource, tmp_path: Path
 ) -> None:
+    """Yellow means "call the patient", which the care team cannot do while the hub is cut
+    off: the patient is told what the plan says for yellow instead."""
     agent.config.offer(json.dumps(CONFIG).encode())
     _measure_spo2(agent, source, 92)
     _measure_spo2(agent, source, 97)
-    assert _shown(tmp_path) == []
+    (shown,) = _shown(tmp_path)
+    assert shown["instruction"] == "Rest"
+    assert "below the green limit 94 %" in str(shown["reasons"])

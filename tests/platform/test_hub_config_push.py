@@ -4,6 +4,7 @@ parser, once per change, and again after the broker was away."""
 
 from __future__ import annotations
 
+import json
 import queue
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,3 +126,58 @@ def test_versions_only_grow_even_when_the_clock_goes_back(
     with psycopg.connect(registered) as conn:
         versions = dict(conn.execute("SELECT hub_id, version FROM hub_config_pushed").fetchall())
     assert versions == {"H1": 5_000, "H2": 5_001}
+
+
+def test_a_configuration_the_broker_lost_is_published_again_within_the_hour(
+    registered: str, platform_mqtt: MqttConnection, mosquitto_url: str, tmp_path: Path
+) -> None:
+    pusher = ConfigPusher(registered, platform_mqtt)
+    pusher.push_changed()
+    # The broker restarted from a save older than the push: nothing retained for H1.
+    platform_mqtt.publish(config_topic("H1"), b"", qos=1, retain=True, wait=True)
+    assert pusher.push_changed() == [], "within the hour nothing unchanged is sent"
+    with psycopg.connect(registered) as conn:
+        (version,) = conn.execute(
+            "SELECT version FROM hub_config_pushed WHERE hub_id = 'H1'"
+        ).fetchone() or (0,)
+        conn.execute("UPDATE hub_config_pushed SET pushed_at = now() - interval '61 minutes'")
+    assert sorted(pusher.push_changed()) == ["H1", "H2"]
+    agent = ConfigStore(Database(tmp_path))
+    assert agent.offer(_retained(mosquitto_url, "H1"))
+    assert agent.current is not None and agent.current.version == version, "the same version"
+
+
+def test_a_hub_whose_configuration_no_broker_packet_holds_does_not_hold_up_the_others(
+    registered: str, platform_mqtt: MqttConnection, mosquitto_url: str
+) -> None:
+    many = [f"Q{n}" for n in range(300)]
+    with psycopg.connect(registered) as conn:
+        for patient in many:
+            register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
+            words = Instructions(red="r" * 500, yellow="y" * 500)
+            save_instructions(conn, patient, words, "nurse")
+        register_hub(conn, HubIn(hub_id="H-BIG", unit="Våler", patient_ids=many))
+    assert sorted(ConfigPusher(registered, platform_mqtt).push_changed()) == ["H1", "H2"]
+    assert platform_mqtt.connected
+    assert json.loads(_retained(mosquitto_url, "H2"))["patients"]["P2"]["schedule"] == {}
+
+
+def test_one_patients_row_the_agent_would_refuse_costs_only_that_patients_settings(
+    registered: str, platform_mqtt: MqttConnection, mosquitto_url: str, tmp_path: Path
+) -> None:
+    with psycopg.connect(registered) as conn:
+        for patient in ("P3", "P4"):
+            register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
+        register_hub(conn, HubIn(hub_id="H3", unit="Våler", patient_ids=["P3", "P4"]))
+        save_schedule(conn, "P3", [ScheduledTask(kind="spo2", times=["09:00"])])
+        # Written past the API, which checks clock times.
+        conn.execute(
+            "INSERT INTO patient_schedules (patient_id, kind, times) VALUES ('P4', 'spo2',"
+            " '{25:00}')"
+        )
+    assert "H3" in ConfigPusher(registered, platform_mqtt).push_changed()
+    agent = ConfigStore(Database(tmp_path))
+    assert agent.offer(_retained(mosquitto_url, "H3")), "the hub takes the rest"
+    kept = agent.patient("P3")
+    assert kept is not None and kept.schedule == {"spo2": ["09:00"]}
+    assert agent.patient("P4") is None
