@@ -73,11 +73,7 @@ class AlertEngine:
     def start(self) -> None:
         self._conn = psycopg.connect(self._database_url)
         self._reload_registry()
-        rows = self._conn.execute(
-            "SELECT entity_type, entity_id, rule FROM alerts WHERE state <> 'resolved'"
-        ).fetchall()
-        self._active = {(r[0], r[1], r[2]) for r in rows}
-        self._conn.commit()
+        self._refresh_active(self._conn)
         self._thread.start()
 
     def stop(self) -> None:
@@ -185,12 +181,23 @@ class AlertEngine:
         conn = self._connection()
         now = datetime.now(UTC)
         self._reload_registry()
+        # Alerts other engines (ingest workers) raised or cleared: theirs to clear too.
+        self._refresh_active(conn)
         signals: list[Signal] = []
         for rule in CLOCK_RULES:
             signals += self._clock_rule(rule, conn, now)
         conn.commit()
         self._announce(escalate_due(conn, now))
-        return signals
+        # A condition the clock finds still true is no new occurrence: counting it every round
+        # would make a silent container's count grow by two a minute.
+        return [s for s in signals if not (s.active and s.key in self._active)]
+
+    def _refresh_active(self, conn: psycopg.Connection) -> None:
+        rows = conn.execute(
+            "SELECT entity_type, entity_id, rule FROM alerts WHERE state <> 'resolved'"
+        ).fetchall()
+        conn.commit()
+        self._active = {(r[0], r[1], r[2]) for r in rows}
 
     def _clock_rule(self, rule: ClockRule, conn: psycopg.Connection, now: datetime) -> list[Signal]:
         """One clock rule; a defect in one must not stop the others nor the escalation of
@@ -226,7 +233,23 @@ class AlertEngine:
             return
         for signal in relevant:
             (self._active.add if signal.active else self._active.discard)(signal.key)
+        cleared = {s.key for s in relevant if not s.active}
+        if cleared:  # a clear older than the raising reading left its alert up
+            self._active |= self._until_database_answers(
+                "alert store", lambda: self._still_active(cleared)
+            )
         self._announce(outbox)
+
+    def _still_active(self, keys: set[tuple[str, str, str]]) -> set[tuple[str, str, str]]:
+        conn = self._connection()
+        rows = conn.execute(
+            "SELECT entity_type, entity_id, rule FROM alerts WHERE state <> 'resolved'"
+            " AND (entity_type, entity_id, rule) IN (SELECT * FROM unnest(%s::text[],"
+            " %s::text[], %s::text[]))",
+            ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]),
+        ).fetchall()
+        conn.commit()
+        return {(r[0], r[1], r[2]) for r in rows}
 
     def _announce(self, outbox_ids: list[int]) -> None:
         """The stored alerts' notifications, read back (through an outage too: the alerts are

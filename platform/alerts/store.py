@@ -71,9 +71,9 @@ def _raise_or_count(conn: psycopg.Connection, group: Coalesced) -> list[int]:
            VALUES (%(entity_type)s, %(entity_id)s, %(rule)s, %(severity)s, 'open', %(audience)s,
                %(unit)s, %(title)s, %(detail)s,
                (SELECT person FROM duty_roster WHERE role = %(audience)s
-                    AND unit IN (%(unit)s, '*') AND %(at)s >= starts_at AND %(at)s < ends_at
+                    AND unit IN (%(unit)s, '*') AND now() >= starts_at AND now() < ends_at
                 ORDER BY (unit = '*'), starts_at DESC LIMIT 1),
-               %(count)s, %(at)s, %(at)s, %(at)s + %(deadline)s)
+               %(count)s, %(at)s, %(at)s, now() + %(deadline)s)
            ON CONFLICT (entity_type, entity_id, rule) WHERE state <> 'resolved' DO UPDATE SET
                occurrences = a.occurrences + EXCLUDED.occurrences,
                last_at = greatest(a.last_at, EXCLUDED.last_at),
@@ -100,20 +100,23 @@ def _raise_or_count(conn: psycopg.Connection, group: Coalesced) -> list[int]:
         return _record(conn, alert_id, "raised", "rule", {"title": s.title})
     if SEVERITY_RANK[worst.severity] > SEVERITY_RANK[severity]:
         conn.execute(
-            "UPDATE alerts SET severity = %s, state = 'open', ack_deadline = %s"
+            "UPDATE alerts SET severity = %s, state = 'open', ack_deadline = now() + %s"
             " WHERE alert_id = %s",
-            (worst.severity, s.at + deadline if deadline else None, alert_id),
+            (worst.severity, deadline, alert_id),
         )
         return _record(conn, alert_id, "escalated", "rule", {"severity": worst.severity})
     return []
 
 
 def _clear(conn: psycopg.Connection, signal: Signal) -> list[int]:
+    """Resolve the alert, unless the clearing reading is older than the latest one that
+    raised it (a hub's backlog, a late worker): that says nothing about now."""
     row = conn.execute(
         """UPDATE alerts SET state = 'resolved', resolved_at = %s, resolved_by = 'rule'
            WHERE entity_type = %s AND entity_id = %s AND rule = %s AND state <> 'resolved'
+             AND last_at <= %s
            RETURNING alert_id""",
-        (signal.at, *signal.key),
+        (signal.at, *signal.key, signal.at),
     ).fetchone()
     if row is None:
         return []
@@ -193,7 +196,10 @@ def list_alerts(
     where = "audience = ANY(%s)" + (" AND state <> 'resolved'" if active_only else "")
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
-            f"SELECT {_COLUMNS} FROM alerts WHERE {where} ORDER BY last_at DESC LIMIT %s",
+            # The most urgent first, so that a long list never leaves a critical one out.
+            f"SELECT {_COLUMNS} FROM alerts WHERE {where}"
+            " ORDER BY (state = 'resolved'), CASE severity WHEN 'critical' THEN 0"
+            " WHEN 'warning' THEN 1 ELSE 2 END, (state = 'acknowledged'), last_at DESC LIMIT %s",
             (list(audiences), limit),
         ).fetchall()
     return [Alert(**row) for row in rows]

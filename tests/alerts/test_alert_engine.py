@@ -15,7 +15,16 @@ from waiting import wait_for
 
 from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.alerts.hub import Notification, NotificationHub
-from tilsyn.platform.alerts.store import acknowledge, comment, escalate_due, get_alert, resolve
+from tilsyn.platform.alerts.models import Signal
+from tilsyn.platform.alerts.store import (
+    acknowledge,
+    apply_signals,
+    comment,
+    escalate_due,
+    get_alert,
+    list_alerts,
+    resolve,
+)
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import (
@@ -298,11 +307,14 @@ def test_lifecycle_and_history_survive_a_restart(registry: str) -> None:
 
 
 def test_unacknowledged_alerts_escalate(engine: AlertEngine, registry: str) -> None:
-    engine.observe([_vital(NOW, "spo2", 85)], time.time())
+    """The time to acknowledge counts from when the alert is raised, not from the reading:
+    a red value that reached us two hours late still gives the nurse her 15 minutes."""
+    engine.observe([_vital(NOW - timedelta(hours=2), "spo2", 85)], time.time())
     ((alert_id, *_),) = wait_for(lambda: _alerts(registry, "vital:spo2"))
+    raised = datetime.now(UTC)
     with psycopg.connect(registry) as conn:
-        assert escalate_due(conn, NOW + timedelta(minutes=5)) == []
-        assert len(escalate_due(conn, NOW + timedelta(minutes=16))) == 1
+        assert escalate_due(conn, raised + timedelta(minutes=5)) == []
+        assert len(escalate_due(conn, raised + timedelta(minutes=16))) == 1
         alert = get_alert(conn, alert_id)
     assert alert.escalation_level == 1
     assert alert.history[-1].event == "escalated"
@@ -443,3 +455,85 @@ def test_a_weight_gain_stays_up_while_the_patient_is_still_over_the_rule(
         [_stored_vital(registry, NOW + timedelta(hours=1), "body_weight", 81.0)], time.time()
     )
     wait_for(lambda: _state(registry, "weight_gain") == "resolved")
+
+
+def test_a_clearing_reading_older_than_the_raising_one_leaves_the_alert_up(
+    engine: AlertEngine, registry: str
+) -> None:
+    """A normal SpO2 from an hour ago arriving late (a hub's backlog) says nothing about now."""
+    engine.observe([_vital(NOW, "spo2", 85)], time.time())
+    wait_for(lambda: _alerts(registry, "vital:spo2"))
+    engine.observe([_vital(NOW - timedelta(hours=1), "spo2", 97)], time.time())
+    _after_everything_observed(engine, registry)
+    assert _state(registry, "vital:spo2") == "open"
+    engine.observe([_vital(NOW + timedelta(minutes=1), "spo2", 97)], time.time())
+    wait_for(lambda: _state(registry, "vital:spo2") == "resolved")
+
+
+def test_an_alert_another_engine_raised_is_cleared_by_this_one(registry: str) -> None:
+    """Two ingest workers, each with its engine: the emptying reaches the other one."""
+    first = AlertEngine(registry, periodic_seconds=0.2)
+    second = AlertEngine(registry, periodic_seconds=0.2)
+    first.start()
+    second.start()
+    try:
+        first.observe([_fill(NOW, 95.0)], time.time())
+        wait_for(lambda: _alerts(registry, "full"))
+        time.sleep(0.6)  # a few of the second engine's clock rounds
+        second.observe([_fill(NOW + timedelta(minutes=10), 5.0)], time.time())
+        wait_for(lambda: _state(registry, "full") == "resolved")
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_a_condition_the_clock_finds_still_true_is_one_occurrence(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        register_container(conn, sample_container("C9", "24e1247100000009"))
+        conn.execute("UPDATE containers SET registered_at = now() - interval '1 day'")
+    engine = AlertEngine(database_url, periodic_seconds=0.1)
+    engine.start()
+    try:
+        wait_for(lambda: _alerts(database_url, "silent"))
+        time.sleep(0.6)  # several more rounds
+        ((_, state, occurrences, _),) = _alerts(database_url, "silent")
+    finally:
+        engine.stop()
+    assert (state, occurrences) == ("open", 1)
+
+
+def test_a_critical_alert_is_listed_however_many_newer_warnings_there_are(
+    database_url: str,
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        fire = Signal(
+            "container",
+            "C-FIRE",
+            "fire",
+            True,
+            NOW - timedelta(hours=1),
+            "critical",
+            "operator",
+            "",
+            "Fire in C-FIRE",
+            {},
+        )
+        silent = [
+            Signal(
+                "container",
+                f"C{n}",
+                "silent",
+                True,
+                NOW,
+                "warning",
+                "operator",
+                "",
+                f"C{n} silent",
+                {},
+            )
+            for n in range(250)
+        ]
+        apply_signals(conn, [fire, *silent])
+        listed = list_alerts(conn, ["operator"])
+    assert len(listed) == 200
+    assert listed[0].entity_id == "C-FIRE"
