@@ -36,6 +36,17 @@ class Coalesced:
     worst: Signal
 
 
+# Outbox ids must become visible in the order they are given: a stream replays what follows the
+# last id a client saw, so an id committed after a higher one would be skipped for good. Every
+# transaction that writes the outbox takes this lock first, before any alert row (so two never
+# wait on each other), and holds it until it commits.
+_OUTBOX_ORDER_LOCK = 7_305_001
+
+
+def _in_outbox_order(conn: psycopg.Connection) -> None:
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_OUTBOX_ORDER_LOCK,))
+
+
 def coalesce(signals: Iterable[Signal]) -> list[Coalesced]:
     grouped: dict[tuple[str, str, str, bool], Coalesced] = {}
     for signal in signals:
@@ -54,6 +65,7 @@ def apply_signals(conn: psycopg.Connection, signals: Sequence[Signal]) -> list[i
     """Raise, count or clear alerts; returns the outbox ids written."""
     outbox: list[int] = []
     with conn.transaction():
+        _in_outbox_order(conn)
         for group in coalesce(signals):
             if group.last.active:
                 outbox += _raise_or_count(conn, group)
@@ -125,6 +137,7 @@ def _clear(conn: psycopg.Connection, signal: Signal) -> list[int]:
 
 def acknowledge(conn: psycopg.Connection, alert_id: int, actor: str, at: datetime) -> list[int]:
     with conn.transaction():
+        _in_outbox_order(conn)
         state = _state(conn, alert_id)
         if state != "open":
             raise InvalidTransition(f"alert {alert_id} is {state}, not open")
@@ -140,6 +153,7 @@ def resolve(
     conn: psycopg.Connection, alert_id: int, actor: str, at: datetime, note: str = ""
 ) -> list[int]:
     with conn.transaction():
+        _in_outbox_order(conn)
         state = _state(conn, alert_id)
         if state == "resolved":
             raise InvalidTransition(f"alert {alert_id} is already resolved")
@@ -153,6 +167,7 @@ def resolve(
 
 def comment(conn: psycopg.Connection, alert_id: int, actor: str, text: str) -> list[int]:
     with conn.transaction():
+        _in_outbox_order(conn)
         _state(conn, alert_id)
         return _record(conn, alert_id, "commented", actor, {"text": text})
 
@@ -161,6 +176,7 @@ def escalate_due(conn: psycopg.Connection, now: datetime) -> list[int]:
     """Open alerts not acknowledged in their rule's time go one level up, and are announced."""
     outbox: list[int] = []
     with conn.transaction():
+        _in_outbox_order(conn)
         due = conn.execute(
             "SELECT alert_id, severity FROM alerts WHERE state = 'open'"
             " AND ack_deadline <= %s ORDER BY alert_id FOR UPDATE",

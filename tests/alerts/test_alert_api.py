@@ -15,7 +15,7 @@ from fix_auth import SignIn
 from fix_server import LiveServer
 
 from tilsyn.platform.alerts.engine import AlertEngine
-from tilsyn.platform.alerts.hub import NotificationHub
+from tilsyn.platform.alerts.hub import Notification, NotificationHub
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import VITAL_OBSERVATIONS
@@ -164,3 +164,31 @@ def test_a_stream_ends_when_its_session_does(
     reader.join(timeout=10)
     assert not reader.is_alive(), "the stream was closed"
     assert events == [], "no alert reached a session that had ended"
+
+
+def test_a_change_announced_after_a_newer_one_still_reaches_the_stream(
+    database_url: str, sign_in: SignIn
+) -> None:
+    """Each change is announced after its own commit, so a fire raised (outbox id 10) may be
+    announced after an acknowledge committed just after it (id 11): both must go out."""
+    hub = NotificationHub()
+    nurse = sign_in("home_care_nurse")
+    with LiveServer(create_app(database_url, hub=hub)) as server:
+        events: list[dict[str, object]] = []
+        stop = threading.Event()
+        reader = threading.Thread(
+            target=_read_events, args=(server.url, nurse, events, stop), daemon=True
+        )
+        reader.start()
+        time.sleep(0.5)
+        for outbox_id, event in ((11, "acknowledged"), (10, "raised"), (11, "acknowledged")):
+            alert = {"alert_id": outbox_id, "entity_type": "container", "entity_id": "C1"}
+            hub.announce([Notification(outbox_id, "home_care", {"event": event, "alert": alert})])
+        deadline = time.monotonic() + 10
+        while len(events) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        last = {"alert_id": 12, "entity_type": "container", "entity_id": "C2"}
+        hub.announce([Notification(12, "home_care", {"event": "raised", "alert": last})])
+        reader.join(timeout=10)  # it returns after the next event once stopped
+    assert [e["id"] for e in events] == [11, 10, 12], "each once, the late one too"

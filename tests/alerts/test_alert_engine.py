@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -537,3 +538,29 @@ def test_a_critical_alert_is_listed_however_many_newer_warnings_there_are(
         listed = list_alerts(conn, ["operator"])
     assert len(listed) == 200
     assert listed[0].entity_id == "C-FIRE"
+
+
+def test_outbox_ids_become_visible_in_the_order_they_are_given(registry: str) -> None:
+    """A stream replays what follows the last id a client saw: a change that took a lower id
+    but committed after a higher one would be skipped for good. The second writer waits."""
+    with psycopg.connect(registry) as first:
+        first.execute("SELECT 1")  # opens a transaction, which holds what it takes
+        apply_signals(
+            first,
+            [Signal("container", "C1", "tilt", True, NOW, "warning", "operator", "", "tilted", {})],
+        )
+        (alert_id,) = first.execute("SELECT alert_id FROM alerts").fetchone() or (0,)
+        (first_id,) = first.execute("SELECT max(id) FROM notification_outbox").fetchone() or (0,)
+        taken: list[int] = []
+
+        def second_writer() -> None:
+            with psycopg.connect(registry) as second:
+                taken.extend(comment(second, alert_id, "operator.olsen", "on my way"))
+
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        time.sleep(0.5)
+        assert writer.is_alive(), "the second writer waits for the first to commit"
+        first.commit()
+        writer.join(timeout=10)
+    assert taken and taken[0] > first_id

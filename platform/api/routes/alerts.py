@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from functools import partial
@@ -32,6 +33,8 @@ from tilsyn.platform.auth.store import User, audit
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 KEEPALIVE_S = 15.0
+# Ids a stream remembers having sent: far more than can arrive out of order.
+REMEMBERED_IDS = 10_000
 
 
 class Note(BaseModel):
@@ -71,12 +74,16 @@ async def stream(
     session = SessionWatch(request)
 
     async def events() -> AsyncIterator[str]:
-        sent = last_event_id or 0
+        # Announcements may come out of id order (each is made after its own commit), so what
+        # was sent is remembered by id, not as a highest id: a lower one arriving late still
+        # goes out. What the client saw before reconnecting is not sent again.
+        seen_before = last_event_id or 0
+        sent: OrderedDict[int, None] = OrderedDict()
         try:
             yield "retry: 2000\n\n"
             if last_event_id is not None:
                 for entry in await run_in_threadpool(replay, last_event_id):
-                    sent = entry[0]
+                    sent[entry[0]] = None
                     replayed = Notification(*entry)
                     await run_in_threadpool(audit_sent, replayed)
                     yield _event(replayed)
@@ -90,8 +97,10 @@ async def stream(
                     continue
                 if item is None or await session.ended():
                     return  # too slow (the client reconnects and replays), or signed out
-                if item.outbox_id > sent:
-                    sent = item.outbox_id
+                if item.outbox_id > seen_before and item.outbox_id not in sent:
+                    sent[item.outbox_id] = None
+                    while len(sent) > REMEMBERED_IDS:
+                        sent.popitem(last=False)
                     await run_in_threadpool(audit_sent, item)
                     yield _event(item)
         finally:

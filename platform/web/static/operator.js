@@ -80,7 +80,7 @@ async function loadAlerts() {
     const open = await api("/api/alerts");
     alerts.clear();
     for (const alert of open) alerts.set(alert.alert_id, alert);
-    for (const change of changedWhileReading) applyAlertChange(change);
+    for (const [change, eventId] of changedWhileReading) applyAlertChange(change, eventId);
   } finally {
     changedWhileReading = null;
   }
@@ -99,15 +99,24 @@ function loadAlertsUntilRead() {
   });
 }
 
-function applyAlertChange(change) {
+// The stream may deliver an alert's changes out of order (each is announced after its own
+// commit): a change older than one already shown for the same alert is left out.
+const shownEventOf = new Map();
+
+function applyAlertChange(change, eventId = null) {
   const alert = change.alert;
+  if (eventId !== null) {
+    if ((shownEventOf.get(alert.alert_id) ?? -1) > eventId) return;
+    shownEventOf.set(alert.alert_id, eventId);
+  }
   if (alert.state === "resolved") alerts.delete(alert.alert_id);
   else alerts.set(alert.alert_id, alert);
 }
 
-function onAlertEvent(change) {
-  changedWhileReading?.push(change);
-  applyAlertChange(change);
+function onAlertEvent(change, event) {
+  const eventId = event?.lastEventId ? Number(event.lastEventId) : null;
+  changedWhileReading?.push([change, eventId]);
+  applyAlertChange(change, eventId);
   renderAlerts();
 }
 
