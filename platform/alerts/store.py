@@ -41,6 +41,8 @@ class Coalesced:
 # transaction that writes the outbox takes this lock first, before any alert row (so two never
 # wait on each other), and holds it until it commits.
 _OUTBOX_ORDER_LOCK = 7_305_001
+# Outbox entries per read of a stream's replay.
+REPLAY_PAGE = 1000
 
 
 def _in_outbox_order(conn: psycopg.Connection) -> None:
@@ -277,7 +279,7 @@ def notifications(
     else:
         rows = conn.execute(
             "SELECT id, audience, payload FROM notification_outbox"
-            " WHERE audience = ANY(%s) AND id > %s ORDER BY id LIMIT 1000",
-            (list(audiences), after),
+            " WHERE audience = ANY(%s) AND id > %s ORDER BY id LIMIT %s",
+            (list(audiences), after, REPLAY_PAGE),
         ).fetchall()
     return [(r[0], r[1], r[2]) for r in rows]

@@ -16,6 +16,8 @@ from fix_server import LiveServer
 
 from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.alerts.hub import Notification, NotificationHub
+from tilsyn.platform.alerts.models import Signal
+from tilsyn.platform.alerts.store import apply_signals
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import VITAL_OBSERVATIONS
@@ -192,3 +194,27 @@ def test_a_change_announced_after_a_newer_one_still_reaches_the_stream(
         hub.announce([Notification(12, "home_care", {"event": "raised", "alert": last})])
         reader.join(timeout=10)  # it returns after the next event once stopped
     assert [e["id"] for e in events] == [11, 10, 12], "each once, the late one too"
+
+
+def test_a_replay_longer_than_one_page_is_sent_whole(database_url: str, sign_in: SignIn) -> None:
+    """An operator's screen away over a busy night: 1,100 changes, more than one page."""
+    now = datetime.now(UTC)
+    signals = [
+        Signal("container", f"C{n}", "silent", True, now, "warning", "operator", "", "s", {})
+        for n in range(1100)
+    ]
+    with psycopg.connect(database_url) as conn:
+        apply_signals(conn, signals)
+    headers = {**sign_in("operator"), "Last-Event-ID": "0"}
+    ids: list[int] = []
+    with (
+        LiveServer(create_app(database_url)) as server,
+        httpx.stream("GET", f"{server.url}/api/alerts/stream", headers=headers, timeout=30) as s,
+    ):
+        deadline = time.monotonic() + 20  # keep-alives every 15 s end a stream that stalls
+        for line in s.iter_lines():
+            if line.startswith("id: "):
+                ids.append(int(line[4:]))
+            if len(ids) == 1100 or time.monotonic() > deadline:
+                break
+    assert ids == sorted(set(ids)) and len(ids) == 1100

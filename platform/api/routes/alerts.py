@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from tilsyn.platform.alerts.hub import Notification, NotificationHub
 from tilsyn.platform.alerts.models import Alert
 from tilsyn.platform.alerts.store import (
+    REPLAY_PAGE,
     AlertNotFound,
     InvalidTransition,
     acknowledge,
@@ -81,12 +82,15 @@ async def stream(
         sent: OrderedDict[int, None] = OrderedDict()
         try:
             yield "retry: 2000\n\n"
-            if last_event_id is not None:
-                for entry in await run_in_threadpool(replay, last_event_id):
+            after = last_event_id
+            while after is not None:  # page by page (1000 each) until the outbox is read
+                page = await run_in_threadpool(replay, after)
+                for entry in page:
                     sent[entry[0]] = None
                     replayed = Notification(*entry)
                     await run_in_threadpool(audit_sent, replayed)
                     yield _event(replayed)
+                after = page[-1][0] if len(page) == REPLAY_PAGE else None
             while not await request.is_disconnected():
                 try:
                     item = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
