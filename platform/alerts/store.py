@@ -49,6 +49,13 @@ def _in_outbox_order(conn: psycopg.Connection) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_OUTBOX_ORDER_LOCK,))
 
 
+def _on_duty(audience: str, unit: str, at: str) -> str:
+    """SQL for who is on duty for an alert's audience and unit at `at` (SQL expressions)."""
+    return f"""(SELECT person FROM duty_roster WHERE role = {audience}
+                    AND unit IN ({unit}, '*') AND {at} >= starts_at AND {at} < ends_at
+                ORDER BY (unit = '*'), starts_at DESC LIMIT 1)"""
+
+
 def coalesce(signals: Iterable[Signal]) -> list[Coalesced]:
     grouped: dict[tuple[str, str, str, bool], Coalesced] = {}
     for signal in signals:
@@ -80,13 +87,11 @@ def _raise_or_count(conn: psycopg.Connection, group: Coalesced) -> list[int]:
     s, worst = group.last, group.worst
     deadline = ACK_WITHIN[worst.severity]
     row = conn.execute(
-        """INSERT INTO alerts AS a (entity_type, entity_id, rule, severity, state, audience,
+        f"""INSERT INTO alerts AS a (entity_type, entity_id, rule, severity, state, audience,
                unit, title, detail, assignee, occurrences, first_at, last_at, ack_deadline)
            VALUES (%(entity_type)s, %(entity_id)s, %(rule)s, %(severity)s, 'open', %(audience)s,
                %(unit)s, %(title)s, %(detail)s,
-               (SELECT person FROM duty_roster WHERE role = %(audience)s
-                    AND unit IN (%(unit)s, '*') AND now() >= starts_at AND now() < ends_at
-                ORDER BY (unit = '*'), starts_at DESC LIMIT 1),
+               {_on_duty("%(audience)s", "%(unit)s", "now()")},
                %(count)s, %(at)s, %(at)s, now() + %(deadline)s)
            ON CONFLICT (entity_type, entity_id, rule) WHERE state <> 'resolved' DO UPDATE SET
                occurrences = a.occurrences + EXCLUDED.occurrences,
@@ -185,10 +190,17 @@ def escalate_due(conn: psycopg.Connection, now: datetime) -> list[int]:
             (now,),
         ).fetchall()
         for alert_id, severity in due:
+            # One raised while no one was on duty goes to whoever is on duty now.
+            on_duty = _on_duty("a.audience", "a.unit", "%(now)s")
             row = conn.execute(
-                "UPDATE alerts SET escalation_level = escalation_level + 1, ack_deadline = %s"
-                " WHERE alert_id = %s RETURNING escalation_level",
-                (now + (ACK_WITHIN[severity] or timedelta(0)), alert_id),
+                f"""UPDATE alerts a SET escalation_level = escalation_level + 1,
+                       ack_deadline = %(deadline)s, assignee = coalesce(a.assignee, {on_duty})
+                   WHERE alert_id = %(alert_id)s RETURNING escalation_level""",
+                {
+                    "deadline": now + (ACK_WITHIN[severity] or timedelta(0)),
+                    "now": now,
+                    "alert_id": alert_id,
+                },
             ).fetchone()
             assert row is not None
             outbox += _record(conn, alert_id, "escalated", "escalation", {"level": row[0]})

@@ -564,3 +564,35 @@ def test_outbox_ids_become_visible_in_the_order_they_are_given(registry: str) ->
         first.commit()
         writer.join(timeout=10)
     assert taken and taken[0] > first_id
+
+
+def test_an_alert_raised_with_no_one_on_duty_goes_to_whoever_is_when_it_escalates(
+    database_url: str,
+) -> None:
+    raised = datetime.now(UTC)
+    with psycopg.connect(database_url) as conn:
+        fire = Signal(
+            "container",
+            "C-FIRE",
+            "fire",
+            True,
+            raised,
+            "critical",
+            "operator",
+            "Herning",
+            "Fire in C-FIRE",
+            {},
+        )
+        apply_signals(conn, [fire])
+        found = conn.execute("SELECT alert_id, assignee FROM alerts").fetchone()
+        assert found is not None
+        alert_id, assignee = found
+        assert assignee is None
+        conn.execute(
+            "INSERT INTO duty_roster (role, unit, person, starts_at, ends_at)"
+            " VALUES ('operator', '*', 'operator.olsen', %s, %s)",
+            (raised + timedelta(minutes=10), raised + timedelta(hours=8)),
+        )
+        conn.commit()
+        assert len(escalate_due(conn, raised + timedelta(minutes=16))) == 1
+        assert get_alert(conn, alert_id).assignee == "operator.olsen"
