@@ -112,7 +112,8 @@ def ward_compliance(conn: psycopg.Connection, now: datetime) -> list[Signal]:
             "warning",
             "infection_control",
             ward,
-            below[ward].reason if ward in below else "at or above target",
+            # Said of today so far: at midnight yesterday's alert clears on a day just begun.
+            below[ward].reason if ward in below else f"{today} so far: not below target",
             {"day": today.isoformat()},
         )
         for ward in targets
