@@ -21,6 +21,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -85,11 +86,13 @@ def _measure(
         reader = threading.Thread(target=_read_stream, args=(base, token, received), daemon=True)
         reader.start()
         time.sleep(1.0)
-        background = _background(mqtt_url, devices[args.triggers :], args)
+        background, _results = _background(mqtt_url, devices[args.triggers :], args)
         sent = _trigger(mqtt_url, devices[: args.triggers], args.interval)
         deadline = time.monotonic() + 10
         while len(received) < len(sent) and time.monotonic() < deadline:
             time.sleep(0.1)
+        if not background.is_alive():  # the figure is "at 1000 msg/s": no load, no figure
+            raise SystemExit(f"the background load ended early (exit {background.exitcode})")
         background.terminate()
         return [received[c] - sent[c] for c in sent if c in received]
     finally:
@@ -124,15 +127,18 @@ def _read_stream(base: str, token: str, received: dict[str, float]) -> None:
 
 def _background(
     mqtt_url: str, devices: list[str], args: argparse.Namespace
-) -> multiprocessing.process.BaseProcess:
+) -> tuple[multiprocessing.process.BaseProcess, Any]:
+    """The publishing process and its results queue, which must live as long as it does (a
+    queue collected here leaves the child nothing to unpickle, and no load at all)."""
     duration = args.triggers * args.interval + 15
     spec = loadgen.LoadSpec("uplink", int(args.background_rate * duration), args.background_rate)
+    results = workers.spawn().Queue()
     process = workers.spawn().Process(
-        target=workers.publisher, args=(mqtt_url, spec, devices, [], workers.spawn().Queue())
+        target=workers.publisher, args=(mqtt_url, spec, devices, [], results)
     )
     process.start()
     time.sleep(3.0)  # let the background load settle first
-    return process
+    return process, results
 
 
 def _trigger(mqtt_url: str, devices: list[str], interval: float) -> dict[str, float]:
