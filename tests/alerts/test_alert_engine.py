@@ -503,22 +503,18 @@ def test_a_condition_the_clock_finds_still_true_is_one_occurrence(database_url: 
     assert (state, occurrences) == ("open", 1)
 
 
+def _fire(at: datetime) -> Signal:
+    """A critical alert for the operator, raised by a reading at `at`."""
+    return Signal(
+        "container", "C-FIRE", "fire", True, at, "critical", "operator", "", "Fire in C-FIRE", {}
+    )
+
+
 def test_a_critical_alert_is_listed_however_many_newer_warnings_there_are(
     database_url: str,
 ) -> None:
     with psycopg.connect(database_url) as conn:
-        fire = Signal(
-            "container",
-            "C-FIRE",
-            "fire",
-            True,
-            NOW - timedelta(hours=1),
-            "critical",
-            "operator",
-            "",
-            "Fire in C-FIRE",
-            {},
-        )
+        fire = _fire(NOW - timedelta(hours=1))
         silent = [
             Signal(
                 "container",
@@ -571,18 +567,7 @@ def test_an_alert_raised_with_no_one_on_duty_goes_to_whoever_is_when_it_escalate
 ) -> None:
     raised = datetime.now(UTC)
     with psycopg.connect(database_url) as conn:
-        fire = Signal(
-            "container",
-            "C-FIRE",
-            "fire",
-            True,
-            raised,
-            "critical",
-            "operator",
-            "Herning",
-            "Fire in C-FIRE",
-            {},
-        )
+        fire = _fire(raised)
         apply_signals(conn, [fire])
         found = conn.execute("SELECT alert_id, assignee FROM alerts").fetchone()
         assert found is not None
