@@ -113,6 +113,9 @@ class ConfigPusher:
     def push_changed(self) -> list[str]:
         """Push every hub whose configuration differs from the one last pushed, or was pushed
         longer than `REPUBLISH_AFTER` ago; returns the hubs pushed."""
+        if not self._mqtt.connected:  # said once a round, not once a hub
+            log.warning("hub configurations not pushed: no broker connection")
+            return []
         pushed = []
         now = datetime.now(UTC)
         with psycopg.connect(self._database_url) as conn:
@@ -135,9 +138,6 @@ class ConfigPusher:
         return pushed
 
     def _publish(self, hub_id: str, version: int, patients: dict[str, Any]) -> bool:
-        if not self._mqtt.connected:
-            log.warning("config for hub %s not pushed: no broker connection", hub_id)
-            return False
         body = json.dumps({"version": version, "patients": patients}, separators=(",", ":"))
         if len(body.encode()) > MAX_CONFIG_BYTES:
             log.error(
