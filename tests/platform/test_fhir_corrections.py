@@ -3,7 +3,6 @@ the triage board, the FHIR API, the daily rollup and the alert rules all see one
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from direct_ingest import classifier_for, store
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
+from registry_seed import hub_message
 
 from tilsyn.codecs.fhir import build_observation
 from tilsyn.mqtt import Message
@@ -56,13 +56,7 @@ def _observation(
 
 
 def _message(message_id: str, *entries: dict[str, Any]) -> tuple[str, bytes]:
-    body = {
-        "messageId": message_id,
-        "hubId": "hub-17",
-        "sentAt": NOW.isoformat(),
-        "entries": list(entries),
-    }
-    return "tilsyn/edge/hub-17/up", json.dumps(body).encode()
+    return hub_message("hub-17", message_id, NOW, *entries)
 
 
 def _stored(url: str, patient: str = "P-1") -> list[tuple[str, float]]:

@@ -17,6 +17,7 @@ from direct_ingest import classifier_for, store
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
 from lorawan import chirpstack_uplink
+from registry_seed import register_medical_3
 from waiting import wait_for
 
 from tilsyn.codecs import encode
@@ -26,8 +27,8 @@ from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.service import IngestService
 from tilsyn.platform.ingest.writer import write_batch
-from tilsyn.platform.registry.models import BadgeIn, DispenserIn, WardIn, ZoneIn
-from tilsyn.platform.registry.store import register_badge, register_dispenser, register_ward
+from tilsyn.platform.registry.models import BadgeIn
+from tilsyn.platform.registry.store import register_badge
 
 pytestmark = pytest.mark.integration
 
@@ -45,20 +46,7 @@ VISIT = [
 @pytest.fixture
 def ward(database_url: str) -> str:
     with psycopg.connect(database_url) as conn:
-        register_ward(
-            conn,
-            WardIn(
-                ward_id="M3",
-                name="Medical 3",
-                zones=[ZoneIn(zone_id=11, room_id="301", zone_type="patient_zone")],
-            ),
-        )
-        register_dispenser(
-            conn,
-            DispenserIn(
-                dev_eui="70b3d57ed0001a01", ward_id="M3", dispenser_id=7, zone_id=11, room_id="301"
-            ),
-        )
+        register_medical_3(conn, "70b3d57ed0001a01")
         register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
     return database_url
 

@@ -11,6 +11,7 @@ from direct_ingest import classifier_for, store
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
 from lorawan import chirpstack_uplink
+from registry_seed import hub_message, register_medical_3
 
 from tilsyn.codecs import encode
 from tilsyn.codecs.fhir import build_observation, build_questionnaire_response
@@ -21,15 +22,12 @@ from tilsyn.platform.registry.models import (
     DispenserIn,
     HubIn,
     PatientIn,
-    WardIn,
-    ZoneIn,
 )
 from tilsyn.platform.registry.store import (
     register_badge,
     register_dispenser,
     register_hub,
     register_patient,
-    register_ward,
 )
 
 pytestmark = pytest.mark.integration
@@ -41,20 +39,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture
 def registered(database_url: str) -> str:
     with psycopg.connect(database_url) as conn:
-        register_ward(
-            conn,
-            WardIn(
-                ward_id="M3",
-                name="Medical 3",
-                zones=[ZoneIn(zone_id=11, room_id="301", zone_type="patient_zone")],
-            ),
-        )
-        register_dispenser(
-            conn,
-            DispenserIn(
-                dev_eui=DISPENSER_EUI, ward_id="M3", dispenser_id=7, zone_id=11, room_id="301"
-            ),
-        )
+        register_medical_3(conn, DISPENSER_EUI)
         for patient in ("P-1", "P-2"):
             register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
         register_hub(conn, HubIn(hub_id="hub-17", unit="Våler", patient_ids=["P-1"]))
@@ -81,13 +66,7 @@ def _dispenser_uplink(device_time: datetime) -> tuple[str, bytes]:
 
 
 def _hub_message(message_id: str, *entries: dict[str, object]) -> tuple[str, bytes]:
-    body = {
-        "messageId": message_id,
-        "hubId": "hub-17",
-        "sentAt": NOW.isoformat(),
-        "entries": list(entries),
-    }
-    return "tilsyn/edge/hub-17/up", json.dumps(body).encode()
+    return hub_message("hub-17", message_id, NOW, *entries)
 
 
 def test_dispenser_status_and_uses_are_stored(registered: str) -> None:
