@@ -218,3 +218,43 @@ def test_a_replay_longer_than_one_page_is_sent_whole(database_url: str, sign_in:
             if len(ids) == 1100 or time.monotonic() > deadline:
                 break
     assert ids == sorted(set(ids)) and len(ids) == 1100
+
+
+class _CheckedAtAnnouncement(NotificationHub):
+    """Reads, from another connection, the state of each alert as it is announced."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__()
+        self.database_url = database_url
+        self.states_seen: list[str] = []
+
+    def announce(self, notifications: list[Notification]) -> None:
+        with psycopg.connect(self.database_url) as conn:
+            for notification in notifications:
+                alert = notification.payload["alert"]
+                assert isinstance(alert, dict)
+                row = conn.execute(
+                    "SELECT state FROM alerts WHERE alert_id = %s", (alert["alert_id"],)
+                ).fetchone()
+                self.states_seen.append(row[0] if row else "missing")
+        super().announce(notifications)
+
+
+def test_an_acknowledge_is_committed_before_the_streams_hear_of_it(
+    database_url: str, sign_in: SignIn
+) -> None:
+    """The API used to announce before its request committed: a stream could show a change
+    that another reader did not find yet, or one that then failed to commit."""
+    now = datetime.now(UTC)
+    fire = Signal("container", "C9", "fire", True, now, "critical", "operator", "", "Fire", {})
+    with psycopg.connect(database_url) as conn:
+        apply_signals(conn, [fire])
+        alert_id = conn.execute("SELECT alert_id FROM alerts WHERE entity_id = 'C9'").fetchone()
+    assert alert_id is not None
+    hub = _CheckedAtAnnouncement(database_url)
+    with LiveServer(create_app(database_url, hub=hub)) as server:
+        answer = httpx.post(
+            f"{server.url}/api/alerts/{alert_id[0]}/acknowledge", headers=sign_in("operator")
+        )
+    assert answer.status_code == 200, answer.text
+    assert hub.states_seen == ["acknowledged"]

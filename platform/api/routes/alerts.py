@@ -170,6 +170,9 @@ def _change(
         outbox = action()
     except InvalidTransition as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    # Committed before it is announced: a stream must never show a change that then fails to
+    # commit, nor one a client reading the alert at once would not find.
+    db.commit()
     hub: NotificationHub = request.app.state.hub
     hub.announce([Notification(*entry) for entry in notifications(db, outbox)])
     changed = get_alert(db, alert_id)
