@@ -1,6 +1,8 @@
 // Home follow-up: the triage board (red, yellow, green by each patient's own thresholds and
-// NEWS2), a patient's trends, and their thresholds. Alerts for home care refresh the board live.
+// NEWS2), home care's alerts to acknowledge, a patient's trends, and their thresholds. Alerts
+// refresh the board live.
 import { api, start, element, explain, formatDateTime, formatTime, guarded, liveStream, notify, requireRole, showConnection } from "./common.js";
+import { AlertList } from "./alert-list.js";
 import { timeChart } from "./chart.js";
 
 const LABELS = {
@@ -515,18 +517,30 @@ async function main() {
     shownPatient = null;
     scheduleOf = null;
   });
-  await refreshBoard({ urgent: true });
   // Each board read is audited per patient: re-read only on a change or after a reconnect.
   const refresh = () => refreshBoard().catch(() => showConnection("offline"));
   let connectedBefore = false;
+  const alerts = new AlertList({
+    list: document.getElementById("alerts"),
+    count: document.getElementById("alert-count"),
+    entityControl: (alert) => alert.entity_type === "patient"
+      ? element("button", { type: "button", class: "link", onclick: () => openPatientView(alert.entity_id) }, alert.entity_id)
+      : element("span", {}, alert.entity_id),
+  });
   liveStream("/api/alerts/stream", "alert", {
-    onEvent: refresh,
+    onEvent: (change, event) => {
+      alerts.onEvent(change, event);
+      refresh();
+    },
     onState: showConnection,
     onOpen: () => {
+      alerts.loadUntilRead();
       if (connectedBefore) refresh();
       connectedBefore = true;
     },
   });
+  // The alerts do not wait for the board: a board that fails to load must not hide them.
+  await refreshBoard({ urgent: true });
   setInterval(refresh, BOARD_REFRESH_MS);
 }
 

@@ -1,6 +1,8 @@
 // Infection control: compliance per ward and room type per day or week against each ward's
-// target, and the dispensers that are nearly empty or have stopped reporting.
-import { api, start, element, formatDateTime, guarded, percent, requireRole } from "./common.js";
+// target, the dispensers that are nearly empty or have stopped reporting, and the alerts for
+// infection control to acknowledge.
+import { api, start, element, formatDateTime, guarded, liveStream, percent, requireRole, showConnection } from "./common.js";
+import { AlertList } from "./alert-list.js";
 
 const ZONE_NAMES = { patient_zone: "Patient zone", clean_room: "Clean room", unclean_room: "Unclean room" };
 const DAYS_SHOWN = { day: 7, week: 28 };
@@ -70,6 +72,12 @@ function problems(dispenser) {
 
 async function main() {
   await requireRole("infection_control");
+  const alerts = new AlertList({ list: document.getElementById("alerts"), count: document.getElementById("alert-count") });
+  liveStream("/api/alerts/stream", "alert", {
+    onEvent: (change, event) => alerts.onEvent(change, event),
+    onState: showConnection,
+    onOpen: () => alerts.loadUntilRead(),
+  });
   const show = guarded("Compliance not shown", (period) => loadCompliance(period));
   for (const button of document.querySelectorAll("[data-period]")) {
     button.addEventListener("click", () => show(button.dataset.period));

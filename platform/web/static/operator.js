@@ -2,16 +2,15 @@
 // forecast, and the next collection day's routes with a "plan now" action.
 /* global L */
 import { api, start, element, formatDateTime, guarded, liveStream, notify, requireRole, showConnection } from "./common.js";
+import { AlertList } from "./alert-list.js";
 import { ContainerMap } from "./container-map.js";
 import { timeChart } from "./chart.js";
 
 const QUARANTINE_REFRESH_MS = 30000;
-const ALERTS_RETRY_MS = 5000;
 // The platform plans the next collection day by itself each afternoon: look for it now and then.
 const ROUTES_REFRESH_MS = 5 * 60000;
 const DAY_MS = 24 * 3600000;
 const ROUTE_COLOURS = ["#1f5fbf", "#8e24aa", "#00897b", "#e65100", "#5d4037", "#c2185b"];
-const alerts = new Map();
 const containers = new Map(); // container_id -> latest state, for the summary line
 let map;
 let fitted = false; // the first full read zooms to every container; later ones keep the view
@@ -45,84 +44,6 @@ function applyStates(states) {
     `${containers.size} containers · ${full} at 80 % or more`;
   return applied;
 }
-
-// ---- alerts -------------------------------------------------------------------------------
-
-function alertItem(alert) {
-  const acknowledge = alert.state === "open"
-    ? element("button", { type: "button", onclick: (event) => acknowledgeAlert(event, alert.alert_id) }, "Acknowledge")
-    : element("span", { class: "state" }, "acknowledged");
-  const show = alert.entity_type === "container"
-    ? element("button", { type: "button", class: "link", onclick: () => select(alert.entity_id) }, alert.entity_id)
-    : element("span", {}, alert.entity_id);
-  return element("li", { class: `alert ${alert.severity}`, dataset: { alertId: alert.alert_id } },
-    element("span", { class: "severity" }, alert.severity),
-    element("strong", {}, alert.title || alert.rule),
-    element("span", { class: "meta" }, show, " · ", formatDateTime(alert.last_at)),
-    acknowledge);
-}
-
-function renderAlerts() {
-  const sorted = [...alerts.values()].sort((a, b) => b.last_at.localeCompare(a.last_at));
-  const items = sorted.map(alertItem);
-  if (!items.length) items.push(element("li", { class: "empty" }, "No open alerts."));
-  document.getElementById("alerts").replaceChildren(...items);
-  document.getElementById("alert-count").textContent = sorted.length ? `(${sorted.length})` : "";
-}
-
-// Changes the stream brings while the list is being read: the list may have been read before
-// them, so they are applied again on top of it.
-let changedWhileReading = null;
-
-async function loadAlerts() {
-  changedWhileReading = [];
-  try {
-    const open = await api("/api/alerts");
-    alerts.clear();
-    for (const alert of open) alerts.set(alert.alert_id, alert);
-    for (const [change, eventId] of changedWhileReading) applyAlertChange(change, eventId);
-  } finally {
-    changedWhileReading = null;
-  }
-  renderAlerts();
-}
-
-// Read the open alerts after each (re)connect of their stream; a failed read is tried again
-// until it works, since the stream only brings what changes from then on.
-let alertRetry = null;
-function loadAlertsUntilRead() {
-  clearTimeout(alertRetry);
-  loadAlerts().catch(() => {
-    document.getElementById("alerts").replaceChildren(
-      element("li", { class: "empty" }, "Open alerts could not be read; trying again…"));
-    alertRetry = setTimeout(loadAlertsUntilRead, ALERTS_RETRY_MS);
-  });
-}
-
-// The stream may deliver an alert's changes out of order (each is announced after its own
-// commit): a change older than one already shown for the same alert is left out.
-const shownEventOf = new Map();
-
-function applyAlertChange(change, eventId = null) {
-  const alert = change.alert;
-  if (eventId !== null) {
-    if ((shownEventOf.get(alert.alert_id) ?? -1) > eventId) return;
-    shownEventOf.set(alert.alert_id, eventId);
-  }
-  if (alert.state === "resolved") alerts.delete(alert.alert_id);
-  else alerts.set(alert.alert_id, alert);
-}
-
-function onAlertEvent(change, event) {
-  const eventId = event?.lastEventId ? Number(event.lastEventId) : null;
-  changedWhileReading?.push([change, eventId]);
-  applyAlertChange(change, eventId);
-  renderAlerts();
-}
-
-const acknowledgeAlert = guarded("Not acknowledged", async (_event, alertId) => {
-  onAlertEvent({ alert: await api(`/api/alerts/${alertId}/acknowledge`, { method: "POST" }) });
-});
 
 async function loadQuarantine() {
   const items = await api("/api/ingest/quarantine?limit=10");
@@ -280,10 +201,17 @@ async function main() {
     onOpen: () => refreshContainers().catch(() => showConnection("offline")),
   });
   // Alerts first and on their own: nothing else the screen loads may keep them from it.
+  const alerts = new AlertList({
+    list: document.getElementById("alerts"),
+    count: document.getElementById("alert-count"),
+    entityControl: (alert) => alert.entity_type === "container"
+      ? element("button", { type: "button", class: "link", onclick: () => select(alert.entity_id) }, alert.entity_id)
+      : element("span", {}, alert.entity_id),
+  });
   liveStream("/api/alerts/stream", "alert", {
-    onEvent: onAlertEvent,
+    onEvent: (change, event) => alerts.onEvent(change, event),
     onState: showConnection,
-    onOpen: loadAlertsUntilRead,
+    onOpen: () => alerts.loadUntilRead(),
   });
   // "Plan now" waits for the stored plan: a click before it was wired did nothing, and the
   // stored plan's answer could overwrite the new one's.
