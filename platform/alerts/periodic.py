@@ -89,35 +89,44 @@ def offline_dispensers(conn: psycopg.Connection, now: datetime) -> list[Signal]:
 
 
 def ward_compliance(conn: psycopg.Connection, now: datetime) -> list[Signal]:
-    """Today's compliance per ward against the ward's target (too few opportunities: no verdict)."""
+    """Each ward's compliance today and yesterday against its target, one alert per ward and
+    day (too few opportunities: no verdict). A day below target stays an alert after midnight
+    until someone resolves it, or until badge events that came late lift the day; only today
+    and yesterday are judged, so older days are left as people left them."""
     today = now.astimezone(LOCAL_ZONE).date()
+    days = (today - timedelta(days=1), today)
     rows = conn.execute(
-        """SELECT w.ward_id, w.compliance_target, coalesce(sum(c.opportunities), 0),
+        """SELECT w.ward_id, w.compliance_target, d.day, coalesce(sum(c.opportunities), 0),
                   coalesce(sum(c.met), 0)
-           FROM wards w LEFT JOIN hygiene_compliance_daily c
-                ON c.ward_id = w.ward_id AND c.day = %s
-           GROUP BY w.ward_id, w.compliance_target""",
-        (today,),
+           FROM wards w CROSS JOIN unnest(%s::date[]) AS d (day)
+                LEFT JOIN hygiene_compliance_daily c ON c.ward_id = w.ward_id AND c.day = d.day
+           GROUP BY w.ward_id, w.compliance_target, d.day""",
+        (list(days),),
     ).fetchall()
     targets = {r[0]: r[1] for r in rows}
-    rates = {WardPeriod(r[0], today.isoformat()): Rate(int(r[2]), int(r[3])) for r in rows}
-    below = {f.ward: f for f in below_target(rates, targets) if f.verdict == "below target"}
-    return [
-        Signal(
-            "ward",
-            ward,
-            "compliance_below_target",
-            ward in below,
-            now,
-            "warning",
-            "infection_control",
-            ward,
-            # Said of today so far: at midnight yesterday's alert clears on a day just begun.
-            below[ward].reason if ward in below else f"{today} so far: not below target",
-            {"day": today.isoformat()},
+    rates = {WardPeriod(r[0], r[2].isoformat()): Rate(int(r[3]), int(r[4])) for r in rows}
+    below = {
+        (f.ward, f.period): f for f in below_target(rates, targets) if f.verdict == "below target"
+    }
+    signals = []
+    for where in rates:
+        finding = below.get((where.ward, where.period))
+        so_far = " (today so far)" if where.period == today.isoformat() else ""
+        signals.append(
+            Signal(
+                "ward_day",
+                f"{where.ward}/{where.period}",
+                "compliance_below_target",
+                finding is not None,
+                now,
+                "warning",
+                "infection_control",
+                where.ward,
+                finding.reason + so_far if finding else f"{where.period}{so_far}: not below target",
+                {"ward": where.ward, "day": where.period},
+            )
         )
-        for ward in targets
-    ]
+    return signals
 
 
 def missed_measurements(conn: psycopg.Connection, now: datetime) -> list[Signal]:

@@ -17,11 +17,13 @@ pytestmark = pytest.mark.integration
 NOON = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # 12:00 in Oslo
 
 
-def _counts(conn: psycopg.Connection, ward: str, opportunities: int, met: int) -> None:
+def _counts(
+    conn: psycopg.Connection, ward: str, opportunities: int, met: int, at: datetime = NOON
+) -> None:
     conn.execute(
         "INSERT INTO hygiene_compliance_counts (time, ward_id, zone_type, day, role,"
         " opportunities, met) VALUES (%s, %s, 'patient_zone', %s, 'nurse', %s, %s)",
-        (NOON, ward, NOON.date(), opportunities, met),
+        (at, ward, at.date(), opportunities, met),
     )
 
 
@@ -33,9 +35,31 @@ def test_a_ward_below_its_target_today_is_flagged(database_url: str) -> None:
         _counts(conn, "M2", 100, 91)  # above
         _counts(conn, "M3", 5, 0)  # too few to judge
         signals = {s.entity_id: s for s in periodic.ward_compliance(conn, NOON)}
-    assert signals["M1"].active and "below" in signals["M1"].title
-    assert not signals["M2"].active
-    assert not signals["M3"].active
+    assert signals["M1/2026-11-20"].active and "below" in signals["M1/2026-11-20"].title
+    assert "today so far" in signals["M1/2026-11-20"].title
+    assert not signals["M2/2026-11-20"].active
+    assert not signals["M3/2026-11-20"].active
+
+
+def test_a_day_below_target_is_not_cleared_by_the_next_one(database_url: str) -> None:
+    """The alert was per ward: at midnight a day just begun (too few to judge) cleared
+    yesterday's 62 % before anyone at infection control had seen it."""
+    with psycopg.connect(database_url) as conn:
+        register_ward(conn, WardIn(ward_id="M1", name="M1", compliance_target=0.8))
+        _counts(conn, "M1", 100, 62)
+        after_midnight = NOON + timedelta(hours=12, minutes=30)  # 00:30 the next day in Oslo
+        signals = periodic.ward_compliance(conn, after_midnight)
+        judged = {s.entity_id: s.active for s in signals}
+        assert judged == {"M1/2026-11-20": True, "M1/2026-11-21": False}
+        assert {s.key for s in signals if s.active} == {
+            ("ward_day", "M1/2026-11-20", "compliance_below_target")
+        }
+        # Badge events of that day that came late lift it above the target: it clears.
+        _counts(conn, "M1", 100, 100)
+        (yesterday,) = [
+            s for s in periodic.ward_compliance(conn, after_midnight) if "11-20" in s.entity_id
+        ]
+    assert not yesterday.active and "today" not in yesterday.title
 
 
 def test_a_missed_morning_measurement_is_flagged_and_a_taken_one_is_not(database_url: str) -> None:
