@@ -98,6 +98,13 @@ class ConfigStore:
 
     def offer(self, body: bytes) -> bool:
         """Apply `body` if it is valid and newer than the applied config; True if applied."""
+        if not body:
+            # The platform deleted the retained config (the hub was taken out of the registry):
+            # no refusal. The applied one stays, so a hub still in a home keeps prompting.
+            log.warning(
+                "the platform withdrew this hub's config; keeping version %s", self._version
+            )
+            return False
         try:
             config = parse_config(body)
         except (ValidationError, ValueError) as error:
@@ -117,6 +124,10 @@ class ConfigStore:
         return None if config is None else config.patients.get(patient_id)
 
     @property
+    def _version(self) -> int | None:
+        return None if self.current is None else self.current.version
+
+    @property
     def rejected(self) -> dict[str, Any] | None:
         with self.db.reading() as conn:
             value: dict[str, Any] | None = get(conn, "config_rejected")
@@ -126,7 +137,7 @@ class ConfigStore:
         """For the health report: the applied version and how many configs were refused."""
         rejected = self.rejected or {}
         return {
-            "version": None if self.current is None else self.current.version,
+            "version": self._version,
             "refused": int(rejected.get("count", 0)),
             "lastRefusal": rejected.get("reason"),
         }

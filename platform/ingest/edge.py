@@ -85,6 +85,15 @@ class Dropped(BaseModel):
     by_reason: dict[str, int] = Field(default={}, alias="byReason")
 
 
+class AppliedConfig(BaseModel):
+    """The configuration the agent has applied; its refusals stay on the hub (their reasons
+    may quote a patient's settings)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    version: int | None = Field(default=None, ge=0, le=2**63 - 1)  # a bigint column
+
+
 class HubHealth(BaseModel):
     """What the agent says about itself (docs/edge.md)."""
 
@@ -102,6 +111,7 @@ class HubHealth(BaseModel):
     awaiting_receipt: int | None = Field(default=None, alias="awaitingReceipt", ge=0)
     resent_without_receipt: int | None = Field(default=None, alias="resentWithoutReceipt", ge=0)
     clock_behind_s: float | None = Field(default=None, alias="clockBehindS", ge=0, le=MAX_BEHIND_S)
+    config: AppliedConfig | None = None
 
 
 def health_rows(topic_hub_id: str, body: bytes) -> Accepted:
@@ -121,6 +131,7 @@ def health_rows(topic_hub_id: str, body: bytes) -> Accepted:
         health.awaiting_receipt,
         health.resent_without_receipt,
         health.clock_behind_s,
+        None if health.config is None else health.config.version,
     )
     key = f"health:{health.hub_id}:{health.sent_at.isoformat()}"
     return Accepted(key, ((HUB_HEALTH, (row,)),))

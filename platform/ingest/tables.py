@@ -92,6 +92,7 @@ HUB_HEALTH = Table(
         "awaiting_receipt",
         "resent_without_receipt",
         "clock_behind_s",
+        "config_version",
     ),
     (
         "timestamptz",
@@ -106,6 +107,7 @@ HUB_HEALTH = Table(
         "int4",
         "int8",
         "float8",
+        "int8",
     ),
 )
 

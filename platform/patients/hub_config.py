@@ -9,6 +9,11 @@ and publishes a changed one retained, QoS 1, so a hub offline now gets it on rec
 unchanged one is published again every hour, in case the broker lost it. The
 version only grows (at least the push time in milliseconds), so a hub never takes an older
 one for newer, even after the database was restored from a backup.
+
+A hub no longer registered has its retained configuration cleared (an empty retained
+message), decided from `hub_config_pushed`, which outlives the hub. A configuration too big
+for a broker packet is not sent; `hub_config_unsent` says so to `/api/hubs/health`, which
+also compares the version pushed with the one the hub reports applied.
 """
 
 from __future__ import annotations
@@ -98,7 +103,9 @@ def digest(patients: dict[str, Any]) -> str:
 
 class ConfigPusher:
     """Pushes what changed, hub by hub; a hub whose push the broker did not acknowledge is
-    tried again the next round (nothing is recorded for it)."""
+    tried again the next round (nothing is recorded for it). A configuration too big to send
+    is recorded in `hub_config_unsent` (shown with the hub's health) and logged once per
+    change; the retained configuration of a hub no longer registered is cleared."""
 
     def __init__(
         self,
@@ -112,7 +119,7 @@ class ConfigPusher:
 
     def push_changed(self) -> list[str]:
         """Push every hub whose configuration differs from the one last pushed, or was pushed
-        longer than `REPUBLISH_AFTER` ago; returns the hubs pushed."""
+        longer than `REPUBLISH_AFTER` ago, and clear removed hubs'; returns the hubs pushed."""
         if not self._mqtt.connected:  # said once a round, not once a hub
             log.warning("hub configurations not pushed: no broker connection")
             return []
@@ -125,44 +132,74 @@ class ConfigPusher:
                     "SELECT hub_id, version, digest, pushed_at FROM hub_config_pushed"
                 )
             }
-            for hub_id, patients in hub_patients_config(conn).items():
+            unsent: dict[str, str] = dict(
+                conn.execute("SELECT hub_id, digest FROM hub_config_unsent").fetchall()
+            )
+            configs = hub_patients_config(conn)
+            for hub_id, patients in configs.items():
                 content = digest(patients)
                 previous, known, at = last.get(hub_id, (0, None, now))
                 if content == known and now - at < REPUBLISH_AFTER:
+                    if hub_id in unsent:  # changed back to what the hub has
+                        self._forget_unsent(conn, hub_id)
                     continue
                 # The same content keeps its version; a change gets a greater one.
                 version = previous if content == known else max(previous + 1, self._clock_ms())
-                if self._publish(hub_id, version, patients):
+                config = {"version": version, "patients": patients}
+                body = json.dumps(config, separators=(",", ":")).encode()
+                if len(body) > MAX_CONFIG_BYTES:
+                    if unsent.get(hub_id) != content:  # once per change, not every round
+                        self._too_big(conn, hub_id, content, len(body))
+                    continue
+                if self._publish(hub_id, body):
                     self._record(conn, hub_id, version, content)
                     pushed.append(hub_id)
+            # From the database, not from memory: a restart forgets no removed hub.
+            for hub_id in sorted(last.keys() - configs.keys()):
+                self._clear(conn, hub_id)
         return pushed
 
-    def _publish(self, hub_id: str, version: int, patients: dict[str, Any]) -> bool:
-        body = json.dumps({"version": version, "patients": patients}, separators=(",", ":"))
-        if len(body.encode()) > MAX_CONFIG_BYTES:
-            log.error(
-                "config for hub %s not pushed: %d bytes, more than the %d a broker packet"
-                " takes (too many patients or instructions on one hub)",
-                hub_id,
-                len(body.encode()),
-                MAX_CONFIG_BYTES,
-            )
-            return False
+    def _publish(self, hub_id: str, body: bytes) -> bool:
         try:
             acked = self._mqtt.publish(
-                config_topic(hub_id),
-                body.encode(),
-                qos=1,
-                retain=True,
-                wait=True,
-                timeout=PUSH_TIMEOUT_S,
+                config_topic(hub_id), body, qos=1, retain=True, wait=True, timeout=PUSH_TIMEOUT_S
             )
         except (ConnectionError, RuntimeError) as error:  # RuntimeError: lost while waiting
-            log.warning("config for hub %s not pushed: %s", hub_id, error)
+            log.warning("config for hub %s not published: %s", hub_id, error)
             return False
         if not acked:
             log.warning("config for hub %s not acknowledged by the broker", hub_id)
         return acked
+
+    def _clear(self, conn: psycopg.Connection, hub_id: str) -> None:
+        """An empty retained message deletes the retained one: a removed hub's patients'
+        settings must not stay on the broker, nor reach a hub registered later under its id.
+        Tried again each round until the broker acknowledges it."""
+        if self._publish(hub_id, b""):
+            conn.execute("DELETE FROM hub_config_pushed WHERE hub_id = %s", (hub_id,))
+            conn.commit()
+            log.info("retained config of hub %s cleared: the hub is no longer registered", hub_id)
+
+    @staticmethod
+    def _too_big(conn: psycopg.Connection, hub_id: str, content: str, size: int) -> None:
+        reason = (
+            f"{size} bytes, more than the {MAX_CONFIG_BYTES} a broker packet takes"
+            " (too many patients or instructions on one hub)"
+        )
+        log.error("config for hub %s not pushed: %s", hub_id, reason)
+        conn.execute(
+            "INSERT INTO hub_config_unsent (hub_id, digest, reason, since)"
+            " VALUES (%s, %s, %s, now()) ON CONFLICT (hub_id) DO UPDATE SET"
+            " digest = EXCLUDED.digest, reason = EXCLUDED.reason, since = EXCLUDED.since",
+            (hub_id, content, reason),
+        )
+        conn.commit()
+
+    @staticmethod
+    def _forget_unsent(conn: psycopg.Connection, hub_id: str) -> None:
+        if conn.execute("DELETE FROM hub_config_unsent WHERE hub_id = %s", (hub_id,)).rowcount:
+            log.info("hub %s no longer has a config too big to send", hub_id)
+        conn.commit()
 
     @staticmethod
     def _record(conn: psycopg.Connection, hub_id: str, version: int, content: str) -> None:
@@ -172,4 +209,4 @@ class ConfigPusher:
             " version = EXCLUDED.version, digest = EXCLUDED.digest, pushed_at = EXCLUDED.pushed_at",
             (hub_id, version, content, datetime.now(UTC)),
         )
-        conn.commit()
+        ConfigPusher._forget_unsent(conn, hub_id)  # commits both

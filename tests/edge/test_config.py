@@ -76,3 +76,12 @@ def test_a_bad_config_is_refused_and_recorded(
     summary = store.summary()
     assert (summary["version"], summary["refused"]) == (4, 1)
     assert problem in summary["lastRefusal"]
+
+
+def test_a_withdrawn_config_is_no_refusal_and_the_applied_one_stays(store: ConfigStore) -> None:
+    """The platform clears a removed hub's retained config with an empty message; the agent
+    counted it as a refused config, which reads as a fault on the hub."""
+    store.offer(_config(4))
+    assert not store.offer(b"")
+    assert store.current is not None and store.current.version == 4
+    assert store.summary()["refused"] == 0

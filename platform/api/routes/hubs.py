@@ -1,5 +1,5 @@
 """Home hubs as their edge agents report them: queue, drops, last contact, device batteries,
-and a clock found running behind."""
+a clock found running behind, and whether the hub runs the configuration last pushed."""
 
 from __future__ import annotations
 
@@ -28,6 +28,15 @@ class HubHealth(BaseModel):
     dropped_by_reason: dict[str, int]
     devices: list[dict[str, Any]]
     clock_behind_s: float | None  # how far the hub found its clock behind (docs/edge.md)
+    config_pushed_version: int | None  # retained on the hub's config topic
+    config_applied_version: int | None  # as of the hub's latest health report
+    # Why the hub's latest configuration could not be sent (too big), and since when.
+    config_unsent: str | None
+    config_unsent_since: datetime | None
+    # The hub does not run its latest configuration: it has not reported the version pushed
+    # applied (a greater one: the platform lost what it pushed, as in a restored database),
+    # or the latest could not be sent at all.
+    config_behind: bool
 
 
 @router.get("/health", response_model=list[HubHealth])
@@ -36,10 +45,13 @@ def hub_health(db: Db, _: Reader) -> list[HubHealth]:
     rows = db.execute(
         """SELECT h.hub_id, h.unit, r.time, r.queue_depth, r.queue_bytes, r.oldest_queued_at,
                   r.last_contact, r.dropped_total, r.dropped_by_reason, r.devices,
-                  r.clock_behind_s
+                  r.clock_behind_s, p.version, r.config_version, u.reason, u.since
            FROM hubs h LEFT JOIN LATERAL (
                SELECT * FROM hub_health x WHERE x.hub_id = h.hub_id ORDER BY time DESC LIMIT 1
-           ) r ON true ORDER BY h.hub_id"""
+           ) r ON true
+           LEFT JOIN hub_config_pushed p ON p.hub_id = h.hub_id
+           LEFT JOIN hub_config_unsent u ON u.hub_id = h.hub_id
+           ORDER BY h.hub_id"""
     ).fetchall()
     return [
         HubHealth(
@@ -54,6 +66,11 @@ def hub_health(db: Db, _: Reader) -> list[HubHealth]:
             dropped_by_reason=r[8] or {},
             devices=r[9] or [],
             clock_behind_s=r[10],
+            config_pushed_version=r[11],
+            config_applied_version=r[12],
+            config_unsent=r[13],
+            config_unsent_since=r[14],
+            config_behind=r[12] != r[11] or r[13] is not None,
         )
         for r in rows
     ]
