@@ -36,6 +36,7 @@ ClockRule = Callable[[psycopg.Connection, datetime], list[Signal]]
 CLOCK_RULES: tuple[ClockRule, ...] = (
     periodic.silent_containers,
     periodic.offline_dispensers,
+    periodic.silent_hubs,
     periodic.ward_compliance,
     periodic.missed_measurements,
 )

@@ -1,5 +1,6 @@
-"""Rules the clock decides: silent containers, offline dispensers, a ward's hand-hygiene
-compliance below its target for the day, and scheduled measurements a patient missed."""
+"""Rules the clock decides: silent containers, offline dispensers, silent home hubs, a ward's
+hand-hygiene compliance below its target for the day, and scheduled measurements a patient
+missed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.clinical.schedule import CARE_TIMEZONE, DailySchedule, due_times, missed_slots
 from tilsyn.platform.hygiene.compliance import Rate, WardPeriod, below_target
 from tilsyn.platform.hygiene.dispensers import DISPENSER_RULES
+from tilsyn.platform.patients import hub_watch
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,44 @@ def offline_dispensers(conn: psycopg.Connection, now: datetime) -> list[Signal]:
                 "infection_control",
                 ward_id,
                 f"Dispenser {ward_id}/{dispenser_id} offline" if offline else "reporting again",
+                {"last_report": last.isoformat() if last else None},
+            )
+        )
+    return signals
+
+
+def silent_hubs(conn: psycopg.Connection, now: datetime) -> list[Signal]:
+    """A home hub without a health report for `hub_watch.SILENT_AFTER`: its patients'
+    measurements wait on it, red ones included. The alert names the hub, never the patients
+    (webhooks carry hub alerts whole); the home-care screen's hub list says whom it serves."""
+    rows = conn.execute(
+        """SELECT h.hub_id, h.unit, v.registered_at, last.time
+           FROM hubs h JOIN devices v ON v.device_id = h.hub_id
+           LEFT JOIN LATERAL (
+               SELECT time FROM hub_health x WHERE x.hub_id = h.hub_id
+               ORDER BY time DESC LIMIT 1) last ON true"""
+    ).fetchall()
+    signals = []
+    for hub_id, unit, registered, last in rows:
+        silent = hub_watch.silent(hub_watch.HubState(registered, last), now)
+        if not silent:
+            title = "reporting again"
+        elif last is None:
+            title = f"Hub {hub_id} has not reported since it was registered"
+        else:
+            since = hub_watch.local_time(last)
+            title = f"Hub {hub_id} silent since {since}: its patients' measurements wait on it"
+        signals.append(
+            Signal(
+                "hub",
+                hub_id,
+                "hub_silent",
+                silent,
+                now,
+                "warning",
+                "home_care",
+                unit,
+                title,
                 {"last_report": last.isoformat() if last else None},
             )
         )

@@ -11,8 +11,8 @@ import pytest
 from conftest import Site, sign_in
 from playwright.sync_api import Browser, Page, Request, expect
 
-from tilsyn.platform.registry.models import PatientIn
-from tilsyn.platform.registry.store import register_patient
+from tilsyn.platform.registry.models import HubIn, PatientIn
+from tilsyn.platform.registry.store import register_hub, register_patient
 
 pytestmark = pytest.mark.browser
 
@@ -428,3 +428,22 @@ def test_the_patients_questionnaire_answers_are_shown_in_words(site: Site, page:
     expect(answers.first).to_contain_text("breathlessness: much worse; feeling unwell: yes")
     page.get_by_role("button", name="P-BENT").click()
     expect(answers.first).to_have_text("No questionnaire answered in the last 14 days.")
+
+
+def test_a_hub_that_stopped_reporting_is_listed_with_whom_it_serves(site: Site, page: Page) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        register_hub(conn, HubIn(hub_id="H-ANNA", unit="Våler", patient_ids=["P-ANNA"]))
+        register_hub(conn, HubIn(hub_id="H-BENT", unit="Våler", patient_ids=["P-BENT"]))
+        conn.execute("UPDATE devices SET registered_at = now() - interval '1 day'")
+        conn.execute(
+            "INSERT INTO hub_health (time, hub_id, queue_depth, queue_bytes, last_contact,"
+            " dropped_total, dropped_by_reason, devices)"
+            " VALUES (now(), 'H-BENT', 0, 0, now(), 0, '{}', '[]')"
+        )
+    sign_in(page, site.url, "home_care_nurse")
+    rows = page.locator("#hubs tbody tr")
+    expect(rows).to_have_count(1)  # the hub that reports is fine
+    expect(rows.first).to_contain_text("H-ANNA")
+    expect(rows.first).to_contain_text("never reported")
+    rows.first.get_by_role("button", name="P-ANNA").click()
+    expect(page.locator("#patient-title")).to_have_text("Patient P-ANNA")

@@ -192,6 +192,21 @@ function pumpBoard() {
   });
 }
 
+// Hubs with a problem (patients/hub_watch.py decides which); only theirs are read, since
+// each patient a hub serves is audited.
+async function loadHubs() {
+  const hubs = await api("/api/hubs/health?needs_attention=true");
+  const rows = hubs.map((hub) => element("tr", { dataset: { hubId: hub.hub_id } },
+    element("th", { scope: "row" }, hub.hub_id, element("div", { class: "count" }, hub.unit)),
+    element("td", {}, ...hub.patients.flatMap((id, index) => [index ? ", " : null,
+      element("button", { type: "button", class: "link", onclick: () => openPatientView(id) }, id)])),
+    element("td", {}, hub.reported_at ? formatDateTime(hub.reported_at) : "never"),
+    element("td", {}, element("ul", { class: "plain-list" }, ...hub.problems.map((p) => element("li", {}, p))))));
+  if (!rows.length) rows.push(element("tr", {}, element("td", { colspan: "4" }, "None: every hub reports and runs its settings.")));
+  document.querySelector("#hubs tbody").replaceChildren(...rows);
+  document.getElementById("hub-count").textContent = hubs.length ? `(${hubs.length})` : "";
+}
+
 const openPatientView = guarded("Could not open the patient", (patientId) => showPatient(patientId));
 
 async function showPatient(patientId) {
@@ -519,6 +534,7 @@ async function main() {
   });
   // Each board read is audited per patient: re-read only on a change or after a reconnect.
   const refresh = () => refreshBoard().catch(() => showConnection("offline"));
+  const showHubs = () => loadHubs().catch((error) => notify(`Hubs not shown: ${explain(error)}.`));
   let connectedBefore = false;
   const alerts = new AlertList({
     list: document.getElementById("alerts"),
@@ -530,6 +546,7 @@ async function main() {
   liveStream("/api/alerts/stream", "alert", {
     onEvent: (change, event) => {
       alerts.onEvent(change, event);
+      if (change.alert?.entity_type === "hub") showHubs();
       refresh();
     },
     onState: showConnection,
@@ -539,6 +556,8 @@ async function main() {
       connectedBefore = true;
     },
   });
+  showHubs();
+  setInterval(showHubs, BOARD_REFRESH_MS);
   // The alerts do not wait for the board: a board that fails to load must not hide them.
   await refreshBoard({ urgent: true });
   setInterval(refresh, BOARD_REFRESH_MS);
