@@ -26,6 +26,7 @@ from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.auth.demo_users import CREDENTIALS_FILE, ensure_demo_users
 from tilsyn.platform.config import Settings
 from tilsyn.platform.db.embedded import EmbeddedPostgres
+from tilsyn.platform.demo_hubs import SimulatedHubHealth
 from tilsyn.platform.planning.demo_night import ensure_demo_night
 from tilsyn.platform.registry.scenarios import (
     register_containers,
@@ -127,6 +128,12 @@ def run_demo(settings: Settings, *, containers: int, speed: float, seed: int) ->
         def announce() -> None:
             threads.extend(start_fleets(fleets, mqtt_url, speed, stop))
             ward, hubs = ward_fleet.scenario, homes.scenario.hubs
+            hub_health = SimulatedHubHealth([hub.hub_id for hub in hubs])
+            reporter = threading.Thread(
+                target=hub_health.run, args=(mqtt_url, stop), name="demo-hub-health", daemon=True
+            )
+            reporter.start()
+            threads.append(reporter)
             url = f"http://{settings.http_host}:{settings.http_port}"
             print(
                 f"Tilsyn demo: {len(town.joins)} containers, {len(ward.dispensers)} dispensers"

@@ -98,6 +98,10 @@ def test_demo_serves_fill_levels_then_stops_cleanly_and_keeps_data(data_dir: Pat
             lambda: _reported(hygiene, "/api/hygiene/dispensers", "last_report"), 60
         )
         assert len(measured) > 10 and len(reported) > 10
+        # The simulated hubs report their health, as agents do, so none shows as silent.
+        hubs = homecare.get("/api/hubs/health").json()
+        healthy = wait_for(lambda: _reported(homecare, "/api/hubs/health", "reported_at"), 60)
+        assert len(healthy) == len(hubs) > 10
         homecare.close()
         hygiene.close()
         stored = operator.get("/api/ingest/status").json()["stored"]
