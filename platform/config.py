@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     retention_city_days: int = Field(default=400, ge=7)
     retention_health_days: int = Field(default=3650, ge=7)
     retention_hygiene_days: int = Field(default=730, ge=7)
+    # How long ingest's bookkeeping is kept: uplinks of unknown devices (waiting for someone to
+    # register them), dead letters, and the idempotency keys that tell a redelivery or replay
+    # (a copy arriving after its key is deleted is stored again). Unset: the longest of the
+    # above, so none is gone before the raw data it would have fed.
+    retention_quarantine_days: int | None = Field(default=None, ge=7)
+    retention_dead_letters_days: int | None = Field(default=None, ge=7)
+    retention_ingest_keys_days: int | None = Field(default=None, ge=7)
 
     # Route planning. Solve budgets are short so that a request is answered within seconds.
     planning_timezone: str = "Europe/Copenhagen"

@@ -65,6 +65,9 @@ def serve_until_stopped(
             settings.retention_city_days,
             settings.retention_health_days,
             settings.retention_hygiene_days,
+            quarantine_days=settings.retention_quarantine_days,
+            dead_letters_days=settings.retention_dead_letters_days,
+            ingest_keys_days=settings.retention_ingest_keys_days,
         ),
     )
     maintenance.start()

@@ -2,6 +2,8 @@
 
 On plain PostgreSQL whole monthly partitions are dropped once every row in them is past
 retention (no row-by-row deletes); on TimescaleDB `drop_chunks` does the same for chunks.
+Ingest's bookkeeping (quarantine, dead letters, idempotency keys) is in plain tables on both
+engines: its old rows are deleted oldest first, in batches of their own transactions.
 
 On TimescaleDB the rollups are continuous aggregates, which take in a late row (a hub offline
 for days, a gateway's backlog) only when a refresh policy's window covers its time. Each
@@ -27,17 +29,37 @@ log = logging.getLogger(__name__)
 
 _MONTH_PARTITION = re.compile(r"_(\d{4})(\d{2})$")
 
+# Ingest's bookkeeping tables and the indexed column that says how old a row is.
+BOOKKEEPING = {"quarantine": "received_at", "dead_letters": "received_at", "ingest_keys": "seen_at"}
+# Rows deleted per transaction: a large backlog never holds its row locks (or one huge
+# transaction) for long, and ingest's inserts go on between batches.
+BOOKKEEPING_BATCH = 10_000
+
 
 @dataclass(frozen=True)
 class Retention:
     city_days: int
     health_days: int
     hygiene_days: int
+    # Bookkeeping; None: as long as the longest raw retention, so an uplink waiting for its
+    # device to be registered is not gone before the data it would have fed.
+    quarantine_days: int | None = None
+    dead_letters_days: int | None = None
+    ingest_keys_days: int | None = None
 
     def days(self, data_class: str) -> int:
         return {"city": self.city_days, "health": self.health_days, "hygiene": self.hygiene_days}[
             data_class
         ]
+
+    def bookkeeping_days(self, table: str) -> int:
+        days = {
+            "quarantine": self.quarantine_days,
+            "dead_letters": self.dead_letters_days,
+            "ingest_keys": self.ingest_keys_days,
+        }[table]
+        longest = max(self.city_days, self.health_days, self.hygiene_days)
+        return longest if days is None else days
 
 
 @dataclass
@@ -45,10 +67,14 @@ class MaintenanceReport:
     partitions_dropped: list[str] = field(default_factory=list)
     chunks_dropped: int = 0
     refresh_windows_set: list[str] = field(default_factory=list)
+    rows_deleted: dict[str, int] = field(default_factory=dict)  # per bookkeeping table
 
 
 def run_maintenance(
-    conn: psycopg.Connection, retention: Retention, now: datetime | None = None
+    conn: psycopg.Connection,
+    retention: Retention,
+    now: datetime | None = None,
+    batch_size: int = BOOKKEEPING_BATCH,
 ) -> MaintenanceReport:
     now = now or datetime.now(UTC)
     backend = current_backend(conn)
@@ -64,7 +90,31 @@ def run_maintenance(
     if backend == "timescaledb":
         report.refresh_windows_set = _fit_refresh_windows(conn, retention, dict(series))
     conn.commit()
+    for table, column in BOOKKEEPING.items():
+        cutoff = now - timedelta(days=retention.bookkeeping_days(table))
+        report.rows_deleted[table] = _delete_older(conn, table, column, cutoff, batch_size)
     return report
+
+
+def _delete_older(
+    conn: psycopg.Connection, table: str, column: str, cutoff: datetime, batch_size: int
+) -> int:
+    """Delete the rows older than `cutoff`, oldest first (by the column's index), committing
+    each batch; ctid, as the tables' keys differ."""
+    query = sql.SQL(
+        "DELETE FROM {table} WHERE ctid = ANY(ARRAY("
+        "SELECT ctid FROM {table} WHERE {column} < %s ORDER BY {column} LIMIT %s))"
+    ).format(table=sql.Identifier(table), column=sql.Identifier(column))
+    deleted = 0
+    while True:
+        batch = conn.execute(query, (cutoff, batch_size)).rowcount
+        conn.commit()
+        deleted += batch
+        if batch < batch_size:
+            break
+    if deleted:
+        log.info("retention: deleted %d rows of %s older than %s", deleted, table, cutoff)
+    return deleted
 
 
 def refresh_window_days(retention_days: int) -> int:
@@ -163,5 +213,10 @@ class MaintenanceRunner(Periodic):
     def run_once(self) -> None:
         with psycopg.connect(self._database_url) as conn:
             report = run_maintenance(conn, self._retention)
-        if report.partitions_dropped or report.chunks_dropped or report.refresh_windows_set:
+        if (
+            report.partitions_dropped
+            or report.chunks_dropped
+            or report.refresh_windows_set
+            or any(report.rows_deleted.values())
+        ):
             log.info("retention: %s", report)

@@ -1,18 +1,26 @@
-"""Time-series storage: rollups agree with raw data, and retention differs by data class.
+"""Time-series storage: rollups agree with raw data, and retention differs by data class;
+ingest's bookkeeping is trimmed too, in batches.
 
 These run unchanged on plain PostgreSQL and on TimescaleDB (TILSYN_TEST_DATABASE_URL).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from psycopg import sql
 from pydantic import ValidationError
 
 from tilsyn.platform.config import Settings
-from tilsyn.platform.db.maintenance import Retention, run_maintenance
+from tilsyn.platform.db.maintenance import (
+    BOOKKEEPING,
+    MaintenanceRunner,
+    Retention,
+    run_maintenance,
+)
 from tilsyn.platform.db.migrate import current_backend
 
 pytestmark = pytest.mark.integration
@@ -138,7 +146,129 @@ def test_rollup_refresh_reaches_back_to_the_day_before_retention(database_url: s
     assert len(report.refresh_windows_set) == 4 and again.refresh_windows_set == []
 
 
-@pytest.mark.parametrize("field", ["retention_city_days", "retention_health_days"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "retention_city_days",
+        "retention_health_days",
+        "retention_quarantine_days",
+        "retention_dead_letters_days",
+        "retention_ingest_keys_days",
+    ],
+)
 def test_a_retention_shorter_than_a_week_is_refused(field: str) -> None:
     with pytest.raises(ValidationError, match="greater than or equal to 7"):
         Settings(**{field: 3})
+
+
+def _set_aside(conn: psycopg.Connection, table: str, at: datetime, n: int = 1) -> None:
+    """`n` rows of a bookkeeping table, received at `at`."""
+    if table == "ingest_keys":
+        conn.execute(
+            "INSERT INTO ingest_keys (key, seen_at)"
+            " SELECT 'k-' || gen_random_uuid(), %s FROM generate_series(1, %s)",
+            (at, n),
+        )
+    else:
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (received_at, topic, reason, payload)"
+                " SELECT %s, 't', 'r', '\\x00' FROM generate_series(1, %s)"
+            ).format(sql.Identifier(table)),
+            (at, n),
+        )
+
+
+def _ages(conn: psycopg.Connection, table: str) -> list[int]:
+    """The age in days, at NOW, of each row left in a bookkeeping table."""
+    query = sql.SQL("SELECT {} FROM {} ORDER BY 1 DESC").format(
+        sql.Identifier(BOOKKEEPING[table]), sql.Identifier(table)
+    )
+    return [(NOW - row[0]).days for row in conn.execute(query)]
+
+
+def test_retention_trims_each_bookkeeping_table_by_its_own_days(database_url: str) -> None:
+    retention = Retention(
+        400, 3650, 730, quarantine_days=30, dead_letters_days=60, ingest_keys_days=90
+    )
+    with psycopg.connect(database_url) as conn:
+        for table in BOOKKEEPING:
+            for days in (10, 50, 80, 120):
+                _set_aside(conn, table, NOW - timedelta(days=days))
+        conn.commit()
+        report = run_maintenance(conn, retention, now=NOW)
+        left = {table: _ages(conn, table) for table in BOOKKEEPING}
+    assert left == {"quarantine": [10], "dead_letters": [10, 50], "ingest_keys": [10, 50, 80]}
+    assert report.rows_deleted == {"quarantine": 3, "dead_letters": 2, "ingest_keys": 1}
+
+
+def test_bookkeeping_is_kept_as_long_as_the_longest_raw_retention_by_default(
+    database_url: str,
+) -> None:
+    """An uplink waiting for its device to be registered outlives no raw data it would feed."""
+    with psycopg.connect(database_url) as conn:
+        for table in BOOKKEEPING:
+            for days in (500, 3000, 3700):
+                _set_aside(conn, table, NOW - timedelta(days=days))
+        conn.commit()
+        report = run_maintenance(conn, Retention(400, 3650, 730), now=NOW)
+        left = {table: _ages(conn, table) for table in BOOKKEEPING}
+    assert left == {table: [500, 3000] for table in BOOKKEEPING}
+    assert report.rows_deleted == dict.fromkeys(BOOKKEEPING, 1)
+    # What the runtime passes when the setting is unset.
+    assert Settings.model_fields["retention_quarantine_days"].default is None
+
+
+def test_a_bookkeeping_backlog_is_deleted_in_transactions_of_one_batch(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        # Which transaction deleted each row.
+        conn.execute("CREATE TABLE deleted_in (txid bigint)")
+        conn.execute(
+            """CREATE FUNCTION note_txid() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN INSERT INTO deleted_in VALUES (txid_current()); RETURN OLD; END $$"""
+        )
+        conn.execute(
+            "CREATE TRIGGER note AFTER DELETE ON dead_letters"
+            " FOR EACH ROW EXECUTE FUNCTION note_txid()"
+        )
+        _set_aside(conn, "dead_letters", NOW - timedelta(days=40), n=25)
+        _set_aside(conn, "dead_letters", NOW - timedelta(days=20), n=2)
+        conn.commit()
+        retention = Retention(400, 3650, 730, dead_letters_days=30)
+        report = run_maintenance(conn, retention, now=NOW, batch_size=10)
+        batches = conn.execute(
+            "SELECT count(*) FROM deleted_in GROUP BY txid ORDER BY 1 DESC"
+        ).fetchall()
+        left = _ages(conn, "dead_letters")
+    assert [row[0] for row in batches] == [10, 10, 5]
+    assert left == [20, 20]
+    assert report.rows_deleted["dead_letters"] == 25
+
+
+def test_every_bookkeeping_table_has_an_index_on_its_time_column(database_url: str) -> None:
+    """Each batch finds the oldest rows by this index, not by reading the table."""
+    with psycopg.connect(database_url) as conn:
+        indexed = {
+            (table, column)
+            for table, column in conn.execute(
+                """SELECT t.relname, a.attname FROM pg_index i
+                   JOIN pg_class t ON t.oid = i.indrelid
+                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]"""
+            )
+        }
+    assert set(BOOKKEEPING.items()) <= indexed
+
+
+def test_maintenance_logs_the_rows_it_deleted(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        _set_aside(conn, "quarantine", datetime.now(UTC) - timedelta(days=20), n=3)
+        _set_aside(conn, "quarantine", datetime.now(UTC) - timedelta(days=5))
+        conn.commit()
+    runner = MaintenanceRunner(database_url, Retention(400, 3650, 730, quarantine_days=10))
+    with caplog.at_level(logging.INFO, logger="tilsyn.platform.db.maintenance"):
+        runner.run_once()
+    reports = [r.getMessage() for r in caplog.records if "MaintenanceReport" in r.getMessage()]
+    assert len(reports) == 1
+    assert "'quarantine': 3, 'dead_letters': 0, 'ingest_keys': 0" in reports[0]
