@@ -7,8 +7,8 @@ forecasts and gets back both what was chosen and how it was driven.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from tilsyn.routing.bounds import Window
 from tilsyn.routing.params import Stop
@@ -46,6 +46,7 @@ def plan_collection_day(
     stop: Stop = COLLECTION_BUDGET,
     seed: int = 0,
 ) -> CollectionDay:
+    fleet = on_the_clock(fleet, origin)
     request = CollectionRequest(
         origin=origin,
         trucks=fleet.trucks,
@@ -55,3 +56,23 @@ def plan_collection_day(
         max_tips=fleet.max_tips,
     )
     return CollectionDay(request, solve_collection(request, travel, stop, seed))
+
+
+def on_the_clock(fleet: Fleet, origin: datetime) -> Fleet:
+    """The fleet's shifts and quiet hours as real seconds from `origin`, the day's local
+    midnight. They are written as wall-clock seconds from midnight (06:00 is 21,600), which is
+    the same on every day but the two daylight-saving days: there 06:00 comes 5 or 7 hours
+    after midnight. A naive origin has no such days."""
+    if origin.tzinfo is None:
+        return fleet
+
+    def real(wall_s: int) -> int:
+        on_the_wall = origin + timedelta(seconds=wall_s)  # Python adds on the wall clock
+        return round((on_the_wall.astimezone(UTC) - origin.astimezone(UTC)).total_seconds())
+
+    trucks = tuple(
+        replace(t, shift_start=real(t.shift_start), shift_end=real(t.shift_end))
+        for t in fleet.trucks
+    )
+    quiet = tuple((real(start), real(end)) for start, end in fleet.quiet_hours)
+    return replace(fleet, trucks=trucks, quiet_hours=quiet)
