@@ -135,8 +135,8 @@ class Agent:
     def _take(self, after: float, now: float) -> tuple[list[Reading], int]:
         readings, invalid = [], 0
         for patient_id in self.source.patients():
-            schedule = self._schedule(patient_id)
-            for at, kind in due(schedule, self.zone, after, now):
+            schedule, weekdays = self._schedule(patient_id)
+            for at, kind in due(schedule, self.zone, after, now, weekdays):
                 raw = self.source.measure(patient_id, kind, at)
                 if raw is None:
                     continue
@@ -147,15 +147,18 @@ class Agent:
                     invalid += 1
         return readings, invalid
 
-    def _schedule(self, patient_id: str) -> Schedule:
-        """The devices' own default, with the platform's times for each kind it schedules. A
-        kind the platform does not name keeps its default times: the platform schedules daily
-        tasks only, and a weekly one must not quietly stop being prompted."""
+    def _schedule(self, patient_id: str) -> tuple[Schedule, dict[str, list[int]]]:
+        """The devices' own default (every day), with the platform's times for each kind it
+        schedules, on the platform's weekdays for that kind if it gives any. A kind the
+        platform does not name keeps its default: a task the platform does not know of (a
+        device's own) must not quietly stop being prompted."""
         schedule = dict(self.source.default_schedule(patient_id))
         plan = self.config.patient(patient_id)
-        if plan is not None:
-            schedule |= {str(kind): times for kind, times in plan.schedule.items()}
-        return schedule
+        if plan is None:
+            return schedule, {}
+        schedule |= {str(kind): times for kind, times in plan.schedule.items()}
+        # The config only has weekdays for kinds in its schedule, so none reach a default.
+        return schedule, {str(kind): days for kind, days in plan.weekdays.items()}
 
     def health_report(self) -> bytes:
         stats = self.queue.stats()

@@ -1,5 +1,5 @@
-"""Configuration pushed by the platform: each patient's measurement schedule, thresholds and
-the local instructions of their plan.
+"""Configuration pushed by the platform: each patient's measurement schedule (times of day, and
+the weekdays of a kind not measured daily), thresholds and the local instructions of their plan.
 
 Arrives retained on `tilsyn/edge/{hub_id}/config`, so a hub that was offline gets the latest on
 reconnect. Only a newer version replaces the applied one (a retained message comes again on every
@@ -11,9 +11,17 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from tilsyn.edge.db import Database
 from tilsyn.edge.readings import ReadingKind
@@ -44,6 +52,8 @@ class PatientConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schedule: dict[ReadingKind, list[str]] = {}
+    # ISO weekdays (1 = Monday) a kind's times are due on; a kind left out is due every day.
+    weekdays: dict[ReadingKind, list[StrictInt]] = {}
     thresholds: dict[Kind, Threshold] = {}
     instructions: Instructions = Instructions()
 
@@ -55,6 +65,29 @@ class PatientConfig(BaseModel):
                 if not CLOCK_TIME.match(clock):
                     raise ValueError(f"{kind}: {clock!r} is not a time of day HH:MM")
         return schedule
+
+    @field_validator("weekdays")
+    @classmethod
+    def _iso_weekdays(cls, weekdays: dict[str, list[int]]) -> dict[str, list[int]]:
+        for kind, days in weekdays.items():
+            if not days:
+                raise ValueError(f"{kind}: no weekday (leave the kind out for every day)")
+            for day in days:
+                if not 1 <= day <= 7:
+                    raise ValueError(f"{kind}: weekday {day} is not 1 (Monday) to 7 (Sunday)")
+            if len(set(days)) != len(days):
+                raise ValueError(f"{kind}: the same weekday twice in {days}")
+        return weekdays
+
+    @model_validator(mode="after")
+    def _weekdays_of_scheduled_kinds(self) -> Self:
+        # Weekdays come with the times they apply to: alone they would silently do nothing
+        # (the device's default times are daily), which hides a mistake on the platform.
+        unscheduled = sorted(set(self.weekdays) - set(self.schedule))
+        if unscheduled:
+            kinds = ", ".join(unscheduled)
+            raise ValueError(f"weekdays for {kinds} but no times for it in schedule")
+        return self
 
     @field_validator("thresholds", mode="before")
     @classmethod

@@ -172,29 +172,33 @@ def ward_compliance(conn: psycopg.Connection, now: datetime) -> list[Signal]:
 def missed_measurements(conn: psycopg.Connection, now: datetime) -> list[Signal]:
     """A scheduled measurement not taken in its window, per patient and kind."""
     schedules = conn.execute(
-        """SELECT s.patient_id, s.kind, s.times, s.timezone, p.unit
+        """SELECT s.patient_id, s.kind, s.times, s.timezone, s.weekdays, p.unit
            FROM patient_schedules s JOIN patients p USING (patient_id)"""
     ).fetchall()
     signals = []
-    for patient_id, kind, times, zone, unit in schedules:
+    for patient_id, kind, times, zone, weekdays, unit in schedules:
         try:
             schedule = DailySchedule(
-                kind=kind, timezone=zone, times=tuple(time.fromisoformat(t) for t in times)
+                kind=kind,
+                timezone=zone,
+                times=tuple(time.fromisoformat(t) for t in times),
+                weekdays=weekdays,
             )
         except ValueError as error:
             # Written past the API (which checks each task): one bad row must not stop the
             # others' warnings. Logged without the patient, the log is not a health record.
             log.error("a measurement schedule row cannot be read, skipped: %s", error)
             continue
+        # Far enough back to hold the latest due slot: a Monday-only task's is up to a week old.
+        start = now - max(MISSED_LOOKBACK, schedule.longest_gap + timedelta(days=1))
         measured = [
             r[0]
             for r in conn.execute(
                 "SELECT time FROM vital_observations WHERE patient_id = %s AND kind = %s"
                 " AND time >= %s AND time <= %s",
-                (patient_id, kind, now - MISSED_LOOKBACK - schedule.opens_before, now),
+                (patient_id, kind, start - schedule.opens_before, now),
             )
         ]
-        start = now - MISSED_LOOKBACK
         missed = missed_slots(schedule, measured, start, now)
         # Up while the latest slot that has passed was missed and nothing was measured since:
         # a measurement clears it, not the clock moving yesterday's slot out of the window.

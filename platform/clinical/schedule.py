@@ -2,7 +2,8 @@
 
 In digital home follow-up a missed task raises a warning (DOMAIN.md §5). Two kinds of schedule:
 
-- daily at fixed local clock times ("weight at 08:00"): a slot is met by a measurement from
+- at fixed local clock times, every day or on some weekdays ("weight at 08:00 on Mondays"): a
+  slot is met by a measurement from
   `opens_before` ahead of the due time up to `grace` after it, both ends inclusive, and is missed
   once that deadline has passed. Each measurement meets at most one slot, so a patient who should
   measure twice a day does not meet both slots with one reading.
@@ -21,6 +22,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,6 +52,17 @@ class DailySchedule(BaseModel):
     timezone: TimeZoneName = CARE_TIMEZONE
     opens_before: timedelta = Field(timedelta(hours=4), ge=timedelta(0))
     grace: timedelta = Field(timedelta(hours=3), ge=timedelta(0))
+    # ISO weekdays (1 = Monday) of the local calendar the times are due on; None: every day.
+    weekdays: frozenset[Annotated[int, Field(ge=1, le=7)]] | None = Field(None, min_length=1)
+
+    @property
+    def longest_gap(self) -> timedelta:
+        """The longest time between two due days: how far back a missed slot may lie."""
+        if not self.weekdays:
+            return timedelta(days=1)
+        days = sorted(self.weekdays)
+        gaps = [b - a for a, b in pairwise(days)] + [days[0] + 7 - days[-1]]
+        return timedelta(days=max(gaps))
 
 
 class WeeklySchedule(BaseModel):
@@ -108,6 +121,8 @@ def due_times(schedule: DailySchedule, start: datetime, now: datetime) -> Iterat
     """The slots due at or after `start` whose deadline has passed by `now`, in order."""
     zone = ZoneInfo(schedule.timezone)
     for day in _days(start.astimezone(zone).date(), now.astimezone(zone).date()):
+        if schedule.weekdays and day.isoweekday() not in schedule.weekdays:
+            continue
         for clock in sorted(schedule.times):
             due = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
             if due >= start and due + schedule.grace <= now:

@@ -59,12 +59,18 @@ def hub_patients_config(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
     }
     served = conn.execute("SELECT hub_id, patient_id FROM hub_patients").fetchall()
     schedules: dict[str, dict[str, list[str]]] = {}
-    for patient_id, kind, times in conn.execute(
-        "SELECT patient_id, kind, times FROM patient_schedules ORDER BY patient_id, kind"
+    weekdays: dict[str, dict[str, set[int] | None]] = {}
+    for patient_id, kind, times, days in conn.execute(
+        "SELECT patient_id, kind, times, weekdays FROM patient_schedules ORDER BY patient_id, kind"
     ):
         edge_kind: str = EDGE_KIND.get(kind) or kind
         merged = set(schedules.setdefault(patient_id, {}).get(edge_kind, [])) | set(times)
         schedules[patient_id][edge_kind] = sorted(merged)
+        # Two tasks on one edge kind (systolic and diastolic): due on either's days, every
+        # day if either is daily.
+        known = weekdays.setdefault(patient_id, {})
+        before = known.get(edge_kind, set())
+        known[edge_kind] = None if days is None or before is None else before | set(days)
     thresholds: dict[str, dict[str, dict[str, float | None]]] = {}
     for patient_id, kind, *limits in conn.execute(
         "SELECT patient_id, kind, green_low, green_high, yellow_low, yellow_high"
@@ -79,11 +85,17 @@ def hub_patients_config(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
         )
     }
     for hub_id, patient_id in served:
-        entry = {
+        entry: dict[str, Any] = {
             "schedule": schedules.get(patient_id, {}),
             "thresholds": thresholds.get(patient_id, {}),
             "instructions": instructions.get(patient_id, {"red": "", "yellow": ""}),
         }
+        # Only kinds due on some weekdays, and only when there are any: the agent takes a kind
+        # left out as due every day, and an agent from before weekdays still takes a config
+        # that uses none.
+        some_days = {k: sorted(d) for k, d in weekdays.get(patient_id, {}).items() if d}
+        if some_days:
+            entry["weekdays"] = some_days
         try:
             PatientConfig.model_validate(entry)  # the agent refuses a config whole
         except ValidationError as error:

@@ -1,4 +1,5 @@
-"""When each patient is to measure what: the care team's daily tasks ("weight at 08:00").
+"""When each patient is to measure what: the care team's tasks ("weight at 08:00", every day or
+on some weekdays: "on Mondays and Thursdays").
 
 A missed task raises a warning (DOMAIN.md §5, `alerts.periodic.missed_measurements`). The whole
 schedule is set at once, as the home-care screen edits it: an empty list clears it.
@@ -25,6 +26,22 @@ class ScheduledTask(BaseModel):
         min_length=1, max_length=MAX_TIMES_PER_DAY, description="local clock times, HH:MM"
     )
     timezone: TimeZoneName = CARE_TIMEZONE
+    weekdays: list[int] | None = Field(
+        None, description="ISO weekdays the times are due on (1 = Monday); none: every day"
+    )
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, weekdays: list[int] | None) -> list[int] | None:
+        if weekdays is None:
+            return None
+        if not weekdays:
+            raise ValueError("no weekday: leave the weekdays out for every day")
+        if any(not 1 <= day <= 7 for day in weekdays):
+            raise ValueError("a weekday is 1 (Monday) to 7 (Sunday)")
+        if len(set(weekdays)) != len(weekdays):
+            raise ValueError("the same weekday twice")
+        return None if len(weekdays) == 7 else sorted(weekdays)  # all seven: every day
 
     @field_validator("times")
     @classmethod
@@ -47,6 +64,7 @@ class ScheduledTask(BaseModel):
             kind=self.kind,
             timezone=self.timezone,
             times=tuple(time.fromisoformat(t) for t in self.times),
+            weekdays=None if self.weekdays is None else frozenset(self.weekdays),
         )
 
 
@@ -59,10 +77,11 @@ def check_one_task_per_kind(tasks: list[ScheduledTask]) -> None:
 
 def read_schedule(conn: psycopg.Connection, patient_id: str) -> list[ScheduledTask]:
     rows = conn.execute(
-        "SELECT kind, times, timezone FROM patient_schedules WHERE patient_id = %s ORDER BY kind",
+        "SELECT kind, times, timezone, weekdays FROM patient_schedules WHERE patient_id = %s"
+        " ORDER BY kind",
         (patient_id,),
     ).fetchall()
-    return [ScheduledTask(kind=r[0], times=list(r[1]), timezone=r[2]) for r in rows]
+    return [ScheduledTask(kind=r[0], times=list(r[1]), timezone=r[2], weekdays=r[3]) for r in rows]
 
 
 def save_schedule(conn: psycopg.Connection, patient_id: str, tasks: list[ScheduledTask]) -> None:
@@ -71,7 +90,7 @@ def save_schedule(conn: psycopg.Connection, patient_id: str, tasks: list[Schedul
     conn.execute("DELETE FROM patient_schedules WHERE patient_id = %s", (patient_id,))
     for task in tasks:
         conn.execute(
-            "INSERT INTO patient_schedules (patient_id, kind, times, timezone)"
-            " VALUES (%s, %s, %s, %s)",
-            (patient_id, task.kind, task.times, task.timezone),
+            "INSERT INTO patient_schedules (patient_id, kind, times, timezone, weekdays)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (patient_id, task.kind, task.times, task.timezone, task.weekdays),
         )

@@ -126,16 +126,19 @@ def enrolment_thresholds(
 
 
 def enrolment_schedule(patient: PatientSpec) -> list[ScheduledTask]:
-    """The plan's daily measurement tasks (blood pressure is judged by its systolic value).
-    Tasks on some weekdays only have no daily schedule and are left to the care team."""
-    every_day = (0, 1, 2, 3, 4, 5, 6)
+    """The plan's measurement tasks, every day or on its weekdays (blood pressure is judged by
+    its systolic value). Two plans of one kind (a daily and a weekly one) are left to the care
+    team: a schedule holds one entry per kind."""
+    kinds = [plan.kind for plan in patient.measurements]
     return [
         ScheduledTask(
             kind="systolic_bp" if plan.kind == "blood_pressure" else plan.kind,
             times=list(plan.schedule.times),
+            # The scenario counts weekdays from Monday = 0, the schedule from Monday = 1.
+            weekdays=[day + 1 for day in sorted(plan.schedule.weekdays)],
         )
         for plan in patient.measurements
-        if tuple(sorted(plan.schedule.weekdays)) == every_day
+        if kinds.count(plan.kind) == 1
     ]
 
 

@@ -91,7 +91,7 @@ def test_a_patient_shows_trends_and_a_threshold_edit_recolours_the_board(
     site: Site, page: Page, browser: Browser
 ) -> None:
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-CARL").click()
+    page.locator("#triage").get_by_role("button", name="P-CARL").click()
     expect(page.locator("#patient-title")).to_have_text("Patient P-CARL")
     expect(page.locator("#charts figure")).to_have_count(2)
     expect(page.locator("#charts figure[data-kind='heart_rate'] canvas")).to_be_attached()
@@ -124,7 +124,7 @@ def test_a_patient_shows_trends_and_a_threshold_edit_recolours_the_board(
 
 def test_invalid_thresholds_are_refused_with_the_reason(site: Site, page: Page) -> None:
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-BENT").click()
+    page.locator("#triage").get_by_role("button", name="P-BENT").click()
     page.get_by_label("Red below").fill("100")
     page.get_by_label("Green from").fill("120")
     page.get_by_label("Green up to").fill("60")
@@ -141,7 +141,7 @@ def test_the_form_reads_out_the_limits_and_a_side_that_could_never_be_red_is_ref
     site: Site, page: Page
 ) -> None:
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-BENT").click()
+    page.locator("#triage").get_by_role("button", name="P-BENT").click()
     page.locator("#threshold-kind").select_option("spo2")
     reading = page.locator("#threshold-reading")
     expect(reading).to_have_text("No limits: every value would be green.")
@@ -222,7 +222,7 @@ def test_the_open_patient_follows_the_board(site: Site, page: Page) -> None:
     expect(page.locator("#connection")).to_have_text("Live")
     measurement_reads = _requests_to(page, "/api/patients/P-CARL/measurements")
     board_reads = _requests_to(page, "/api/triage")
-    page.get_by_role("button", name="P-CARL").click()
+    page.locator("#triage").get_by_role("button", name="P-CARL").click()
     expect(page.get_by_label("Reason")).to_have_value(re.compile("^green"))
 
     _pulse_turns_red(site, "P-CARL")
@@ -253,7 +253,7 @@ def test_a_visit_reason_the_nurse_typed_stays_when_the_board_refreshes(
 ) -> None:
     sign_in(page, site.url, "home_care_nurse")
     expect(page.locator("#connection")).to_have_text("Live")
-    page.get_by_role("button", name="P-BENT").click()
+    page.locator("#triage").get_by_role("button", name="P-BENT").click()
     expect(page.get_by_label("Reason")).to_have_value(re.compile("^yellow"))
     page.get_by_label("Reason").fill("Ask about the new inhaler")
     _pulse_turns_red(site, "P-BENT")
@@ -268,7 +268,7 @@ def test_a_visit_reason_the_nurse_typed_stays_when_the_board_refreshes(
 
 def test_one_click_schedules_a_visit_with_the_triage_reason(site: Site, page: Page) -> None:
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-ANNA").click()
+    page.locator("#triage").get_by_role("button", name="P-ANNA").click()
     expect(page.get_by_label("Reason")).to_have_value(re.compile("red"))
     page.get_by_role("button", name="Schedule a visit").click()
     expect(page.locator("#visit-message")).to_contain_text("Visit requested for P-ANNA, due by")
@@ -284,7 +284,7 @@ def test_a_prescribed_spo2_scale_2_rescores_the_patient(site: Site, page: Page) 
     news2 = page.locator("#triage tbody tr[data-patient-id='P-ANNA'] td").nth(1)
     expect(news2).not_to_have_text("–")
     before = int(news2.inner_text().split(" · ")[0])
-    page.get_by_role("button", name="P-ANNA").click()
+    page.locator("#triage").get_by_role("button", name="P-ANNA").click()
     expect(page.get_by_label("SpO₂ scale")).to_have_value("1")
     page.get_by_label("SpO₂ scale").select_option("2")
     page.get_by_role("button", name="Save scale").click()
@@ -295,7 +295,7 @@ def test_a_prescribed_spo2_scale_2_rescores_the_patient(site: Site, page: Page) 
 
 def test_a_double_click_schedules_one_visit(site: Site, page: Page) -> None:
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-ANNA").click()
+    page.locator("#triage").get_by_role("button", name="P-ANNA").click()
     page.get_by_role("button", name="Schedule a visit").dblclick()
     expect(page.locator("#visit-message")).to_contain_text("Visit requested for P-ANNA")
     with psycopg.connect(site.database_url) as conn:
@@ -306,7 +306,7 @@ def test_a_double_click_schedules_one_visit(site: Site, page: Page) -> None:
 def test_a_patient_that_cannot_be_opened_says_why(site: Site, page: Page) -> None:
     page.route("**/api/patients/P-ANNA/measurements*", lambda r: r.fulfill(status=500, body="{}"))
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-ANNA").click()
+    page.locator("#triage").get_by_role("button", name="P-ANNA").click()
     expect(page.locator("#notice")).to_contain_text("Could not open the patient")
     expect(page.locator("#summary")).to_contain_text("as of")
 
@@ -329,7 +329,7 @@ def test_the_schedule_editor_adds_edits_and_removes_and_says_why_the_server_refu
             " ('P-CARL', 'body_weight', '{08:00}')"
         )
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-CARL").click()
+    page.locator("#triage").get_by_role("button", name="P-CARL").click()
     expect(page.get_by_label("Weight time 1", exact=True)).to_have_value("08:00")
     message = page.locator("#schedule-message")
 
@@ -372,9 +372,41 @@ def test_the_schedule_editor_adds_edits_and_removes_and_says_why_the_server_refu
     assert _schedule_of(site, "P-CARL") == []
 
 
+def test_a_task_is_scheduled_on_some_weekdays(site: Site, page: Page) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "INSERT INTO patient_schedules (patient_id, kind, times) VALUES"
+            " ('P-CARL', 'body_weight', '{08:00}')"
+        )
+    sign_in(page, site.url, "home_care_nurse")
+    page.locator("#triage").get_by_role("button", name="P-CARL").click()
+    expect(page.get_by_label("Weight on Monday")).to_be_checked()  # every day so far
+    for day in ("Tuesday", "Wednesday", "Friday", "Saturday", "Sunday"):
+        page.get_by_label(f"Weight on {day}").uncheck()
+    page.get_by_role("button", name="Save schedule").click()
+    message = page.locator("#schedule-message")
+    expect(message).to_have_text("Saved: Weight at 08:00 on Mon, Thu.")
+    with psycopg.connect(site.database_url) as conn:
+        ((weekdays,),) = conn.execute(
+            "SELECT weekdays FROM patient_schedules WHERE patient_id = 'P-CARL'"
+        ).fetchall()
+    assert weekdays == [1, 4]
+    page.get_by_role("button", name="Close patient").click()
+    page.locator("#triage").get_by_role(
+        "button", name="P-CARL"
+    ).click()  # read back from the server
+    expect(page.get_by_label("Weight on Thursday")).to_be_checked()
+    expect(page.get_by_label("Weight on Friday")).not_to_be_checked()
+
+    page.get_by_label("Weight on Monday").uncheck()
+    page.get_by_label("Weight on Thursday").uncheck()
+    page.get_by_role("button", name="Save schedule").click()
+    expect(message).to_have_text("Not saved: tick a day for Weight, or remove it.")
+
+
 def test_an_unfinished_schedule_is_not_sent(site: Site, page: Page) -> None:
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-BENT").click()
+    page.locator("#triage").get_by_role("button", name="P-BENT").click()
     expect(page.locator("#schedule-empty")).to_be_visible()
     page.get_by_label("Measurement to schedule").select_option("body_weight")
     page.get_by_role("button", name="Add to schedule").click()
@@ -397,7 +429,7 @@ def test_the_plans_instructions_are_read_edited_and_saved(site: Site, page: Page
             " VALUES ('P-ANNA', 'Call 113', 'Rest and measure again', 'gp')"
         )
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-ANNA").click()
+    page.locator("#triage").get_by_role("button", name="P-ANNA").click()
     red = page.get_by_label("On a red reading")
     expect(red).to_have_value("Call 113")
     expect(page.get_by_role("button", name="Save instructions")).to_be_enabled()
@@ -409,7 +441,7 @@ def test_the_plans_instructions_are_read_edited_and_saved(site: Site, page: Page
             "SELECT red, yellow FROM patient_instructions WHERE patient_id = 'P-ANNA'"
         ).fetchone()
     assert saved == ("Use your rescue pack, then call 113", "Rest and measure again")
-    page.get_by_role("button", name="P-BENT").click()
+    page.locator("#triage").get_by_role("button", name="P-BENT").click()
     expect(page.get_by_label("On a red reading")).to_have_value("")
 
 
@@ -421,12 +453,12 @@ def test_the_patients_questionnaire_answers_are_shown_in_words(site: Site, page:
             ' \'{"breathlessness": "much_worse", "feeling_unwell": true}\', \'h\')'
         )
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-ANNA").click()
+    page.locator("#triage").get_by_role("button", name="P-ANNA").click()
     answers = page.locator("#answers tbody tr")
     expect(answers).to_have_count(1)
     expect(answers.first).to_contain_text("copd-daily")
     expect(answers.first).to_contain_text("breathlessness: much worse; feeling unwell: yes")
-    page.get_by_role("button", name="P-BENT").click()
+    page.locator("#triage").get_by_role("button", name="P-BENT").click()
     expect(answers.first).to_have_text("No questionnaire answered in the last 14 days.")
 
 

@@ -47,7 +47,7 @@ def test_the_threshold_form_shows_the_saved_thresholds_of_the_chosen_measurement
             " yellow_low = 89, yellow_high = NULL"
         )
     sign_in(page, site.url, "home_care_nurse")
-    page.get_by_role("button", name="P-CARL").click()
+    page.locator("#triage").get_by_role("button", name="P-CARL").click()
     page.locator("#threshold-kind").select_option("spo2")
     form = page.locator("#thresholds")
     expect(form.locator("input[name=green_low]")).to_have_value("93")

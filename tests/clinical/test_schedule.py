@@ -66,6 +66,21 @@ def test_slots_stay_at_local_time_across_daylight_saving():
     assert [m.deadline.astimezone(UTC) for m in missed] == [datetime(2024, 3, 31, 9, tzinfo=UTC)]
 
 
+def test_a_task_on_some_weekdays_is_due_on_those_local_days_only():
+    # Monday and Thursday at 08:00; 4 to 17 March 2024, summer time from Sunday 31 March.
+    twice_weekly = DailySchedule(kind="body_weight", times=(time(8),), weekdays=frozenset({1, 4}))
+    missed = missed_slots(twice_weekly, [oslo(7, 8)], start=oslo(4, 0), now=oslo(17, 23))
+    assert [m.reason[:25] for m in missed] == [
+        "Weight due Mon 2024-03-04",
+        "Weight due Mon 2024-03-11",
+        "Weight due Thu 2024-03-14",
+    ]
+    across_the_change = missed_slots(twice_weekly, [], start=oslo(31, 0), now=oslo(2, 0, month=4))
+    assert [m.deadline for m in across_the_change] == [oslo(1, 11, month=4)]
+    assert twice_weekly.longest_gap == timedelta(days=4)
+    assert MORNING.longest_gap == timedelta(days=1)
+
+
 def test_weekly_schedule_counts_whole_local_weeks():
     three = WeeklySchedule(kind="blood_glucose", per_week=3)
     measured = [oslo(4, 9), oslo(6, 9), oslo(10, 23, 59), oslo(11, 0, 0), oslo(13, 9)]

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -111,6 +112,33 @@ def test_a_kind_the_platform_does_not_schedule_keeps_its_default_times(
     config = {"version": 1, "patients": {"P-1": {"schedule": {"spo2": ["10:00"]}}}}
     assert agent.config.offer(json.dumps(config).encode())
     assert _advance(agent, 24) == 3  # 08:00 BP, 10:00 SpO2 (not 09:00), 20:00 BP
+
+
+def test_a_kind_on_some_weekdays_is_prompted_on_those_days_while_others_stay_daily(
+    agent: Agent, source: MemorySource
+) -> None:
+    """P-2 weighs on Mondays and Thursdays. P-1's SpO2, which the platform schedules without
+    weekdays, and her blood pressure, which it does not schedule, are prompted every day."""
+    source.values |= {("P-1", "spo2"): 96, ("P-1", "blood_pressure"): (130, 80)}
+    source.values[("P-2", "body_weight")] = 80.0
+    plans = {
+        "P-1": {"schedule": {"spo2": ["09:00"]}},
+        "P-2": {"schedule": {"body_weight": ["07:30"]}, "weekdays": {"body_weight": [1, 4]}},
+    }
+    assert agent.config.offer(json.dumps({"version": 1, "patients": plans}).encode())
+    _advance(agent, 7 * 24)  # Monday 3 March 2025, 06:00, to the next Monday
+    days: dict[str, list[int]] = {}
+    for message in agent.queue.peek(100):
+        for entry in parse_envelope("hub-1", message.body).entries:
+            observation = parse_observation(entry)
+            local = observation.effective.astimezone(ZoneInfo("Europe/Oslo"))
+            days.setdefault(observation.kind, []).append(local.isoweekday())
+    week = list(range(1, 8))
+    assert {kind: sorted(weekdays) for kind, weekdays in days.items()} == {
+        "body_weight": [1, 4],
+        "spo2": week,
+        "blood_pressure": sorted(week * 2),
+    }
 
 
 def test_delivery_marks_messages_sent_only_once_acknowledged(

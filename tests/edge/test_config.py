@@ -56,6 +56,41 @@ def test_the_applied_config_survives_a_restart(tmp_path: Path) -> None:
     assert plan is not None and plan.thresholds["spo2"].green_low == 94
 
 
+def test_weekdays_are_applied_and_kept_and_a_config_without_them_is_daily(
+    tmp_path: Path,
+) -> None:
+    store = ConfigStore(Database(tmp_path))
+    assert store.offer(_config(1))
+    plan = store.patient("P-1")
+    assert plan is not None and plan.weekdays == {}
+    schedule = {"spo2": ["09:00"], "body_weight": ["07:30"]}
+    assert store.offer(_config(2, schedule=schedule, weekdays={"body_weight": [1, 4]}))
+    again = ConfigStore(Database(tmp_path)).patient("P-1")
+    assert again is not None and again.weekdays == {"body_weight": [1, 4]}
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "problem"),
+    [
+        ({"spo2": []}, "spo2: no weekday"),
+        ({"spo2": [0, 3]}, "weekday 0 is not 1 (Monday) to 7 (Sunday)"),
+        ({"spo2": [1, 8]}, "weekday 8 is not 1 (Monday) to 7 (Sunday)"),
+        ({"spo2": [1, 4, 1]}, "spo2: the same weekday twice"),
+        ({"spo2": ["1"]}, "valid integer"),
+        ({"body_weight": [1]}, "weekdays for body_weight but no times for it in schedule"),
+        ({"pain": [1]}, "pain"),
+    ],
+)
+def test_bad_weekdays_refuse_the_config_and_say_why(
+    store: ConfigStore, weekdays: dict[str, list[object]], problem: str
+) -> None:
+    store.offer(_config(4))
+    assert not store.offer(_config(5, weekdays=weekdays))
+    plan = store.patient("P-1")
+    assert plan is not None and plan.weekdays == {}, "the applied config stays"
+    assert problem in store.summary()["lastRefusal"]
+
+
 @pytest.mark.parametrize(
     ("body", "problem"),
     [

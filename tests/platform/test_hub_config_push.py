@@ -181,3 +181,28 @@ def test_one_patients_row_the_agent_would_refuse_costs_only_that_patients_settin
     kept = agent.patient("P3")
     assert kept is not None and kept.schedule == {"spo2": ["09:00"]}
     assert agent.patient("P4") is None
+
+
+def test_weekdays_reach_the_hub_with_the_times_of_their_kind(
+    registered: str, platform_mqtt: MqttConnection, mosquitto_url: str, tmp_path: Path
+) -> None:
+    """Weight on Mondays and Thursdays; blood pressure by its systolic value on Mondays and by
+    its diastolic value on Fridays: the hub's one blood-pressure prompt is due on both days."""
+    with psycopg.connect(registered) as conn:
+        save_schedule(
+            conn,
+            "P1",
+            [
+                ScheduledTask(kind="body_weight", times=["08:00"], weekdays=[4, 1]),
+                ScheduledTask(kind="systolic_bp", times=["08:00"], weekdays=[1]),
+                ScheduledTask(kind="diastolic_bp", times=["08:00"], weekdays=[5]),
+                ScheduledTask(kind="spo2", times=["09:00"]),
+            ],
+        )
+    ConfigPusher(registered, platform_mqtt).push_changed()
+    agent = ConfigStore(Database(tmp_path))
+    assert agent.offer(_retained(mosquitto_url, "H1"))
+    patient = agent.patient("P1")
+    assert patient is not None
+    assert patient.weekdays == {"body_weight": [1, 4], "blood_pressure": [1, 5]}
+    assert "spo2" in patient.schedule and "spo2" not in patient.weekdays, "daily"

@@ -44,9 +44,10 @@ def test_a_schedule_set_by_home_care_is_read_back_and_both_are_audited(
     saved = client.put("/api/patients/P1/schedule", json=WEIGHT_AND_BP, headers=nurse)
     assert saved.status_code == 200, saved.text
     read = client.get("/api/patients/P1/schedule", headers=nurse).json()
+    oslo = {"timezone": "Europe/Oslo", "weekdays": None}
     assert read == [
-        {"kind": "body_weight", "times": ["08:00"], "timezone": "Europe/Oslo"},
-        {"kind": "systolic_bp", "times": ["08:30", "20:00"], "timezone": "Europe/Oslo"},
+        {"kind": "body_weight", "times": ["08:00"], **oslo},
+        {"kind": "systolic_bp", "times": ["08:30", "20:00"], **oslo},
     ]
     assert client.get("/api/patients/P2/schedule", headers=nurse).json() == []
     cleared = client.put("/api/patients/P1/schedule", json=[], headers=nurse)
@@ -79,6 +80,9 @@ def test_a_schedule_set_by_home_care_is_read_back_and_both_are_audited(
             [{"kind": "spo2", "times": ["08:00"]}, {"kind": "spo2", "times": ["20:00"]}],
             "one entry per kind; twice: spo2",
         ),
+        ([{"kind": "spo2", "times": ["08:00"], "weekdays": []}], "no weekday"),
+        ([{"kind": "spo2", "times": ["08:00"], "weekdays": [0, 3]}], "1 (Monday) to 7"),
+        ([{"kind": "spo2", "times": ["08:00"], "weekdays": [3, 3]}], "the same weekday twice"),
     ],
 )
 def test_a_schedule_that_cannot_be_kept_is_refused_saying_why(
@@ -179,3 +183,39 @@ def test_a_dispenser_or_container_that_never_reported_is_flagged_once_overdue(
     assert containers["C1"].active
     assert containers["C1"].title == "Container C1 has not reported since it was registered"
     assert not containers["C2"].active
+
+
+def test_a_weekly_task_is_kept_with_its_weekdays_and_warned_about_for_a_week(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """Weight on Mondays, not measured on Monday 16 November: the warning stays up through the
+    week (the rule looked back two days only), and a task due every day is stored as such."""
+    nurse = sign_in("home_care_nurse")
+    tasks = [
+        {"kind": "body_weight", "times": ["08:00"], "weekdays": [1]},
+        {"kind": "spo2", "times": ["09:00"], "weekdays": [7, 1, 2, 3, 4, 5, 6]},
+    ]
+    saved = client.put("/api/patients/P1/schedule", json=tasks, headers=nurse)
+    assert saved.status_code == 200, saved.text
+    read = client.get("/api/patients/P1/schedule", headers=nurse).json()
+    assert [(t["kind"], t["weekdays"]) for t in read] == [("body_weight", [1]), ("spo2", None)]
+    friday = NOON  # Friday 20 November 2026
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+            " VALUES (%s, 'P1', 'spo2', 96, '%%', 'h')",
+            (friday - timedelta(hours=3),),
+        )
+        signals = {s.rule: s for s in periodic.missed_measurements(conn, friday)}
+        weight = signals["missed:body_weight"]
+        assert weight.active
+        assert "Weight due Mon 2026-11-16 08:00 not measured by 11:00" in weight.title
+        # Not due on Tuesday to Sunday: nothing more is missed, the one warning stays.
+        assert weight.detail == {"missed": 1}
+        conn.execute(
+            "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+            " VALUES (%s, 'P1', 'body_weight', 81, 'kg', 'h')",
+            (friday - timedelta(hours=1),),
+        )
+        later = {s.rule: s for s in periodic.missed_measurements(conn, friday)}
+    assert not later["missed:body_weight"].active, "measured since: cleared"

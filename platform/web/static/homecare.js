@@ -399,7 +399,8 @@ async function saveThresholds(event) {
   await refreshBoard({ urgent: true }).catch((error) => notify(`Board not refreshed: ${explain(error)}.`));
 }
 
-// The measurement schedule: each kind the patient measures, at which local clock times. The
+// The measurement schedule: each kind the patient measures, at which local clock times, on
+// which weekdays. The
 // whole schedule is saved at once (an empty one clears it); the server checks the times.
 let scheduleOf = null; // the patient whose schedule the editor holds; saving waits for it
 
@@ -424,16 +425,33 @@ async function loadSchedule(patientId) {
 }
 
 function renderSchedule(tasks) {
-  document.getElementById("schedule-tasks").replaceChildren(...tasks.map((t) => scheduleItem(t.kind, t.times, t.timezone)));
+  document.getElementById("schedule-tasks").replaceChildren(...tasks.map((t) => scheduleItem(t.kind, t.times, t.timezone, t.weekdays)));
   scheduleChanged();
 }
 
-function scheduleItem(kind, times, timezone = "Europe/Oslo") {
+// ISO weekdays, as the API counts them: 1 is Monday.
+const WEEKDAYS = [[1, "Mon", "Monday"], [2, "Tue", "Tuesday"], [3, "Wed", "Wednesday"], [4, "Thu", "Thursday"],
+  [5, "Fri", "Friday"], [6, "Sat", "Saturday"], [7, "Sun", "Sunday"]];
+
+/** A tick per weekday, all ticked for a task due every day (`weekdays` null). */
+function weekdayChoice(label, weekdays) {
+  return element("span", { class: "schedule-days", role: "group", "aria-label": `Days for ${label}` },
+    ...WEEKDAYS.map(([day, short, name]) => element("label", {},
+      element("input", { type: "checkbox", value: String(day), checked: !weekdays || weekdays.includes(day), "aria-label": `${label} on ${name}` }),
+      short)));
+}
+
+function daysText(weekdays) {
+  return weekdays ? ` on ${weekdays.map((d) => WEEKDAYS[d - 1][1]).join(", ")}` : "";
+}
+
+function scheduleItem(kind, times, timezone = "Europe/Oslo", weekdays = null) {
   const label = LABELS[kind] ?? kind;
   const zone = timezone === "Europe/Oslo" ? null : element("span", { class: "count" }, ` (${timezone})`);
   const item = element("li", { class: "schedule-task", dataset: { kind, timezone } },
     element("span", { class: "schedule-kind" }, label, zone),
     element("span", { class: "schedule-times" }),
+    weekdayChoice(label, weekdays),
     element("button", { type: "button", class: "link", "aria-label": `Add a time for ${label}`, onclick: () => addScheduleTime(item) }, "Add a time"),
     element("button", { type: "button", class: "link", "aria-label": `Remove ${label} from the schedule`, onclick: () => { item.remove(); scheduleChanged(); } }, "Remove"));
   for (const time of times) addScheduleTime(item, time, { focus: false });
@@ -487,12 +505,22 @@ async function saveSchedule() {
   const patientId = openPatient;
   if (scheduleOf !== patientId) return;
   const message = document.getElementById("schedule-message");
-  const tasks = [...document.getElementById("schedule-tasks").children].map((li) => ({
-    kind: li.dataset.kind,
-    times: [...li.querySelectorAll("input")].map((input) => input.value),
-    timezone: li.dataset.timezone,
-  }));
+  const tasks = [...document.getElementById("schedule-tasks").children].map((li) => {
+    const days = [...li.querySelectorAll(".schedule-days input:checked")].map((input) => Number(input.value));
+    return {
+      kind: li.dataset.kind,
+      times: [...li.querySelectorAll(".schedule-time input")].map((input) => input.value),
+      timezone: li.dataset.timezone,
+      weekdays: days.length === 7 ? null : days,
+    };
+  });
   const unfinished = tasks.find((t) => !t.times.length || t.times.includes(""));
+  const dayless = tasks.find((t) => t.weekdays?.length === 0);
+  if (dayless) {
+    message.className = "message error";
+    message.textContent = `Not saved: tick a day for ${LABELS[dayless.kind] ?? dayless.kind}, or remove it.`;
+    return;
+  }
   if (unfinished) {
     const label = LABELS[unfinished.kind] ?? unfinished.kind;
     message.className = "message error";
@@ -507,7 +535,7 @@ async function saveSchedule() {
     renderSchedule(saved);
     message.className = "message";
     message.textContent = saved.length
-      ? `Saved: ${saved.map((t) => `${LABELS[t.kind] ?? t.kind} at ${t.times.join(", ")}`).join("; ")}.`
+      ? `Saved: ${saved.map((t) => `${LABELS[t.kind] ?? t.kind} at ${t.times.join(", ")}${daysText(t.weekdays)}`).join("; ")}.`
       : "Saved: nothing is scheduled.";
   } catch (error) {
     message.className = "message error";
