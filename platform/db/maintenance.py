@@ -29,6 +29,15 @@ log = logging.getLogger(__name__)
 
 _MONTH_PARTITION = re.compile(r"_(\d{4})(\d{2})$")
 
+# Patients' daily rollups are health data as much as the readings they were made from, so they
+# go with them (containers' and wards' rollups name no person and are kept for long trends).
+# PostgreSQL keeps the rollup in a table; TimescaleDB in a continuous aggregate, whose chunks a
+# hypertable's retention does not touch.
+PATIENT_ROLLUP = {
+    "postgres": ("vitals_daily_rollup", "bucket"),
+    "timescaledb": ("vitals_daily", ""),
+}
+
 # Ingest's bookkeeping tables and the indexed column that says how old a row is.
 BOOKKEEPING = {"quarantine": "received_at", "dead_letters": "received_at", "ingest_keys": "seen_at"}
 # Rows deleted per transaction: a large backlog never holds its row locks (or one huge
@@ -68,6 +77,7 @@ class MaintenanceReport:
     chunks_dropped: int = 0
     refresh_windows_set: list[str] = field(default_factory=list)
     rows_deleted: dict[str, int] = field(default_factory=dict)  # per bookkeeping table
+    patient_rollup_removed: int = 0  # rows on PostgreSQL, chunks on TimescaleDB
 
 
 def run_maintenance(
@@ -90,6 +100,15 @@ def run_maintenance(
     if backend == "timescaledb":
         report.refresh_windows_set = _fit_refresh_windows(conn, retention, dict(series))
     conn.commit()
+    health_cutoff = now - timedelta(days=retention.health_days)
+    rollup, column = PATIENT_ROLLUP[backend]
+    if backend == "timescaledb":
+        report.patient_rollup_removed = _drop_chunks(conn, rollup, health_cutoff)
+        conn.commit()
+    else:
+        report.patient_rollup_removed = _delete_older(
+            conn, rollup, column, health_cutoff, batch_size
+        )
     for table, column in BOOKKEEPING.items():
         cutoff = now - timedelta(days=retention.bookkeeping_days(table))
         report.rows_deleted[table] = _delete_older(conn, table, column, cutoff, batch_size)
@@ -218,5 +237,6 @@ class MaintenanceRunner(Periodic):
             or report.chunks_dropped
             or report.refresh_windows_set
             or any(report.rows_deleted.values())
+            or report.patient_rollup_removed
         ):
             log.info("retention: %s", report)

@@ -272,3 +272,26 @@ def test_maintenance_logs_the_rows_it_deleted(
     reports = [r.getMessage() for r in caplog.records if "MaintenanceReport" in r.getMessage()]
     assert len(reports) == 1
     assert "'quarantine': 3, 'dead_letters': 0, 'ingest_keys': 0" in reports[0]
+
+
+def test_patients_daily_rollups_go_with_their_readings(database_url: str) -> None:
+    """Raw measurements went after the health retention, their daily summaries per patient
+    stayed for good: health data past its retention all the same."""
+    old, recent = NOW - timedelta(days=40), NOW - timedelta(days=10)
+    with psycopg.connect(database_url) as conn:
+        for at, value in ((old, 72), (recent, 75)):
+            conn.execute(
+                "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
+                " VALUES (%s, 'P1', 'heart_rate', %s, '/min', 'hub-1')",
+                (at, value),
+            )
+        conn.commit()
+        if current_backend(conn) == "timescaledb":  # a refresh runs outside a transaction
+            with psycopg.connect(database_url, autocommit=True) as refresh:
+                refresh.execute("CALL refresh_continuous_aggregate('vitals_daily', NULL, NULL)")
+        report = run_maintenance(
+            conn, Retention(city_days=400, health_days=30, hygiene_days=730), now=NOW
+        )
+        days = conn.execute("SELECT bucket FROM vitals_daily ORDER BY 1").fetchall()
+    assert [d[0].date() for d in days] == [recent.date()]
+    assert report.patient_rollup_removed >= 1
