@@ -320,14 +320,18 @@ def _schedule_of(site: Site, patient_id: str) -> list[tuple[str, list[str]]]:
     return [(kind, list(times)) for kind, times in rows]
 
 
-def test_the_schedule_editor_adds_edits_and_removes_and_says_why_the_server_refuses(
-    site: Site, page: Page
-) -> None:
+def _carl_weighs_at_eight(site: Site) -> None:
     with psycopg.connect(site.database_url) as conn:
         conn.execute(
             "INSERT INTO patient_schedules (patient_id, kind, times) VALUES"
             " ('P-CARL', 'body_weight', '{08:00}')"
         )
+
+
+def test_the_schedule_editor_adds_edits_and_removes_and_says_why_the_server_refuses(
+    site: Site, page: Page
+) -> None:
+    _carl_weighs_at_eight(site)
     sign_in(page, site.url, "home_care_nurse")
     page.locator("#triage").get_by_role("button", name="P-CARL").click()
     expect(page.get_by_label("Weight time 1", exact=True)).to_have_value("08:00")
@@ -373,11 +377,7 @@ def test_the_schedule_editor_adds_edits_and_removes_and_says_why_the_server_refu
 
 
 def test_a_task_is_scheduled_on_some_weekdays(site: Site, page: Page) -> None:
-    with psycopg.connect(site.database_url) as conn:
-        conn.execute(
-            "INSERT INTO patient_schedules (patient_id, kind, times) VALUES"
-            " ('P-CARL', 'body_weight', '{08:00}')"
-        )
+    _carl_weighs_at_eight(site)
     sign_in(page, site.url, "home_care_nurse")
     page.locator("#triage").get_by_role("button", name="P-CARL").click()
     expect(page.get_by_label("Weight on Monday")).to_be_checked()  # every day so far

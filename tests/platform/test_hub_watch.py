@@ -119,15 +119,22 @@ def test_a_silent_hub_raises_an_alert_for_home_care_without_naming_patients(
     assert not fine.active
 
 
-@pytest.mark.integration
-def test_the_hub_list_says_what_to_see_to_and_whom_each_hub_serves(
-    database_url: str, sign_in: SignIn
-) -> None:
+@pytest.fixture
+def quiet_and_fine(database_url: str) -> str:
+    """H-QUIET last reported three hours ago, H-FINE just now."""
     now = datetime.now(UTC)
     with psycopg.connect(database_url) as conn:
         _hubs(conn)
         _health(conn, "H-QUIET", now - timedelta(hours=3))
         _health(conn, "H-FINE", now, devices=[{"kind": "scale", "batteryPercent": 90}])
+    return database_url
+
+
+@pytest.mark.integration
+def test_the_hub_list_says_what_to_see_to_and_whom_each_hub_serves(
+    quiet_and_fine: str, sign_in: SignIn
+) -> None:
+    database_url = quiet_and_fine
     nurse = sign_in("home_care_nurse")
     with TestClient(create_app(database_url)) as client:
         shown = {h["hub_id"]: h for h in client.get("/api/hubs/health", headers=nurse).json()}
@@ -143,13 +150,9 @@ def test_the_hub_list_says_what_to_see_to_and_whom_each_hub_serves(
 
 @pytest.mark.integration
 def test_asking_for_the_hubs_needing_attention_reads_only_their_patients(
-    database_url: str, sign_in: SignIn
+    quiet_and_fine: str, sign_in: SignIn
 ) -> None:
-    now = datetime.now(UTC)
-    with psycopg.connect(database_url) as conn:
-        _hubs(conn)
-        _health(conn, "H-QUIET", now - timedelta(hours=3))
-        _health(conn, "H-FINE", now)
+    database_url = quiet_and_fine
     with TestClient(create_app(database_url)) as client:
         answer = client.get(
             "/api/hubs/health?needs_attention=true", headers=sign_in("home_care_nurse")
