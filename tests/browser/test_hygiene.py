@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 from conftest import Site, sign_in
 from playwright.sync_api import Page, expect
+from seed import WARDS
 
 from tilsyn.platform.hygiene.site import WARD_TIMEZONE
+from tilsyn.platform.ingest.outcomes import Accepted
+from tilsyn.platform.ingest.tables import DISPENSER_STATUS
 
 pytestmark = pytest.mark.browser
 
@@ -72,3 +76,22 @@ def test_opportunities_that_came_too_late_to_count_are_shown_in_their_cell(
     expect(late).to_have_text("+4 late")
     cell = page.locator("#compliance td.rate", has=page.locator(".late"))
     expect(cell).to_have_attribute("title", re.compile(r"4 more came too late to count"))
+
+
+def test_a_dispenser_running_low_joins_the_list_without_a_reload(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "infection_control")
+    expect(page.locator("#connection")).to_have_text("Live")
+    expect(page.locator("#dispenser-count")).to_have_text("(6 of 8)")
+    ward = WARDS[0][0]
+    row = (datetime.now(UTC), "70b3d50000000000", ward, 0, 140, 9, 90)  # refill 9 %
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "INSERT INTO dispenser_status (time, dev_eui, ward_id, dispenser_id, use_count,"
+            " refill_percent, battery_percent) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            row,
+        )
+    site.engine.observe(
+        [Accepted(f"d{time.time_ns()}", ((DISPENSER_STATUS, (row,)),))], time.time()
+    )
+    expect(page.locator("#alerts .alert", has_text=f"{ward}/0")).to_be_visible()
+    expect(page.locator("#dispenser-count")).to_have_text("(7 of 8)")

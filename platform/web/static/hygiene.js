@@ -1,7 +1,7 @@
 // Infection control: compliance per ward and room type per day or week against each ward's
 // target, the dispensers that are nearly empty or have stopped reporting, and the alerts for
 // infection control to acknowledge.
-import { api, start, element, formatDateTime, guarded, liveStream, percent, requireRole, showConnection } from "./common.js";
+import { api, start, element, explain, formatDateTime, guarded, liveStream, notify, percent, requireRole, showConnection } from "./common.js";
 import { AlertList } from "./alert-list.js";
 
 const ZONE_NAMES = { patient_zone: "Patient zone", clean_room: "Clean room", unclean_room: "Unclean room" };
@@ -73,8 +73,13 @@ function problems(dispenser) {
 async function main() {
   await requireRole("infection_control");
   const alerts = new AlertList({ list: document.getElementById("alerts"), count: document.getElementById("alert-count") });
+  // A dispenser's alert (empty, offline, back) changes what the round must bring.
+  const showDispensers = () => loadDispensers().catch((error) => notify(`Dispensers not shown: ${explain(error)}.`));
   liveStream("/api/alerts/stream", "alert", {
-    onEvent: (change, event) => alerts.onEvent(change, event),
+    onEvent: (change, event) => {
+      alerts.onEvent(change, event);
+      if (change.alert?.entity_type === "dispenser") showDispensers();
+    },
     onState: showConnection,
     onOpen: () => alerts.loadUntilRead(),
   });
