@@ -13,6 +13,8 @@ from seed import username
 
 from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.alerts.store import apply_signals
+from tilsyn.platform.registry.models import HubIn
+from tilsyn.platform.registry.store import register_hub
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +70,24 @@ def test_a_failing_webhook_shows_what_waits_and_why(site: Site, page: Page) -> N
     expect(row).to_contain_text("no answer within 5 s")
     expect(row).to_contain_text("waiting since")
     expect(row.locator("td.count")).to_have_text("1")
+
+
+def test_a_hub_that_has_not_applied_its_settings_is_shown_to_the_admin(
+    site: Site, page: Page
+) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        register_hub(conn, HubIn(hub_id="H-OLD", unit="Våler", patient_ids=["P-ANNA"]))
+        conn.execute(
+            "INSERT INTO hub_config_pushed (hub_id, version, digest, pushed_at)"
+            " VALUES ('H-OLD', 5, 'x', now() - interval '1 hour')"
+        )
+        conn.execute(
+            "INSERT INTO hub_health (time, hub_id, queue_depth, queue_bytes, last_contact,"
+            " dropped_total, dropped_by_reason, devices, config_version)"
+            " VALUES (now(), 'H-OLD', 0, 0, now(), 0, '{}', '[]', 4)"
+        )
+    sign_in(page, site.url, "admin")
+    row = page.locator("#hubs tbody tr[data-hub-id='H-OLD']")
+    expect(row).to_contain_text("runs settings version 4, not 5")
+    expect(row).to_contain_text("P-ANNA")
+    expect(page.locator("#hub-count")).to_have_text("(1)")

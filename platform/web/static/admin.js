@@ -1,6 +1,8 @@
 // Administration: the users (deactivate one who left or lost a phone: her sessions end at
-// once) and the audit log of every read of a patient's data, newest first.
-import { api, start, element, formatDateTime, guarded, requireRole } from "./common.js";
+// once), webhooks, home hubs that need attention (a clock behind, settings not applied), and
+// the audit log of every read of a patient's data, newest first.
+import { api, start, element, explain, formatDateTime, guarded, notify, requireRole } from "./common.js";
+import { showHubsNeedingAttention } from "./hub-list.js";
 
 let me = null;
 
@@ -64,6 +66,8 @@ async function loadAudit(patientId) {
 
 async function main() {
   me = await requireRole("admin");
+  showHubsNeedingAttention({ table: document.getElementById("hubs"), count: document.getElementById("hub-count") })
+    .catch((error) => notify(`Hubs not shown: ${explain(error)}.`));
   await Promise.all([loadUsers(), loadWebhooks()]);
   document.getElementById("audit-filter").addEventListener("submit", guarded("Audit log not shown",
     (event) => loadAudit(new FormData(event.target).get("patient_id").trim())));

@@ -3,6 +3,7 @@
 // refresh the board live.
 import { api, start, element, explain, formatDateTime, formatTime, guarded, liveStream, notify, requireRole, showConnection } from "./common.js";
 import { AlertList } from "./alert-list.js";
+import { showHubsNeedingAttention } from "./hub-list.js";
 import { timeChart } from "./chart.js";
 
 const LABELS = {
@@ -190,21 +191,6 @@ function pumpBoard() {
     reads.running = false;
     pumpBoard();
   });
-}
-
-// Hubs with a problem (patients/hub_watch.py decides which); only theirs are read, since
-// each patient a hub serves is audited.
-async function loadHubs() {
-  const hubs = await api("/api/hubs/health?needs_attention=true");
-  const rows = hubs.map((hub) => element("tr", { dataset: { hubId: hub.hub_id } },
-    element("th", { scope: "row" }, hub.hub_id, element("div", { class: "count" }, hub.unit)),
-    element("td", {}, ...hub.patients.flatMap((id, index) => [index ? ", " : null,
-      element("button", { type: "button", class: "link", onclick: () => openPatientView(id) }, id)])),
-    element("td", {}, hub.reported_at ? formatDateTime(hub.reported_at) : "never"),
-    element("td", {}, element("ul", { class: "plain-list" }, ...hub.problems.map((p) => element("li", {}, p))))));
-  if (!rows.length) rows.push(element("tr", {}, element("td", { colspan: "4" }, "None: every hub reports and runs its settings.")));
-  document.querySelector("#hubs tbody").replaceChildren(...rows);
-  document.getElementById("hub-count").textContent = hubs.length ? `(${hubs.length})` : "";
 }
 
 const openPatientView = guarded("Could not open the patient", (patientId) => showPatient(patientId));
@@ -562,7 +548,11 @@ async function main() {
   });
   // Each board read is audited per patient: re-read only on a change or after a reconnect.
   const refresh = () => refreshBoard().catch(() => showConnection("offline"));
-  const showHubs = () => loadHubs().catch((error) => notify(`Hubs not shown: ${explain(error)}.`));
+  const showHubs = () => showHubsNeedingAttention({
+    table: document.getElementById("hubs"),
+    count: document.getElementById("hub-count"),
+    patientControl: (id) => element("button", { type: "button", class: "link", onclick: () => openPatientView(id) }, id),
+  }).catch((error) => notify(`Hubs not shown: ${explain(error)}.`));
   let connectedBefore = false;
   const alerts = new AlertList({
     list: document.getElementById("alerts"),
