@@ -25,6 +25,7 @@ export class AlertList {
     this.alerts = new Map(); // alert_id -> alert
     this.items = new Map(); // alert_id -> { alert, node }: a node is rebuilt only when its alert changes
     this.shownEventOf = new Map(); // alert_id -> the stream event id of the change on screen
+    this.resolved = new Set(); // alert ids the stream said were resolved: an older answer must not bring them back
     this.changedWhileReading = null;
     this.retry = null;
     this.empty = element("li", { class: "empty" }, "No open alerts.");
@@ -73,22 +74,33 @@ export class AlertList {
   // The stream may deliver an alert's changes out of order (each is announced after its own
   // commit): a change older than the one shown for the same alert is left out.
   apply({ alert }, eventId) {
+    const id = alert.alert_id;
     if (eventId !== null) {
-      if ((this.shownEventOf.get(alert.alert_id) ?? -1) > eventId) return;
-      this.shownEventOf.set(alert.alert_id, eventId);
+      if ((this.shownEventOf.get(id) ?? -1) > eventId) return;
+      this.shownEventOf.set(id, eventId);
+    } else if (this.resolved.has(id) && alert.state !== "resolved") {
+      return; // the answer to our own action, overtaken by a colleague's resolve
     }
-    if (alert.state === "resolved") this.alerts.delete(alert.alert_id);
-    else this.alerts.set(alert.alert_id, alert);
+    if (alert.state === "resolved") {
+      this.resolved.add(id);
+      this.alerts.delete(id);
+    } else {
+      if (eventId !== null) this.resolved.delete(id); // reopened
+      this.alerts.set(id, alert);
+    }
   }
 
   render() {
     const sorted = [...this.alerts.values()].sort(byUrgency);
     const wanted = sorted.length ? sorted.map((alert) => this.itemFor(alert)) : [this.empty];
-    // Nodes are moved only where the order changed, so a note being typed keeps its focus.
+    // Stale nodes go first, then new ones are put in place: an unchanged item is never moved
+    // (moving a node blurs a note being typed in it), since its alert and so its place in the
+    // order relative to the other unchanged items stay the same.
+    const keep = new Set(wanted);
+    for (const node of [...this.list.children]) if (!keep.has(node)) node.remove();
     wanted.forEach((node, index) => {
       if (this.list.children[index] !== node) this.list.insertBefore(node, this.list.children[index] ?? null);
     });
-    while (this.list.children.length > wanted.length) this.list.lastElementChild.remove();
     for (const id of this.items.keys()) if (!this.alerts.has(id)) this.items.delete(id);
     const open = sorted.filter((a) => a.state === "open").length;
     this.count.textContent = sorted.length ? `(${open} open of ${sorted.length})` : "";
