@@ -129,10 +129,10 @@ def silent_hubs(conn: psycopg.Connection, now: datetime) -> list[Signal]:
 
 
 def ward_compliance(conn: psycopg.Connection, now: datetime) -> list[Signal]:
-    """Each ward's compliance today and yesterday against its target, one alert per ward and
-    day (too few opportunities: no verdict). A day below target stays an alert after midnight
-    until someone resolves it, or until badge events that came late lift the day; only today
-    and yesterday are judged, so older days are left as people left them."""
+    """Each ward's compliance against its target, one alert per ward and day (too few
+    opportunities: no verdict). Today's may be raised or cleared; yesterday's may only be
+    cleared, by badge events that came late and lift it. A finished day below target is a
+    fact: its alert stays until someone resolves it, and is not raised again once resolved."""
     today = now.astimezone(LOCAL_ZONE).date()
     days = (today - timedelta(days=1), today)
     rows = conn.execute(
@@ -148,10 +148,13 @@ def ward_compliance(conn: psycopg.Connection, now: datetime) -> list[Signal]:
     below = {
         (f.ward, f.period): f for f in below_target(rates, targets) if f.verdict == "below target"
     }
+    # The title is written when the alert is raised, so it says when it was judged.
+    judged_at = f"{now.astimezone(LOCAL_ZONE):%H:%M}"
     signals = []
     for where in rates:
         finding = below.get((where.ward, where.period))
-        so_far = " (today so far)" if where.period == today.isoformat() else ""
+        if finding is not None and where.period != today.isoformat():
+            continue
         signals.append(
             Signal(
                 "ward_day",
@@ -162,7 +165,9 @@ def ward_compliance(conn: psycopg.Connection, now: datetime) -> list[Signal]:
                 "warning",
                 "infection_control",
                 where.ward,
-                finding.reason + so_far if finding else f"{where.period}{so_far}: not below target",
+                f"{finding.reason} (so far, at {judged_at})"
+                if finding
+                else f"{where.period}: not below target",
                 {"ward": where.ward, "day": where.period},
             )
         )

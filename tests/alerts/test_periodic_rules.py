@@ -9,6 +9,9 @@ import psycopg
 import pytest
 
 from tilsyn.platform.alerts import periodic
+from tilsyn.platform.alerts.models import Signal
+from tilsyn.platform.alerts.store import apply_signals, resolve
+from tilsyn.platform.db.migrate import MIGRATIONS_DIR
 from tilsyn.platform.registry.models import PatientIn, WardIn
 from tilsyn.platform.registry.store import register_patient, register_ward
 
@@ -36,30 +39,49 @@ def test_a_ward_below_its_target_today_is_flagged(database_url: str) -> None:
         _counts(conn, "M3", 5, 0)  # too few to judge
         signals = {s.entity_id: s for s in periodic.ward_compliance(conn, NOON)}
     assert signals["M1/2026-11-20"].active and "below" in signals["M1/2026-11-20"].title
-    assert "today so far" in signals["M1/2026-11-20"].title
+    assert signals["M1/2026-11-20"].title.endswith("(so far, at 12:00)")
     assert not signals["M2/2026-11-20"].active
     assert not signals["M3/2026-11-20"].active
 
 
-def test_a_day_below_target_is_not_cleared_by_the_next_one(database_url: str) -> None:
+def _compliance_alerts(conn: psycopg.Connection) -> list[tuple[str, str, str | None]]:
+    return [
+        (r[0], r[1], r[2])
+        for r in conn.execute(
+            "SELECT entity_id, state, resolved_by FROM alerts"
+            " WHERE rule = 'compliance_below_target' ORDER BY alert_id"
+        )
+    ]
+
+
+def test_a_day_below_target_stays_an_alert_after_midnight_until_someone_resolves_it(
+    database_url: str,
+) -> None:
     """The alert was per ward: at midnight a day just begun (too few to judge) cleared
-    yesterday's 62 % before anyone at infection control had seen it."""
+    yesterday's 62 % before anyone at infection control had seen it. And a finished day's
+    alert, once resolved by a person, must not be raised again for that day."""
+    after_midnight = NOON + timedelta(hours=12, minutes=30)  # 00:30 the next day in Oslo
     with psycopg.connect(database_url) as conn:
         register_ward(conn, WardIn(ward_id="M1", name="M1", compliance_target=0.8))
         _counts(conn, "M1", 100, 62)
-        after_midnight = NOON + timedelta(hours=12, minutes=30)  # 00:30 the next day in Oslo
-        signals = periodic.ward_compliance(conn, after_midnight)
-        judged = {s.entity_id: s.active for s in signals}
-        assert judged == {"M1/2026-11-20": True, "M1/2026-11-21": False}
-        assert {s.key for s in signals if s.active} == {
-            ("ward_day", "M1/2026-11-20", "compliance_below_target")
-        }
-        # Badge events of that day that came late lift it above the target: it clears.
-        _counts(conn, "M1", 100, 100)
-        (yesterday,) = [
-            s for s in periodic.ward_compliance(conn, after_midnight) if "11-20" in s.entity_id
-        ]
-    assert not yesterday.active and "today" not in yesterday.title
+        apply_signals(conn, periodic.ward_compliance(conn, NOON))
+        apply_signals(conn, periodic.ward_compliance(conn, after_midnight))
+        assert _compliance_alerts(conn) == [("M1/2026-11-20", "open", None)]
+        (alert_id,) = conn.execute("SELECT alert_id FROM alerts").fetchone() or ()
+        resolve(conn, alert_id, "ipc-nurse", after_midnight, "Talked to the ward lead")
+        apply_signals(conn, periodic.ward_compliance(conn, after_midnight + timedelta(hours=1)))
+        assert _compliance_alerts(conn) == [("M1/2026-11-20", "resolved", "ipc-nurse")]
+
+
+def test_late_badge_events_that_lift_yesterday_clear_its_alert(database_url: str) -> None:
+    after_midnight = NOON + timedelta(hours=12, minutes=30)
+    with psycopg.connect(database_url) as conn:
+        register_ward(conn, WardIn(ward_id="M1", name="M1", compliance_target=0.8))
+        _counts(conn, "M1", 100, 62)
+        apply_signals(conn, periodic.ward_compliance(conn, NOON))
+        _counts(conn, "M1", 100, 100)  # 162 of 200: above the target after all
+        apply_signals(conn, periodic.ward_compliance(conn, after_midnight))
+        assert _compliance_alerts(conn) == [("M1/2026-11-20", "resolved", "rule")]
 
 
 def test_a_missed_morning_measurement_is_flagged_and_a_taken_one_is_not(database_url: str) -> None:
@@ -107,3 +129,36 @@ def test_a_missed_measurement_stays_flagged_until_one_is_taken(database_url: str
         assert active_at(11, 7, 45), "not measured yet"
         assert not active_at(11, 8, 0), "measured again, if early for Wednesday's slot"
         assert not active_at(11, 11, 30), "and Wednesday's slot was met"
+
+
+def test_a_per_ward_compliance_alert_left_open_by_an_upgrade_is_resolved(
+    database_url: str,
+) -> None:
+    """Alerts of the per-ward form are neither raised nor cleared by the rule any more: left
+    open, one would escalate every hour for good. Migration 0026 resolves them, saying why."""
+    with psycopg.connect(database_url) as conn:
+        register_ward(conn, WardIn(ward_id="M1", name="M1", compliance_target=0.8))
+        old_form = Signal(
+            "ward",
+            "M1",
+            "compliance_below_target",
+            True,
+            NOON,
+            "warning",
+            "infection_control",
+            "M1",
+            "M1 2026-11-20: 62 % below the target 80 %",
+        )
+        apply_signals(conn, [old_form])
+        conn.execute(
+            MIGRATIONS_DIR.joinpath("0026_resolve_per_ward_compliance_alerts.sql").read_text()
+        )
+        state, by = conn.execute("SELECT state, resolved_by FROM alerts").fetchone() or ()
+        (note,) = (
+            conn.execute(
+                "SELECT detail->>'note' FROM alert_history WHERE event = 'resolved'"
+            ).fetchone()
+            or ()
+        )
+    assert (state, by) == ("resolved", "migration")
+    assert "per ward and day" in note
