@@ -215,10 +215,15 @@ class ConfigPusher:
 
     @staticmethod
     def _record(conn: psycopg.Connection, hub_id: str, version: int, content: str) -> None:
+        now = datetime.now(UTC)
+        # `version_pushed_at` stays put when the same version is published again: a hub that
+        # has not applied it is behind since then, not since the last republish.
         conn.execute(
-            "INSERT INTO hub_config_pushed (hub_id, version, digest, pushed_at)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT (hub_id) DO UPDATE SET"
-            " version = EXCLUDED.version, digest = EXCLUDED.digest, pushed_at = EXCLUDED.pushed_at",
-            (hub_id, version, content, datetime.now(UTC)),
+            "INSERT INTO hub_config_pushed AS p (hub_id, version, digest, pushed_at,"
+            " version_pushed_at) VALUES (%s, %s, %s, %s, %s) ON CONFLICT (hub_id) DO UPDATE SET"
+            " version = EXCLUDED.version, digest = EXCLUDED.digest, pushed_at = EXCLUDED.pushed_at,"
+            " version_pushed_at = CASE WHEN p.version = EXCLUDED.version"
+            " THEN p.version_pushed_at ELSE EXCLUDED.pushed_at END",
+            (hub_id, version, content, now, now),
         )
         ConfigPusher._forget_unsent(conn, hub_id)  # commits both

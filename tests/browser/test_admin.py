@@ -78,8 +78,8 @@ def test_a_hub_that_has_not_applied_its_settings_is_shown_to_the_admin(
     with psycopg.connect(site.database_url) as conn:
         register_hub(conn, HubIn(hub_id="H-OLD", unit="Våler", patient_ids=["P-ANNA"]))
         conn.execute(
-            "INSERT INTO hub_config_pushed (hub_id, version, digest, pushed_at)"
-            " VALUES ('H-OLD', 5, 'x', now() - interval '1 hour')"
+            "INSERT INTO hub_config_pushed (hub_id, version, digest, pushed_at, version_pushed_at)"
+            " VALUES ('H-OLD', 5, 'x', now() - interval '1 hour', now() - interval '1 hour')"
         )
         conn.execute(
             "INSERT INTO hub_health (time, hub_id, queue_depth, queue_bytes, last_contact,"

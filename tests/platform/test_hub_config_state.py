@@ -176,6 +176,18 @@ def test_the_version_a_hub_applied_is_stored_and_compared_with_the_one_pushed(
         shown = _shown(database_url, sign_in)[FOLLOWED]
         assert shown["config_pushed_version"] > first
         assert (shown["config_applied_version"], shown["config_behind"]) == (first, True)
+        # Two hours on, still not applied: the hourly republish of the same version does not
+        # start the grace again (the problem used to vanish for 10 minutes every hour).
+        with psycopg.connect(database_url) as conn:
+            conn.execute(
+                "UPDATE hub_config_pushed SET pushed_at = pushed_at - interval '2 hours',"
+                " version_pushed_at = version_pushed_at - interval '2 hours'"
+            )
+        assert pusher.push_changed() == [FOLLOWED], "republished"
+        pushed = _shown(database_url, sign_in)[FOLLOWED]["config_pushed_version"]
+        assert _shown(database_url, sign_in)[FOLLOWED]["problems"] == [
+            f"runs settings version {first}, not {pushed}"
+        ]
 
         assert agent.offer(_retained(mosquitto_url, FOLLOWED) or b"")
         _report_health(database_url, agent, time.time() - 1)

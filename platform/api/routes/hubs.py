@@ -51,7 +51,7 @@ def hub_health(db: Db, user: Reader, needs_attention: bool = False) -> list[HubH
         """SELECT h.hub_id, h.unit, r.time, r.queue_depth, r.queue_bytes, r.oldest_queued_at,
                   r.last_contact, r.dropped_total, r.dropped_by_reason, r.devices,
                   r.clock_behind_s, p.version, r.config_version, u.reason, u.since,
-                  v.registered_at, p.pushed_at,
+                  v.registered_at, p.version_pushed_at,
                   ARRAY(SELECT patient_id FROM hub_patients hp WHERE hp.hub_id = h.hub_id
                         ORDER BY patient_id)
            FROM hubs h JOIN devices v ON v.device_id = h.hub_id
