@@ -17,6 +17,9 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
+from tilsyn.platform.api.routes.site_config import site_config_script
+from tilsyn.platform.config import Settings
+
 STATIC = Path(__file__).resolve().parent.parent / "platform" / "web" / "static"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -74,16 +77,26 @@ window.benchReady = true;
 
 
 class Handler(SimpleHTTPRequestHandler):
+    """The static files, the bench page, and `/config.js` as the platform serves it (the
+    defaults: the bundled outlines, no tile server)."""
+
+    containers = CONTAINERS
+
     def do_GET(self) -> None:
         if self.path == "/__bench.html":
-            body = BENCH_PAGE.replace("__COUNT__", str(CONTAINERS)).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
+            self._send(BENCH_PAGE.replace("__COUNT__", str(self.containers)), "text/html")
+        elif self.path == "/config.js":
+            self._send(site_config_script(Settings()), "text/javascript")
+        else:
+            super().do_GET()
+
+    def _send(self, text: str, media_type: str) -> None:
+        body = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", f"{media_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -101,17 +114,24 @@ def one_run(browser: Browser, url: str) -> dict[str, float]:
     return result
 
 
-def main() -> int:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(STATIC)))
+def measure(browser: Browser, containers: int = CONTAINERS, runs: int = RUNS) -> list[dict]:
+    """Each run's figures (ms) and markers shown, in a fresh page of `browser`."""
+    handler = type("CountedHandler", (Handler,), {"containers": containers})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(STATIC)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            runs = [one_run(browser, url) for _ in range(RUNS)]
-            browser.close()
+        return [one_run(browser, url) for _ in range(runs)]
     finally:
         server.shutdown()
+        server.server_close()
+
+
+def main() -> int:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        runs = measure(browser)
+        browser.close()
     for key, name in (
         ("first", f"map_first_render_{CONTAINERS}"),
         ("batch", "map_update_batch_1000"),

@@ -15,14 +15,17 @@ HERNING = [56.1393, 8.9738]
 
 @router.get("/config.js")
 def site_config(request: Request) -> Response:
+    body = site_config_script(request.app.state.settings)
+    return Response(body, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+def site_config_script(settings: Settings) -> str:
     """An empty `tileUrl` (the default) draws the bundled outlines instead of map tiles, so the
     map works without any outside tile server."""
-    settings: Settings = request.app.state.settings
     config = {
         "tileUrl": settings.map_tile_url,
         "tileAttribution": settings.map_tile_attribution,
         "center": HERNING,
         "zoom": 12,
     }
-    body = f"window.TILSYN_CONFIG = {json.dumps(config)};\n"
-    return Response(body, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+    return f"window.TILSYN_CONFIG = {json.dumps(config)};\n"
