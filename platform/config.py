@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     retention_quarantine_days: int | None = Field(default=None, ge=7)
     retention_dead_letters_days: int | None = Field(default=None, ge=7)
     retention_ingest_keys_days: int | None = Field(default=None, ge=7)
+    # How long alert notifications are kept for streams to replay and webhooks to take (one a
+    # webhook has not taken yet is kept until it does). The alerts themselves are kept.
+    retention_notifications_days: int = Field(default=90, ge=7)
 
     # Route planning. Solve budgets are short so that a request is answered within seconds.
     planning_timezone: str = "Europe/Copenhagen"

@@ -68,6 +68,7 @@ def serve_until_stopped(
             quarantine_days=settings.retention_quarantine_days,
             dead_letters_days=settings.retention_dead_letters_days,
             ingest_keys_days=settings.retention_ingest_keys_days,
+            notifications_days=settings.retention_notifications_days,
         ),
     )
     maintenance.start()

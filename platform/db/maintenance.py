@@ -3,7 +3,9 @@
 On plain PostgreSQL whole monthly partitions are dropped once every row in them is past
 retention (no row-by-row deletes); on TimescaleDB `drop_chunks` does the same for chunks.
 Ingest's bookkeeping (quarantine, dead letters, idempotency keys) is in plain tables on both
-engines: its old rows are deleted oldest first, in batches of their own transactions.
+engines: its old rows are deleted oldest first, in batches of their own transactions. So are
+old notifications (streams' replay and webhook deliveries; one a receiver has yet to take is
+kept however old) and expired sessions. Alerts, their history and the audit log are kept.
 
 On TimescaleDB the rollups are continuous aggregates, which take in a late row (a hub offline
 for days, a gateway's backlog) only when a refresh policy's window covers its time. Each
@@ -55,6 +57,8 @@ class Retention:
     quarantine_days: int | None = None
     dead_letters_days: int | None = None
     ingest_keys_days: int | None = None
+    # Notifications in the outbox, once every webhook took them.
+    notifications_days: int = 90
 
     def days(self, data_class: str) -> int:
         return {"city": self.city_days, "health": self.health_days, "hygiene": self.hygiene_days}[
@@ -78,6 +82,8 @@ class MaintenanceReport:
     refresh_windows_set: list[str] = field(default_factory=list)
     rows_deleted: dict[str, int] = field(default_factory=dict)  # per bookkeeping table
     patient_rollup_removed: int = 0  # rows (and on TimescaleDB whole chunks, counted as one)
+    notifications_deleted: int = 0
+    sessions_deleted: int = 0
 
 
 def run_maintenance(
@@ -112,6 +118,13 @@ def run_maintenance(
     for table, column in BOOKKEEPING.items():
         cutoff = now - timedelta(days=retention.bookkeeping_days(table))
         report.rows_deleted[table] = _delete_older(conn, table, column, cutoff, batch_size)
+    report.notifications_deleted = _delete_old_notifications(
+        conn, now - timedelta(days=retention.notifications_days), batch_size
+    )
+    report.sessions_deleted = conn.execute(
+        "DELETE FROM sessions WHERE expires_at < %s", (now,)
+    ).rowcount
+    conn.commit()
     return report
 
 
@@ -133,6 +146,33 @@ def _delete_older(
             break
     if deleted:
         log.info("retention: deleted %d rows of %s older than %s", deleted, table, cutoff)
+    return deleted
+
+
+def _delete_old_notifications(conn: psycopg.Connection, cutoff: datetime, batch_size: int) -> int:
+    """Delete outbox entries older than `cutoff` with their webhook deliveries, oldest first
+    in batches; an entry a webhook has yet to take stays until it does."""
+    deleted = 0
+    while True:
+        ids = [
+            row[0]
+            for row in conn.execute(
+                """SELECT o.id FROM notification_outbox o
+                   WHERE o.created_at < %s AND NOT EXISTS (
+                       SELECT 1 FROM webhook_deliveries d
+                       WHERE d.outbox_id = o.id AND d.delivered_at IS NULL)
+                   ORDER BY o.created_at LIMIT %s""",
+                (cutoff, batch_size),
+            )
+        ]
+        conn.execute("DELETE FROM webhook_deliveries WHERE outbox_id = ANY(%s)", (ids,))
+        conn.execute("DELETE FROM notification_outbox WHERE id = ANY(%s)", (ids,))
+        conn.commit()
+        deleted += len(ids)
+        if len(ids) < batch_size:
+            break
+    if deleted:
+        log.info("retention: deleted %d notifications older than %s", deleted, cutoff)
     return deleted
 
 
@@ -258,5 +298,7 @@ class MaintenanceRunner(Periodic):
             or report.refresh_windows_set
             or any(report.rows_deleted.values())
             or report.patient_rollup_removed
+            or report.notifications_deleted
+            or report.sessions_deleted
         ):
             log.info("retention: %s", report)

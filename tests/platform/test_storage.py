@@ -295,3 +295,73 @@ def test_patients_daily_rollups_go_with_their_readings(database_url: str) -> Non
         days = conn.execute("SELECT bucket FROM vitals_daily ORDER BY 1").fetchall()
     assert [d[0].date() for d in days] == [recent.date()]
     assert report.patient_rollup_removed >= 1
+
+
+def _notify(conn: psycopg.Connection, at: datetime, delivered: bool | None) -> int:
+    """An outbox entry made at `at`; with a webhook delivery (taken or not) unless None."""
+    (alert_id,) = conn.execute(
+        "INSERT INTO alerts (entity_type, entity_id, rule, severity, state, audience, title,"
+        " first_at, last_at) VALUES ('container', 'C1', 'fill', 'warning', 'resolved',"
+        " 'operator', 'Full', %s, %s) RETURNING alert_id",
+        (at, at),
+    ).fetchone() or (0,)
+    (outbox_id,) = conn.execute(
+        "INSERT INTO notification_outbox (created_at, alert_id, audience, event, payload)"
+        " VALUES (%s, %s, 'operator', 'raised', '{}') RETURNING id",
+        (at, alert_id),
+    ).fetchone() or (0,)
+    if delivered is not None:
+        webhook = conn.execute("SELECT webhook_id FROM webhooks").fetchone()
+        if webhook is None:
+            webhook = conn.execute(
+                "INSERT INTO webhooks (url, secret, audiences)"
+                " VALUES ('https://pager.example', 's', '{operator}') RETURNING webhook_id"
+            ).fetchone()
+        assert webhook is not None
+        conn.execute(
+            "INSERT INTO webhook_deliveries (outbox_id, webhook_id, delivered_at)"
+            " VALUES (%s, %s, %s)",
+            (outbox_id, webhook[0], at if delivered else None),
+        )
+    return outbox_id
+
+
+def test_old_notifications_go_but_one_a_webhook_has_not_taken_stays(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        old_unsent = _notify(conn, NOW - timedelta(days=200), delivered=False)
+        _notify(conn, NOW - timedelta(days=120), delivered=True)
+        _notify(conn, NOW - timedelta(days=100), delivered=None)
+        recent = _notify(conn, NOW - timedelta(days=10), delivered=True)
+        conn.commit()
+        report = run_maintenance(
+            conn, Retention(400, 3650, 730, notifications_days=90), now=NOW, batch_size=1
+        )
+        left = [r[0] for r in conn.execute("SELECT id FROM notification_outbox ORDER BY id")]
+        deliveries = [
+            r[0] for r in conn.execute("SELECT outbox_id FROM webhook_deliveries ORDER BY 1")
+        ]
+        alerts = conn.execute("SELECT count(*) FROM alerts").fetchone()
+    assert left == [old_unsent, recent]
+    assert deliveries == [old_unsent, recent]
+    assert report.notifications_deleted == 2
+    assert alerts == (4,)  # the alerts themselves are kept
+
+
+def test_expired_sessions_are_deleted(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO users (username, role, password_hash) VALUES ('kari', 'operator', 'x')"
+        )
+        for token, expires in (
+            ("gone", NOW - timedelta(minutes=1)),
+            ("live", NOW + timedelta(hours=1)),
+        ):
+            conn.execute(
+                "INSERT INTO sessions (token_hash, username, expires_at) VALUES (%s, 'kari', %s)",
+                (token, expires),
+            )
+        conn.commit()
+        report = run_maintenance(conn, Retention(400, 3650, 730), now=NOW)
+        left = conn.execute("SELECT token_hash FROM sessions").fetchall()
+    assert left == [("live",)]
+    assert report.sessions_deleted == 1
