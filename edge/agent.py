@@ -149,9 +149,10 @@ class Agent:
 
     def _schedule(self, patient_id: str) -> tuple[Schedule, dict[str, list[int]]]:
         """The devices' own default (every day), with the platform's times for each kind it
-        schedules, on the platform's weekdays for that kind if it gives any. A kind the
-        platform does not name keeps its default: a task the platform does not know of (a
-        device's own) must not quietly stop being prompted."""
+        names (no times: not prompted), on the platform's weekdays for that kind if it gives
+        any. A kind the platform does not name keeps its default: a task the platform does not
+        know of (a device's own) must not quietly stop being prompted. This platform names
+        every kind of a patient it has a schedule for (`hub_config.whole_schedule`)."""
         schedule = dict(self.source.default_schedule(patient_id))
         plan = self.config.patient(patient_id)
         if plan is None:

@@ -24,12 +24,13 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import psycopg
 from pydantic import ValidationError
 
 from tilsyn.edge.config import PatientConfig
+from tilsyn.edge.readings import ReadingKind
 from tilsyn.mqtt import MqttConnection
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 # The agent names blood pressure as one reading; the platform schedules it by its systolic
 # (or diastolic) value.
 EDGE_KIND = {"systolic_bp": "blood_pressure", "diastolic_bp": "blood_pressure"}
+EDGE_KINDS: tuple[str, ...] = get_args(ReadingKind)
 PUSH_TIMEOUT_S = 10.0
 # A retained message the broker lost (a crash before its save, a new volume) would otherwise
 # never come again: each configuration is published anew this often, same version, which a
@@ -86,7 +88,7 @@ def hub_patients_config(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
     }
     for hub_id, patient_id in served:
         entry: dict[str, Any] = {
-            "schedule": schedules.get(patient_id, {}),
+            "schedule": whole_schedule(schedules.get(patient_id, {})),
             "thresholds": thresholds.get(patient_id, {}),
             "instructions": instructions.get(patient_id, {"red": "", "yellow": ""}),
         }
@@ -106,6 +108,16 @@ def hub_patients_config(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
             continue
         configs[hub_id][patient_id] = entry
     return configs
+
+
+def whole_schedule(scheduled: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A patient with a schedule on the platform is prompted for it alone: every other kind goes
+    with no times, since the agent keeps its devices' default times for a kind left out, and a
+    task a nurse stopped would be prompted again. With no schedule at all the hub keeps its own
+    (a patient registered without a plan)."""
+    if not scheduled:
+        return {}
+    return {kind: scheduled.get(kind, []) for kind in EDGE_KINDS}
 
 
 def digest(patients: dict[str, Any]) -> str:

@@ -114,6 +114,16 @@ def test_a_kind_the_platform_does_not_schedule_keeps_its_default_times(
     assert _advance(agent, 24) == 3  # 08:00 BP, 10:00 SpO2 (not 09:00), 20:00 BP
 
 
+def test_a_kind_the_platform_gives_no_times_is_not_prompted(
+    agent: Agent, source: MemorySource
+) -> None:
+    """P-1's blood pressure was taken off her plan: its default 08:00 and 20:00 are not used."""
+    source.values |= {("P-1", "spo2"): 96, ("P-1", "blood_pressure"): (130, 80)}
+    plan = {"schedule": {"spo2": ["10:00"], "blood_pressure": []}}
+    assert agent.config.offer(json.dumps({"version": 1, "patients": {"P-1": plan}}).encode())
+    assert _advance(agent, 24) == 1  # 10:00 SpO2 only
+
+
 def test_a_kind_on_some_weekdays_is_prompted_on_those_days_while_others_stay_daily(
     agent: Agent, source: MemorySource
 ) -> None:

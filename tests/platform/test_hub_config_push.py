@@ -79,7 +79,16 @@ def test_a_hub_gets_its_patients_schedule_and_thresholds_as_its_agent_reads_them
     assert agent.offer(_retained(mosquitto_url, "H1"))
     patient = agent.patient("P1")
     assert patient is not None
-    assert patient.schedule == {"blood_pressure": ["08:00", "20:00"], "spo2": ["09:00"]}
+    assert patient.schedule == {
+        "blood_pressure": ["08:00", "20:00"],
+        "spo2": ["09:00"],
+        # Named with no times, or the hub would prompt its devices' own default times.
+        "heart_rate": [],
+        "body_temperature": [],
+        "respiratory_rate": [],
+        "body_weight": [],
+        "blood_glucose": [],
+    }
     assert patient.thresholds["spo2"].green_low == 94
     assert patient.instructions.red == "Use your rescue pack and call 113"
     assert agent.patient("P2") is None, "a hub hears only of the patients it serves"
@@ -179,7 +188,7 @@ def test_one_patients_row_the_agent_would_refuse_costs_only_that_patients_settin
     agent = ConfigStore(Database(tmp_path))
     assert agent.offer(_retained(mosquitto_url, "H3")), "the hub takes the rest"
     kept = agent.patient("P3")
-    assert kept is not None and kept.schedule == {"spo2": ["09:00"]}
+    assert kept is not None and {k: v for k, v in kept.schedule.items() if v} == {"spo2": ["09:00"]}
     assert agent.patient("P4") is None
 
 
@@ -206,3 +215,23 @@ def test_weekdays_reach_the_hub_with_the_times_of_their_kind(
     assert patient is not None
     assert patient.weekdays == {"body_weight": [1, 4], "blood_pressure": [1, 5]}
     assert "spo2" in patient.schedule and "spo2" not in patient.weekdays, "daily"
+
+
+def test_a_task_a_nurse_removes_is_no_longer_prompted_by_the_hub(
+    registered: str, platform_mqtt: MqttConnection, mosquitto_url: str, tmp_path: Path
+) -> None:
+    """P1's blood pressure is taken off her plan: the hub gets it with no times, which its agent
+    takes over the device's default times. P2 has no schedule on the platform: his hub keeps
+    its own."""
+    pusher = ConfigPusher(registered, platform_mqtt)
+    pusher.push_changed()
+    with psycopg.connect(registered) as conn:
+        save_schedule(conn, "P1", [ScheduledTask(kind="spo2", times=["09:00"])])
+    assert pusher.push_changed() == ["H1"]
+    agent = ConfigStore(Database(tmp_path))
+    assert agent.offer(_retained(mosquitto_url, "H1"))
+    patient = agent.patient("P1")
+    assert patient is not None
+    assert patient.schedule["blood_pressure"] == []
+    assert patient.schedule["spo2"] == ["09:00"]
+    assert json.loads(_retained(mosquitto_url, "H2"))["patients"]["P2"]["schedule"] == {}
