@@ -54,7 +54,7 @@ class AlertEngine:
         self._periodic_seconds = periodic_seconds
         self._commits: queue.Queue[Commit | None] = queue.Queue(maxsize=1000)
         self._thread = threading.Thread(target=self._run, name="alert-engine", daemon=True)
-        self._containers = ContainerRules()
+        self._containers = ContainerRules(self._stored_fills)
         self._patients = PatientRules(self._weight_history, self._latest_vitals)
         self._limits: dict[str, ContainerLimits] = {}
         self._thresholds: dict[str, dict[str, Threshold]] = {}
@@ -295,6 +295,18 @@ class AlertEngine:
             )
         self._thresholds = thresholds
         conn.commit()
+
+    def _stored_fills(
+        self, container_id: str, since: datetime, before: datetime
+    ) -> list[tuple[datetime, float]]:
+        conn = self._connection()
+        rows = conn.execute(
+            "SELECT time, fill_percent FROM container_readings WHERE container_id = %s"
+            " AND time >= %s AND time < %s AND fill_percent IS NOT NULL ORDER BY time",
+            (container_id, since, before),
+        ).fetchall()
+        conn.commit()
+        return [(r[0], r[1]) for r in rows]
 
     def _weight_history(self, patient_id: str, since: datetime) -> list[tuple[datetime, float]]:
         conn = self._connection()

@@ -1,14 +1,24 @@
 """Container rules on each reading: full (with hysteresis), predicted overflow, fire, tilt, low
-battery. Silence is judged by the clock (`periodic.py`)."""
+battery. Silence is judged by the clock (`periodic.py`).
+
+The fill history a prediction needs is read from the database the first time a container is
+seen, so a restarted platform goes on judging where it stopped: it neither clears every
+prediction on its first reading nor raises it again three readings later as a new alert.
+"""
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tilsyn.platform.alerts.models import Severity, Signal
-from tilsyn.platform.containers.emptying import since_last_emptying
+from tilsyn.platform.containers.emptying import (
+    emptied_between,
+    since_last_emptying,
+    without_glitches,
+)
 from tilsyn.platform.ingest.tables import Row
 
 FIRE_TEMPERATURE_C = 60.0
@@ -20,6 +30,7 @@ BATTERY_FLAT_PERCENT = 5  # days from going silent: someone must change it now
 BATTERY_CLEAR_PERCENT = 25
 OVERFLOW_HORIZON_H = 12.0
 HISTORY = timedelta(hours=48)
+MIN_POINTS = 3  # readings since the last emptying that a fill rate is measured from
 
 
 @dataclass(frozen=True)
@@ -28,10 +39,22 @@ class ContainerLimits:
     fill_low_percent: float = 20.0
 
 
-class ContainerRules:
-    """Keeps the little history each rule needs (recent fill and temperature) per container."""
+# A container's stored fills in [since, before): (time, fill %) in time order.
+FillHistory = Callable[[str, datetime, datetime], list[tuple[datetime, float]]]
 
-    def __init__(self) -> None:
+
+def _nothing_stored(
+    container_id: str, since: datetime, before: datetime
+) -> list[tuple[datetime, float]]:
+    return []
+
+
+class ContainerRules:
+    """Keeps the little history each rule needs (recent fill and temperature) per container;
+    a container's fills start from `stored_fills` (the database) when it is first seen."""
+
+    def __init__(self, stored_fills: FillHistory = _nothing_stored) -> None:
+        self._stored_fills = stored_fills
         self._fills: dict[str, deque[tuple[datetime, float]]] = {}
         self._temperatures: dict[str, deque[tuple[datetime, float]]] = {}
 
@@ -39,8 +62,12 @@ class ContainerRules:
         at, container_id = row[0], row[1]
         fill, battery, tilt, temperature = row[4], row[5], row[6], row[7]
         signals: list[Signal] = []
-        if fill is not None:
-            signals += self._full(container_id, at, fill, limits)
+        history = self._fill_history(container_id, at) if fill is not None else None
+        # A late or repeated fill reading says nothing on fill now: the later ones have spoken.
+        if fill is not None and history is not None and not (history and at <= history[-1][0]):
+            previous = history[-1][1] if history else None
+            history.append((at, fill))
+            signals += self._full(container_id, at, fill, previous, limits)
             signals += self._overflow(container_id, at, fill, limits)
         if temperature is not None:
             signals += self._fire(container_id, at, temperature)
@@ -61,7 +88,22 @@ class ContainerRules:
             signals.append(_battery(container_id, at, battery))
         return signals
 
-    def _full(self, cid: str, at: datetime, fill: float, limits: ContainerLimits) -> list[Signal]:
+    def _fill_history(self, cid: str, at: datetime) -> deque[tuple[datetime, float]]:
+        history = self._fills.get(cid)
+        if history is None:
+            history = self._fills[cid] = deque(self._stored_fills(cid, at - HISTORY, at))
+        while history and at - history[0][0] > HISTORY:
+            history.popleft()
+        return history
+
+    def _full(
+        self,
+        cid: str,
+        at: datetime,
+        fill: float,
+        previous: float | None,
+        limits: ContainerLimits,
+    ) -> list[Signal]:
         if fill >= limits.fill_high_percent:
             return [
                 _signal(
@@ -74,18 +116,19 @@ class ContainerRules:
                     {"fill_percent": fill},
                 )
             ]
-        if fill <= limits.fill_low_percent:
+        # Emptied by the rule the forecast and the planner use too: a container emptied to 24 %
+        # (residue, a bell-shaped bottom) is emptied, though above the low limit.
+        emptied = previous is not None and emptied_between(previous, fill)
+        if fill <= limits.fill_low_percent or emptied:
             return [_signal(cid, "full", False, at, "warning", "emptied")]
         return []  # between the limits nothing changes: that is the hysteresis
 
     def _overflow(
         self, cid: str, at: datetime, fill: float, limits: ContainerLimits
     ) -> list[Signal]:
-        history = self._fills.setdefault(cid, deque())
-        history.append((at, fill))
-        while history and at - history[0][0] > HISTORY:
-            history.popleft()
-        hours = hours_until_full(since_last_emptying(history))
+        readings = list(self._fills[cid])
+        points = since_last_emptying(readings)
+        hours = hours_until_full(points)
         if fill >= limits.fill_high_percent:
             return []  # already full: the full alert speaks
         if hours is not None and hours <= OVERFLOW_HORIZON_H:
@@ -100,6 +143,9 @@ class ContainerRules:
                     {"hours_until_full": round(hours, 1), "fill_percent": fill},
                 )
             ]
+        emptied = len(points) < len(without_glitches(readings))
+        if len(points) < MIN_POINTS and not emptied:
+            return []  # too few readings to say either way (a sensor just back, say)
         if hours is None or hours > 1.5 * OVERFLOW_HORIZON_H:
             return [_signal(cid, "overflow_predicted", False, at, "warning", "no longer expected")]
         return []
@@ -131,7 +177,7 @@ def hours_until_full(
     history: deque[tuple[datetime, float]] | list[tuple[datetime, float]],
 ) -> float | None:
     """Least-squares fill rate over the readings since the last emptying; None if not rising."""
-    if len(history) < 3:
+    if len(history) < MIN_POINTS:
         return None
     t0 = history[0][0]
     xs = [(t - t0).total_seconds() / 3600 for t, _ in history]

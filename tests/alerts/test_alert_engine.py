@@ -581,3 +581,64 @@ def test_an_alert_raised_with_no_one_on_duty_goes_to_whoever_is_when_it_escalate
         conn.commit()
         assert len(escalate_due(conn, raised + timedelta(minutes=16))) == 1
         assert get_alert(conn, alert_id).assignee == "operator.olsen"
+
+
+def _stored_fill(database_url: str, at: datetime, fill: float) -> Accepted:
+    """A fill reading as ingest hands it over: stored first, then observed."""
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO container_readings (time, container_id, dev_eui, fill_percent)"
+            " VALUES (%s, 'C1', '24e1247100000001', %s)",
+            (at, fill),
+        )
+    return _fill(at, fill)
+
+
+def test_a_predicted_overflow_outlives_a_restart_as_the_same_alert(registry: str) -> None:
+    """Rising 5 %/h at 60 %: full within 8 h. A restarted engine knew no history, so its first
+    reading cleared the alert ("no longer expected") and the third raised a new one, its
+    acknowledgement lost."""
+    engine = AlertEngine(registry, periodic_seconds=3600)
+    engine.start()
+    start = NOW - timedelta(hours=6)
+    for hour, fill in enumerate([45.0, 50.0, 55.0, 60.0]):
+        engine.observe([_stored_fill(registry, start + timedelta(hours=hour), fill)], time.time())
+    wait_for(lambda: _alerts(registry, "overflow_predicted"))
+    engine.stop()
+    ((alert_id, _, _, _),) = _alerts(registry, "overflow_predicted")
+    with psycopg.connect(registry) as conn:
+        acknowledge(conn, alert_id, "operator.olsen", NOW)
+    restarted = AlertEngine(registry, periodic_seconds=3600)
+    restarted.start()
+    try:
+        for hour, fill in ((4, 65.0), (5, 70.0)):
+            stored = _stored_fill(registry, start + timedelta(hours=hour), fill)
+            restarted.observe([stored], time.time())
+        _after_everything_observed(restarted, registry)
+    finally:
+        restarted.stop()
+    assert [(a[0], a[1]) for a in _alerts(registry, "overflow_predicted")] == [
+        (alert_id, "acknowledged")
+    ]
+
+
+def test_a_container_emptied_to_a_residue_above_the_low_limit_is_no_longer_full(
+    engine: AlertEngine, registry: str
+) -> None:
+    """86 % to 24 %: emptied for the forecast and the planner, so for the alert too."""
+    engine.observe([_fill(NOW, 86.0)], time.time())
+    wait_for(lambda: _alerts(registry, "full"))
+    engine.observe([_fill(NOW + timedelta(hours=1), 24.0)], time.time())
+    wait_for(lambda: [a[1] for a in _alerts(registry, "full")] == ["resolved"])
+
+
+def test_a_late_fill_reading_neither_raises_nor_clears(engine: AlertEngine, registry: str) -> None:
+    """Emptied at 08:00; a backlog then brings 07:00's 90 %: the container is not full."""
+    engine.observe([_fill(NOW - timedelta(hours=2), 50.0)], time.time())
+    engine.observe([_fill(NOW, 5.0)], time.time())
+    engine.observe([_fill(NOW - timedelta(hours=1), 90.0)], time.time())
+    engine.observe([_fill(NOW, 95.0, container="MARKER")], time.time())  # observed in order
+    wait_for(lambda: _alerts(registry, "full"))
+    with psycopg.connect(registry) as conn:
+        full = conn.execute("SELECT entity_id FROM alerts WHERE rule = 'full'").fetchall()
+    assert full == [("MARKER",)]
