@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from tilsyn.routing.collection_fleet import KindService
 from tilsyn.routing.geo import Location, haversine_m
-from tilsyn.routing.waste_select import ContainerForecast
+from tilsyn.routing.waste_select import SILENT_RATE, SILENT_S, ContainerForecast
 
 HISTORY_S = 14 * 86_400.0
 RECENT_S = 48 * 3_600.0
@@ -34,8 +34,6 @@ SHORTEST_S = 12 * 3_600.0  # a shorter stretch says little about the rate
 RATE_ERROR = 0.15  # the estimated rate's own error and the weekday pattern, as a share of it
 DAILY_CV = 0.45  # day-to-day variation of deposits (the most variable kind, glass)
 FRESH_FILL = 0.02  # what an emptied container holds before its first reading
-SILENT_S = 24 * 3_600.0  # sensors report every 2-4 hours; a day without one is a fault
-SILENT_RATE = 2.0  # the rate a silent container is assumed to fill at, times its own
 EVENT_RATE = 3.0  # near a known event, times the usual rate
 BRIM = 0.95  # a reading this full may already be capped by the brim: the rise stops there
 

@@ -15,6 +15,12 @@ from dataclasses import dataclass
 from tilsyn.routing.geo import Location
 from tilsyn.routing.waste import ContainerStop
 
+# A sensor silent for a day (dead battery, lost radio) no longer says how full its container
+# is: a forecast assumes it fills `SILENT_RATE` times as fast as it did, with a spread as large
+# as the rate, so that it is emptied well before it could overflow rather than forgotten.
+SILENT_S = 24 * 3_600.0  # sensors report every 2-4 hours; a day without one is a fault
+SILENT_RATE = 2.0
+
 
 @dataclass(frozen=True)
 class ContainerForecast:

@@ -9,7 +9,7 @@ prediction on its first reading nor raises it again three readings later as a ne
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -173,10 +173,10 @@ class ContainerRules:
         return []
 
 
-def hours_until_full(
-    history: deque[tuple[datetime, float]] | list[tuple[datetime, float]],
-) -> float | None:
-    """Least-squares fill rate over the readings since the last emptying; None if not rising."""
+def fill_slope(history: Sequence[tuple[datetime, float]]) -> float | None:
+    """Least-squares fill rate (points per hour) over readings since the last emptying;
+    None with fewer than `MIN_POINTS` readings or all at one time. Flat or falling: 0 or
+    below, a rate measured all the same."""
     if len(history) < MIN_POINTS:
         return None
     t0 = history[0][0]
@@ -186,10 +186,15 @@ def hours_until_full(
     spread = sum((x - mean_x) ** 2 for x in xs)
     if spread == 0:
         return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
-    if slope <= 0:
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def hours_until_full(history: Sequence[tuple[datetime, float]]) -> float | None:
+    """Hours from the last reading to 100 % at the fill rate; None if not rising."""
+    slope = fill_slope(history)
+    if slope is None or slope <= 0:
         return None
-    return max(0.0, (100.0 - ys[-1]) / slope)
+    return max(0.0, (100.0 - history[-1][1]) / slope)
 
 
 def _battery(cid: str, at: datetime, battery: int) -> Signal:

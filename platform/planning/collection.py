@@ -12,11 +12,14 @@ stored record no plan can use (a capacity or position the registry refuses today
 
 The forecast's spread is not measured yet: it is taken as a fixed share of the rate
 (`RATE_SPREAD`), enough for the selection to weigh a container that may or may not overflow.
+A container whose sensor went silent is not taken as empty or as not filling: it is assumed
+to fill fast (`container_forecasts`) and listed in the plan's `assumed`.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -28,7 +31,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from tilsyn.platform.config import Settings
-from tilsyn.platform.containers.forecast import full_by
+from tilsyn.platform.containers.forecast import fill_rates
 from tilsyn.platform.containers.models import MAX_CAPACITY_LITRES
 from tilsyn.platform.planning.errors import PlanRejected
 from tilsyn.routing.checks import check_collection_plan
@@ -41,6 +44,8 @@ from tilsyn.routing.plans import Route
 from tilsyn.routing.settings import RoutingSettings
 from tilsyn.routing.waste import CollectionRequest, ContainerStop
 from tilsyn.routing.waste_select import (
+    SILENT_RATE,
+    SILENT_S,
     ContainerForecast,
     SelectionPolicy,
     days_to_next_collection,
@@ -77,35 +82,69 @@ class Unplannable:
     container_id: str
     waste_kind: str
     reason: str
+    fix_in_registry: bool = True  # else the sensor must be seen to
+
+
+@dataclass(frozen=True)
+class Assumed:
+    """A container planned from an assumed fill: its sensor has been silent for a day."""
+
+    container_id: str
+    waste_kind: str
+    silent_since: datetime
+
+
+@dataclass
+class Forecasts:
+    """The containers' forecasts by kind of waste, and those the operator must know about."""
+
+    by_kind: dict[str, list[ContainerForecast]] = field(default_factory=dict)
+    unplannable: list[Unplannable] = field(default_factory=list)
+    assumed: list[Assumed] = field(default_factory=list)
 
 
 def container_forecasts(
     conn: psycopg.Connection, origin: datetime, now: datetime, services: dict[str, KindService]
-) -> tuple[dict[str, list[ContainerForecast]], list[Unplannable]]:
+) -> Forecasts:
     """Each container's expected fill at `origin`, from its latest reading and fill rate, by
     kind of waste; weight, emptying time and quiet hours come from the kind's service (a kind
-    without trucks is only listed, never routed). Containers stored before the registry
-    checked what it does now come back apart, with the reason."""
-    full_at = full_by(conn, now)
+    without trucks is only listed, never routed).
+
+    A container with no rate of its own (too few recent readings) fills at the median rate of
+    its kind; one whose sensor has been silent for a day is assumed to fill twice as fast
+    (`SILENT_RATE`, as in the study) with a wide spread, and is listed; at or above its full
+    limit a container fills at least at its kind's rate, since near the top the sensor sees
+    the waste rise less. A container that never reported a fill, or whose stored record no
+    plan can use, is listed with the reason."""
+    rates = fill_rates(conn, now)
     rows = conn.execute(
         "SELECT c.container_id, c.latitude, c.longitude, c.capacity_litres, c.waste_kind,"
-        " l.fill_at, l.fill_percent FROM containers c JOIN container_latest l USING (container_id)"
-        " WHERE l.fill_at IS NOT NULL ORDER BY c.container_id"
+        " c.fill_high_percent, l.fill_at, l.fill_percent FROM containers c"
+        " LEFT JOIN container_latest l USING (container_id) ORDER BY c.container_id"
     ).fetchall()
-    forecasts: dict[str, list[ContainerForecast]] = defaultdict(list)
-    unplannable: list[Unplannable] = []
-    for container_id, lat, lon, capacity, kind, seen_at, fill_percent in rows:
+    typical = _typical_rates(rows, rates)
+    found = Forecasts()
+    for container_id, lat, lon, capacity, kind, high, seen_at, fill_percent in rows:
         problem = _record_problem(capacity, lat, lon)
         if problem is not None:
-            unplannable.append(Unplannable(container_id, kind, problem))
+            found.unplannable.append(Unplannable(container_id, kind, problem))
             continue
-        rate = 0.0  # fraction per hour
-        full = full_at.get(container_id)
-        if full is not None and full > seen_at and fill_percent < 100:
-            rate = (100 - fill_percent) / 100 / ((full - seen_at).total_seconds() / 3600)
+        if seen_at is None:
+            reason = "no fill reading yet: check that its sensor is mounted and reporting"
+            found.unplannable.append(Unplannable(container_id, kind, reason, False))
+            continue
+        rate = rates.get(container_id, typical[kind])
+        spread = RATE_SPREAD * rate
+        if fill_percent >= high:
+            rate = max(rate, typical[kind])
+            spread = RATE_SPREAD * rate
+        if (now - seen_at).total_seconds() > SILENT_S:
+            rate *= SILENT_RATE
+            spread = rate
+            found.assumed.append(Assumed(container_id, kind, seen_at))
         hours_ahead = max(0.0, (origin - seen_at).total_seconds() / 3600)
         service = services.get(kind)
-        forecasts[kind].append(
+        found.by_kind.setdefault(kind, []).append(
             ContainerForecast(
                 container_id=container_id,
                 location=Location(container_id, lat, lon),
@@ -114,13 +153,27 @@ def container_forecasts(
                 if fill_percent >= FULL_READING_PERCENT
                 else min(1.0, fill_percent / 100 + rate * hours_ahead),
                 rate=rate,
-                rate_sd=rate * RATE_SPREAD,
+                rate_sd=spread,
                 density_kg_per_l=service.density_kg_per_l if service else 0.0,
                 service=service.service_s if service else 0,
                 quiet=service.quiet if service else False,
             )
         )
-    return dict(forecasts), unplannable
+    return found
+
+
+def _typical_rates(rows: list[tuple[Any, ...]], rates: dict[str, float]) -> dict[str, float]:
+    """The median measured fill rate of each kind of waste; a kind with none measured gets
+    the median of all."""
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        container_id, kind = row[0], row[4]
+        if container_id in rates:
+            by_kind[kind].append(rates[container_id])
+    overall = statistics.median(rates.values()) if rates else 0.0
+    typical: dict[str, float] = defaultdict(lambda: overall)
+    typical.update({kind: statistics.median(known) for kind, known in by_kind.items()})
+    return typical
 
 
 def _record_problem(capacity: float, lat: float, lon: float) -> str | None:
@@ -155,6 +208,7 @@ class NextDay:
     kinds: tuple[KindDay, ...]
     without_trucks: dict[str, tuple[ContainerStop, ...]] = field(default_factory=dict)
     unplannable: tuple[Unplannable, ...] = ()
+    assumed: tuple[Assumed, ...] = ()
 
 
 def plan_next_day(conn: psycopg.Connection, settings: Settings, now: datetime) -> NextDay:
@@ -164,7 +218,8 @@ def plan_next_day(conn: psycopg.Connection, settings: Settings, now: datetime) -
     services = load_collection_fleet(settings.collection_fleet_file)
     weekdays = settings.collection_weekdays
     origin = next_collection_start(now, settings.planning_timezone, weekdays)
-    by_kind, unplannable = container_forecasts(conn, origin, now, services)
+    forecasts_found = container_forecasts(conn, origin, now, services)
+    by_kind = forecasts_found.by_kind
     travel = RoutingSettings().travel()
     routed = [kind for kind in by_kind if kind in services]
     budget = Stop(seconds=settings.collection_plan_seconds / max(1, len(routed)))
@@ -186,7 +241,14 @@ def plan_next_day(conn: psycopg.Connection, settings: Settings, now: datetime) -
         for kind, forecasts in sorted(by_kind.items())
         if kind not in services
     }
-    return NextDay(origin, policy.next_visit_h, tuple(days), without_trucks, tuple(unplannable))
+    return NextDay(
+        origin,
+        policy.next_visit_h,
+        tuple(days),
+        without_trucks,
+        tuple(forecasts_found.unplannable),
+        tuple(forecasts_found.assumed),
+    )
 
 
 def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
@@ -234,8 +296,9 @@ def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
         {"container_id": u.container_id, "waste_kind": u.waste_kind, "reason": u.reason}
         for u in next_day.unplannable
     ]
-    if next_day.unplannable:
-        count = len(next_day.unplannable)
+    registry = [u for u in next_day.unplannable if u.fix_in_registry]
+    if registry:
+        count = len(registry)
         problems.append(
             f"{count} container{'' if count == 1 else 's'} cannot be planned until the"
             " registry is corrected"
@@ -253,6 +316,15 @@ def collection_geojson(next_day: NextDay, made_at: datetime) -> dict[str, Any]:
         "km": round(sum(d.day.plan.km for d in days), 1),
         "containers": containers,
         "left_out": left_out,
+        # Planned all the same, from a fill their silent sensors no longer report.
+        "assumed": [
+            {
+                "container_id": a.container_id,
+                "waste_kind": a.waste_kind,
+                "silent_since": a.silent_since.isoformat(),
+            }
+            for a in next_day.assumed
+        ],
     }
 
 

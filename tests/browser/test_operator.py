@@ -134,7 +134,11 @@ ONE_TRUCK = {
 
 
 def _stored_plan(
-    database_url: str, day_starts: datetime, generated_at: datetime, *features: dict[str, object]
+    database_url: str,
+    day_starts: datetime,
+    generated_at: datetime,
+    *features: dict[str, object],
+    assumed: list[dict[str, str]] | None = None,
 ) -> None:
     """A plan for `day_starts` with these routes, stored as the daily planner stores one."""
     geojson = {
@@ -148,6 +152,7 @@ def _stored_plan(
         "km": 0.0,
         "containers": [],
         "left_out": [],
+        "assumed": assumed or [],
     }
     with psycopg.connect(database_url) as conn:
         save_collection_plan(conn, "planner", geojson)
@@ -169,6 +174,20 @@ def test_a_plan_whose_day_is_over_is_marked_as_past(site: Site, page: Page) -> N
     expect(status).to_contain_text("km in all.")
     expect(status).not_to_contain_text("Past plan")
     expect(status).not_to_have_class(re.compile(r"\bproblem\b"))
+
+
+def test_containers_planned_on_an_assumed_fill_are_listed(site: Site, page: Page) -> None:
+    now = datetime.now(UTC)
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), dt_time(0), COPENHAGEN)
+    silent = {"container_id": "C00002", "waste_kind": "glass", "silent_since": "2026-11-20T08:00Z"}
+    _stored_plan(site.database_url, tomorrow, now, ONE_TRUCK, assumed=[silent])
+    sign_in(page, site.url, "operator")
+    block = page.locator("#assumed")
+    expect(block.locator("summary")).to_have_text("1 container planned on an assumed fill")
+    block.locator("summary").click()
+    expect(block.locator("li")).to_contain_text("sensor silent since 20/11/2026")
+    block.get_by_role("button", name="C00002").click()
+    expect(page.locator("#detail")).to_contain_text("Container C00002")
 
 
 def test_the_daily_plan_appears_without_a_reload(site: Site, page: Page) -> None:

@@ -18,6 +18,7 @@ from registry_seed import sample_container
 
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
+from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.planning.collection import (
     collection_geojson,
     hours_to_hold,
@@ -337,3 +338,66 @@ def test_the_day_a_clock_change_falls_on_ends_at_the_next_local_midnight(
     starts = datetime.fromisoformat(geojson["day_starts"])
     ends = datetime.fromisoformat(geojson["day_ends"])
     assert ends - starts == timedelta(hours=25)
+
+
+def _readings(
+    conn: psycopg.Connection, container_id: str, fills: list[tuple[datetime, float]]
+) -> None:
+    """A glass container with the given fill readings (none: it never reported)."""
+    dev_eui = f"{0xA840410002000000 + len(container_id):016x}"
+    register_container(conn, sample_container(container_id, dev_eui, waste_kind="glass"))
+    for at, fill in fills:
+        conn.execute(
+            "INSERT INTO container_readings (time, container_id, dev_eui, fill_percent)"
+            " VALUES (%s, %s, %s, %s)",
+            (at, container_id, dev_eui, fill),
+        )
+    if fills:
+        conn.execute(
+            "INSERT INTO container_latest (container_id, time, fill_percent, fill_at)"
+            " VALUES (%s, %s, %s, %s)",
+            (container_id, fills[-1][0], fills[-1][1], fills[-1][0]),
+        )
+
+
+def test_a_container_whose_sensor_went_silent_is_planned_on_an_assumed_fill(
+    database_url: str,
+) -> None:
+    """At 70 % and rising 1 % an hour when its sensor went silent 50 hours ago: full by now.
+    It was taken as not filling at all, left out of every plan and listed nowhere."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    silent_since = now - timedelta(hours=50)
+    with psycopg.connect(database_url) as conn:
+        seed(conn, now)
+        fills = [(silent_since - timedelta(hours=h), 70.0 - h) for h in range(12, -1, -1)]
+        _readings(conn, "QUIET", fills)
+        geojson = collection_geojson(plan_next_day(conn, SETTINGS, now), now)
+    chosen = {c["container_id"]: c for c in geojson["containers"]}
+    assert chosen["QUIET"]["mandatory"]
+    assert geojson["assumed"] == [
+        {"container_id": "QUIET", "waste_kind": "glass", "silent_since": silent_since.isoformat()}
+    ]
+
+
+def test_a_full_container_whose_sensor_sees_no_rise_is_planned(database_url: str) -> None:
+    """93 % for twelve hours: near the top an ultrasonic sensor sees the waste rise less. Its
+    full alert was up, yet the plan took it as not filling and left it out."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    with psycopg.connect(database_url) as conn:
+        seed(conn, now)
+        _readings(conn, "STUCK", [(now - timedelta(hours=h), 93.0) for h in range(12, -1, -1)])
+        geojson = collection_geojson(plan_next_day(conn, SETTINGS, now), now)
+    chosen = {c["container_id"]: c for c in geojson["containers"]}
+    assert chosen["STUCK"]["mandatory"]
+    assert geojson["assumed"] == []
+
+
+def test_a_container_that_never_reported_is_listed_not_forgotten(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        seed(conn)
+        _readings(conn, "NEW", [])
+        now = datetime.now(UTC)
+        geojson = collection_geojson(plan_next_day(conn, SETTINGS, now), now)
+    (left,) = [c for c in geojson["left_out"] if c["container_id"] == "NEW"]
+    assert left["reason"].startswith("no fill reading yet")
+    assert not any("registry" in problem for problem in geojson["problems"])

@@ -124,7 +124,11 @@ function drawRoutes(plan) {
   problems.textContent = plan.feasible === false
     ? `Cannot serve every container that must be emptied: ${(plan.problems ?? []).join("; ")}.`
     : "";
-  showLeftOut(over ? [] : plan.left_out ?? []);
+  showContainers("left-out", "left out", over ? [] : plan.left_out ?? []);
+  // Planned from a fill their silent sensors no longer report: worth a look on the way.
+  showContainers("assumed", "planned on an assumed fill", (over ? [] : plan.assumed ?? []).map((item) => ({
+    ...item, reason: `sensor silent since ${new Date(item.silent_since).toLocaleString("en-GB")}`,
+  })));
 }
 
 // "1 truck", "4 trucks".
@@ -139,12 +143,13 @@ function planDay(iso) {
     .toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
 }
 
-// Containers the plan does not visit, with the planner's reason, so the operator can act.
-function showLeftOut(leftOut) {
-  const block = document.getElementById("left-out");
-  block.hidden = !leftOut.length;
-  block.querySelector("summary").textContent = `${counted(leftOut.length, "container")} left out`;
-  block.querySelector("ul").replaceChildren(...leftOut.map((item) =>
+// Containers the operator should know about (left out, or planned on an assumed fill), each
+// with its reason, so the operator can act.
+function showContainers(blockId, what, items) {
+  const block = document.getElementById(blockId);
+  block.hidden = !items.length;
+  block.querySelector("summary").textContent = `${counted(items.length, "container")} ${what}`;
+  block.querySelector("ul").replaceChildren(...items.map((item) =>
     element("li", {},
       element("button", { type: "button", class: "link", onclick: () => select(item.container_id) }, item.container_id),
       ` ${item.reason}`)));
