@@ -7,8 +7,10 @@ re-plans from fresher readings. A platform that was down then plans as soon as i
 
 A day that cannot be planned (the fleet file is broken, the checker refused the routes)
 raises an operator alert saying why, and is tried again after `RETRY_AFTER`; the next plan
-that is stored for that day resolves the alert. Several platform processes may run this: an
-advisory lock lets one of them plan a day, and the others find its plan.
+that is stored for that day resolves the alert. A plan that is stored but leaves containers
+that must be emptied unserved (no trucks for their kind, no room in the shifts) raises the
+same alert, saying which, until a plan that serves them is stored. Several platform processes
+may run this: an advisory lock lets one of them plan a day, and the others find its plan.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import psycopg
 
@@ -62,8 +65,10 @@ def plan_if_due(conn: psycopg.Connection, settings: Settings, now: datetime) -> 
     if now >= plan_due_at(day, settings.collection_weekdays, settings.collection_plan_at):
         # Held to the end of the transaction: a second process waits here, then finds the plan.
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (PLAN_LOCK,))
-        if _has_plan(conn, day):
-            outbox += record_plan_outcome(conn, day, now, None)  # "Plan now" may have mended it
+        stored = _stored_plan_serves_all(conn, day)
+        if stored is not None:
+            if stored:  # "Plan now" may have mended it
+                outbox += record_plan_outcome(conn, day, now, None)
         elif not _failed_since(conn, day, now - RETRY_AFTER):
             outbox += _plan(conn, settings, day, now)
     conn.commit()
@@ -78,6 +83,19 @@ def record_plan_outcome(
     label = f"{day:%A %-d %B}"  # the day's local midnight
     title = f"No collection plan for {label}: {failure}" if failure else f"{label} planned"
     return apply_signals(conn, [_plan_alert(day.date(), now, failure, title)])
+
+
+def record_stored_plan(
+    conn: psycopg.Connection, day: datetime, now: datetime, geojson: dict[str, Any]
+) -> list[int]:
+    """The day's alert after a plan for it is stored: resolved if it serves every container
+    that must be emptied, else raised saying which are left."""
+    if geojson["feasible"]:
+        return record_plan_outcome(conn, day, now, None)
+    unserved = "; ".join(geojson["problems"]) or "see the plan"
+    label = f"{day:%A %-d %B}"
+    title = f"The collection plan for {label} leaves containers that must be emptied: {unserved}"
+    return apply_signals(conn, [_plan_alert(day.date(), now, unserved, title)])
 
 
 def _plan_alert(day: date, now: datetime, failure: str | None, title: str) -> Signal:
@@ -111,7 +129,7 @@ def _plan(conn: psycopg.Connection, settings: Settings, day: datetime, now: date
         return record_plan_outcome(conn, day, now, f"planning failed ({type(error).__name__})")
     save_collection_plan(conn, PLANNER, geojson)
     log.info("collection plan for %s: %s km", day.date(), geojson["km"])
-    return record_plan_outcome(conn, day, now, None)
+    return record_stored_plan(conn, day, now, geojson)
 
 
 def _close_begun_days(conn: psycopg.Connection, day: datetime, now: datetime) -> list[int]:
@@ -129,11 +147,15 @@ def _close_begun_days(conn: psycopg.Connection, day: datetime, now: datetime) ->
     return apply_signals(conn, signals) if signals else []
 
 
-def _has_plan(conn: psycopg.Connection, day: datetime) -> bool:
+def _stored_plan_serves_all(conn: psycopg.Connection, day: datetime) -> bool | None:
+    """Whether the plan in force for the day serves every container that must be emptied;
+    None if the day has no plan."""
     row = conn.execute(
-        "SELECT 1 FROM collection_plans WHERE day_starts = %s LIMIT 1", (day,)
+        "SELECT feasible FROM collection_plans WHERE day_starts = %s"
+        " ORDER BY made_at DESC, plan_id DESC LIMIT 1",
+        (day,),
     ).fetchone()
-    return row is not None
+    return None if row is None else bool(row[0])
 
 
 def _failed_since(conn: psycopg.Connection, day: datetime, since: datetime) -> bool:

@@ -19,7 +19,12 @@ from fix_auth import SignIn
 from tilsyn.broker.local import free_port
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
-from tilsyn.platform.planning.collection import next_collection_start
+from tilsyn.platform.planning.collection import (
+    collection_geojson,
+    next_collection_start,
+    plan_next_day,
+    save_collection_plan,
+)
 from tilsyn.platform.planning.daily_collection import (
     DailyCollectionPlanner,
     plan_due_at,
@@ -45,6 +50,17 @@ disposal_site = "dump"
 density_kg_per_l = 0.3
 service_minutes = 4
 """
+
+
+GLASS_ONLY_FLEET = (
+    BROKEN_FLEET.replace('disposal_site = "dump"', 'disposal_site = "plant"')
+    + """
+[disposal_sites.plant]
+lat = 56.1525
+lon = 8.9350
+service_minutes = 15
+"""
+)
 
 
 def plans(conn: psycopg.Connection) -> list[tuple[str, datetime]]:
@@ -146,6 +162,33 @@ def test_a_day_that_cannot_be_planned_is_an_operator_alert_until_it_is(
         # The fleet file is mended: the next try plans the day and resolves the alert.
         plan_if_due(conn, SETTINGS, due + timedelta(minutes=32))
         assert plans(conn) == [("planner", FRIDAY)]
+        assert [a[:2] for a in plan_alerts(conn)] == [("2026-12-04", "resolved")]
+
+
+def test_a_plan_that_leaves_due_containers_is_an_alert_until_one_serves_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The fleet has no paper trucks: the plan is stored, and the day was reported planned."""
+    glass_only = fleet_settings(tmp_path, GLASS_ONLY_FLEET)
+    due = THURSDAY_AFTERNOON + timedelta(hours=1)
+    with psycopg.connect(database_url) as conn:
+        seed(conn, THURSDAY_AFTERNOON)
+        plan_if_due(conn, glass_only, due)
+        assert plans(conn) == [("planner", FRIDAY)]
+        ((day, state, title, occurrences),) = plan_alerts(conn)
+        assert (day, state, occurrences) == ("2026-12-04", "open", 1)
+        assert title.startswith(
+            "The collection plan for Friday 4 December leaves containers that must be emptied:"
+            " paper: 2 containers due, but the collection fleet has no trucks for paper waste"
+        )
+        plan_if_due(conn, glass_only, due + timedelta(minutes=30))
+        assert plan_alerts(conn)[0][1:] == ("open", title, 1), "said once, not every minute"
+        # An operator plans the day again with paper trucks in the fleet.
+        mended = due + timedelta(minutes=40)
+        save_collection_plan(
+            conn, "operator", collection_geojson(plan_next_day(conn, SETTINGS, mended), mended)
+        )
+        plan_if_due(conn, SETTINGS, mended + timedelta(minutes=1))
         assert [a[:2] for a in plan_alerts(conn)] == [("2026-12-04", "resolved")]
 
 

@@ -21,7 +21,7 @@ from tilsyn.platform.planning.collection import (
     plan_next_day,
     save_collection_plan,
 )
-from tilsyn.platform.planning.daily_collection import record_plan_outcome
+from tilsyn.platform.planning.daily_collection import record_stored_plan
 from tilsyn.platform.planning.errors import PlanRejected
 from tilsyn.routing.collection_fleet import FleetFileError
 
@@ -50,8 +50,9 @@ def plan_now(request: Request, db: Db, user: Planner) -> dict[str, Any]:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
     geojson = collection_geojson(next_day, now)
     save_collection_plan(db, user.username, geojson)
-    # The day has a plan now: an alert that the daily plan failed for it is resolved.
-    outbox = record_plan_outcome(db, next_day.origin, now, None)
+    # The day has a plan now: an alert that the daily plan failed for it is resolved, or says
+    # what this plan leaves unserved.
+    outbox = record_stored_plan(db, next_day.origin, now, geojson)
     db.commit()  # stored before the operator sees it
     hub: NotificationHub = request.app.state.hub
     hub.announce([Notification(*entry) for entry in notifications(db, outbox)])
