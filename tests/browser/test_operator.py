@@ -222,6 +222,39 @@ def test_alerts_show_even_when_the_unknown_devices_list_fails(site: Site, page: 
     expect(page.locator("#notice")).to_contain_text("Unknown devices not shown")
 
 
+def test_the_containers_are_read_again_until_it_works_and_the_map_says_so_meanwhile(
+    site: Site, page: Page
+) -> None:
+    """A list that failed as the fill stream opened was never read again: every container that
+    changed while the screen was away stayed as it was, under a "Live" badge."""
+    failing = {"left": 1}
+
+    def fail_once(route: Route) -> None:
+        if failing["left"]:
+            failing["left"] -= 1
+            route.fulfill(status=503, body='{"detail": "database restarting"}')
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/api/containers$"), fail_once)
+    sign_in(page, site.url, "operator")
+    summary = page.locator("#summary")
+    expect(summary).to_contain_text("The map may be out of date")
+    expect(summary).to_contain_text("30 containers", timeout=20_000)
+    expect(summary).not_to_have_class(re.compile(r"\bproblem\b"))
+
+
+def test_an_older_container_list_does_not_undo_a_newer_stream_batch(site: Site, page: Page) -> None:
+    sign_in(page, site.url, "operator")
+    expect(page.locator("#summary")).to_contain_text("30 containers")
+    state = page.evaluate("window.operatorMap.markers.get('C00001').state")
+    newer = {**state, "time": "2999-01-01T00:00:00+00:00", "fill_percent": 97.0}
+    older = {**state, "time": "2000-01-01T00:00:00+00:00", "fill_percent": 3.0}
+    page.evaluate("(states) => window.operatorApply(states)", [newer])
+    page.evaluate("(states) => window.operatorApply(states)", [older])
+    assert page.evaluate("window.operatorMap.markers.get('C00001').state.fill_percent") == 97.0
+
+
 def test_the_open_alerts_are_read_again_until_it_works(site: Site, page: Page) -> None:
     _fire_in_c00003(site)
     failing = {"left": 2}

@@ -18,8 +18,22 @@ let routeLayer = null;
 let shownPlanAt = ""; // generated_at of the plan on screen: an older answer never replaces it
 let planning = false;
 
+const CONTAINERS_RETRY_MS = 5000;
+let containersRetry = null;
+
 // The full list on load and after every reconnect (what the live stream missed), then the
-// stream's batches of changed containers.
+// stream's batches of changed containers. A list that cannot be read is tried again until it
+// is, and the summary says the map may be out of date meanwhile: the stream alone would
+// leave every container that changed while the screen was away as it was.
+function refreshContainersUntilRead() {
+  clearTimeout(containersRetry);
+  refreshContainers().catch(() => {
+    document.getElementById("summary").textContent = "The map may be out of date: containers could not be read; trying again…";
+    document.getElementById("summary").classList.add("problem");
+    containersRetry = setTimeout(refreshContainersUntilRead, CONTAINERS_RETRY_MS);
+  });
+}
+
 async function refreshContainers() {
   const started = performance.now();
   const states = await api("/api/containers");
@@ -31,7 +45,9 @@ async function refreshContainers() {
   document.getElementById("summary").dataset.renderMs = (performance.now() - started).toFixed(0);
 }
 
-function applyStates(states) {
+function applyStates(allStates) {
+  // A full list read before a stream batch may arrive after it: an older state is left out.
+  const states = allStates.filter((state) => !(containers.get(state.container_id)?.time > state.time));
   const before = containers.size;
   for (const state of states) containers.set(state.container_id, state);
   if (containers.size !== before) {
@@ -42,6 +58,7 @@ function applyStates(states) {
   const full = [...containers.values()].filter((c) => (c.fill_percent ?? 0) >= 80).length;
   document.getElementById("summary").textContent =
     `${containers.size} containers · ${full} at 80 % or more`;
+  document.getElementById("summary").classList.remove("problem");
   return applied;
 }
 
@@ -182,6 +199,7 @@ async function main() {
   await requireRole("operator");
   map = new ContainerMap(document.getElementById("map"), window.TILSYN_CONFIG, select);
   window.operatorMap = map;
+  window.operatorApply = applyStates; // for tests: what a stream batch or a full list does
   await map.addBackground(window.TILSYN_CONFIG);
   document.getElementById("detail-close").addEventListener("click", () => { document.getElementById("detail").hidden = true; });
   document.getElementById("plan-now").addEventListener("click", () => loadRoutes("POST"));
@@ -203,7 +221,7 @@ async function main() {
   // and the stream's first batch is missed.
   liveStream("/api/containers/stream", "fill", {
     onEvent: applyStates,
-    onOpen: () => refreshContainers().catch(() => showConnection("offline")),
+    onOpen: refreshContainersUntilRead,
   });
   // Alerts first and on their own: nothing else the screen loads may keep them from it.
   const alerts = new AlertList({
