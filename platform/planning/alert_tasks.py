@@ -2,9 +2,10 @@
 critical) during a night shift, or shortly before it and left unacknowledged, becomes an
 urgent task at the patient's home.
 
-The alert engine's notifications are the trigger (`follow_alerts` listens to the hub); the
-database is the truth: each look takes every such alert that has no task yet, so an alert
-missed by a stream that fell behind is picked up at the next one, or when the shift is planned.
+The alert engine's notifications are the trigger (`follow_alerts` listens to the hub), and a
+sweep every minute besides; the database is the truth: each look takes every such alert that
+has no task yet, so an alert missed by a stream that fell behind, or raised before a shift
+that was already planned, is picked up at the next look.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ PLANNER = "night planner"  # the actor of what the planner writes on an alert
 
 # Patient alerts go to home care by day; at night the night nurses answer the critical ones.
 AUDIENCES = ("home_care", "night_nurse")
+# How often the night work is looked over without a notification: a shift that starts, a
+# plan that failed, a notification that never came.
+SWEEP_SECONDS = 60.0
 
 
 def alert_tasks(conn: psycopg.Connection, shift: Shift, settings: Settings) -> list[NewTask]:
@@ -101,27 +105,43 @@ def _say_no_nurse_was_sent(conn: psycopg.Connection, alert_id: int, patient_id: 
         alerts.comment(conn, alert_id, PLANNER, text)
 
 
-def calls_for_a_nurse(payload: dict[str, Any]) -> bool:
+def changes_night_work(payload: dict[str, Any]) -> bool:
+    """A critical patient alert raised or escalated may call for a nurse; a patient alert
+    resolved may call one off."""
     alert = payload.get("alert") or {}
-    return (
-        payload.get("event") in ("raised", "escalated")
-        and alert.get("entity_type") == "patient"
-        and alert.get("severity") == "critical"
+    if alert.get("entity_type") != "patient":
+        return False
+    event = payload.get("event")
+    return event == "resolved" or (
+        event in ("raised", "escalated") and alert.get("severity") == "critical"
     )
 
 
-async def follow_alerts(hub: NotificationHub, absorb: Callable[[datetime], int]) -> None:
-    """Runs for the life of the server: on each alert that may call for a nurse, `absorb`
-    (in a worker thread) turns what is new into tasks and re-plans."""
+async def follow_alerts(
+    hub: NotificationHub, absorb: Callable[[datetime], int], every: float = SWEEP_SECONDS
+) -> None:
+    """Runs for the life of the server: on each alert that may change the night's work, and
+    at least every `every` seconds, `absorb` (in a worker thread) sweeps the night: turns
+    what is new into tasks, cancels what was resolved, and re-plans."""
+    loop = asyncio.get_running_loop()
     while True:
         queue = hub.subscribe(AUDIENCES)
         try:
-            while (item := await queue.get()) is not None:
-                if not calls_for_a_nurse(item.payload):
-                    continue
+            due = loop.time() + every
+            while True:
+                try:
+                    item = await asyncio.wait_for(queue.get(), max(0.0, due - loop.time()))
+                except TimeoutError:
+                    item = None
+                else:
+                    if item is None:
+                        break  # too slow: subscribe again (the sweep catches up)
+                    if not changes_night_work(item.payload):
+                        continue
                 try:
                     await asyncio.to_thread(absorb, datetime.now(UTC))
                 except Exception:
-                    log.exception("could not turn alert %d into a night task", item.outbox_id)
+                    log.exception("night sweep failed; the next one retries")
+                due = loop.time() + every
         finally:
             hub.unsubscribe(queue)

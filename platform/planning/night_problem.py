@@ -41,7 +41,8 @@ def base_location(nurse: ShiftNurse) -> Location:
 def night_request(
     shift: Shift, nurses: list[ShiftNurse], tasks: list[NightTask], leave_at: int, zone: str
 ) -> NightPlanRequest:
-    """Every nurse on the shift free from `leave_at` seconds into it; every task not finished.
+    """Every nurse on the shift free from `leave_at` seconds into it; every task still to plan
+    (not started, finished, cancelled, or taken by a nurse off the plan).
 
     The origin carries the local time zone, so the solver's explanations say local times."""
     end = seconds_into(shift, shift.ends_at)
@@ -63,7 +64,7 @@ def night_request(
             reason=t.reason,
         )
         for t in tasks
-        if not t.finished
+        if t.to_plan
     )
     return NightPlanRequest(shift.starts_at.astimezone(ZoneInfo(zone)), team, jobs)
 
@@ -76,9 +77,10 @@ def live_night(
     now: datetime,
 ) -> LiveNight:
     """Mid-shift state: each nurse at her last task (or base), her promised stops as the plan
-    in force orders them, minus what is started or done."""
+    in force orders them, minus what is no longer to plan (started, done, cancelled, taken)."""
     now_s = seconds_into(shift, now)
     finished = {t.task_id for t in tasks if t.finished}
+    to_plan = {t.id for t in request.tasks}
     routes = {r.vehicle_id: r for r in plan.routes}
     on_road = []
     for nurse in request.nurses:
@@ -90,7 +92,7 @@ def live_night(
             if last.state == "started" and last.started_at is not None:
                 free_at = max(now_s, seconds_into(shift, last.started_at) + last.service_s)
         route = routes.get(nurse.id)
-        ahead = [v for v in (route.visits if route else ()) if v.id not in finished]
+        ahead = [v for v in (route.visits if route else ()) if v.id in to_plan]
         on_road.append(
             NurseOnRoad(
                 nurse_id=nurse.id,

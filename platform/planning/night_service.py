@@ -1,6 +1,7 @@
 """The night service: a plan when a shift's first nurse asks (or at shift start), task
-actions, and a re-plan from the live state whenever an urgent task arrives, pushed to every
-open stream.
+actions, and a re-plan from the live state whenever an urgent task arrives or one is
+cancelled, pushed to every open stream. A sweep (on alert notifications, and every minute)
+keeps the running and the next shift in step with the alerts and retries failed planning.
 
 Every plan is checked by the independent checker before it is stored; a plan that fails is
 never served. Solving happens under one lock per service (the travel cache is not
@@ -98,10 +99,12 @@ class NightService:
             store.require_own(conn, task_id, action, user.username)
             if action == "start":
                 store.require_competence(conn, task_id, nurses[user.username].competence)
+            # Acknowledging a task on no route takes it, so no other nurse also sets off.
+            taken = action == "acknowledge" and store.take(conn, task_id, user.username)
             changed = store.change_state(conn, task_id, action, at)
             if changed and action == "start":
                 store.claim(conn, task_id, user.username)
-            revision = store.bump_revision(conn, shift_id) if changed else None
+            revision = store.bump_revision(conn, shift_id) if changed or taken else None
         if revision is not None:
             self.streams.publish((shift_id, revision))
         if changed and action == "done":
@@ -136,7 +139,7 @@ class NightService:
                 if first:
                     self._add_open_alerts(conn, shift_id)
             if added or first:
-                self._solve(shift_id, now, f"urgent {', '.join(added)}" if added else "shift start")
+                self._plan(shift_id, now, f"urgent {', '.join(added)}" if added else "shift start")
             return added
 
     def _add_open_alerts(self, conn: psycopg.Connection, shift_id: int) -> None:
@@ -148,15 +151,53 @@ class NightService:
             store.add_task(conn, shift_id, task)
 
     def absorb_alerts(self, now: datetime) -> int:
-        """Critical patient alerts of the running shift that have no task yet become urgent
-        tasks; returns how many."""
+        """The sweep, for the running shift and the one starting within the urgent time (an
+        alert raised now is its work from its start, even if it was planned earlier): critical
+        patient alerts with no task yet become urgent tasks, tasks whose alert was resolved
+        are cancelled, and tasks planning failed on (or no plan has seen) are planned.
+        Returns how many tasks are new."""
+        within = timedelta(minutes=self._settings.night_urgent_within_minutes)
         with self._pool.connection() as conn:
-            within = timedelta(minutes=self._settings.night_urgent_within_minutes)
-            shift = store.active_shift(conn, now, now + within)
-            tasks = [] if shift is None else alert_tasks(conn, shift, self._settings)
-        if shift is None or not tasks:
-            return 0
-        return len(self.add_urgent(shift.shift_id, tasks, now))
+            running = store.active_shift(conn, now, now + within)
+            starting = store.starting_shift(conn, now, within)
+        new = 0
+        for shift in (s for s in (running, starting) if s is not None):
+            try:
+                new += self._sweep(shift, now)
+            except NoShift as error:  # nurses not on the roster yet: said on the tasks
+                log.warning("night shift %d not planned: %s", shift.shift_id, error)
+            except Exception:  # one shift's failure must not keep the other's alerts waiting
+                log.exception("night shift %d: sweep failed; the next one retries", shift.shift_id)
+        return new
+
+    def _sweep(self, shift: store.Shift, now: datetime) -> int:
+        with self._lock:
+            with self._pool.connection() as conn:
+                cancelled = store.cancel_resolved_alert_tasks(conn, shift.shift_id, now)
+                revision = store.bump_revision(conn, shift.shift_id) if cancelled else None
+                tasks = alert_tasks(conn, shift, self._settings)
+                unplaced = store.needs_planning(conn, shift.shift_id)
+            if revision is not None:
+                self.streams.publish((shift.shift_id, revision))
+            added = self.add_urgent(shift.shift_id, tasks, now) if tasks else []
+            if not added and (cancelled or unplaced):  # add_urgent re-planned if it added any
+                trigger = f"cancelled {', '.join(cancelled)}" if cancelled else "retry"
+                self._plan(shift.shift_id, now, trigger)
+            return len(added)
+
+    def _plan(self, shift_id: int, now: datetime, trigger: str) -> None:
+        """Solve; if that fails, the tasks on no route say so instead of waiting without a
+        reason, and the sweep retries them."""
+        try:
+            self._solve(shift_id, now, trigger)
+        except Exception as error:
+            why = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            with self._pool.connection() as conn:
+                marked = store.say_planning_failed(conn, shift_id, why)
+                revision = store.bump_revision(conn, shift_id) if marked else None
+            if revision is not None:
+                self.streams.publish((shift_id, revision))
+            raise
 
     def _solve(self, shift_id: int, now: datetime, trigger: str) -> None:
         with self._pool.connection() as conn:
@@ -221,7 +262,7 @@ class NightService:
         reasons = [
             store.Assignment(t.task_id, None, None, None, dropped.get(t.task_id, problem))
             for t in tasks
-            if t.nurse is None and not t.finished
+            if t.nurse is None and t.to_plan
         ]
         with self._pool.connection() as conn:
             store.save_assignments(conn, reasons)

@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 
 from tilsyn.routing.nurse import Competence
 
-TaskState = Literal["planned", "acknowledged", "started", "done"]
+TaskState = Literal["planned", "acknowledged", "started", "done", "cancelled"]
 Action = Literal["acknowledge", "start", "done"]
 # Which states each action may leave from, and where it leads.
 TRANSITIONS: dict[Action, tuple[tuple[TaskState, ...], TaskState]] = {
@@ -21,6 +21,8 @@ TRANSITIONS: dict[Action, tuple[tuple[TaskState, ...], TaskState]] = {
     "done": (("started",), "done"),
 }
 STAMP = {"acknowledged": "acknowledged_at", "started": "started_at", "done": "done_at"}
+# The start of the reason a task on no route carries when planning failed: the sweep retries it.
+PLANNING_FAILED = "planning failed: "
 # How long after her shift a nurse still on a visit she started keeps seeing that shift.
 OVERRUN_GRACE = timedelta(hours=2)
 
@@ -66,11 +68,23 @@ class NightTask:
     route_order: int | None
     eta: datetime | None
     unplanned_reason: str | None
+    cancel_reason: str | None = None
 
     @property
     def finished(self) -> bool:
         """Started counts as finished for planning: nobody is pulled out of a patient's home."""
         return self.state in ("started", "done")
+
+    @property
+    def taken(self) -> bool:
+        """Acknowledged by a nurse while it was on no route (`take`): hers, whatever a plan
+        would do with it, so the planner leaves it alone as it does a started one."""
+        return self.state == "acknowledged" and self.nurse is not None and self.route_order is None
+
+    @property
+    def to_plan(self) -> bool:
+        """Still for the planner to place: not started, finished, cancelled or taken."""
+        return self.state in ("planned", "acknowledged") and not self.taken
 
 
 @dataclass(frozen=True)
@@ -174,6 +188,17 @@ def active_shift(
         ).fetchone()
 
 
+def starting_shift(conn: psycopg.Connection, at: datetime, within: timedelta) -> Shift | None:
+    """The first shift that starts after `at` but within `within` of it: alerts raised now
+    are its work from its start (see `alert_tasks`)."""
+    with conn.cursor(row_factory=class_row(Shift)) as cur:
+        return cur.execute(
+            "SELECT shift_id, name, starts_at, ends_at, revision FROM night_shifts"
+            " WHERE %s < starts_at AND starts_at <= %s ORDER BY starts_at, shift_id LIMIT 1",
+            (at, at + within),
+        ).fetchone()
+
+
 def shift_of_nurse(conn: psycopg.Connection, username: str, at: datetime) -> Shift | None:
     """The nurse's shift running at `at`, or else her next one; but first a shift that ended
     less than `OVERRUN_GRACE` ago while she is still on a visit she started: she must be able
@@ -214,7 +239,7 @@ def shift_nurses(conn: psycopg.Connection, shift_id: int) -> list[ShiftNurse]:
 
 _TASK_COLUMNS = """task_id, location_name, address, latitude, longitude, window_start,
     window_end, service_s, priority, competence, reason, urgent, source, patient_id, state,
-    started_at, done_at, nurse, route_order, eta, unplanned_reason"""
+    started_at, done_at, nurse, route_order, eta, unplanned_reason, cancel_reason"""
 
 
 def shift_tasks(conn: psycopg.Connection, shift_id: int) -> list[NightTask]:
@@ -279,11 +304,13 @@ def require_competence(conn: psycopg.Connection, task_id: str, competence: str) 
 
 def require_own(conn: psycopg.Connection, task_id: str, action: Action, username: str) -> None:
     """A nurse acts on the tasks of her own route. She may acknowledge one of hers or one on
-    nobody's route, start any not yet started (she takes it over: see `claim`), and finish
-    only one she started. A task on another nurse's route, or in another nurse's hands, is
-    not hers to acknowledge or finish, whatever her phone sends."""
+    nobody's route (she takes it: see `take`), start any not yet started (she takes it over:
+    see `claim`), and finish only one she started. A task on another nurse's route, or in
+    another nurse's hands, is not hers to acknowledge or finish, whatever her phone sends.
+
+    The row stays locked to the end of the transaction, so two nurses cannot both take it."""
     row = conn.execute(
-        "SELECT nurse, state FROM night_tasks WHERE task_id = %s", (task_id,)
+        "SELECT nurse, state FROM night_tasks WHERE task_id = %s FOR UPDATE", (task_id,)
     ).fetchone()
     if row is None:
         raise TaskNotFound(f"no night task {task_id}")
@@ -292,6 +319,8 @@ def require_own(conn: psycopg.Connection, task_id: str, action: Action, username
         return
     if action == "start" and state in ("planned", "acknowledged"):
         return
+    if state == "acknowledged":
+        raise InvalidAction(f"task {task_id} is taken: {nurse} has acknowledged it")
     raise InvalidAction(f"task {task_id} is on {nurse}'s route; it is not yours to {action}")
 
 
@@ -301,6 +330,59 @@ def claim(conn: psycopg.Connection, task_id: str, username: str) -> None:
         "UPDATE night_tasks SET nurse = %s, unplanned_reason = NULL WHERE task_id = %s",
         (username, task_id),
     )
+
+
+def take(conn: psycopg.Connection, task_id: str, username: str) -> bool:
+    """The nurse who acknowledges a task on no route has taken it: hers, off the planner's
+    hands (see `NightTask.taken`); the other nurses' phones no longer offer it. False when
+    it already has a nurse."""
+    row = conn.execute(
+        "UPDATE night_tasks SET nurse = %s, route_order = NULL, eta = NULL,"
+        " unplanned_reason = NULL WHERE task_id = %s AND nurse IS NULL RETURNING task_id",
+        (username, task_id),
+    ).fetchone()
+    return row is not None
+
+
+def cancel_resolved_alert_tasks(conn: psycopg.Connection, shift_id: int, at: datetime) -> list[str]:
+    """Tasks of the shift not yet started whose alert a person has resolved (a false alarm,
+    or the day team saw to it) are cancelled, saying who; returns their ids. An alert the
+    rules cleared (one reading back in range) keeps its visit: a nurse still goes to see."""
+    rows = conn.execute(
+        """UPDATE night_tasks t SET state = 'cancelled', cancelled_at = %s,
+               cancel_reason = 'alert resolved by ' || a.resolved_by
+           FROM alerts a
+           WHERE a.alert_id = t.alert_id AND a.state = 'resolved' AND t.shift_id = %s
+             AND a.resolved_by IS NOT NULL AND a.resolved_by <> 'rule'
+             AND t.state IN ('planned', 'acknowledged')
+           RETURNING t.task_id""",
+        (at, shift_id),
+    ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
+def needs_planning(conn: psycopg.Connection, shift_id: int) -> bool:
+    """Whether the shift has a task for the planner that no plan has placed or explained:
+    one added when planning failed, or before the shift's first plan."""
+    row = conn.execute(
+        "SELECT 1 FROM night_tasks WHERE shift_id = %s AND nurse IS NULL"
+        " AND state IN ('planned', 'acknowledged')"
+        " AND (unplanned_reason IS NULL OR starts_with(unplanned_reason, %s)) LIMIT 1",
+        (shift_id, PLANNING_FAILED),
+    ).fetchone()
+    return row is not None
+
+
+def say_planning_failed(conn: psycopg.Connection, shift_id: int, why: str) -> int:
+    """Tasks on no route and without a reason say that planning failed and will be retried,
+    instead of waiting silently; returns how many."""
+    reason = f"{PLANNING_FAILED}{why}; retrying"
+    return conn.execute(
+        "UPDATE night_tasks SET unplanned_reason = %s WHERE shift_id = %s AND nurse IS NULL"
+        " AND state IN ('planned', 'acknowledged')"
+        " AND (unplanned_reason IS NULL OR starts_with(unplanned_reason, %s))",
+        (reason, shift_id, PLANNING_FAILED),
+    ).rowcount
 
 
 def bump_revision(conn: psycopg.Connection, shift_id: int) -> int:

@@ -1,5 +1,5 @@
-"""What a night nurse's phone shows: her route in order (what she has started or finished
-first), then any task no route could take, with the planner's reason."""
+"""What a night nurse's phone shows: her route in order (what she has started, finished, or
+had cancelled first), then any task no route could take, with the planner's reason."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ def nurse_view(
     shift: Shift, tasks: list[NightTask], nurse: str, version: int | None
 ) -> dict[str, Any]:
     mine = [t for t in tasks if t.nurse == nurse]
-    finished = sorted((t for t in mine if t.finished), key=_started)
-    ahead = sorted((t for t in mine if not t.finished), key=lambda t: t.route_order or 0)
-    unplanned = sorted((t for t in tasks if t.nurse is None), key=lambda t: t.window_start)
-    ordered = finished + ahead + unplanned
+    behind = sorted((t for t in mine if not _ahead(t)), key=_started)
+    ahead = sorted((t for t in mine if _ahead(t)), key=lambda t: t.route_order or 0)
+    # A cancelled task nobody had on her route concerns nobody: it is dropped.
+    unplanned = sorted(
+        (t for t in tasks if t.nurse is None and not _cancelled(t)), key=lambda t: t.window_start
+    )
+    ordered = behind + ahead + unplanned
     return {
         "nurse": nurse,
         "shift_id": shift.shift_id,
@@ -39,7 +42,9 @@ def patients_shown(view: dict[str, Any]) -> list[str]:
 def task_card(task: NightTask, position: int | None = None) -> dict[str, Any]:
     """One task as the phone shows it; `position` is its place in the nurse's list."""
     reason = task.reason
-    if task.nurse is None and task.unplanned_reason:
+    if _cancelled(task):
+        reason = f"{task.reason}. Cancelled: {task.cancel_reason}"
+    elif task.nurse is None and task.unplanned_reason:
         reason = f"{task.reason}. Not on any route: {task.unplanned_reason}"
     return {
         "task_id": task.task_id,
@@ -50,16 +55,25 @@ def task_card(task: NightTask, position: int | None = None) -> dict[str, Any]:
         "lon": task.longitude,
         "window_start": task.window_start.isoformat(),
         "window_end": task.window_end.isoformat(),
-        "eta": task.eta.isoformat() if task.eta and not task.finished else None,
+        "eta": task.eta.isoformat() if task.eta and _ahead(task) else None,
         "reason": reason,
         "urgent": task.urgent,
         "state": task.state,
         "priority": task.priority,
         "source": task.source,
         "patient_id": task.patient_id,
-        "planned": task.nurse is not None,
+        "planned": task.nurse is not None and not _cancelled(task),
         "unplanned_reason": task.unplanned_reason if task.nurse is None else None,
     }
+
+
+def _ahead(task: NightTask) -> bool:
+    """Not begun, finished or cancelled: still to do."""
+    return task.state in ("planned", "acknowledged")
+
+
+def _cancelled(task: NightTask) -> bool:
+    return task.state == "cancelled"
 
 
 def _started(task: NightTask) -> datetime:

@@ -462,3 +462,40 @@ def test_a_plan_that_breaks_a_rule_is_never_served(
     assert streamed.status_code == 503 and "window" in streamed.json()["detail"]
     with psycopg.connect(database_url) as conn:
         assert store.latest_plan(conn, shift) is None
+
+
+def test_acknowledging_a_task_on_no_route_takes_it_and_the_next_nurse_is_told(
+    client: TestClient, database_url: str
+) -> None:
+    """A task no route could take shows on every phone; the first nurse to acknowledge it has
+    it (and keeps it through re-plans), and another's acknowledge is refused, naming her."""
+    far = (56.60, 9.60)  # an hour's drive: no window can be met
+    with psycopg.connect(database_url) as conn:
+        shift_id = seed_shift(
+            conn,
+            [nurse("ane"), nurse("bo")],
+            [task("U1", "Far", 0, "Urgent check", far, window=20)],
+        )
+    ane, bo = nurse_headers(database_url, "ane"), nurse_headers(database_url, "bo")
+    shown = client.get("/api/night/plan", headers=bo).json()
+    assert [(t["task_id"], t["planned"]) for t in shown["tasks"]] == [("U1", False)]
+    taken = client.post("/api/night/tasks/U1/acknowledge", headers=ane)
+    assert taken.status_code == 200 and taken.json()["state"] == "acknowledged"
+    refused = client.post("/api/night/tasks/U1/acknowledge", headers=bo)
+    assert refused.status_code == 409 and "taken" in refused.json()["detail"]
+    assert "ane" in refused.json()["detail"]
+    again = client.post("/api/night/tasks/U1/acknowledge", headers=ane)
+    assert again.status_code == 200, "her own repeat changes nothing"
+    # An urgent task re-plans the shift: U1 stays hers, and off bo's phone.
+    client.app.state.night.add_urgent(  # type: ignore[attr-defined]
+        shift_id, [task("U2", "Birk", 10, "Fall", EAST)], datetime.now(UTC)
+    )
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT nurse, state FROM night_tasks WHERE task_id = 'U1'").fetchone()
+    assert row == ("ane", "acknowledged")
+    assert "U1" in [
+        t["task_id"] for t in client.get("/api/night/plan", headers=ane).json()["tasks"]
+    ]
+    assert "U1" not in [
+        t["task_id"] for t in client.get("/api/night/plan", headers=bo).json()["tasks"]
+    ]

@@ -78,12 +78,12 @@ def night(database_url: str) -> Iterator[Night]:
     engine.stop()
 
 
-def plan_events(response: httpx.Response) -> Iterator[tuple[int, dict[str, object]]]:
+def plan_events(response: httpx.Response) -> Iterator[tuple[str, dict[str, object]]]:
     """(id, plan) of each `plan` event on an open Server-Sent Events response."""
-    event_id, kind = 0, ""
+    event_id, kind = "", ""
     for line in response.iter_lines():
         if line.startswith("id: "):
-            event_id = int(line[4:])
+            event_id = line[4:]
         elif line.startswith("event: "):
             kind = line[7:]
         elif line.startswith("data: ") and kind == "plan":
@@ -168,11 +168,11 @@ def test_the_stream_replays_only_when_the_plan_moved_on(night: Night) -> None:
         shown = client.get("/api/night/plan", headers=ane).json()
         revision, hers = shown["revision"], shown["tasks"][0]["task_id"]
         assert client.post(f"/api/night/tasks/{hers}/acknowledge", headers=ane).is_success
-        with client.stream(
-            "GET", "/api/night/stream", headers={**ane, "Last-Event-ID": str(revision)}
-        ) as response:
+        resume = {**ane, "Last-Event-ID": f"{night.shift_id}:{revision}"}
+        with client.stream("GET", "/api/night/stream", headers=resume) as response:
             event_id, shown = next(plan_events(response))
-    assert event_id == revision + 1 == shown["revision"]
+    assert event_id == f"{night.shift_id}:{revision + 1}"
+    assert shown["revision"] == revision + 1
 
 
 def test_a_visit_due_tonight_becomes_an_urgent_task_on_a_route(night: Night) -> None:

@@ -14,6 +14,7 @@ from night_seed import give_home, nurse, seed_shift
 
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
+from tilsyn.platform.planning import night_service
 from tilsyn.platform.registry.models import PatientIn
 from tilsyn.platform.registry.store import register_patient
 
@@ -170,3 +171,25 @@ def test_a_visit_that_makes_the_first_plan_brings_in_the_open_critical_alerts(
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT source, patient_id, nurse FROM night_tasks").fetchall()
     assert sorted(rows) == [("alert", "P2", "ane"), ("visit", "P1", "ane")]
+
+
+def test_a_visit_whose_plan_fails_says_so_on_the_task_and_is_answered(
+    client: TestClient, sign_in: SignIn, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The solver's plan is refused: the carer still gets 201, and the task says why it is on
+    no route yet (the night service's sweep retries it) instead of waiting without a word."""
+    with psycopg.connect(database_url) as conn:
+        seed_shift(conn, [nurse("ane")], [], hours=6)
+    monkeypatch.setattr(night_service, "check_night_plan", lambda *a, **k: ["forced"])
+    answer = client.post(
+        "/api/patients/P1/visits",
+        json={"reason": "check", "within_hours": 2},
+        headers=sign_in("home_care_nurse"),
+    )
+    assert answer.status_code == 201, answer.text
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT nurse, unplanned_reason FROM night_tasks WHERE task_id = %s",
+            (answer.json()["task_id"],),
+        ).fetchone()
+    assert row == (None, "planning failed: forced; retrying")

@@ -1,9 +1,10 @@
 """The night nurse's route: her plan, task actions, and a live stream of the plan.
 
-The stream sends the whole plan as `event: plan` with `id:` the shift's revision (it moves on
-with every new plan and every task action); a client that reconnects with Last-Event-ID gets
-the current plan at once if it changed meanwhile. Every plan sent is a read of the patients
-on it, and is audited as one.
+The stream sends the whole plan as `event: plan` with `id:` "{shift id}:{revision}" (the
+revision moves on with every new plan and every task action, and counts per shift); a client
+that reconnects with Last-Event-ID gets the current plan at once unless it already has that
+shift's plan at that revision. Every plan sent is a read of the patients on it, and is
+audited as one.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def act(
 
 @router.get("/stream")
 async def stream(
-    request: Request, user: NightNurse, last_event_id: int | None = Header(None)
+    request: Request, user: NightNurse, last_event_id: str | None = Header(None)
 ) -> StreamingResponse:
     service = _service(request)
     queue = service.streams.subscribe()
@@ -101,7 +102,7 @@ async def stream(
         shown = first
         try:
             yield "retry: 1000\n\n"
-            if last_event_id is None or last_event_id < shown["revision"]:
+            if not _has_seen(last_event_id, shown):
                 yield _event(shown)
             sent = shown["revision"]
             while not await request.is_disconnected():
@@ -129,6 +130,20 @@ async def stream(
     )
 
 
+def _event_id(shown: dict[str, Any]) -> str:
+    return f"{shown['shift_id']}:{shown['revision']}"
+
+
+def _has_seen(last_event_id: str | None, shown: dict[str, Any]) -> bool:
+    """Whether the client resuming with `last_event_id` already has this plan: the same
+    shift, at this revision or later. Revisions count per shift, so one from another shift
+    (or a bare revision from before ids named the shift) says nothing."""
+    shift, _, revision = (last_event_id or "").partition(":")
+    if shift != str(shown["shift_id"]) or not revision.isdigit():
+        return False
+    return int(revision) >= int(shown["revision"])
+
+
 def _event(shown: dict[str, Any]) -> str:
     data = json.dumps(shown, separators=(",", ":"))
-    return f"id: {shown['revision']}\nevent: plan\ndata: {data}\n\n"
+    return f"id: {_event_id(shown)}\nevent: plan\ndata: {data}\n\n"

@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User, audit
-from tilsyn.platform.planning.errors import NoShift, PlanRejected
 from tilsyn.platform.planning.night_service import NightService
 from tilsyn.platform.planning.visits import (
     Visit,
@@ -62,9 +61,10 @@ def request_visit(
         night: NightService = request.app.state.night
         try:
             night.add_urgent(shift.shift_id, [task], now)
-        except (PlanRejected, NoShift):
-            # The request and its task are stored; the task waits, visible, for the next plan
-            # (a rejected plan, or a shift that has no nurses yet).
+        except Exception:
+            # Whatever failed (a rejected plan, a shift with no nurses yet, a solver error),
+            # the request and its task are stored: the task says planning failed, and the
+            # night service's sweep retries it within a minute.
             log.exception("visit %d: the task could not be planned", visit_id)
     return _out(get_visit(db, visit_id))
 
