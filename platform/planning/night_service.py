@@ -24,7 +24,7 @@ from tilsyn.platform.auth.store import User, audit
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning import night_store as store
 from tilsyn.platform.planning.alert_tasks import alert_tasks
-from tilsyn.platform.planning.errors import NoShift, PlanRejected
+from tilsyn.platform.planning.errors import NoPlanFound, NoShift, PlanRejected
 from tilsyn.platform.planning.night_problem import (
     assignments,
     live_night,
@@ -221,6 +221,9 @@ class NightService:
                 live, self._travel, Stop(seconds=self._settings.night_replan_seconds)
             )
         self._check(request, plan, live)
+        if latest is None and not plan.routes and not plan.feasible:
+            # Stored, it would be the night's plan and nothing would look again.
+            raise NoPlanFound(f"night shift {shift_id}: {'; '.join(plan.problems)}")
         if latest is not None and not plan.routes:
             # Nothing usable came back (the reasons say why): the plan in force stays.
             log.warning("re-plan of shift %d kept the old plan: %s", shift_id, plan.problems)

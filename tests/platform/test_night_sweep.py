@@ -217,3 +217,26 @@ def test_an_alert_the_rules_cleared_keeps_its_visit(pool: ConnectionPool) -> Non
     with pool.connection() as conn:
         task = {t.task_id: t for t in store.shift_tasks(conn, shift_id)}[f"alert-{alert_id}"]
     assert task.state == "planned" and task.nurse is not None
+
+
+def test_a_first_plan_not_found_in_the_budget_is_not_kept_and_is_tried_again(
+    pool: ConnectionPool,
+) -> None:
+    """400 tasks and OR-Tools' shortest budget: no first solution (it takes ~0.3 s). The empty
+    plan used to be stored as the night's, and nothing planned the shift again."""
+    now = datetime.now(UTC)
+    shift_id = shift_from(pool, now - timedelta(minutes=10), "ane", "bo")
+    with pool.connection() as conn:
+        for n in range(400):
+            where = (56.10 + 0.0004 * n, 8.95 + 0.003 * (n % 13))
+            store.add_task(conn, shift_id, task(f"T{n + 2:03d}", f"P{n}", 20 + n, "x", where))
+    hurried = NightService(pool, Settings(night_plan_seconds=1e-9, night_replan_seconds=0.5))
+    with pytest.raises(night_service.NoPlanFound, match="no plan found within the search budget"):
+        hurried.view(ANE, now)
+    with pool.connection() as conn:
+        assert store.latest_plan(conn, shift_id) is None
+        waiting = [t.unplanned_reason for t in store.shift_tasks(conn, shift_id)]
+    assert all(reason and reason.startswith("planning failed: ") for reason in waiting)
+    NightService(pool, QUICK).absorb_alerts(now + timedelta(minutes=1))  # the sweep
+    with pool.connection() as conn:
+        assert store.latest_plan(conn, shift_id) is not None

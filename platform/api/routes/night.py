@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tilsyn.platform.api.deps import SessionWatch, allowed
 from tilsyn.platform.auth.store import User
-from tilsyn.platform.planning.errors import NoShift, PlanRejected
+from tilsyn.platform.planning.errors import NoPlanFound, NoShift, PlanRejected
 from tilsyn.platform.planning.night_service import NightService
 from tilsyn.platform.planning.night_store import InvalidAction, TaskNotFound
 
@@ -46,12 +46,13 @@ def plan(request: Request, user: NightNurse) -> dict[str, Any]:
 
 
 def _view(service: NightService, user: User) -> dict[str, Any]:
-    """The nurse's plan now; no shift is 404, a plan the checker refused is 503 (with why)."""
+    """The nurse's plan now; no shift is 404, a plan the checker refused or none found within
+    the budget is 503 (with why)."""
     try:
         return service.view(user, datetime.now(UTC))
     except NoShift as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except PlanRejected as error:
+    except (PlanRejected, NoPlanFound) as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
 
 
