@@ -122,10 +122,22 @@ def audit(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Every read of a patient's data, by whom and what; committed with the request."""
+    audit_as(conn, user.username, user.role, action, patient_id, detail)
+
+
+def audit_as(
+    conn: psycopg.Connection,
+    username: str,
+    role: str,
+    action: str,
+    patient_id: str | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """`audit` for a reader who is not a signed-in user (a system user at the command line)."""
     conn.execute(
         "INSERT INTO audit_log (username, role, action, patient_id, detail)"
         " VALUES (%s, %s, %s, %s, %s)",
-        (user.username, user.role, action, patient_id, Jsonb(detail or {})),
+        (username, role, action, patient_id, Jsonb(detail or {})),
     )
 
 

@@ -4,12 +4,17 @@ The range is [from, to): a date alone means its midnight, and a time without a z
 Compliance counts are kept per local day of the wards: for them the range means the wards' days
 the bounds fall in, so `--from 2026-03-01 --to 2026-04-01` is March. A progress bar goes to
 stderr when it is a terminal, so redirected output stays clean.
+
+Patients' data exported here are reads like any other: each patient in the export is in the
+audit log, under the name of the system user who ran the command (role `command_line`).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -18,6 +23,7 @@ import psycopg
 
 from tilsyn.cli import Subcommands
 from tilsyn.platform.config import Settings
+from tilsyn.platform.export.audit import PATIENT_TABLES, audit_export
 from tilsyn.platform.export.csv_stream import TABLES, count_rows, stream_csv
 from tilsyn.platform.export.progress import ProgressBar
 from tilsyn.platform.runtime import resolve_database_url
@@ -55,21 +61,32 @@ def _export_csv(args: argparse.Namespace) -> int:
         return 2
     show = sys.stderr.isatty() if args.progress is None else args.progress
     url = resolve_database_url(Settings())
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn, psycopg.connect(url) as audit_conn:
+        reader = (getpass.getuser(), "command_line")
+
+        def audited(snapshot: str) -> None:
+            audit_export(audit_conn, snapshot, reader, args.table, args.start, args.end, args.key)
+
+        on_snapshot = audited if args.table in PATIENT_TABLES else None
         if args.output is None:
-            rows = export_csv(conn, args, sys.stdout.buffer, show)
+            rows = export_csv(conn, args, sys.stdout.buffer, show, on_snapshot)
         else:
             with args.output.open("wb") as out:
-                rows = export_csv(conn, args, out, show)
+                rows = export_csv(conn, args, out, show, on_snapshot)
     print(f"{rows:,} rows exported from {args.table}", file=sys.stderr)
     return 0
 
 
 def export_csv(
-    conn: psycopg.Connection, args: argparse.Namespace, out: BinaryIO, show: bool
+    conn: psycopg.Connection,
+    args: argparse.Namespace,
+    out: BinaryIO,
+    show: bool,
+    on_snapshot: Callable[[str], None] | None = None,
 ) -> int:
     """Write the export to `out` and return how many data rows it held."""
     total = count_rows(conn, args.table, args.start, args.end, args.key) if show else 0
+    conn.commit()  # the export reads in a snapshot transaction of its own
     bar = ProgressBar(total, sys.stderr) if show else None
     written = 0
 
@@ -79,7 +96,10 @@ def export_csv(
         if bar is not None:
             bar.advance(rows)
 
-    for chunk in stream_csv(conn, args.table, args.start, args.end, args.key, on_rows=counted):
+    chunks = stream_csv(
+        conn, args.table, args.start, args.end, args.key, on_rows=counted, on_snapshot=on_snapshot
+    )
+    for chunk in chunks:
         out.write(chunk)
     if bar is not None:
         bar.finish()

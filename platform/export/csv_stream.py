@@ -135,13 +135,16 @@ def stream_csv(
     end: datetime,
     key: str | None = None,
     on_rows: Callable[[int], None] | None = None,
+    on_snapshot: Callable[[str], None] | None = None,
 ) -> Iterator[bytes]:
     """UTF-8 CSV with a header line, rows ordered by time, start <= time < end (whole local
     days for a table of days, see `SeriesTable.days_in`).
 
     `on_rows` is told how many data rows each chunk carries. The connection is used in a
     transaction of its own (times are set to UTC in it) and must not be shared meanwhile; the
-    export is consistent, one snapshot, even while ingest writes.
+    export is consistent, one snapshot, even while ingest writes. `on_snapshot` is given that
+    snapshot's id before the first row is read, so another connection can see exactly what
+    the export will hold (the patients to audit: `export.audit.audit_export`).
     """
     chosen = series_table(table)
     copy = sql.SQL("COPY (SELECT {} {}{} ORDER BY time) TO STDOUT (FORMAT CSV, HEADER)").format(
@@ -149,7 +152,12 @@ def stream_csv(
     )
     start, end = chosen.bounds(start, end)
     with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         cur.execute("SET LOCAL TIME ZONE 'UTC'")
+        if on_snapshot is not None:
+            snapshot = cur.execute("SELECT pg_export_snapshot()").fetchone()
+            assert snapshot is not None
+            on_snapshot(snapshot[0])
         with cur.copy(copy, {"start": start, "end": end, "key": key}) as stream:
             yield from _chunks(stream, on_rows)
 

@@ -100,7 +100,7 @@ def _say_no_nurse_was_sent(conn: psycopg.Connection, alert_id: int, patient_id: 
         (alert_id, PLANNER),
     ).fetchone()
     if said is None:
-        log.warning("alert %d: patient %s has no home coordinates", alert_id, patient_id)
+        log.warning("alert %d: its patient has no home coordinates", alert_id)  # no patient id
         text = f"No night nurse sent: patient {patient_id} has no home location on record."
         alerts.comment(conn, alert_id, PLANNER, text)
 

@@ -234,3 +234,27 @@ def test_an_admin_deactivates_a_user_and_her_sessions_end(
         client.patch("/api/admin/users/nurse.moe", json={"active": False}, headers=nurse),
     ]
     assert [r.status_code for r in refused] == [409, 404, 422, 422, 401]
+
+
+def test_every_account_and_webhook_change_is_in_the_audit_log(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """An admin who gave a nurse's account a new password could sign in as her and read every
+    patient, with only the nurse's name on the reads: who set it is on record now."""
+    admin = sign_in("admin")
+    me = client.get("/api/auth/me", headers=admin).json()["username"]
+    made = {"username": "nurse.liv", "role": "home_care_nurse", "password": "a first password"}
+    assert client.post("/api/admin/users", json=made, headers=admin).status_code == 201
+    renewed = {"password": "a password I chose"}
+    assert client.patch("/api/admin/users/nurse.liv", json=renewed, headers=admin).is_success
+    hook = {"url": "https://example.org/hook", "audiences": ["home_care"]}
+    assert client.post("/api/admin/webhooks", json=hook, headers=admin).status_code == 201
+    entries = client.get("/api/admin/audit", headers=admin).json()
+    changes = [(e["username"], e["action"], e["patient_id"]) for e in reversed(entries)]
+    assert changes[-3:] == [
+        (me, "user_created", None),
+        (me, "user_changed", None),
+        (me, "webhook_added", None),
+    ]
+    assert entries[1]["detail"] == {"user": "nurse.liv", "password_set": True}
+    assert entries[0]["detail"]["url"] == "https://example.org/hook"

@@ -1,4 +1,9 @@
-"""Administration: users and the audit log of patient-data reads."""
+"""Administration: users, webhooks and the audit log of patient-data reads.
+
+Every change an administrator makes to an account or a webhook is in the audit log too, with
+no patient: who gave a nurse's account a new password (and could then sign in as her), who
+made an account, who sent alerts to a new address.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from tilsyn.platform.alerts.webhook_urls import check_webhook_url
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.roles import Role
-from tilsyn.platform.auth.store import User, change_account, create_user, list_accounts
+from tilsyn.platform.auth.store import User, audit, change_account, create_user, list_accounts
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 UserAdmin = Annotated[User, Depends(allowed("manage_users"))]
@@ -39,11 +44,12 @@ class AuditEntry(BaseModel):
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)
-def add_user(body: UserIn, db: Db, _: UserAdmin) -> dict[str, str]:
+def add_user(body: UserIn, db: Db, admin: UserAdmin) -> dict[str, str]:
     try:
         create_user(db, body.username, body.role, body.password, body.display_name)
     except psycopg.errors.UniqueViolation as error:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{body.username} exists") from error
+    audit(db, admin, "user_created", None, {"user": body.username, "user_role": body.role})
     return {"username": body.username, "role": body.role}
 
 
@@ -75,6 +81,10 @@ def change_user(username: str, body: AccountChange, db: Db, admin: UserAdmin) ->
         raise HTTPException(status.HTTP_409_CONFLICT, "you cannot deactivate yourself")
     if not change_account(db, username, body.active, body.password):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no user {username}")
+    changes: dict[str, Any] = {"user": username, "password_set": body.password is not None}
+    if body.active is not None:
+        changes["active"] = body.active
+    audit(db, admin, "user_changed", None, changes)
     (changed,) = [a for a in list_accounts(db) if a.username == username]
     return Account(**vars(changed))
 
@@ -116,7 +126,7 @@ class Webhook(BaseModel):
 
 
 @router.post("/webhooks", status_code=status.HTTP_201_CREATED, response_model=Webhook)
-def add_webhook(body: WebhookIn, db: Db, _: HookAdmin) -> Webhook:
+def add_webhook(body: WebhookIn, db: Db, admin: HookAdmin) -> Webhook:
     """Alert notifications for the audiences, POSTed with an HMAC-SHA256 signature (the secret
     is returned now and never again)."""
     secret = secrets.token_urlsafe(32)
@@ -125,6 +135,8 @@ def add_webhook(body: WebhookIn, db: Db, _: HookAdmin) -> Webhook:
         (body.url, secret, list(body.audiences)),
     ).fetchone()
     assert row is not None
+    detail = {"webhook_id": row[0], "url": body.url, "audiences": list(body.audiences)}
+    audit(db, admin, "webhook_added", None, detail)
     return Webhook(
         webhook_id=row[0], url=body.url, audiences=list(body.audiences), active=True, secret=secret
     )

@@ -12,11 +12,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from tilsyn.platform.api.deps import CurrentUser, Db, allowed
 from tilsyn.platform.auth.roles import CAN
-from tilsyn.platform.auth.store import User, audit
+from tilsyn.platform.auth.store import User
 from tilsyn.platform.containers.emptying import last_emptied
 from tilsyn.platform.containers.forecast import full_by
 from tilsyn.platform.containers.store import list_states
-from tilsyn.platform.export.csv_stream import TABLES, keys_in, stream_csv
+from tilsyn.platform.export.audit import PATIENT_TABLES, audit_export
+from tilsyn.platform.export.csv_stream import TABLES, stream_csv
 from tilsyn.platform.export.fiware import waste_container_entity
 from tilsyn.platform.export.geojson import containers_feature_collection
 from tilsyn.platform.export.metrics import render
@@ -33,7 +34,6 @@ CSV_CAPABILITY = {
     "vital_observations": "read_patients",
     "questionnaire_answers": "read_patients",
 }
-PATIENT_TABLES = {"vital_observations", "questionnaire_answers"}
 
 
 @router.get("/ngsi-ld/v1/entities")
@@ -93,21 +93,15 @@ def export_csv(
         # refused before, or the client gets 200 and an empty body.
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "key holds a NUL character")
     pool = request.app.state.pool
-    if table in PATIENT_TABLES:
-        # One record per patient in the export, so that each patient's audit trail shows it.
+
+    def audited(snapshot: str) -> None:
         with pool.connection() as conn:
-            for patient_id in keys_in(conn, table, start, end, key):
-                audit(
-                    conn,
-                    user,
-                    "csv_export",
-                    patient_id,
-                    {"table": table, "start": str(start), "end": str(end)},
-                )
+            audit_export(conn, snapshot, (user.username, user.role), table, start, end, key)
 
     def body() -> Any:
         with pool.connection() as conn:
-            yield from stream_csv(conn, table, start, end, key)
+            on_snapshot = audited if table in PATIENT_TABLES else None
+            yield from stream_csv(conn, table, start, end, key, on_snapshot=on_snapshot)
 
     filename = f"{table}-{start:%Y%m%d}-{end:%Y%m%d}.csv"
     return StreamingResponse(
