@@ -35,7 +35,7 @@ export async function api(url, options = {}) {
   }
   const response = await fetch(url, init);
   if (response.status === 401) {
-    location.assign("/");
+    toSignIn();
     throw new Redirected(401, "signed out");
   }
   if (!response.ok) {
@@ -67,6 +67,20 @@ export async function requireRole(role, { offline = false } = {}) {
 }
 
 const ME_KEY = "tilsyn.me";
+
+/** Run when the server says the session is over (a 401), before the browser goes to sign-in:
+ * a screen drops what it keeps on the phone for the user who was signed in. */
+export const sessionEndHooks = [];
+
+function toSignIn() {
+  try {
+    // Nobody is signed in now: without signal, the user last seen no longer opens a screen.
+    localStorage.removeItem(ME_KEY);
+    for (const hook of sessionEndHooks) hook();
+  } finally {
+    location.assign("/");
+  }
+}
 
 async function lookUpMe(offline) {
   try {
@@ -187,7 +201,7 @@ async function whyRefused(url) {
     const response = await fetch(url, { headers: { Accept: "text/event-stream" }, signal: aborting.signal });
     if (response.ok) return null;
     if (response.status === 401) {
-      location.assign("/");
+      toSignIn();
       return null;
     }
     const body = await response.json().catch(() => ({}));

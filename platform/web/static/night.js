@@ -1,14 +1,22 @@
 // The night nurse's task list: in visiting order, with time window, ETA, reason, a link that
 // opens the phone's navigation, and acknowledge / start / done. The plan arrives whole on a
-// live stream; the last plan is kept on the phone so a dead link never leaves a blank screen.
+// live stream; the last plan is kept on the phone so a dead link never leaves a blank screen:
+// hers only (another nurse signing in on the phone, or a session that ran out, drops it), and
+// not once her shift is long over.
 // A button pressed without signal is kept on the phone with the time it was pressed, shown
 // at once, and sent when the signal is back; a service worker keeps the screen's own files,
 // so that it opens after a reload without signal too.
 import {
-  api, HttpError, Redirected, start, element, explain, formatTime, liveStream, requireRole, showConnection, signOutGuards,
+  api, HttpError, Redirected, start, element, explain, formatTime, liveStream, requireRole, sessionEndHooks, showConnection,
+  signOutGuards,
 } from "./common.js";
 
-const CACHE_KEY = "tilsyn.night.plan";
+// The plan kept on the phone is under `${PLAN_KEY}.${username}`; the bare key is where every
+// nurse's used to be, and is dropped with any other nurse's.
+const PLAN_KEY = "tilsyn.night.plan";
+// A shift's plan is still needed this long after its end, for a visit begun before it (the
+// server's overrun grace); a kept plan older than that is an earlier night's, never shown.
+const OVERRUN_GRACE_MS = 2 * 60 * 60 * 1000;
 const TARGET = { acknowledge: "acknowledged", start: "started", done: "done" };
 const ACTIONS = [
   { action: "acknowledge", label: "Acknowledge", from: ["planned"] },
@@ -18,6 +26,9 @@ const ACTIONS = [
 let known = null; // task ids already shown, to mark the ones that arrive during the shift
 let lastPlan = null;
 let flushing = false;
+let user = null; // the nurse signed in, as /api/auth/me said
+let leaving = false; // the phone is someone else's now: nothing more is shown or sent
+let planKey = null;
 let outboxKey = null; // per nurse: what one pressed is never sent under another's name
 // A send that failed (no signal, the server away) is tried again after this long, doubled
 // each time up to a minute, even while the stream says "Live".
@@ -64,9 +75,49 @@ function withPending(plan) {
   return { ...plan, tasks };
 }
 
+// Every kept plan but `keep` (a nurse's patients are not left for the next one on the phone).
+function dropPlans(keep = null) {
+  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i));
+  for (const key of keys) {
+    if ((key === PLAN_KEY || key.startsWith(`${PLAN_KEY}.`)) && key !== keep) localStorage.removeItem(key);
+  }
+}
+
+function clearPlan() {
+  lastPlan = null;
+  known = null;
+  dropPlans();
+  document.getElementById("tasks").replaceChildren();
+  document.getElementById("summary").textContent = "No tasks";
+}
+
+// The server answers for another nurse: the phone was signed in again under her name. This
+// nurse's plan goes, and the front door opens the screen of whoever is signed in now.
+function anotherNurse() {
+  leaving = true;
+  clearPlan();
+  location.replace("/");
+}
+
+function showSummary(tasks) {
+  // A cancelled task (its alert resolved) is no work: shown, but not counted.
+  const work = tasks.filter((t) => t.state !== "cancelled");
+  const left = `${work.filter((t) => t.state !== "done").length} of ${work.length} tasks left`;
+  const ended = Date.parse(lastPlan.shift_ends) <= Date.now();
+  document.getElementById("summary").textContent = ended ? `Shift ended ${formatTime(lastPlan.shift_ends)}: ${left}` : left;
+}
+
 function render(plan) {
+  if (leaving) return;
+  if (plan.nurse && plan.nurse !== user.username) {
+    anotherNurse();
+    return;
+  }
+  // An answer that left the server before the plan shown (a GET overtaken by the stream): the
+  // newer stays, drawn again for what has been sent meanwhile.
+  if (lastPlan?.shift_id === plan.shift_id && plan.revision < lastPlan.revision) plan = lastPlan;
   lastPlan = plan;
-  localStorage.setItem(CACHE_KEY, JSON.stringify(plan));
+  localStorage.setItem(planKey, JSON.stringify(plan));
   const tasks = [...withPending(plan).tasks].sort((a, b) => a.position - b.position);
   const arrived = known ? tasks.filter((t) => !known.has(t.task_id)) : [];
   known = new Set(tasks.map((t) => t.task_id));
@@ -80,8 +131,7 @@ function render(plan) {
     const buttons = [...(again?.querySelectorAll("button") ?? [])];
     (buttons.find((b) => b.textContent === label && !b.disabled) ?? buttons.find((b) => !b.disabled))?.focus();
   }
-  const left = tasks.filter((t) => t.state !== "done").length;
-  document.getElementById("summary").textContent = `${left} of ${tasks.length} tasks left`;
+  showSummary(tasks);
   const urgent = arrived.filter((t) => t.urgent);
   if (urgent.length) {
     document.getElementById("announce").textContent = `New urgent task: ${urgent.map((t) => t.location_name).join(", ")}`;
@@ -95,17 +145,31 @@ function act(taskId, action) {
   flush();
 }
 
+// The user the phone's session is for now; null when unknown (no signal, or none signed in).
+async function signedInAs() {
+  try {
+    return (await api("/api/auth/me")).username;
+  } catch {
+    return null;
+  }
+}
+
 // Send what was pressed, in order. Without signal it stays on the phone and is tried again
 // on a timer; with the session gone it stays until she signs in again (the screen sends it
 // then); only an action the server refuses for the task's sake (it moved on meanwhile) is
 // dropped, and said.
 async function flush() {
-  if (flushing) return;
+  if (flushing || leaving) return;
   flushing = true;
   clearTimeout(retryTimer);
   const status = document.getElementById("night-status");
   let sent = false;
   try {
+    // What she pressed goes under the name the phone is signed in with now: never another's.
+    // Unknown (no signal) is for the sends below to find out.
+    const who = outbox().length ? await signedInAs() : null;
+    if (who && who !== user.username) anotherNurse();
+    if (leaving) return; // another nurse's phone now, or her session is gone (kept for later)
     for (let pending = outbox(); pending.length; pending = outbox()) {
       const { taskId, action, at } = pending[0];
       try {
@@ -130,7 +194,9 @@ async function flush() {
   } finally {
     flushing = false;
   }
-  if (sent) render(await api("/api/night/plan").catch(() => lastPlan));
+  if (!sent) return;
+  const plan = await api("/api/night/plan").catch(() => lastPlan); // none once signed out
+  if (plan) render(plan);
 }
 
 function onConnection(state) {
@@ -152,17 +218,13 @@ function onRefused(error) {
   status.textContent = error.status === 404
     ? `No night shift for you: ${error.message}. This screen looks again by itself.`
     : `The night plan cannot be shown: ${explain(error)}. This screen tries again by itself.`;
-  if (!lastPlan) document.getElementById("summary").textContent = "No tasks";
+  // No shift for her (or no right to one): a plan still on screen is not hers tonight. A
+  // server in trouble (5xx) says nothing about the plan, which stays.
+  if (error.status < 500) clearPlan();
+  else if (!lastPlan) document.getElementById("summary").textContent = "No tasks";
 }
 
-async function main() {
-  const me = await requireRole("night_nurse", { offline: true });
-  navigator.serviceWorker?.register("/night-sw.js", { scope: "/night" }).catch(() => null);
-  outboxKey = `tilsyn.night.outbox.${me.username}`;
-  signOutGuards.push(() => !outbox().length
-    || confirm(`${outbox().length} task updates are not sent yet (no signal). Sign out and lose them?`));
-  const cached = localStorage.getItem(CACHE_KEY);
-  if (cached) render(JSON.parse(cached));
+async function load() {
   try {
     render(await api("/api/night/plan"));
   } catch (error) {
@@ -170,6 +232,33 @@ async function main() {
     if (error instanceof HttpError) onRefused(error);
     else onConnection("offline");
   }
+}
+
+// A session the server ended (a 401, then sign-in) leaves none of the patients on the phone
+// for whoever picks it up, nor on the page the back button would show.
+sessionEndHooks.push(() => {
+  leaving = true;
+  lastPlan = null;
+  dropPlans();
+  document.getElementById("tasks").replaceChildren();
+  document.getElementById("summary").textContent = "Signed out";
+});
+
+async function main() {
+  user = await requireRole("night_nurse", { offline: true });
+  navigator.serviceWorker?.register("/night-sw.js", { scope: "/night" }).catch(() => null);
+  planKey = `${PLAN_KEY}.${user.username}`;
+  outboxKey = `tilsyn.night.outbox.${user.username}`;
+  dropPlans(planKey);
+  signOutGuards.push(() => !outbox().length
+    || confirm(`${outbox().length} task updates are not sent yet (no signal). Sign out and lose them?`));
+  const cached = JSON.parse(localStorage.getItem(planKey) ?? "null");
+  if (cached && Date.parse(cached.shift_ends) + OVERRUN_GRACE_MS > Date.now()) render(cached);
+  else localStorage.removeItem(planKey);
+  await load();
+  if (leaving) return;
+  // A plan left on screen says so once its shift is over, with or without signal.
+  setInterval(() => lastPlan && !leaving && showSummary(withPending(lastPlan).tasks), 60000);
   window.addEventListener("online", flush);
   liveStream("/api/night/stream", "plan", { onEvent: render, onState: onConnection, onRefused, retryMs: 2000 });
   if (outbox().length) flush();
