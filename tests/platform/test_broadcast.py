@@ -5,22 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
+from own_loop import run
 
 from tilsyn.platform.streams import Broadcast
 
 WAIT_S = 5.0
-
-
-def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """`main` on an event loop of its own, in a thread of its own: the browser tests keep
-    Playwright's loop running on the main thread for the whole session."""
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(lambda: asyncio.run(main())).result()
 
 
 async def drained(queue: asyncio.Queue[str | None]) -> list[str | None]:

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 from night_seed import give_home, nurse, task
+from own_loop import run
 from psycopg_pool import ConnectionPool
 from pydantic import TypeAdapter
 
@@ -99,7 +100,7 @@ def test_the_night_is_swept_every_minute_without_any_notification() -> None:
         following.cancel()
         return looks
 
-    assert len(asyncio.run(follow_for_a_while())) >= 3
+    assert len(run(follow_for_a_while)) >= 3
 
 
 def test_a_resolved_patient_alert_is_announced_to_the_sweep_and_the_sweep_waits() -> None:
@@ -118,7 +119,7 @@ def test_a_resolved_patient_alert_is_announced_to_the_sweep_and_the_sweep_waits(
         following.cancel()
         return len(looks)
 
-    assert asyncio.run(announce_resolved()) == 1
+    assert run(announce_resolved) == 1
 
 
 @pytest.mark.parametrize(
