@@ -6,11 +6,17 @@ platform's own machine (loopback: its database, its API) and link-local addresse
 metadata service): no receiver lives there, and a request there could reach what the network
 otherwise keeps from the outside. Private networks stay allowed: a municipality's paging or
 case system usually lives on one.
+
+A host that is not an address literal is resolved when the webhook is made, so other
+spellings of an address (`127.1`, `2130706433`) and names that lead to loopback are refused
+too; a name that does not resolve now is taken (its delivery fails and is retried). A name
+whose address changes later is not checked again (docs/threat-model.md).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 import httpx
 
@@ -36,7 +42,24 @@ def check_webhook_url(url: str) -> str:
         name = host.removesuffix(".")  # a fully qualified name may end in a dot
         if len(name) > 253 or any(not 0 < len(label) <= 63 for label in name.split(".")):
             raise ValueError(f"{host[:80]!r} is not a host name DNS can resolve") from None
-        return url  # a name: its owner answers for where it leads
-    if address.is_loopback or address.is_link_local or address.is_unspecified:
-        raise ValueError(f"a webhook may not point at {address} (loopback or link-local)")
+        for resolved in _addresses(name):
+            _refuse_inside(resolved, f"{host[:80]} leads to ")
+        return url
+    _refuse_inside(address)
     return url
+
+
+def _refuse_inside(address: ipaddress.IPv4Address | ipaddress.IPv6Address, how: str = "") -> None:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if address.is_loopback or address.is_link_local or address.is_unspecified:
+        raise ValueError(f"a webhook may not point at {how}{address} (loopback or link-local)")
+
+
+def _addresses(name: str) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """What `name` resolves to now (numeric spellings too); none if it does not resolve."""
+    try:
+        found = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return set()
+    return {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found}
