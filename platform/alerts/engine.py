@@ -144,6 +144,7 @@ class AlertEngine:
                 time.sleep(1.0)
 
     def _evaluate(self, stored: Sequence[Accepted]) -> list[Signal]:
+        self._containers.prepare(_first_fill_readings(stored))  # one query for the batch
         signals: list[Signal] = []
         for outcome in stored:
             for table, rows in outcome.rows:
@@ -297,16 +298,20 @@ class AlertEngine:
         conn.commit()
 
     def _stored_fills(
-        self, container_id: str, since: datetime, before: datetime
-    ) -> list[tuple[datetime, float]]:
+        self, container_ids: list[str], since: datetime, before: datetime
+    ) -> dict[str, list[tuple[datetime, float]]]:
         conn = self._connection()
         rows = conn.execute(
-            "SELECT time, fill_percent FROM container_readings WHERE container_id = %s"
-            " AND time >= %s AND time < %s AND fill_percent IS NOT NULL ORDER BY time",
-            (container_id, since, before),
+            "SELECT container_id, time, fill_percent FROM container_readings"
+            " WHERE container_id = ANY(%s) AND time >= %s AND time < %s"
+            " AND fill_percent IS NOT NULL ORDER BY container_id, time",
+            (container_ids, since, before),
         ).fetchall()
         conn.commit()
-        return [(r[0], r[1]) for r in rows]
+        fills: dict[str, list[tuple[datetime, float]]] = {}
+        for container_id, at, fill in rows:
+            fills.setdefault(container_id, []).append((at, fill))
+        return fills
 
     def _weight_history(self, patient_id: str, since: datetime) -> list[tuple[datetime, float]]:
         conn = self._connection()
@@ -342,3 +347,19 @@ class AlertEngine:
 
 
 _WATCHED = {CONTAINER_READINGS, VITAL_OBSERVATIONS, DISPENSER_STATUS}
+
+
+def _first_fill_readings(stored: Sequence[Accepted]) -> dict[str, datetime]:
+    """Each container's earliest fill reading in a batch."""
+    first: dict[str, datetime] = {}
+    for outcome in stored:
+        for table, rows in outcome.rows:
+            if table.name != CONTAINER_READINGS.name:
+                continue
+            for row in rows:
+                if len(row) <= 4 or row[4] is None:
+                    continue  # no fill (a row cut short is the rules' to report)
+                at, container_id = row[0], row[1]
+                if container_id not in first or at < first[container_id]:
+                    first[container_id] = at
+    return first

@@ -2,7 +2,8 @@
 battery. Silence is judged by the clock (`periodic.py`).
 
 The fill history a prediction needs is read from the database the first time a container is
-seen, so a restarted platform goes on judging where it stopped: it neither clears every
+seen (for a whole batch at once: `prepare`), so a restarted platform goes on judging where it
+stopped: it neither clears every
 prediction on its first reading nor raises it again three readings later as a new alert.
 """
 
@@ -39,14 +40,14 @@ class ContainerLimits:
     fill_low_percent: float = 20.0
 
 
-# A container's stored fills in [since, before): (time, fill %) in time order.
-FillHistory = Callable[[str, datetime, datetime], list[tuple[datetime, float]]]
+# Containers' stored fills in [since, before): {container: [(time, fill %)] in time order}.
+FillHistory = Callable[[list[str], datetime, datetime], dict[str, list[tuple[datetime, float]]]]
 
 
 def _nothing_stored(
-    container_id: str, since: datetime, before: datetime
-) -> list[tuple[datetime, float]]:
-    return []
+    container_ids: list[str], since: datetime, before: datetime
+) -> dict[str, list[tuple[datetime, float]]]:
+    return {}
 
 
 class ContainerRules:
@@ -88,10 +89,21 @@ class ContainerRules:
             signals.append(_battery(container_id, at, battery))
         return signals
 
+    def prepare(self, first_reading: dict[str, datetime]) -> None:
+        """Read, in one go, the stored fills before their first reading here of the containers
+        not seen yet (`first_reading`: the time of each one's earliest reading in a batch)."""
+        new = {cid: at for cid, at in first_reading.items() if cid not in self._fills}
+        if not new:
+            return
+        stored = self._stored_fills(list(new), min(new.values()) - HISTORY, max(new.values()))
+        for cid, at in new.items():
+            fills = stored.get(cid, [])
+            self._fills[cid] = deque((t, f) for t, f in fills if at - HISTORY <= t < at)
+
     def _fill_history(self, cid: str, at: datetime) -> deque[tuple[datetime, float]]:
-        history = self._fills.get(cid)
-        if history is None:
-            history = self._fills[cid] = deque(self._stored_fills(cid, at - HISTORY, at))
+        if cid not in self._fills:
+            self.prepare({cid: at})
+        history = self._fills[cid]
         while history and at - history[0][0] > HISTORY:
             history.popleft()
         return history
