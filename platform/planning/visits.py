@@ -23,10 +23,17 @@ class Visit:
     due_by: datetime
     state: str
     task_id: str | None
+    # The night task's progress, when the night shift took the visit on.
+    task_state: str | None = None
+    task_planned: bool = False  # on a nurse's route (or in her hands), not cancelled
+    task_eta: datetime | None = None
+    task_unplanned_reason: str | None = None
 
 
 _COLUMNS = """v.visit_id, v.patient_id, v.reason, v.requested_by, v.requested_at, v.due_by,
-    v.state, t.task_id"""
+    v.state, t.task_id, t.state AS task_state,
+    coalesce(t.nurse IS NOT NULL AND t.state <> 'cancelled', false) AS task_planned,
+    t.eta AS task_eta, t.unplanned_reason AS task_unplanned_reason"""
 
 
 def record_visit(

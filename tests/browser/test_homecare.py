@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 from conftest import Site, sign_in
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from tilsyn.platform.registry.models import HubIn, PatientIn
 from tilsyn.platform.registry.store import register_hub, register_patient
@@ -479,3 +480,31 @@ def test_a_hub_that_stopped_reporting_is_listed_with_whom_it_serves(site: Site, 
     expect(rows.first).to_contain_text("never reported")
     rows.first.get_by_role("button", name="P-ANNA").click()
     expect(page.locator("#patient-title")).to_have_text("Patient P-ANNA")
+
+
+def test_the_carer_sees_whether_a_night_nurse_is_coming(site: Site, page: Page) -> None:
+    """Tonight's shift takes a visit due within two hours; one no nurse can reach in time says
+    so, with the planner's reason (it said "Visit requested" either way)."""
+    sign_in(page, site.url, "home_care_nurse")
+    page.locator("#triage").get_by_role("button", name="P-ANNA").click()
+    page.get_by_label("Within").select_option("2")
+    page.get_by_role("button", name="Schedule a visit").click()
+    message = page.locator("#visit-message")
+    expect(message).to_contain_text("A night nurse is planned to arrive about")
+    unreachable = {
+        "state": "planned",
+        "planned": False,
+        "eta": None,
+        "unplanned_reason": "no nurse can be there before it is due",
+    }
+
+    def answer_unreachable(route: Route) -> None:
+        visit = route.fetch().json() | {"night_task": unreachable}
+        route.fulfill(status=201, content_type="application/json", body=json.dumps(visit))
+
+    page.route("**/api/patients/P-ANNA/visits", answer_unreachable)
+    page.get_by_role("button", name="Schedule a visit").click()
+    expect(message).to_contain_text(
+        "No night nurse is planned: no nurse can be there before it is due."
+    )
+    expect(message).to_have_class(re.compile(r"\berror\b"))

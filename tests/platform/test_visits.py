@@ -120,14 +120,35 @@ def test_the_running_night_shift_takes_a_visit_due_before_it_ends(
         "/api/patients/P2/visits", json={"reason": "check", "within_hours": 2}, headers=carer
     ).json()
     assert tonight["task_id"] == f"visit-{tonight['visit_id']}"
+    night_task = tonight["night_task"]
+    assert night_task["planned"] and night_task["eta"] and night_task["state"] == "planned"
     assert next_week["task_id"] is None, "due after the shift: left for the day team"
     assert homeless["task_id"] is None, "no home on record: nowhere to send a nurse"
+    assert next_week["night_task"] is None and homeless["night_task"] is None
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
             "SELECT nurse, urgent, source, patient_id FROM night_tasks WHERE task_id = %s",
             (tonight["task_id"],),
         ).fetchone()
     assert row == ("ane", True, "visit", "P1")
+
+
+def test_the_carer_is_told_when_no_night_nurse_can_come_in_time(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """Due in six minutes, a twenty-minute visit across town: no nurse can be there in time.
+    The reason showed on the night phones only; the carer was told "Visit requested"."""
+    with psycopg.connect(database_url) as conn:
+        seed_shift(conn, [nurse("ane")], [], hours=6)
+    carer = sign_in("home_care_nurse")
+    visit = client.post(
+        "/api/patients/P1/visits", json={"reason": "fall", "within_hours": 0.1}, headers=carer
+    ).json()
+    night_task = visit["night_task"]
+    assert not night_task["planned"] and night_task["eta"] is None
+    assert night_task["unplanned_reason"], "the planner's reason, for the carer too"
+    listed = client.get("/api/patients/P1/visits", headers=carer).json()
+    assert listed[0]["night_task"] == night_task
 
 
 def test_a_visit_for_a_shift_without_nurses_is_stored_once_and_answered(

@@ -32,6 +32,16 @@ class VisitIn(BaseModel):
     within_hours: float = Field(gt=0, le=24 * 14)
 
 
+class NightTaskOut(BaseModel):
+    """How the night shift is getting on with the visit, so the carer who asked knows whether
+    a nurse is coming."""
+
+    state: str
+    planned: bool
+    eta: datetime | None
+    unplanned_reason: str | None = Field(description="why no nurse is planned, when none is")
+
+
 class VisitOut(BaseModel):
     visit_id: int
     patient_id: str
@@ -41,6 +51,7 @@ class VisitOut(BaseModel):
     requested_by: str
     requested_at: datetime
     task_id: str | None
+    night_task: NightTaskOut | None = None
 
 
 @router.post("/{patient_id}/visits", status_code=status.HTTP_201_CREATED)
@@ -86,6 +97,14 @@ def _out(visit: Visit) -> VisitOut:
         requested_by=visit.requested_by,
         requested_at=visit.requested_at,
         task_id=visit.task_id,
+        night_task=None
+        if visit.task_state is None
+        else NightTaskOut(
+            state=visit.task_state,
+            planned=visit.task_planned,
+            eta=visit.task_eta,
+            unplanned_reason=visit.task_unplanned_reason,
+        ),
     )
 
 

@@ -334,6 +334,13 @@ async function saveScale(event) {
   await refreshBoard({ urgent: true }).catch((error) => notify(`Board not refreshed: ${explain(error)}.`));
 }
 
+// What the night shift made of a visit it took on.
+function nightNote(task) {
+  if (!task) return "";
+  if (task.planned) return task.eta ? ` A night nurse is planned to arrive about ${formatTime(task.eta)}.` : " A night nurse has taken it.";
+  return ` No night nurse is planned: ${task.unplanned_reason ?? "waiting for the night plan"}.`;
+}
+
 async function scheduleVisit(event) {
   const form = new FormData(event.target);
   const message = document.getElementById("visit-message");
@@ -341,8 +348,10 @@ async function scheduleVisit(event) {
     const visit = await api(`/api/patients/${encodeURIComponent(openPatient)}/visits`, {
       json: { reason: form.get("reason"), within_hours: Number(form.get("within_hours")) },
     });
-    message.className = "message";
-    message.textContent = `Visit requested for ${openPatient}, due by ${formatDateTime(visit.due_by)}.`;
+    const task = visit.night_task;
+    // The carer must know when no night nurse is coming (a window no one can reach in time).
+    message.className = task && !task.planned ? "message error" : "message";
+    message.textContent = `Visit requested for ${openPatient}, due by ${formatDateTime(visit.due_by)}.${nightNote(task)}`;
   } catch (error) {
     message.className = "message error";
     message.textContent = `Visit not scheduled: ${error.message}`;
