@@ -215,10 +215,12 @@ def test_a_session_that_ran_out_leaves_no_plan_for_whoever_picks_up_the_phone(
 
     site.link.cut()
     phone.go_back()  # the page as it was left, or opened again without signal
-    expect(phone.locator("#summary")).to_have_text(re.compile("Signed out|Cannot load"))
+    # Without signal the screen waits for its requests to fail first: that may take a while.
+    settled = re.compile("Signed out|Cannot load")
+    expect(phone.locator("#summary")).to_have_text(settled, timeout=30_000)
     expect(phone.locator(".task")).to_have_count(0)
     phone.goto(site.link.url + "/night.html")
-    expect(phone.locator("#summary")).to_contain_text("Cannot load this screen")
+    expect(phone.locator("#summary")).to_contain_text("Cannot load this screen", timeout=30_000)
     expect(phone.locator(".task")).to_have_count(0)
 
 
