@@ -222,21 +222,27 @@ def test_alerts_show_even_when_the_unknown_devices_list_fails(site: Site, page: 
     expect(page.locator("#notice")).to_contain_text("Unknown devices not shown")
 
 
+class failing_first:
+    """A route handler: the first `times` requests get 503 (the database restarting), the
+    rest go through; `left` says how many failures are still to come."""
+
+    def __init__(self, times: int) -> None:
+        self.left = times
+
+    def __call__(self, route: Route) -> None:
+        if self.left:
+            self.left -= 1
+            route.fulfill(status=503, body='{"detail": "database restarting"}')
+        else:
+            route.continue_()
+
+
 def test_the_containers_are_read_again_until_it_works_and_the_map_says_so_meanwhile(
     site: Site, page: Page
 ) -> None:
     """A list that failed as the fill stream opened was never read again: every container that
     changed while the screen was away stayed as it was, under a "Live" badge."""
-    failing = {"left": 1}
-
-    def fail_once(route: Route) -> None:
-        if failing["left"]:
-            failing["left"] -= 1
-            route.fulfill(status=503, body='{"detail": "database restarting"}')
-        else:
-            route.continue_()
-
-    page.route(re.compile(r".*/api/containers$"), fail_once)
+    page.route(re.compile(r".*/api/containers$"), failing_first(1))
     sign_in(page, site.url, "operator")
     summary = page.locator("#summary")
     expect(summary).to_contain_text("The map may be out of date")
@@ -257,19 +263,11 @@ def test_an_older_container_list_does_not_undo_a_newer_stream_batch(site: Site, 
 
 def test_the_open_alerts_are_read_again_until_it_works(site: Site, page: Page) -> None:
     _fire_in_c00003(site)
-    failing = {"left": 2}
-
-    def fail_twice(route: Route) -> None:
-        if failing["left"]:
-            failing["left"] -= 1
-            route.fulfill(status=503, body='{"detail": "database restarting"}')
-        else:
-            route.continue_()
-
+    fail_twice = failing_first(2)
     page.route(re.compile(r".*/api/alerts$"), fail_twice)
     sign_in(page, site.url, "operator")
     expect(page.locator(".alert", has_text="C00003")).to_be_visible(timeout=20_000)
-    assert failing["left"] == 0
+    assert fail_twice.left == 0
 
 
 def test_a_failed_or_repeated_acknowledge_is_said_not_thrown(site: Site, page: Page) -> None:

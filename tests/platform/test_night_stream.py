@@ -3,7 +3,6 @@ shift; a client that last saw another shift's plan gets tonight's at once."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ import psycopg
 import pytest
 from fix_server import LiveServer
 from night_seed import nurse, task
+from sse import plan_events
 
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.auth.store import User, create_user, start_session
@@ -30,14 +30,7 @@ def first_plan(url: str, headers: dict[str, str]) -> tuple[str, dict[str, Any]] 
             httpx.Client(base_url=url, timeout=3) as client,
             client.stream("GET", "/api/night/stream", headers=headers) as response,
         ):
-            event_id, kind = "", ""
-            for line in response.iter_lines():
-                if line.startswith("id: "):
-                    event_id = line[4:]
-                elif line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: ") and kind == "plan":
-                    return event_id, json.loads(line[6:])
+            return next(plan_events(response), None)
     except httpx.ReadTimeout:
         return None
     return None

@@ -65,6 +65,17 @@ def critical_alert(pool: ConnectionPool, at: datetime) -> int:
     return int(row[0])
 
 
+def urgent_task_tonight(pool: ConnectionPool, now: datetime) -> tuple[int, NightService, int]:
+    """A shift of Ane and Bo, begun an hour ago and planned, and a critical alert that the
+    sweep has made its urgent task: (shift, service, alert)."""
+    shift_id = shift_from(pool, now - timedelta(hours=1), "ane", "bo")
+    service = NightService(pool, QUICK)
+    service.view(ANE, now)
+    alert_id = critical_alert(pool, now)
+    assert service.absorb_alerts(now) == 1
+    return shift_id, service, alert_id
+
+
 def card(service: NightService, user: User, task_id: str, at: datetime) -> dict[str, Any]:
     cards = [c for c in service.view(user, at)["tasks"] if c["task_id"] == task_id]
     assert cards, f"{user.username} does not see {task_id}"
@@ -178,11 +189,7 @@ def test_resolving_the_alert_cancels_its_task_and_the_shift_is_replanned(
     pool: ConnectionPool,
 ) -> None:
     now = datetime.now(UTC)
-    shift_id = shift_from(pool, now - timedelta(hours=1), "ane", "bo")
-    service = NightService(pool, QUICK)
-    service.view(ANE, now)
-    alert_id = critical_alert(pool, now)
-    assert service.absorb_alerts(now) == 1
+    shift_id, service, alert_id = urgent_task_tonight(pool, now)
     task_id = f"alert-{alert_id}"
     with pool.connection() as conn:
         holder = {t.task_id: t for t in store.shift_tasks(conn, shift_id)}[task_id].nurse
@@ -203,11 +210,7 @@ def test_resolving_the_alert_cancels_its_task_and_the_shift_is_replanned(
 def test_an_alert_the_rules_cleared_keeps_its_visit(pool: ConnectionPool) -> None:
     """One reading back in range clears the alert by rule: a nurse still goes to see."""
     now = datetime.now(UTC)
-    shift_id = shift_from(pool, now - timedelta(hours=1), "ane", "bo")
-    service = NightService(pool, QUICK)
-    service.view(ANE, now)
-    alert_id = critical_alert(pool, now)
-    assert service.absorb_alerts(now) == 1
+    shift_id, service, alert_id = urgent_task_tonight(pool, now)
     with pool.connection() as conn:
         conn.execute(
             "UPDATE alerts SET state = 'resolved', resolved_at = %s, resolved_by = 'rule'"

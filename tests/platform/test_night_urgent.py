@@ -4,7 +4,6 @@ the same."""
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 import time
@@ -18,6 +17,7 @@ import pytest
 from fix_server import LiveServer
 from night_seed import give_home, nurse, seed_shift, task
 from pydantic import TypeAdapter
+from sse import plan_events
 
 from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.alerts.hub import NotificationHub
@@ -76,18 +76,6 @@ def night(database_url: str) -> Iterator[Night]:
     with LiveServer(create_app(database_url, hub=hub, settings=QUICK)) as server:
         yield Night(server.url, database_url, engine, shift_id)
     engine.stop()
-
-
-def plan_events(response: httpx.Response) -> Iterator[tuple[str, dict[str, object]]]:
-    """(id, plan) of each `plan` event on an open Server-Sent Events response."""
-    event_id, kind = "", ""
-    for line in response.iter_lines():
-        if line.startswith("id: "):
-            event_id = line[4:]
-        elif line.startswith("event: "):
-            kind = line[7:]
-        elif line.startswith("data: ") and kind == "plan":
-            yield event_id, json.loads(line[6:])
 
 
 def red_pulse(database_url: str, engine: AlertEngine) -> None:
