@@ -1,18 +1,20 @@
 """A shift as the solver sees it: the request, the live state mid-shift, and the plan back
 as assignments of tasks to nurses.
 
-Times are seconds from the start of the shift. Without GPS, a nurse is where her last started
-or finished task is (or at base), free when that task's service ends or now.
+Times are seconds from the start of the shift. Without GPS, where a nurse is mid-shift comes
+from her phone's presses and the plan in force (`night_whereabouts`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tilsyn.platform.planning.night_store import Assignment, NightTask, Shift, ShiftNurse
+from tilsyn.platform.planning.night_whereabouts import DriveSeconds, whereabouts
 from tilsyn.routing.geo import Location
 from tilsyn.routing.nurse import (
     Competence,
@@ -75,34 +77,44 @@ def live_night(
     plan: Plan,
     tasks: list[NightTask],
     now: datetime,
+    drive: DriveSeconds,
 ) -> LiveNight:
-    """Mid-shift state: each nurse at her last task (or base), her promised stops as the plan
-    in force orders them, minus what is no longer to plan (started, done, cancelled, taken)."""
+    """Mid-shift state: where each nurse will next be free and when (`night_whereabouts`), her
+    promised stops as the plan in force orders them, minus what is no longer to plan (started,
+    done, cancelled, taken), with the stop she is driving to locked first.
+
+    A nurse on her way is going there whatever the clock says, so a locked stop's window is
+    held open until she arrives: arriving late must not make the whole re-plan fail."""
     now_s = seconds_into(shift, now)
     finished = {t.task_id for t in tasks if t.finished}
     to_plan = {t.id for t in request.tasks}
+    places = {t.task_id: task_location(t) for t in tasks}
     routes = {r.vehicle_id: r for r in plan.routes}
-    on_road = []
+    on_road, held_open = [], {}
     for nurse in request.nurses:
-        mine = [t for t in tasks if t.nurse == nurse.id and t.finished and t.started_at]
-        last = max(mine, key=lambda t: t.started_at or now, default=None)
-        position, free_at = nurse.base, now_s
-        if last is not None:
-            position = task_location(last)
-            if last.state == "started" and last.started_at is not None:
-                free_at = max(now_s, seconds_into(shift, last.started_at) + last.service_s)
         route = routes.get(nurse.id)
         ahead = [v for v in (route.visits if route else ()) if v.id in to_plan]
+        hers = [t for t in tasks if t.nurse == nurse.id and (t.finished or t.taken)]
+        where = whereabouts(
+            nurse, hers, ahead, places, now_s, lambda at: seconds_into(shift, at), drive
+        )
+        if where.locked_arrival is not None:
+            held_open[ahead[0].id] = where.locked_arrival
         on_road.append(
             NurseOnRoad(
                 nurse_id=nurse.id,
-                position=position,
-                free_at=free_at,
+                position=where.position,
+                free_at=where.free_at,
                 promised=tuple(v.id for v in ahead),
                 etas=tuple(v.arrival for v in ahead),
+                locked=0 if where.locked_arrival is None else 1,
             )
         )
-    return LiveNight(request, now_s, tuple(on_road), frozenset(finished))
+    held = tuple(
+        replace(t, latest=max(t.latest, held_open[t.id])) if t.id in held_open else t
+        for t in request.tasks
+    )
+    return LiveNight(replace(request, tasks=held), now_s, tuple(on_road), frozenset(finished))
 
 
 def assignments(shift: Shift, request: NightPlanRequest, plan: Plan) -> list[Assignment]:

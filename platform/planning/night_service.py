@@ -34,6 +34,7 @@ from tilsyn.platform.planning.night_problem import (
 from tilsyn.platform.planning.night_view import nurse_view, patients_shown, task_card
 from tilsyn.platform.streams import Broadcast
 from tilsyn.routing.checks import check_night_plan
+from tilsyn.routing.geo import Location
 from tilsyn.routing.nurse import LiveNight, NightPlanRequest
 from tilsyn.routing.nurse_solver import replan_night, solve_night_plan
 from tilsyn.routing.params import Stop
@@ -97,7 +98,7 @@ class NightService:
             if user.username not in nurses:
                 raise store.TaskNotFound(f"no night task {task_id} on your shift")
             store.require_own(conn, task_id, action, user.username)
-            if action == "start":
+            if action in ("acknowledge", "start"):  # taking a task is setting off to do it
                 store.require_competence(conn, task_id, nurses[user.username].competence)
             # Acknowledging a task on no route takes it, so no other nurse also sets off.
             taken = action == "acknowledge" and store.take(conn, task_id, user.username)
@@ -108,19 +109,21 @@ class NightService:
         if revision is not None:
             self.streams.publish((shift_id, revision))
         if changed and action == "done":
-            self._refresh_etas(shift_id, now, task_id)
+            self._refresh_etas(shift_id, now, f"{task_id} done")
+        elif taken:  # her detour moves her later stops
+            self._refresh_etas(shift_id, now, f"{task_id} taken by {user.username}")
         with self._pool.connection() as conn:
             task = next(t for t in store.shift_tasks(conn, shift_id) if t.task_id == task_id)
             if task.patient_id:
                 audit(conn, user, "night_task", task.patient_id, {"task_id": task_id})
         return task_card(task)
 
-    def _refresh_etas(self, shift_id: int, now: datetime, task_id: str) -> None:
-        """A finished task moves the clock on for the rest of the route: re-plan from here,
-        keeping the promises, so the ETAs stay true. A failed re-plan keeps the old plan."""
+    def _refresh_etas(self, shift_id: int, now: datetime, trigger: str) -> None:
+        """A finished or taken task moves the clock on for the rest of the route: re-plan from
+        here, keeping the promises, so the ETAs stay true. A failed re-plan keeps the old plan."""
         with self._lock:
             try:
-                self._solve(shift_id, now, f"{task_id} done")
+                self._solve(shift_id, now, trigger)
             except PlanRejected:
                 log.exception("ETAs of shift %d not refreshed", shift_id)
 
@@ -215,8 +218,10 @@ class NightService:
             budget = Stop(seconds=self._settings.night_plan_seconds)
             plan = solve_night_plan(request, self._travel, budget)
         else:
-            request = night_request(shift, nurses, tasks, 0, zone)
-            live = live_night(shift, request, PLANS.validate_python(latest[1]), tasks, now)
+            planned = night_request(shift, nurses, tasks, 0, zone)
+            in_force = PLANS.validate_python(latest[1])
+            live = live_night(shift, planned, in_force, tasks, now, self._drive)
+            request = live.request  # with the window of a stop a nurse is driving to held open
             plan = replan_night(
                 live, self._travel, Stop(seconds=self._settings.night_replan_seconds)
             )
@@ -248,6 +253,9 @@ class NightService:
             plan.solve_seconds,
         )
         self.streams.publish((shift_id, revision))
+
+    def _drive(self, start: Location, stop: Location) -> int:
+        return self._travel.matrix([start, stop]).seconds[0][1]
 
     def _check(self, request: NightPlanRequest, plan: Plan, live: LiveNight | None) -> None:
         places = [*(n.base for n in request.nurses), *(t.location for t in request.tasks)]

@@ -287,8 +287,9 @@ def change_state(conn: psycopg.Connection, task_id: str, action: Action, at: dat
 
 
 def require_competence(conn: psycopg.Connection, task_id: str, competence: str) -> None:
-    """Starting a task puts it on the nurse's route: one that needs a registered nurse is not
-    a care assistant's to start (which tasks need one is why the night team is planned)."""
+    """Starting or taking a task puts it on the nurse's route: one that needs a registered
+    nurse is not a care assistant's to start or take (which tasks need one is why the night
+    team is planned)."""
     row = conn.execute(
         "SELECT competence FROM night_tasks WHERE task_id = %s", (task_id,)
     ).fetchone()
