@@ -76,6 +76,12 @@ class NightService:
         self.ensure_plan(shift.shift_id, now)
         return self.view_of_shift(user, shift.shift_id)
 
+    def shift_id_of(self, user: User, now: datetime) -> int | None:
+        """The shift the nurse sees now (`view`'s), if any."""
+        with self._pool.connection() as conn:
+            shift = store.shift_of_nurse(conn, user.username, now)
+        return None if shift is None else shift.shift_id
+
     def view_of_shift(self, user: User, shift_id: int) -> dict[str, Any]:
         with self._pool.connection() as conn:
             shift = store.get_shift(conn, shift_id)

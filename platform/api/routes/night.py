@@ -3,8 +3,9 @@
 The stream sends the whole plan as `event: plan` with `id:` "{shift id}:{revision}" (the
 revision moves on with every new plan and every task action, and counts per shift); a client
 that reconnects with Last-Event-ID gets the current plan at once unless it already has that
-shift's plan at that revision. Every plan sent is a read of the patients on it, and is
-audited as one.
+shift's plan at that revision. A stream stays on one shift: once the nurse's shift is another
+(or none), it ends, so the reconnect gets the shift she is on now. Every plan sent is a read of
+the patients on it, and is audited as one.
 """
 
 from __future__ import annotations
@@ -99,6 +100,13 @@ async def stream(
 
     session = SessionWatch(request)
 
+    async def moved_on(shown: dict[str, Any]) -> bool:
+        """Her shift is over (or another is hers now): the stream ends, and the phone's
+        reconnect gets the shift she is on now, or 404."""
+        now = datetime.now(UTC)
+        shift_now = await run_in_threadpool(service.shift_id_of, user, now)
+        return shift_now != int(shown["shift_id"])
+
     async def events() -> AsyncIterator[str]:
         shown = first
         try:
@@ -112,11 +120,15 @@ async def stream(
                 except TimeoutError:
                     if await session.ended():
                         return  # signed out, expired or made inactive: nothing more
+                    if await moved_on(shown):
+                        return
                     yield ": keep-alive\n\n"
                     continue
                 if change is None or await session.ended():
                     return  # too slow (the client reconnects for the plan as it is), or gone
                 shift_id, revision = change
+                if shift_id != shown["shift_id"] and await moved_on(shown):
+                    return
                 if shift_id == shown["shift_id"] and revision > sent:
                     shown = await run_in_threadpool(service.view_of_shift, user, shift_id)
                     sent = shown["revision"]
