@@ -3,7 +3,8 @@
 Ingest stores one row per measured value; a blood-pressure panel arrives as one Observation and
 is stored as two rows (`systolic_bp`, `diastolic_bp`) sharing the observation id and time. Here
 each measurement becomes one Observation again, built by the codec's `build_observation` so the
-API and the hubs speak exactly the same shape.
+API and the hubs speak exactly the same shape. A hub's correction keeps its status (`corrected`
+or `amended`, as FHIR asks of a changed result); every other row is `final`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class VitalRow:
     unit: str
     observation_id: str | None
     device_id: str | None
+    status: str = "final"  # or the status of the correction that stored the row
 
 
 def panel_kind(stored_kind: str) -> str:
@@ -104,6 +106,7 @@ def _observation(observation_id: str, group: Sequence[VitalRow]) -> dict[str, An
         observation_id=observation_id,
         device_id=first.device_id if device_is_id else None,
     )
+    doc["status"] = first.status
     if first.device_id is not None and not device_is_id:
         # Not a FHIR id (a MAC address, say): a logical reference by identifier still names it.
         doc["device"] = {"identifier": {"value": first.device_id}}

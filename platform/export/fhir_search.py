@@ -8,7 +8,7 @@ Results come in pages, newest first, in the order of each measurement's key: its
 its panel kind, the hub's observation id and, without one, the device. A page's cursor is the
 key of its last measurement and the next page starts after it, so following the pages reaches
 every match once, even while readings arrive (new ones are newer than any cursor) or are
-corrected (a correction at the same time keeps its key).
+corrected (a correction at the same time keeps its key, and comes with its own status).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ STORED_KINDS_BY_LOINC: dict[str, tuple[str, ...]] = {
 }
 ALL_STORED_KINDS = frozenset(k for kinds in STORED_KINDS_BY_LOINC.values() for k in kinds)
 RESOURCE_ID = re.compile(r"vs-(-?[0-9a-f]{1,15})-[0-9a-f]{24}")
-COLUMNS = sql.SQL("time, patient_id, kind, value, unit, observation_id, device_id")
+COLUMNS = sql.SQL("time, patient_id, kind, value, unit, observation_id, device_id, status")
 
 # A measurement's key after its time, as `measurement_key` computes it from a row: panel kind,
 # the hub's observation id ('' without one), and the device for readings without an id.

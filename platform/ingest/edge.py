@@ -7,14 +7,19 @@ a faulty thermometer must not hold back the same patient's low SpO2. A message n
 entries can be stored is set aside whole.
 
 An Observation with status `corrected` or `amended` replaces the stored one with the same id:
-its rows go to `vital_observations` like any other (so the alert rules see them) and also to
-`vital_observation_corrections`, whose trigger, at commit, deletes the earlier rows with that
-patient, id and kind and keeps the correction (migration 0017).
+its rows go to `vital_observations` like any other (so the alert rules see them) and also, with
+the status, to `vital_observation_corrections`, whose trigger, at commit, deletes the earlier
+rows with that patient, id and kind (a day either side) and keeps the correction with its status
+(migrations 0017, 0029), which the FHIR export writes back. An original (`final`) that comes
+after its correction, say from a hub sending its queue again in another order, is not stored
+beside it: the writer sets it aside in dead letters as superseded, counts it, and hands it to no
+observer, so it raises no alert (superseded.py). The message's other entries are stored.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,10 +32,11 @@ from tilsyn.codecs.fhir_schema import CORRECTING_STATUSES
 from tilsyn.codecs.vital_signs import KINDS
 from tilsyn.platform.ingest.directory import HubDevice
 from tilsyn.platform.ingest.hub_clock import HubClock
-from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter, quarantine
+from tilsyn.platform.ingest.outcomes import Accepted, Original, Outcome, dead_letter, quarantine
 from tilsyn.platform.ingest.tables import (
     HUB_HEALTH,
     QUESTIONNAIRE_ANSWERS,
+    VITAL_CORRECTIONS,
     VITAL_OBSERVATIONS,
     Row,
     Table,
@@ -44,10 +50,6 @@ MAX_BEHIND_S = 10 * 366 * 86_400
 LATEST_UNIX_S = 221_845_392_000
 # Blood pressure comes as panels (FHIR entries), never as a single-valued series.
 SERIES_KINDS = {kind.name: kind for kind in KINDS if kind.name != "blood_pressure"}
-# Applied at commit, so the order the batch's tables are copied in does not matter.
-VITAL_CORRECTIONS = Table(
-    "vital_observation_corrections", VITAL_OBSERVATIONS.columns, VITAL_OBSERVATIONS.types
-)
 
 
 class Series(BaseModel):
@@ -78,6 +80,16 @@ class EdgeEnvelope(BaseModel):
 
 class _Unserved(ValueError):
     """An entry names a patient this hub is not registered for."""
+
+
+@dataclass
+class _Collected:
+    """What a message's entries add, table by table."""
+
+    vitals: list[Row] = field(default_factory=list)
+    corrections: list[Row] = field(default_factory=list)
+    originals: list[Original] = field(default_factory=list)
+    answers: list[Row] = field(default_factory=list)
 
 
 class Dropped(BaseModel):
@@ -149,13 +161,11 @@ def hub_rows(
 ) -> Outcome:
     behind = timedelta(seconds=envelope.clock_behind_s)
     clock = HubClock.measured(envelope.sent_at, received_at, behind)
-    vitals: list[Row] = []
-    corrections: list[Row] = []
-    answers: list[Row] = []
+    collected = _Collected()
     problems: list[tuple[str, bool]] = []  # (what is wrong, whether a patient not served)
     for index, entry in enumerate(envelope.entries):
         try:
-            _add_entry(entry, hub, clock, vitals, corrections, answers)
+            _add_entry(index, entry, hub, clock, collected)
         except _Unserved as error:
             problems.append((f"entry {index}: {error}", True))
         except (DecodeError, ValueError) as error:
@@ -163,12 +173,12 @@ def hub_rows(
     for index, block in enumerate(envelope.series):
         try:
             _check_served(block.patient_id, hub)
-            vitals.extend(_series_rows(block, hub.hub_id, clock))
+            collected.vitals.extend(_series_rows(block, hub.hub_id, clock))
         except _Unserved as error:
             problems.append((f"series {index}: {error}", True))
         except ValueError as error:
             problems.append((f"series {index}: {error}", False))
-    if not vitals and not answers:
+    if not collected.vitals and not collected.answers:
         if not problems:
             return dead_letter(topic, payload, "not an edge message: no entries and no series")
         why = "; ".join(problem for problem, _ in problems)
@@ -184,26 +194,24 @@ def hub_rows(
     )
     key = f"edge:{envelope.hub_id}:{envelope.message_id}"
     rows: tuple[tuple[Table, tuple[Row, ...]], ...] = (
-        (VITAL_OBSERVATIONS, tuple(vitals)),
-        (QUESTIONNAIRE_ANSWERS, tuple(answers)),
+        (VITAL_OBSERVATIONS, tuple(collected.vitals)),
+        (QUESTIONNAIRE_ANSWERS, tuple(collected.answers)),
     )
-    if corrections:
-        rows += ((VITAL_CORRECTIONS, tuple(corrections)),)
+    if collected.corrections:
+        rows += ((VITAL_CORRECTIONS, tuple(collected.corrections)),)
     return Accepted(
         key,
         rows,
+        # Kept only where the writer may set an entry aside after all.
+        source=(topic, payload) if collected.originals else None,
         clock_corrections=clock.corrections,
         set_aside=set_aside,
+        originals=tuple(collected.originals),
     )
 
 
 def _add_entry(
-    entry: dict[str, Any],
-    hub: HubDevice,
-    clock: HubClock,
-    vitals: list[Row],
-    corrections: list[Row],
-    answers: list[Row],
+    index: int, entry: dict[str, Any], hub: HubDevice, clock: HubClock, collected: _Collected
 ) -> None:
     kind = entry.get("resourceType")
     if kind == "Observation":
@@ -223,14 +231,20 @@ def _add_entry(
             )
             for component, value in observation.values.items()
         ]
-        vitals.extend(rows)
-        # Without an id there is nothing to replace: it is stored like a final one.
-        if entry.get("status") in CORRECTING_STATUSES and observation.observation_id is not None:
-            corrections.extend(rows)
+        collected.vitals.extend(rows)
+        # Without an id a correction replaces nothing and nothing replaces an original: the
+        # rows are stored as they are.
+        if observation.observation_id is None:
+            return
+        status = entry.get("status")
+        if status in CORRECTING_STATUSES:
+            collected.corrections.extend((*row, status) for row in rows)
+        else:
+            collected.originals.append(Original(index, tuple(rows)))
     elif kind == "QuestionnaireResponse":
         response = parse_questionnaire_response(entry)
         _check_served(response.patient_id, hub)
-        answers.append(
+        collected.answers.append(
             (
                 clock.correct(response.authored),
                 response.patient_id,

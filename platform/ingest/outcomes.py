@@ -19,6 +19,15 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
+class Original:
+    """A hub's Observation sent as an original (`final`) with the hub's id: the rows it adds to
+    `vital_observations`, and the entry of its message it came in."""
+
+    entry: int
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Accepted:
     """Everything one message contributes, stored together or not at all."""
 
@@ -27,12 +36,17 @@ class Accepted:
     # A LoRaWAN frame's identity (device, session, fCnt): a new deduplication id on a frame
     # already stored is a replay, and goes to dead letters with the message (`source`).
     frame_key: str | None = None
+    # The message (topic, payload), for what the writer may still set aside with it: a
+    # replayed frame, an original whose correction is stored already.
     source: tuple[str, bytes] | None = None
     # Times in the message moved because the sender's clock was off (see hub_clock.py).
     clock_corrections: int = 0
     # Parts of the message that cannot be stored (one entry of a hub's message), recorded with
     # the message when it is stored, so the rest of it is not held back.
     set_aside: tuple[Rejection, ...] = ()
+    # Originals that a correction stored before them supersedes: the writer sets those aside
+    # (superseded.py), as only it sees the stored corrections.
+    originals: tuple[Original, ...] = ()
 
 
 Outcome = Accepted | Rejection

@@ -58,6 +58,8 @@ class IngestStats:
     database_retries: int = 0
     receipts: int = 0
     clock_corrections: int = 0
+    # Originals set aside because their correction was stored before them (also dead letters).
+    superseded: int = 0
     last_database_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -69,6 +71,7 @@ class IngestStats:
             self.quarantined += result.quarantined
             self.dead_letters += result.dead_letters
             self.clock_corrections += sum(stored.clock_corrections for stored in result.fresh)
+            self.superseded += result.superseded
 
 
 # Called on the writer thread after each commit with what it stored and the commit's wall time.

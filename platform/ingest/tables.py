@@ -71,6 +71,14 @@ VITAL_OBSERVATIONS = Table(
     ("timestamptz", "text", "text", "float8", "text", "text", "text", "text"),
 )
 
+# A corrected or amended Observation's rows, with that status: applied at commit (migrations
+# 0017, 0029), so the order the batch's tables are copied in does not matter.
+VITAL_CORRECTIONS = Table(
+    "vital_observation_corrections",
+    (*VITAL_OBSERVATIONS.columns, "status"),
+    (*VITAL_OBSERVATIONS.types, "text"),
+)
+
 QUESTIONNAIRE_ANSWERS = Table(
     "questionnaire_answers",
     ("time", "patient_id", "questionnaire", "answers", "response_id", "hub_id"),

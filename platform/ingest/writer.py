@@ -18,6 +18,7 @@ from tilsyn.platform.ingest.outcomes import (
     frame_key,
     stored_key,
 )
+from tilsyn.platform.ingest.superseded import set_aside_superseded
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS, Row, Table
 
 
@@ -29,6 +30,8 @@ class BatchResult:
     dead_letters: int
     rows: int = 0
     fresh: tuple[Accepted, ...] = ()  # what this batch stored, for observers of the stream
+    # Originals that came after their correction, among the dead letters (superseded.py).
+    superseded: int = 0
 
     def __add__(self, other: BatchResult) -> BatchResult:
         return BatchResult(
@@ -38,6 +41,7 @@ class BatchResult:
             self.dead_letters + other.dead_letters,
             self.rows + other.rows,
             self.fresh + other.fresh,
+            self.superseded + other.superseded,
         )
 
 
@@ -46,7 +50,9 @@ def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchR
     rejections = [o for o in outcomes if isinstance(o, Rejection)]
     with conn.transaction():
         fresh, replays = _claim_new(conn, accepted)
-        rejections += replays + [part for outcome in fresh for part in outcome.set_aside]
+        fresh, superseded = set_aside_superseded(conn, fresh)
+        rejections += replays + superseded
+        rejections += [part for outcome in fresh for part in outcome.set_aside]
         rows = _rows_by_table(fresh)
         for table, table_rows in rows.items():
             _copy(conn, table, table_rows)
@@ -60,6 +66,7 @@ def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchR
         dead_letters=len(rejections) - quarantined,
         rows=sum(len(table_rows) for table_rows in rows.values()),
         fresh=tuple(fresh),
+        superseded=len(superseded),
     )
 
 

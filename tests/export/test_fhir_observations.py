@@ -126,6 +126,20 @@ def test_ids_are_stable_valid_and_distinct_across_patients() -> None:
     assert resource_id(row("heart_rate", 70.0)) == resource_id(row("heart_rate", 70.0, time=oslo))
 
 
+@pytest.mark.parametrize("status", ["corrected", "amended"])
+def test_a_correction_is_exported_with_its_status(status: str) -> None:
+    """FHIR R4: a result changed after it was final is `corrected` or `amended`, not `final`."""
+    rows = [
+        row("systolic_bp", 132.0, observation_id="bp-1", status=status),
+        row("diastolic_bp", 81.0, observation_id="bp-1", status=status),
+        row("heart_rate", 70.0, "/min", observation_id="hr-1"),
+    ]
+    panel, pulse = observations_from_rows(rows)
+    Observation.model_validate(panel)
+    assert panel["status"] == status
+    assert pulse["status"] == "final"
+
+
 def test_a_reading_delivered_twice_is_one_observation() -> None:
     docs = observations_from_rows([row("spo2", 94.0, "%"), row("spo2", 94.0, "%")])
     assert len(docs) == 1

@@ -57,6 +57,8 @@ class IngestStatus(BaseModel):
     database_retries: int
     # Reading times moved because a hub's or a meter's clock was off (see hub_clock.py).
     clock_corrections: int
+    # Originals set aside because their correction was stored first (among the dead letters).
+    superseded: int
     last_database_error: str | None
 
 
@@ -88,6 +90,7 @@ def ingest_status(request: Request, _: Technician) -> IngestStatus:
             dead_letters=0,
             database_retries=0,
             clock_corrections=0,
+            superseded=0,
             last_database_error=None,
         )
     s = service.stats
@@ -101,6 +104,7 @@ def ingest_status(request: Request, _: Technician) -> IngestStatus:
         dead_letters=s.dead_letters,
         database_retries=s.database_retries,
         clock_corrections=s.clock_corrections,
+        superseded=s.superseded,
         last_database_error=s.last_database_error,
     )
 
