@@ -14,6 +14,11 @@ Each delivery is its own transaction, and a receiver's answer is not read: one s
 broken receiver delays the others by at most its timeout and cannot undo their deliveries. The
 timeout bounds the whole attempt, not each read: a receiver that trickles its status line a
 byte at a time is cut off like one that never answers.
+
+The host is resolved again at each delivery and refused if it now leads to loopback or
+link-local (a name rebound since the webhook was made): the attempt fails with why and is
+retried like any other. The request goes to the address that was checked, so nothing resolves
+the name in between; redirects are not followed, and proxies from the environment not used.
 """
 
 from __future__ import annotations
@@ -23,13 +28,22 @@ import hashlib
 import hmac
 import json
 import logging
+import ssl
 import threading
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import psycopg
+
+from tilsyn.platform.alerts.webhook_urls import (
+    Address,
+    InsideAddress,
+    refuse_inside_any,
+    resolve_host,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +61,8 @@ PATIENT_ALERT_FIELDS = (
     "last_at",
     "escalation_level",
 )
+# What a host leads to now; resolve_host unless a test gives names of its own.
+Resolve = Callable[[str], Awaitable[Sequence[Address]]]
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -59,14 +75,31 @@ def backoff(attempts: int) -> timedelta:
 
 
 class WebhookDispatcher:
-    def __init__(self, database_url: str, poll_seconds: float = 1.0, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        poll_seconds: float = 1.0,
+        timeout: float = 5.0,
+        *,
+        resolve: Resolve = resolve_host,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self._database_url = database_url
         self._poll_seconds = poll_seconds
         self._timeout = timeout
+        self._resolve = resolve
         # Async only so that an attempt can be cancelled as a whole (asyncio.wait_for);
         # attempts are still made one at a time, by whichever thread delivers.
         self._loop = asyncio.new_event_loop()
-        self._client = httpx.AsyncClient(timeout=timeout)
+        # Requests go to an address, not a name (see _status_at). A pooled connection would
+        # be reused for any name at that address, over TLS checked for another name: none is
+        # kept (while answers go unread none could be; this holds if one day they are read).
+        # A transport of our own also leaves out proxies from the environment: through one,
+        # the certificate would be checked against the address, not the name.
+        transport = httpx.AsyncHTTPTransport(
+            verify=verify, limits=httpx.Limits(max_keepalive_connections=0)
+        )
+        self._client = httpx.AsyncClient(timeout=timeout, transport=transport)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
 
@@ -127,13 +160,41 @@ class WebhookDispatcher:
             status = self._loop.run_until_complete(attempt)
         except TimeoutError:
             return f"no answer within {self._timeout:g} s"
+        except InsideAddress as error:
+            return f"refused at delivery: {error}"[:500]
         except Exception as error:  # any failure (a malformed URL too) is an attempt, retried
             return f"{type(error).__name__}: {error}"[:500]
         return None if 200 <= status < 300 else f"HTTP {status}"
 
     async def _status(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        target = httpx.URL(url)
+        host = target.raw_host.decode("ascii")
+        addresses = await self._resolve(host)
+        refuse_inside_any(host, addresses)
+        if not addresses:
+            raise OSError(f"{host[:80]} resolves to no address")
+        for address in addresses[:-1]:
+            try:
+                return await self._status_at(address, target, body, headers)
+            except httpx.ConnectError:
+                pass  # the name's next address may answer, as when httpx resolves it
+        return await self._status_at(addresses[-1], target, body, headers)
+
+    async def _status_at(
+        self, address: Address, target: httpx.URL, body: bytes, headers: dict[str, str]
+    ) -> int:
+        # Sent to the checked address itself, so nothing resolves the name again between the
+        # check and the connection. The name still goes in the Host header and to TLS, which
+        # sends it as SNI and checks the certificate against it: httpcore's `sni_hostname`
+        # request extension, public API, where pinning inside httpcore would need its
+        # network backend, which httpx's transport does not let one set.
+        pinned = target.copy_with(host=str(address))
+        named = {**headers, "Host": target.netloc.decode("ascii")}
+        tls_name = {"sni_hostname": target.raw_host.decode("ascii")}
         # Only the status line counts: the body is never read, however large.
-        async with self._client.stream("POST", url, content=body, headers=headers) as response:
+        async with self._client.stream(
+            "POST", pinned, content=body, headers=named, extensions=tls_name
+        ) as response:
             return response.status_code
 
     def _record(
