@@ -391,3 +391,26 @@ def latest_collection_plan(conn: psycopg.Connection) -> dict[str, Any] | None:
         "SELECT geojson FROM collection_plans ORDER BY made_at DESC, plan_id DESC LIMIT 1"
     ).fetchone()
     return None if row is None else dict(row[0])
+
+
+def current_collection_plans(conn: psycopg.Connection, now: datetime) -> list[dict[str, Any]]:
+    """The latest plan of each collection day not over yet, in day order: today's while its
+    trucks are out, beside the next day's once that is planned. With none, the latest plan
+    (its day over, for the screen to say so)."""
+    rows = conn.execute(
+        "SELECT DISTINCT ON (day_starts) geojson FROM collection_plans WHERE day_starts > %s"
+        " ORDER BY day_starts, made_at DESC, plan_id DESC",
+        (now - timedelta(days=2),),  # no collection day is longer than that
+    ).fetchall()
+    plans = [dict(row[0]) for row in rows if _plan_day_ends(dict(row[0])) > now]
+    if plans:
+        return plans
+    latest = latest_collection_plan(conn)
+    return [] if latest is None else [latest]
+
+
+def _plan_day_ends(geojson: dict[str, Any]) -> datetime:
+    """Plans stored before `day_ends` was kept end 24 hours after they start."""
+    if "day_ends" in geojson:
+        return datetime.fromisoformat(geojson["day_ends"])
+    return datetime.fromisoformat(geojson["day_starts"]) + timedelta(days=1)

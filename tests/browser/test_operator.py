@@ -139,12 +139,14 @@ def _stored_plan(
     generated_at: datetime,
     *features: dict[str, object],
     assumed: list[dict[str, str]] | None = None,
+    day_ends: datetime | None = None,
 ) -> None:
     """A plan for `day_starts` with these routes, stored as the daily planner stores one."""
     geojson = {
         "type": "FeatureCollection",
         "features": list(features),
         "day_starts": day_starts.isoformat(),
+        "day_ends": (day_ends or day_starts + timedelta(days=1)).isoformat(),
         "holds_until": (day_starts + timedelta(days=1)).isoformat(),
         "generated_at": generated_at.isoformat(),
         "feasible": True,
@@ -174,6 +176,41 @@ def test_a_plan_whose_day_is_over_is_marked_as_past(site: Site, page: Page) -> N
     expect(status).to_contain_text("km in all.")
     expect(status).not_to_contain_text("Past plan")
     expect(status).not_to_have_class(re.compile(r"\bproblem\b"))
+
+
+def test_planning_the_next_day_keeps_todays_routes_a_click_away(site: Site, page: Page) -> None:
+    """The trucks are out on today's routes when the operator plans the next collection day:
+    that plan is shown, and today's, which the drivers still follow, stays one click away."""
+    now = datetime.now(UTC)
+    today = now - timedelta(hours=2)
+    _stored_plan(site.database_url, today, today, ONE_TRUCK, day_ends=now + timedelta(hours=6))
+    page.clock.install()
+    sign_in(page, site.url, "operator")
+    status, rows = page.locator("#routes-status"), page.locator("#routes tbody tr")
+    expect(status).to_contain_text("1 truck (glass 1) · 4.2 km in all.")
+    expect(page.locator("#route-days")).to_be_hidden()
+
+    page.get_by_role("button", name="Plan now").click()
+
+    days = page.locator("#route-days")
+    expect(days).to_be_visible()
+    with psycopg.connect(site.database_url) as conn:
+        ((made,),) = conn.execute(
+            "SELECT geojson FROM collection_plans ORDER BY plan_id DESC LIMIT 1"
+        ).fetchall()
+    next_day = datetime.fromisoformat(made["day_starts"])
+    expect(status).to_contain_text(f"For {next_day:%A} {next_day.day} {next_day:%B}: ")
+    expect(rows).to_have_count(len(made["features"]))
+    days.get_by_role("button", name="Today, trucks out").click()
+    expect(status).to_contain_text("1 truck (glass 1) · 4.2 km in all.")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("th")).to_have_text("Glass truck 1")
+    # The next look at the plans keeps the operator's choice.
+    page.clock.fast_forward("05:00")
+    expect(days.get_by_role("button", name="Today, trucks out")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(rows).to_have_count(1)
 
 
 def test_containers_planned_on_an_assumed_fill_are_listed(site: Site, page: Page) -> None:

@@ -21,6 +21,7 @@ from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.planning.collection import (
     collection_geojson,
+    current_collection_plans,
     hours_to_hold,
     latest_collection_plan,
     plan_next_day,
@@ -127,6 +128,41 @@ def test_of_two_plans_made_at_once_the_one_from_newer_data_stays_in_force(
         save_collection_plan(conn, "operator-b", newer)
         save_collection_plan(conn, "operator-a", older)
         assert latest_collection_plan(conn) == newer
+
+
+def _day_plan(starts: datetime, ends: datetime, made: datetime, km: float) -> dict[str, object]:
+    return {
+        "type": "FeatureCollection",
+        "features": [],
+        "day_starts": starts.isoformat(),
+        "day_ends": ends.isoformat(),
+        "generated_at": made.isoformat(),
+        "feasible": True,
+        "problems": [],
+        "km": km,
+    }
+
+
+def test_todays_plan_stays_in_force_beside_the_next_days(database_url: str) -> None:
+    """While today's trucks are out, planning the next day does not take today's plan away:
+    each day not over has its latest plan, in day order; a day that is over has none."""
+    now = datetime.now(UTC)
+    yesterday = _day_plan(now - timedelta(hours=30), now - timedelta(hours=6), now, 1.0)
+    today_first = _day_plan(now - timedelta(hours=3), now + timedelta(hours=6), now, 2.0)
+    today_again = {
+        **today_first,
+        "km": 2.5,
+        "generated_at": (now + timedelta(seconds=1)).isoformat(),
+    }
+    next_day = _day_plan(
+        now + timedelta(hours=18), now + timedelta(hours=30), now + timedelta(seconds=2), 3.0
+    )
+    with psycopg.connect(database_url) as conn:
+        for plan in (yesterday, today_first, next_day, today_again):
+            save_collection_plan(conn, "planner", plan)
+        assert [p["km"] for p in current_collection_plans(conn, now)] == [2.5, 3.0]
+        later = now + timedelta(hours=40)  # every day over: the latest plan, to say so
+        assert [p["km"] for p in current_collection_plans(conn, later)] == [3.0]
 
 
 def test_each_kind_passes_the_independent_checker_with_its_own_trucks(database_url: str) -> None:

@@ -1,4 +1,5 @@
-"""The next collection day's routes for the operator: the plan in force, and "plan now".
+"""Collection routes for the operator: the plans in force (today's, while the trucks are out,
+and the next collection day's), and "plan now" for the next collection day.
 
 Planning runs in a worker thread (this is a plain `def` route) under a short, configured
 search budget, so the request is answered within seconds.
@@ -17,6 +18,7 @@ from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User
 from tilsyn.platform.planning.collection import (
     collection_geojson,
+    current_collection_plans,
     latest_collection_plan,
     plan_next_day,
     save_collection_plan,
@@ -36,6 +38,14 @@ def current_plan(db: Db, _: Planner) -> dict[str, Any]:
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no route plan yet")
     return found
+
+
+@router.get("/plans")
+def current_plans(db: Db, _: Planner) -> list[dict[str, Any]]:
+    """The plan of each collection day not over yet, in day order (today's while the trucks
+    are out, and the next day's once planned); with none, the latest plan. Empty before the
+    first plan."""
+    return current_collection_plans(db, datetime.now(UTC))
 
 
 @router.post("/plan")

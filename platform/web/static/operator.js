@@ -1,5 +1,6 @@
 // The operations screen: the container map, live alerts, container detail with history and
-// forecast, and the next collection day's routes with a "plan now" action.
+// forecast, and the collection routes (today's while the trucks are out, and the next
+// collection day's) with a "plan now" action.
 /* global L */
 import { api, start, element, formatDateTime, guarded, liveStream, notify, requireRole, showConnection } from "./common.js";
 import { AlertList } from "./alert-list.js";
@@ -15,7 +16,10 @@ const containers = new Map(); // container_id -> latest state, for the summary l
 let map;
 let fitted = false; // the first full read zooms to every container; later ones keep the view
 let routeLayer = null;
-let shownPlanAt = ""; // generated_at of the plan on screen: an older answer never replaces it
+// day_starts -> the newest plan known for that day: an older answer never replaces it. Today's
+// plan stays beside the next day's once that is planned: its trucks are still out.
+const routePlans = new Map();
+let shownDay = null; // day_starts of the plan on screen
 let planning = false;
 
 const CONTAINERS_RETRY_MS = 5000;
@@ -106,16 +110,50 @@ async function showContainer(containerId) {
 
 // ---- routes -------------------------------------------------------------------------------
 
+// `day_ends` is the next local midnight (a day of 23 or 25 hours when the clocks change);
+// plans stored before it was sent end 24 hours after they start.
+function dayEnds(plan) {
+  return plan.day_ends ? new Date(plan.day_ends).getTime() : new Date(plan.day_starts).getTime() + DAY_MS;
+}
+
+const isOver = (plan) => Date.now() >= dayEnds(plan);
+const inProgress = (plan) => !isOver(plan) && Date.now() >= new Date(plan.day_starts).getTime();
+
+function keepPlans(plans) {
+  for (const plan of plans) {
+    const known = routePlans.get(plan.day_starts);
+    if (!known || plan.generated_at >= known.generated_at) routePlans.set(plan.day_starts, plan);
+  }
+  // A day that is over leaves the list once another day has a plan.
+  const kept = [...routePlans.values()];
+  if (kept.some((plan) => !isOver(plan))) {
+    for (const plan of kept.filter(isOver)) routePlans.delete(plan.day_starts);
+  }
+  if (!routePlans.has(shownDay)) shownDay = [...routePlans.keys()].sort()[0] ?? null;
+}
+
+// One button per day with a plan, when there is more than one: today's routes while the
+// trucks are out, and the next day's.
+function showDays() {
+  const days = [...routePlans.keys()].sort();
+  const bar = document.getElementById("route-days");
+  bar.hidden = days.length < 2;
+  bar.replaceChildren(...days.map((day) => element("button", {
+    type: "button", "aria-pressed": String(day === shownDay),
+    onclick: () => { shownDay = day; showDays(); drawRoutes(routePlans.get(day)); },
+  }, inProgress(routePlans.get(day)) ? "Today, trucks out" : planDay(day))));
+}
+
+function showPlans() {
+  showDays();
+  if (shownDay) drawRoutes(routePlans.get(shownDay));
+}
+
 function drawRoutes(plan) {
-  if (plan.generated_at < shownPlanAt) return;
-  shownPlanAt = plan.generated_at;
   routeLayer?.remove();
   // A plan whose day is over is history: it is neither drawn nor listed, and the status says
   // so, so nobody follows yesterday's routes.
-  // `day_ends` is the next local midnight (a day of 23 or 25 hours when the clocks change);
-  // plans stored before it was sent end 24 hours after they start.
-  const ends = plan.day_ends ? new Date(plan.day_ends).getTime() : new Date(plan.day_starts).getTime() + DAY_MS;
-  const over = Date.now() >= ends;
+  const over = isOver(plan);
   const vehicles = plan.features.map((f) => f.properties.vehicle);
   const colour = (vehicle) => ROUTE_COLOURS[vehicles.indexOf(vehicle) % ROUTE_COLOURS.length];
   routeLayer = over ? null : L.geoJSON(plan, { renderer: L.svg(), style: (f) => ({ color: colour(f.properties.vehicle), weight: 4, opacity: 0.85 }) });
@@ -182,9 +220,17 @@ async function loadRoutes(action = "GET") {
       status.textContent = "Planning…";
       button.disabled = true; // one plan at a time
     }
-    drawRoutes(await api("/api/routes/plan", { method: action }));
+    if (action === "POST") {
+      const made = await api("/api/routes/plan", { method: "POST" });
+      keepPlans([made]);
+      shownDay = made.day_starts; // the plan just asked for
+    } else {
+      keepPlans(await api("/api/routes/plans"));
+    }
+    if (!routePlans.size) throw Object.assign(new Error("no route plan yet"), { status: 404 });
+    showPlans();
   } catch (error) {
-    if (!(action === "GET" && shownPlanAt)) { // a failed look keeps the plan on screen
+    if (!(action === "GET" && routePlans.size)) { // a failed look keeps the plans on screen
       status.textContent = error.status === 404
         ? "No route plan yet."
         : `${action === "POST" ? "Route planning failed" : "Could not read the route plan"}: ${error.message}`;
