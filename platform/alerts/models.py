@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from tilsyn.platform.planning.night_status import NightTaskOut
+
 Severity = Literal["info", "warning", "critical"]
 Audience = Literal["operator", "home_care", "night_nurse", "infection_control"]
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
@@ -48,6 +50,14 @@ class HistoryEntry(BaseModel):
     detail: dict[str, Any]
 
 
+class Comment(BaseModel):
+    """What staff wrote on an alert: how they hand it over between shifts."""
+
+    at: datetime
+    actor: str
+    text: str
+
+
 class Alert(BaseModel):
     alert_id: int
     entity_type: str
@@ -70,3 +80,6 @@ class Alert(BaseModel):
     resolved_at: datetime | None
     resolved_by: str | None
     history: list[HistoryEntry] = []
+    comments: list[Comment] = []  # oldest first
+    # For a patient alert the night shift took on as a task: whether a nurse is coming.
+    night_task: NightTaskOut | None = None

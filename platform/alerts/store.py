@@ -12,11 +12,23 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from tilsyn.platform.alerts.models import ACK_WITHIN, SEVERITY_RANK, Alert, HistoryEntry, Signal
+from tilsyn.platform.alerts.models import (
+    ACK_WITHIN,
+    SEVERITY_RANK,
+    Alert,
+    Comment,
+    HistoryEntry,
+    Signal,
+)
+from tilsyn.platform.planning.night_status import NIGHT_TASK_COLUMNS, night_task_out
 
 _COLUMNS = """alert_id, entity_type, entity_id, rule, severity, state, audience, unit, title,
     detail, assignee, occurrences, first_at, last_at, ack_deadline, escalation_level,
     acknowledged_at, acknowledged_by, resolved_at, resolved_by"""
+_COLUMN_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
+# An alert with the night task it became, if any (at most one: a task's alert_id is unique).
+_ALERT_AND_TASK = f"""SELECT {", ".join(f"a.{name}" for name in _COLUMN_NAMES)},
+    {NIGHT_TASK_COLUMNS} FROM alerts a LEFT JOIN night_tasks t ON t.alert_id = a.alert_id"""
 
 
 class AlertNotFound(LookupError):
@@ -209,30 +221,60 @@ def escalate_due(conn: psycopg.Connection, now: datetime) -> list[int]:
 
 def get_alert(conn: psycopg.Connection, alert_id: int) -> Alert:
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(f"SELECT {_COLUMNS} FROM alerts WHERE alert_id = %s", (alert_id,))
-        found = row.fetchone()
+        found = cur.execute(f"{_ALERT_AND_TASK} WHERE a.alert_id = %s", (alert_id,)).fetchone()
         if found is None:
             raise AlertNotFound(f"no alert {alert_id}")
         history = cur.execute(
             "SELECT at, event, actor, detail FROM alert_history WHERE alert_id = %s ORDER BY id",
             (alert_id,),
         ).fetchall()
-    return Alert(**found, history=[HistoryEntry(**h) for h in history])
+    return _alert(found, _comments(conn, [alert_id]), [HistoryEntry(**h) for h in history])
 
 
 def list_alerts(
     conn: psycopg.Connection, audiences: Sequence[str], active_only: bool = True, limit: int = 200
 ) -> list[Alert]:
-    where = "audience = ANY(%s)" + (" AND state <> 'resolved'" if active_only else "")
+    where = "a.audience = ANY(%s)" + (" AND a.state <> 'resolved'" if active_only else "")
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             # The most urgent first, so that a long list never leaves a critical one out.
-            f"SELECT {_COLUMNS} FROM alerts WHERE {where}"
-            " ORDER BY (state = 'resolved'), CASE severity WHEN 'critical' THEN 0"
-            " WHEN 'warning' THEN 1 ELSE 2 END, (state = 'acknowledged'), last_at DESC LIMIT %s",
+            f"{_ALERT_AND_TASK} WHERE {where}"
+            " ORDER BY (a.state = 'resolved'), CASE a.severity WHEN 'critical' THEN 0"
+            " WHEN 'warning' THEN 1 ELSE 2 END, (a.state = 'acknowledged'), a.last_at DESC"
+            " LIMIT %s",
             (list(audiences), limit),
         ).fetchall()
-    return [Alert(**row) for row in rows]
+    comments = _comments(conn, [row["alert_id"] for row in rows])
+    return [_alert(row, comments) for row in rows]
+
+
+def _alert(
+    row: dict[str, Any],
+    comments: dict[int, list[Comment]],
+    history: Sequence[HistoryEntry] = (),
+) -> Alert:
+    """An alert read with its night task (`_ALERT_AND_TASK`), its comments and history."""
+    return Alert(
+        **{name: row[name] for name in _COLUMN_NAMES},
+        history=list(history),
+        comments=comments.get(row["alert_id"], []),
+        night_task=night_task_out(row),
+    )
+
+
+def _comments(conn: psycopg.Connection, alert_ids: Sequence[int]) -> dict[int, list[Comment]]:
+    """The comments of each alert, oldest first, in one read for all of them."""
+    if not alert_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT alert_id, at, actor, detail->>'text' FROM alert_history"
+        " WHERE alert_id = ANY(%s) AND event = 'commented' ORDER BY alert_id, id",
+        (list(alert_ids),),
+    ).fetchall()
+    found: dict[int, list[Comment]] = {}
+    for alert_id, at, actor, text in rows:
+        found.setdefault(alert_id, []).append(Comment(at=at, actor=actor, text=text or ""))
+    return found
 
 
 def _state(conn: psycopg.Connection, alert_id: int) -> str:

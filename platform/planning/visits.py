@@ -3,13 +3,15 @@ at a patient whose home is known, handed to the night nurses as an urgent task."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 
 from tilsyn.platform.config import Settings
+from tilsyn.platform.planning.night_status import NIGHT_TASK_COLUMNS, NightTaskOut, night_task_out
 from tilsyn.platform.planning.night_store import NewTask, Shift
 
 
@@ -23,17 +25,12 @@ class Visit:
     due_by: datetime
     state: str
     task_id: str | None
-    # The night task's progress, when the night shift took the visit on.
-    task_state: str | None = None
-    task_planned: bool = False  # on a nurse's route (or in her hands), not cancelled
-    task_eta: datetime | None = None
-    task_unplanned_reason: str | None = None
+    night_task: NightTaskOut | None = None  # when the night shift took the visit on
 
 
-_COLUMNS = """v.visit_id, v.patient_id, v.reason, v.requested_by, v.requested_at, v.due_by,
-    v.state, t.task_id, t.state AS task_state,
-    coalesce(t.nurse IS NOT NULL AND t.state <> 'cancelled', false) AS task_planned,
-    t.eta AS task_eta, t.unplanned_reason AS task_unplanned_reason"""
+_SELECT = f"""SELECT v.visit_id, v.patient_id, v.reason, v.requested_by, v.requested_at,
+    v.due_by, v.state, t.task_id, {NIGHT_TASK_COLUMNS}
+    FROM visit_requests v LEFT JOIN night_tasks t USING (visit_id)"""
 
 
 def record_visit(
@@ -49,24 +46,25 @@ def record_visit(
 
 
 def get_visit(conn: psycopg.Connection, visit_id: int) -> Visit:
-    with conn.cursor(row_factory=class_row(Visit)) as cur:
-        found = cur.execute(
-            f"SELECT {_COLUMNS} FROM visit_requests v LEFT JOIN night_tasks t USING (visit_id)"
-            " WHERE v.visit_id = %s",
-            (visit_id,),
-        ).fetchone()
+    with conn.cursor(row_factory=dict_row) as cur:
+        found = cur.execute(f"{_SELECT} WHERE v.visit_id = %s", (visit_id,)).fetchone()
     if found is None:
         raise LookupError(f"no visit {visit_id}")
-    return found
+    return _visit(found)
 
 
 def patient_visits(conn: psycopg.Connection, patient_id: str) -> list[Visit]:
-    with conn.cursor(row_factory=class_row(Visit)) as cur:
-        return cur.execute(
-            f"SELECT {_COLUMNS} FROM visit_requests v LEFT JOIN night_tasks t USING (visit_id)"
-            " WHERE v.patient_id = %s ORDER BY v.requested_at DESC, v.visit_id DESC",
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            f"{_SELECT} WHERE v.patient_id = %s ORDER BY v.requested_at DESC, v.visit_id DESC",
             (patient_id,),
         ).fetchall()
+    return [_visit(row) for row in rows]
+
+
+def _visit(row: dict[str, Any]) -> Visit:
+    own = {f.name: row[f.name] for f in fields(Visit) if f.name != "night_task"}
+    return Visit(**own, night_task=night_task_out(row))
 
 
 def shift_for_visit(conn: psycopg.Connection, now: datetime, due_by: datetime) -> Shift | None:

@@ -6,21 +6,24 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import psycopg
 import pytest
 from fix_auth import SignIn
 from fix_server import LiveServer
+from night_seed import HERNING, nurse, seed_shift, task
 
 from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.alerts.hub import Notification, NotificationHub
-from tilsyn.platform.alerts.models import Signal
+from tilsyn.platform.alerts.models import Severity, Signal
 from tilsyn.platform.alerts.store import apply_signals
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import VITAL_OBSERVATIONS
+from tilsyn.platform.planning.night_store import Assignment, add_task, save_assignments
 from tilsyn.platform.registry.models import PatientIn
 from tilsyn.platform.registry.store import register_patient
 
@@ -258,3 +261,98 @@ def test_an_acknowledge_is_committed_before_the_streams_hear_of_it(
         )
     assert answer.status_code == 200, answer.text
     assert hub.states_seen == ["acknowledged"]
+
+
+def _patient_alert(
+    conn: psycopg.Connection, patient_id: str, title: str, severity: Severity = "critical"
+) -> int:
+    """An alert about the patient, for home care, as the rules raise one."""
+    now = datetime.now(UTC)
+    signal = Signal("patient", patient_id, "vital:hr", True, now, severity, "home_care", "", title)
+    apply_signals(conn, [signal])
+    row = conn.execute("SELECT alert_id FROM alerts WHERE entity_id = %s", (patient_id,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _night_task_for(
+    conn: psycopg.Connection, shift_id: int, alert_id: int, patient_id: str, planned: Assignment
+) -> None:
+    """The urgent night task the alert became, placed (or not) as the planner would."""
+    urgent = replace(
+        task(f"alert-{alert_id}", "Våler", 0, "Alert", HERNING),
+        source="alert",
+        urgent=True,
+        patient_id=patient_id,
+        alert_id=alert_id,
+    )
+    add_task(conn, shift_id, urgent)
+    save_assignments(conn, [replace(planned, task_id=urgent.task_id)])
+
+
+def test_the_alert_says_whether_a_night_nurse_is_coming(database_url: str, sign_in: SignIn) -> None:
+    """The planner wrote why no nurse could come on the night task only: home care, watching
+    the alert, was not told. The alert now carries the night visit, in the visits' shape."""
+    eta = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=40)
+    reason = "window closes at 02:10, but the first competent nurse can be there at 03:05"
+    with psycopg.connect(database_url) as conn:
+        for patient_id in ("P1", "P2", "P3"):
+            register_patient(conn, PatientIn(patient_id=patient_id, unit="Våler"))
+        shift_id = seed_shift(conn, [nurse("ane")], [])
+        coming = _patient_alert(conn, "P1", "Pulse 131")
+        not_coming = _patient_alert(conn, "P2", "SpO2 84 %")
+        no_task = _patient_alert(conn, "P3", "Pulse 112", "warning")  # sends no nurse
+        _night_task_for(conn, shift_id, coming, "P1", Assignment("", "ane", 1, eta, None))
+        _night_task_for(conn, shift_id, not_coming, "P2", Assignment("", None, None, None, reason))
+    carer = sign_in("home_care_nurse")
+    with LiveServer(create_app(database_url)) as server:
+        listed = httpx.get(f"{server.url}/api/alerts", headers=carer).json()
+        read = httpx.get(f"{server.url}/api/alerts/{not_coming}", headers=carer).json()
+    night_task = {a["alert_id"]: a["night_task"] for a in listed}
+    # Whether and when, not who nor her route: those are the night shift's.
+    assert datetime.fromisoformat(night_task[coming].pop("eta")) == eta
+    assert night_task[coming] == {"state": "planned", "planned": True, "unplanned_reason": None}
+    assert night_task[not_coming] == {
+        "state": "planned",
+        "planned": False,
+        "eta": None,
+        "unplanned_reason": reason,
+    }
+    assert night_task[no_task] is None
+    assert read["night_task"] == night_task[not_coming]
+
+
+def test_comments_are_on_the_alert_oldest_first_with_who_and_when(
+    database_url: str, sign_in: SignIn
+) -> None:
+    """Staff hand over between shifts in an alert's comments: the list shows them."""
+    with psycopg.connect(database_url) as conn:
+        register_patient(conn, PatientIn(patient_id="P1", unit="Våler"))
+        alert_id = _patient_alert(conn, "P1", "Pulse 131")
+    evening, night = sign_in("home_care_nurse"), sign_in("home_care_nurse")
+    before = datetime.now(UTC)
+    with LiveServer(create_app(database_url)) as server:
+        said = [
+            (evening, "Called daughter, she will check at 9"),
+            (night, "Daughter called back: all well"),
+        ]
+        for who, text in said:
+            answer = httpx.post(
+                f"{server.url}/api/alerts/{alert_id}/comments", headers=who, json={"text": text}
+            )
+            assert answer.status_code == 200, answer.text
+        names = [
+            httpx.get(f"{server.url}/api/auth/me", headers=who).json()["username"]
+            for who in (evening, night)
+        ]
+        listed = httpx.get(f"{server.url}/api/alerts", headers=night).json()
+        read = httpx.get(f"{server.url}/api/alerts/{alert_id}", headers=night).json()
+    comments = listed[0]["comments"]
+    assert [(c["actor"], c["text"]) for c in comments] == [
+        (names[0], "Called daughter, she will check at 9"),
+        (names[1], "Daughter called back: all well"),
+    ]
+    times = [datetime.fromisoformat(c["at"]) for c in comments]
+    assert before <= times[0] <= times[1] <= datetime.now(UTC)
+    assert read["comments"] == comments
+    assert answer.json()["comments"] == comments, "the commenter's answer shows it at once"

@@ -1,5 +1,7 @@
 """The alert list every alerted role has on its screen: acknowledge, resolve with a note, most
-urgent first. Home care and infection control had none, so their alerts escalated without end."""
+urgent first. Home care and infection control had none, so their alerts escalated without end.
+Comments hand an alert over between shifts, and a patient alert the night shift took on says
+whether a night nurse is coming."""
 
 from __future__ import annotations
 
@@ -7,14 +9,17 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import psycopg
 import pytest
 from conftest import Site, sign_in
+from night_seed import give_home
 from playwright.sync_api import Page, expect
-from seed import username
+from seed import PASSWORD, username
 
 from tilsyn.platform.alerts.models import Severity, Signal
 from tilsyn.platform.alerts.store import apply_signals
+from tilsyn.platform.auth.store import User, create_user, start_session
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS
 
@@ -144,3 +149,131 @@ def test_a_note_being_typed_survives_changes_to_the_list(site: Site, page: Page)
     expect(alert).to_have_count(0)
     expect(page.locator("#alerts .alert", has_text="C00004")).to_be_visible()
     assert {"note": "Fire brigade on site"} in _state_of(site, alert_id)[2]
+
+
+def _colleague(site: Site, name: str, role: str) -> dict[str, str]:
+    """Another user of the role, signed in on her own screen: her session's Authorization."""
+    with psycopg.connect(site.database_url) as conn:
+        create_user(conn, name, role, PASSWORD)  # type: ignore[arg-type]
+        token = start_session(conn, User(name, "", role))  # type: ignore[arg-type]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _comment(site: Site, who: dict[str, str], alert_id: str | None, text: str) -> None:
+    answer = httpx.post(
+        f"{site.url}/api/alerts/{alert_id}/comments", headers=who, json={"text": text}, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def _said(who: str, text: str) -> re.Pattern[str]:
+    """A comment as the list shows it: who, when, what."""
+    return re.compile(f"^{re.escape(who)} · .+: {re.escape(text)}$")
+
+
+def test_comments_hand_an_alert_over_and_reach_colleagues_live(site: Site, page: Page) -> None:
+    """Staff hand over between shifts in an alert's comments ("called daughter, she will check
+    at 9"): the list showed none and offered no way to write one."""
+    _raise(site, _signal(("patient", "P-BENT"), "warning", "home_care", "Pulse 112"))
+    sign_in(page, site.url, "home_care_nurse")
+    expect(page.locator("#connection")).to_have_text("Live")
+    alert = page.locator("#alerts .alert", has_text="Pulse 112")
+    alert_id = alert.get_attribute("data-alert-id")
+    comments = alert.locator(".comments li")
+
+    alert.get_by_role("button", name="Comment…").click()
+    alert.get_by_label("Comment").fill("Called daughter, she will check at 9")
+    alert.get_by_role("button", name="Add comment").click()
+    nurse = username("home_care_nurse")
+    expect(comments).to_have_text([_said(nurse, "Called daughter, she will check at 9")])
+    expect(alert.get_by_label("Comment")).to_be_hidden()
+
+    # A colleague comments from her own screen: it shows here without a reload, newest last.
+    kari = _colleague(site, "kari.home", "home_care_nurse")
+    _comment(site, kari, alert_id, "Daughter called back: all well")
+    expect(comments).to_have_count(2, timeout=30_000)
+    expect(comments.last).to_have_text(_said("kari.home", "Daughter called back: all well"))
+
+    # What is being typed survives a colleague's comment on the same alert, which rebuilds it.
+    alert.get_by_role("button", name="Comment…").click()
+    field = alert.get_by_label("Comment")
+    field.type("Night nurse ")
+    _comment(site, kari, alert_id, "Pulse 95 now")
+    expect(comments).to_have_count(3, timeout=30_000)
+    page.keyboard.type("informed")
+    expect(field).to_have_value("Night nurse informed")
+    expect(field).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(comments).to_have_text(
+        [
+            _said(nurse, "Called daughter, she will check at 9"),
+            _said("kari.home", "Daughter called back: all well"),
+            _said("kari.home", "Pulse 95 now"),
+            _said(nurse, "Night nurse informed"),
+        ]
+    )
+    assert {"text": "Night nurse informed"} in _state_of(site, alert_id)[2]
+
+
+Placed = tuple[str | None, datetime | None, str | None]  # nurse, eta, why on no route
+
+
+def _night_tasks_placed(site: Site, alert_ids: list[str]) -> dict[str, Placed]:
+    """Waits until the planner has placed (or explained) the alerts' night tasks: they come
+    after the alert, from the night service."""
+    deadline = time.monotonic() + 120
+    while True:
+        with psycopg.connect(site.database_url) as conn:
+            rows = conn.execute(
+                "SELECT alert_id::text, nurse, eta, unplanned_reason FROM night_tasks"
+                " WHERE alert_id::text = ANY(%s)"
+                " AND (nurse IS NOT NULL OR unplanned_reason IS NOT NULL)",
+                (alert_ids,),
+            ).fetchall()
+        if len(rows) == len(alert_ids):
+            return {row[0]: row[1:] for row in rows}
+        assert time.monotonic() < deadline, f"night tasks not planned: {rows}"
+        time.sleep(0.5)
+
+
+def test_a_patient_alert_at_night_says_whether_a_night_nurse_is_coming(
+    site: Site, page: Page
+) -> None:
+    """A critical patient alert at night becomes an urgent night task. When no nurse could be
+    there in time, the planner's reason showed on the night phones only: home care, watching
+    the alert, was not told."""
+    with psycopg.connect(site.database_url) as conn:  # far beyond reach within the hour
+        give_home(conn, "P-CARL", "Skagen Havn 1, 9990 Skagen", (57.7209, 10.5839))
+    sign_in(page, site.url, "home_care_nurse")
+    expect(page.locator("#connection")).to_have_text("Live")
+    site.red_pulse("P-ANNA")
+    site.red_pulse("P-CARL")
+    pulse = page.locator("#alerts .alert", has_text="Heart rate 131")
+    anna, carl = pulse.filter(has_text="P-ANNA"), pulse.filter(has_text="P-CARL")
+    ids = [str(alert.get_attribute("data-alert-id")) for alert in (anna, carl)]
+    placed = _night_tasks_placed(site, ids)
+    page.reload()  # the list is read again; the stream tells of alerts, not of night plans
+
+    nurse_of_anna, eta, _ = placed[ids[0]]
+    assert nurse_of_anna and eta, placed
+    expected = page.evaluate(
+        "iso => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit',"
+        " hourCycle: 'h23' })",
+        eta.isoformat(),
+    )
+    visit = anna.locator(".night-visit")
+    expect(visit).to_have_text(f"Night nurse on the way, expected {expected}", timeout=30_000)
+    expect(visit).not_to_have_class(re.compile("error"))
+
+    _, _, reason = placed[ids[1]]
+    assert reason and reason.startswith("window closes at"), placed
+    refused = carl.locator(".night-visit")
+    expect(refused).to_have_text(f"No night nurse can come: {reason}")
+    expect(refused).to_have_css("color", "rgb(198, 40, 40)")  # the screens' red
+
+    # A colleague acknowledges it: the stream's news of that does not hide the night visit.
+    kari = _colleague(site, "kari.home", "home_care_nurse")
+    answer = httpx.post(f"{site.url}/api/alerts/{ids[1]}/acknowledge", headers=kari, timeout=30)
+    assert answer.status_code == 200, answer.text
+    expect(carl.locator(".state")).to_have_text("acknowledged by kari.home", timeout=30_000)
+    expect(refused).to_have_text(f"No night nurse can come: {reason}")

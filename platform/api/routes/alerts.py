@@ -44,7 +44,8 @@ class Note(BaseModel):
 
 @router.get("", response_model=list[Alert])
 def alerts(db: Db, user: CurrentUser, include_resolved: bool = False) -> list[Alert]:
-    """Alerts for the audiences of your role, newest first."""
+    """Alerts for the audiences of your role, newest first, each with its comments and, for a
+    patient alert the night shift took on, whether a night nurse is coming (`night_task`)."""
     found = list_alerts(db, AUDIENCES[user.role], active_only=not include_resolved)
     _audit_patients(db, user, found, "list_alerts")
     return found

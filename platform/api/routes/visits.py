@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User, audit
 from tilsyn.platform.planning.night_service import NightService
+from tilsyn.platform.planning.night_status import NightTaskOut
 from tilsyn.platform.planning.visits import (
     Visit,
     get_visit,
@@ -30,16 +31,6 @@ Requester = Annotated[User, Depends(allowed("request_visits"))]
 class VisitIn(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     within_hours: float = Field(gt=0, le=24 * 14)
-
-
-class NightTaskOut(BaseModel):
-    """How the night shift is getting on with the visit, so the carer who asked knows whether
-    a nurse is coming."""
-
-    state: str
-    planned: bool
-    eta: datetime | None
-    unplanned_reason: str | None = Field(description="why no nurse is planned, when none is")
 
 
 class VisitOut(BaseModel):
@@ -97,14 +88,7 @@ def _out(visit: Visit) -> VisitOut:
         requested_by=visit.requested_by,
         requested_at=visit.requested_at,
         task_id=visit.task_id,
-        night_task=None
-        if visit.task_state is None
-        else NightTaskOut(
-            state=visit.task_state,
-            planned=visit.task_planned,
-            eta=visit.task_eta,
-            unplanned_reason=visit.task_unplanned_reason,
-        ),
+        night_task=visit.night_task,
     )
 
 

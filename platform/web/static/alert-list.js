@@ -1,10 +1,28 @@
-// The open alerts of the signed-in role, kept live, with acknowledge and resolve on each. Used
-// by every screen whose role receives alerts: an alert nobody can acknowledge escalates again
-// at every deadline.
-import { api, element, formatDateTime, guarded } from "./common.js";
+// The open alerts of the signed-in role, kept live, with acknowledge, resolve and comments on
+// each (staff hand over between shifts in them), and for a patient alert the night shift took
+// on, whether a night nurse is coming. Used by every screen whose role receives alerts: an
+// alert nobody can acknowledge escalates again at every deadline.
+import { api, element, formatDateTime, formatTime, guarded } from "./common.js";
 
 const RETRY_MS = 5000;
 const SEVERITY_RANK = { critical: 2, warning: 1, info: 0 };
+
+/** Comments are only ever added: of two copies of an alert's comments, the longer is newer. */
+function newerComments(a = [], b = []) {
+  return b.length > a.length ? b : a;
+}
+
+/** What the night shift is doing about the alert, and whether that is bad news. */
+function nightVisit(task) {
+  if (task.state === "done") return ["The night nurse has been", false];
+  if (task.state === "started") return ["The night nurse is there now", false];
+  if (task.state === "cancelled") return ["Night visit called off", false];
+  if (task.planned) {
+    return [task.eta ? `Night nurse on the way, expected ${formatTime(task.eta)}` : "A night nurse has taken it", false];
+  }
+  if (task.unplanned_reason) return [`No night nurse can come: ${task.unplanned_reason}`, true];
+  return ["Night visit waiting for the night plan", false];
+}
 
 /** Open before acknowledged, then the most severe, then the latest: what needs someone first. */
 function byUrgency(a, b) {
@@ -36,6 +54,15 @@ export class AlertList {
       const text = new FormData(event.target).get("note").trim();
       this.onEvent({ alert: await api(`/api/alerts/${alertId}/resolve`, { json: { text } }) });
     });
+    this.comment = guarded("Comment not added", async (event, alertId) => {
+      const text = new FormData(event.target).get("comment").trim();
+      const alert = await api(`/api/alerts/${alertId}/comments`, { json: { text } });
+      // Cleared where it is now: a colleague's change may have rebuilt the item meanwhile.
+      const form = this.items.get(alertId)?.node.querySelector("form.comment");
+      form?.reset();
+      if (form) form.hidden = true;
+      this.onEvent({ alert });
+    });
   }
 
   /** A change from the stream (`event` carries its id), or the answer to our own action. */
@@ -44,6 +71,29 @@ export class AlertList {
     this.changedWhileReading?.push([change, eventId]);
     this.apply(change, eventId);
     this.render();
+    if (event && change.event === "commented") {
+      this.readComments(change.alert.alert_id).catch(() => {}); // else the next full read has it
+    }
+  }
+
+  /** The stream says an alert was commented on, not what was written: read its comments. */
+  async readComments(alertId) {
+    const { comments } = await api(`/api/alerts/${alertId}`);
+    const shown = this.alerts.get(alertId);
+    if (!shown || comments.length <= shown.comments.length) return;
+    this.put({ ...shown, comments });
+    this.render();
+  }
+
+  /** Puts an alert in the list. The stream carries the alert's own fields only: its comments
+   * and night visit, which the list read joins in, are kept from the copy already shown. */
+  put(alert) {
+    const known = this.alerts.get(alert.alert_id);
+    this.alerts.set(alert.alert_id, {
+      night_task: known?.night_task ?? null,
+      ...alert,
+      comments: newerComments(alert.comments, known?.comments),
+    });
   }
 
   /** After each (re)connect of the stream: read the open alerts in full, again until it works,
@@ -62,8 +112,9 @@ export class AlertList {
     this.changedWhileReading = [];
     try {
       const open = await api("/api/alerts");
-      this.alerts.clear();
-      for (const alert of open) this.alerts.set(alert.alert_id, alert);
+      const listed = new Set(open.map((alert) => alert.alert_id));
+      for (const id of [...this.alerts.keys()]) if (!listed.has(id)) this.alerts.delete(id);
+      for (const alert of open) this.put(alert);
       for (const [change, eventId] of this.changedWhileReading) this.apply(change, eventId);
     } finally {
       this.changedWhileReading = null;
@@ -86,11 +137,12 @@ export class AlertList {
       this.alerts.delete(id);
     } else {
       if (eventId !== null) this.resolved.delete(id); // reopened
-      this.alerts.set(id, alert);
+      this.put(alert);
     }
   }
 
   render() {
+    const typing = this.fieldInUse();
     const sorted = [...this.alerts.values()].sort(byUrgency);
     const wanted = sorted.length ? sorted.map((alert) => this.itemFor(alert)) : [this.empty];
     // Stale nodes go first, then new ones are put in place: an unchanged item is never moved
@@ -104,40 +156,88 @@ export class AlertList {
     for (const id of this.items.keys()) if (!this.alerts.has(id)) this.items.delete(id);
     const open = sorted.filter((a) => a.state === "open").length;
     this.count.textContent = sorted.length ? `(${open} open of ${sorted.length})` : "";
+    this.refocus(typing);
+  }
+
+  /** The note or comment being typed, if any: a colleague's change to its alert rebuilds the
+   * item, and the typing must go on in the new one. */
+  fieldInUse() {
+    const field = document.activeElement;
+    const item = field?.name && this.list.contains(field) ? field.closest("li.alert") : null;
+    return item && { id: Number(item.dataset.alertId), name: field.name, at: field.selectionStart };
+  }
+
+  refocus(typing) {
+    const field = typing && this.items.get(typing.id)?.node.querySelector(`[name="${typing.name}"]`);
+    if (!field || field === document.activeElement || !field.isConnected) return;
+    field.focus();
+    field.setSelectionRange(typing.at, typing.at);
   }
 
   itemFor(alert) {
     const shown = this.items.get(alert.alert_id);
     if (shown?.alert === alert) return shown.node;
-    const node = this.item(alert, shown?.node.querySelector("form.resolve"));
+    const node = this.item(alert, shown?.node);
     this.items.set(alert.alert_id, { alert, node });
     return node;
   }
 
-  /** One alert; `draft` is the resolve form of the item it replaces, kept if it was open. */
-  item(alert, draft) {
+  /** One alert; the forms of the item it replaces (`previous`) are kept if they were open. */
+  item(alert, previous) {
     const id = alert.alert_id;
     const state = alert.state === "open"
       ? element("button", { type: "button", onclick: (event) => this.acknowledge(event, id) }, "Acknowledge")
       : element("span", { class: "state" }, `acknowledged${alert.acknowledged_by ? ` by ${alert.acknowledged_by}` : ""}`);
-    const form = element("form", { class: "resolve", hidden: true, onsubmit: (event) => this.resolve(event, id) },
-      element("label", {}, "Note ", element("input", { name: "note", maxlength: "2000", autocomplete: "off" })),
-      element("button", { type: "submit" }, "Resolve"),
-      element("button", { type: "button", class: "link", onclick: () => { form.hidden = true; } }, "Cancel"));
-    if (draft && !draft.hidden) {
-      form.hidden = false;
-      form.elements.note.value = draft.elements.note.value;
-    }
+    const resolve = oneFieldForm({ kind: "resolve", label: "Note", name: "note", submit: "Resolve" },
+      (event) => this.resolve(event, id));
+    const comment = oneFieldForm({ kind: "comment", label: "Comment", name: "comment", submit: "Add comment", required: true },
+      (event) => this.comment(event, id));
+    for (const form of [resolve, comment]) keepDraft(form, previous?.querySelector(`form.${form.className}`));
     const escalated = alert.escalation_level > 0 ? ` · escalated ${alert.escalation_level}×` : "";
     return element("li", { class: `alert ${alert.severity}`, dataset: { alertId: id } },
       element("span", { class: "severity" }, alert.severity),
       element("strong", {}, alert.title || alert.rule),
       element("span", { class: "meta" }, this.entityControl(alert), " · ", formatDateTime(alert.last_at), escalated),
-      element("span", { class: "actions" }, state,
-        element("button", { type: "button", class: "link", onclick: () => {
-          form.hidden = false;
-          form.elements.note.focus();
-        } }, "Resolve…")),
-      form);
+      alert.night_task ? nightVisitLine(alert.night_task) : null,
+      alert.comments.length ? commentList(alert.comments) : null,
+      element("span", { class: "actions" }, state, opener(resolve, "Resolve…"), opener(comment, "Comment…")),
+      resolve,
+      comment);
   }
+}
+
+/** A hidden form of one field (resolve's note, a comment) with its submit button and Cancel. */
+function oneFieldForm({ kind, label, name, submit, required = false }, onsubmit) {
+  const field = element("input", { name, required, maxlength: "2000", autocomplete: "off" });
+  const form = element("form", { class: kind, hidden: true, onsubmit },
+    element("label", {}, `${label} `, field),
+    element("button", { type: "submit" }, submit),
+    element("button", { type: "button", class: "link", onclick: () => { form.hidden = true; } }, "Cancel"));
+  return form;
+}
+
+/** The button that opens `form` and puts the cursor in its field. */
+function opener(form, text) {
+  return element("button", { type: "button", class: "link", onclick: () => {
+    form.hidden = false;
+    form.elements[0].focus();
+  } }, text);
+}
+
+/** What was typed in the form of the item being replaced, if that form was open. */
+function keepDraft(form, draft) {
+  if (!draft || draft.hidden) return;
+  form.hidden = false;
+  form.elements[0].value = draft.elements[0].value;
+}
+
+function nightVisitLine(task) {
+  const [text, bad] = nightVisit(task);
+  return element("span", { class: bad ? "night-visit error" : "night-visit" }, text);
+}
+
+/** Oldest first, so the latest word on the alert is the last one read. */
+function commentList(comments) {
+  return element("ol", { class: "comments" }, ...comments.map((c) => element("li", {},
+    element("span", { class: "meta" }, `${c.actor} · ${formatDateTime(c.at)}: `), c.text)));
 }
