@@ -53,13 +53,28 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def _current_user(request: Request, db: Db) -> User:
+def _signed_in_user(request: Request, db: Db) -> User:
     token = session_token(request)
     user = session_user(db, token) if token else None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "sign in first", headers={"WWW-Authenticate": "Bearer"}
         )
+    return user
+
+
+# Anyone signed in, one-time password or not: only for saying who she is, and for choosing
+# her own password.
+SignedInUser = Annotated[User, Depends(_signed_in_user)]
+
+PASSWORD_FIRST = "choose a new password first: the one you signed in with was set by an admin"
+
+
+def _current_user(user: SignedInUser) -> User:
+    """A user who may work: one signed in with a password an admin set (and so knows) may do
+    nothing else until she has chosen her own."""
+    if user.must_change_password:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, PASSWORD_FIRST)
     return user
 
 
@@ -87,7 +102,8 @@ class SessionWatch:
         if not self._token:
             return False
         with self._pool.connection() as conn:
-            return session_user(conn, self._token) is not None
+            user = session_user(conn, self._token)
+        return user is not None and not user.must_change_password
 
 
 def allowed(capability: str) -> Callable[[User], User]:

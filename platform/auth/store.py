@@ -23,14 +23,24 @@ class User:
     username: str
     display_name: str
     role: Role
+    # Signed in with a one-time password an admin set: may only choose her own (and sign out).
+    must_change_password: bool = False
 
 
 def create_user(
-    conn: psycopg.Connection, username: str, role: Role, password: str, display_name: str = ""
+    conn: psycopg.Connection,
+    username: str,
+    role: Role,
+    password: str,
+    display_name: str = "",
+    temporary: bool = False,
 ) -> None:
+    """`temporary`: a one-time password (an admin's), to be replaced at the first sign-in.
+    Accounts made by a command (the demo's, a bench's) keep theirs."""
     conn.execute(
-        "INSERT INTO users (username, display_name, role, password_hash) VALUES (%s, %s, %s, %s)",
-        (username, display_name, role, hash_password(password)),
+        "INSERT INTO users (username, display_name, role, password_hash, must_change_password)"
+        " VALUES (%s, %s, %s, %s, %s)",
+        (username, display_name, role, hash_password(password), temporary),
     )
 
 
@@ -41,22 +51,25 @@ class Account:
     role: str
     active: bool
     open_sessions: int
+    must_change_password: bool
 
 
 def list_accounts(conn: psycopg.Connection) -> list[Account]:
     rows = conn.execute(
-        "SELECT u.username, u.display_name, u.role, u.active, count(s.token_hash)"
+        "SELECT u.username, u.display_name, u.role, u.active, count(s.token_hash),"
+        " u.must_change_password"
         " FROM users u LEFT JOIN sessions s ON s.username = u.username AND s.expires_at > now()"
         " GROUP BY u.username ORDER BY u.username"
     ).fetchall()
-    return [Account(r[0], r[1], r[2], r[3], int(r[4])) for r in rows]
+    return [Account(r[0], r[1], r[2], r[3], int(r[4]), r[5]) for r in rows]
 
 
 def change_account(
     conn: psycopg.Connection, username: str, active: bool | None, password: str | None
 ) -> bool:
-    """Deactivate or reactivate, or set a new password; either ends the user's sessions (a
-    lost phone, a nurse who left: no session made before stays good). False: no such user."""
+    """Deactivate or reactivate, or set a new one-time password (the admin knows it: the user
+    must replace it at her next sign-in); either ends the user's sessions (a lost phone, a
+    nurse who left: no session made before stays good). False: no such user."""
     found = conn.execute("SELECT 1 FROM users WHERE username = %s", (username,)).fetchone()
     if found is None:
         return False
@@ -64,25 +77,40 @@ def change_account(
         conn.execute("UPDATE users SET active = %s WHERE username = %s", (active, username))
     if password is not None:
         conn.execute(
-            "UPDATE users SET password_hash = %s WHERE username = %s",
+            "UPDATE users SET password_hash = %s, must_change_password = true WHERE username = %s",
             (hash_password(password), username),
         )
     conn.execute("DELETE FROM sessions WHERE username = %s", (username,))
     return True
 
 
+def change_own_password(
+    conn: psycopg.Connection, user: User, new_password: str, token: str
+) -> None:
+    """The user's own choice (the current password already checked): no longer one-time, and
+    every other session of hers ends, so one opened with the old password is no way back in."""
+    conn.execute(
+        "UPDATE users SET password_hash = %s, must_change_password = false WHERE username = %s",
+        (hash_password(new_password), user.username),
+    )
+    conn.execute(
+        "DELETE FROM sessions WHERE username = %s AND token_hash <> %s",
+        (user.username, _hash(token)),
+    )
+
+
 def authenticate(conn: psycopg.Connection, username: str, password: str) -> User | None:
     row = conn.execute(
-        "SELECT username, display_name, role, password_hash FROM users"
+        "SELECT username, display_name, role, must_change_password, password_hash FROM users"
         " WHERE username = %s AND active",
         (username,),
     ).fetchone()
     if row is None:
         verify_password(password, _unknown_user_hash())  # the same work as for a known name
         return None
-    if not verify_password(password, row[3]):
+    if not verify_password(password, row[4]):
         return None
-    return User(row[0], row[1], row[2])
+    return User(row[0], row[1], row[2], row[3])
 
 
 @cache
@@ -103,11 +131,12 @@ def start_session(conn: psycopg.Connection, user: User) -> str:
 
 def session_user(conn: psycopg.Connection, token: str) -> User | None:
     row = conn.execute(
-        "SELECT u.username, u.display_name, u.role FROM sessions s JOIN users u USING (username)"
+        "SELECT u.username, u.display_name, u.role, u.must_change_password"
+        " FROM sessions s JOIN users u USING (username)"
         " WHERE s.token_hash = %s AND s.expires_at > now() AND u.active",
         (_hash(token),),
     ).fetchone()
-    return User(row[0], row[1], row[2]) if row else None
+    return User(row[0], row[1], row[2], row[3]) if row else None
 
 
 def end_session(conn: psycopg.Connection, token: str) -> None:

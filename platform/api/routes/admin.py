@@ -1,8 +1,9 @@
 """Administration: users, webhooks and the audit log of patient-data reads.
 
 Every change an administrator makes to an account or a webhook is in the audit log too, with
-no patient: who gave a nurse's account a new password (and could then sign in as her), who
-made an account, who sent alerts to a new address.
+no patient: who gave a nurse's account a new password, who made an account, who sent alerts to
+a new address. A password an admin sets is a one-time password: signed in with it, the user
+may do nothing but choose her own, so a password the admin knows opens no patient's data.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ class UserIn(BaseModel):
     username: str = Field(pattern=r"^[a-z0-9._-]{2,64}$")
     display_name: str = ""
     role: Role
-    password: str = Field(min_length=12)
+    password: str = Field(
+        min_length=12, max_length=1024, description="one-time: replaced at the first sign-in"
+    )
 
 
 class AuditEntry(BaseModel):
@@ -46,7 +49,7 @@ class AuditEntry(BaseModel):
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 def add_user(body: UserIn, db: Db, admin: UserAdmin) -> dict[str, str]:
     try:
-        create_user(db, body.username, body.role, body.password, body.display_name)
+        create_user(db, body.username, body.role, body.password, body.display_name, temporary=True)
     except psycopg.errors.UniqueViolation as error:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{body.username} exists") from error
     audit(db, admin, "user_created", None, {"user": body.username, "user_role": body.role})
@@ -59,11 +62,14 @@ class Account(BaseModel):
     role: str
     active: bool
     open_sessions: int
+    must_change_password: bool = Field(description="has not yet replaced a one-time password")
 
 
 class AccountChange(BaseModel):
     active: bool | None = None
-    password: str | None = Field(None, min_length=12, max_length=1024)
+    password: str | None = Field(
+        None, min_length=12, max_length=1024, description="one-time: replaced at the next sign-in"
+    )
 
 
 @router.get("/users", response_model=list[Account])
@@ -73,8 +79,8 @@ def users(db: Db, _: UserAdmin) -> list[Account]:
 
 @router.patch("/users/{username}", response_model=Account)
 def change_user(username: str, body: AccountChange, db: Db, admin: UserAdmin) -> Account:
-    """Deactivate or reactivate a user, or give a new password; the user's sessions end, live
-    streams included."""
+    """Deactivate or reactivate a user, or give a new one-time password; the user's sessions
+    end, live streams included."""
     if body.active is None and body.password is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "nothing to change")
     if username == admin.username and body.active is False:

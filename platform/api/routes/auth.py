@@ -1,14 +1,29 @@
-"""Sign-in and sign-out. Failed attempts are rate limited per user name and client address."""
+"""Sign-in, sign-out and choosing one's own password. Failed attempts are rate limited per
+user name and client address, a wrong current password at a change as a failed sign-in.
+
+A user who signed in with a one-time password (one an admin set) gets a session that may only
+say who she is, choose her own password and sign out (`deps.CurrentUser` refuses the rest).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
-from pydantic import BaseModel, Field
+from typing import Self
 
-from tilsyn.platform.api.deps import SESSION_COOKIE, CurrentUser, Db, session_token
-from tilsyn.platform.auth.limits import SignInLimiter
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel, Field, model_validator
+
+from tilsyn.platform.api.deps import SESSION_COOKIE, Db, SignedInUser, session_token
+from tilsyn.platform.auth.limits import Key, SignInLimiter
 from tilsyn.platform.auth.roles import AUDIENCES, Role
-from tilsyn.platform.auth.store import SESSION_LIFETIME, authenticate, end_session, start_session
+from tilsyn.platform.auth.store import (
+    SESSION_LIFETIME,
+    User,
+    audit,
+    authenticate,
+    change_own_password,
+    end_session,
+    start_session,
+)
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -25,19 +40,41 @@ class Me(BaseModel):
     display_name: str
     role: Role
     alert_audiences: list[str]
+    must_change_password: bool = Field(
+        description="signed in with a one-time password: choose a new one before anything else"
+    )
 
 
 class SignedIn(Me):
     token: str
 
 
-@router.post("/login", response_model=SignedIn)
-def login(body: Credentials, request: Request, response: Response, db: Db) -> SignedIn:
-    key = (body.username, request.client.host if request.client else "")
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(min_length=12, max_length=1024)  # as an admin's must be
+
+    @model_validator(mode="after")
+    def _a_new_one(self) -> Self:
+        if self.new_password == self.current_password:
+            raise ValueError("the new password must differ from the current one")
+        return self
+
+
+def _limit_key(username: str, request: Request) -> Key:
+    return (username, request.client.host if request.client else "")
+
+
+def _admit(key: Key) -> None:
     if not _limiter.admit(key):
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, "too many failed sign-ins; wait a few minutes"
         )
+
+
+@router.post("/login", response_model=SignedIn)
+def login(body: Credentials, request: Request, response: Response, db: Db) -> SignedIn:
+    key = _limit_key(body.username, request)
+    _admit(key)
     user = authenticate(db, body.username, body.password)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
@@ -63,14 +100,31 @@ def logout(request: Request, response: Response, db: Db) -> None:
 
 
 @router.get("/me", response_model=Me)
-def me(user: CurrentUser) -> Me:
+def me(user: SignedInUser) -> Me:
     return _me(user)
 
 
-def _me(user: CurrentUser) -> Me:
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, request: Request, db: Db, user: SignedInUser) -> None:
+    """Choose one's own password: required after signing in with a one-time password, allowed
+    any time. The user's other sessions end; this one goes on."""
+    # Counted with the sign-ins: a stolen session is no way to guess the password faster.
+    key = _limit_key(user.username, request)
+    _admit(key)
+    if authenticate(db, user.username, body.current_password) is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the current password is wrong")
+    _limiter.succeeded(key)
+    token = session_token(request)
+    assert token is not None  # SignedInUser found the session by it
+    change_own_password(db, user, body.new_password, token)
+    audit(db, user, "password_changed", None, {"was_one_time": user.must_change_password})
+
+
+def _me(user: User) -> Me:
     return Me(
         username=user.username,
         display_name=user.display_name,
         role=user.role,
         alert_audiences=list(AUDIENCES[user.role]),
+        must_change_password=user.must_change_password,
     )

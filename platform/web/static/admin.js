@@ -1,6 +1,7 @@
-// Administration: the users (deactivate one who left or lost a phone: her sessions end at
-// once), webhooks, home hubs that need attention (a clock behind, settings not applied), and
-// the audit log of every read of a patient's data, newest first.
+// Administration: the users (add one with a one-time password she replaces at her first
+// sign-in; deactivate one who left or lost a phone: her sessions end at once), webhooks,
+// home hubs that need attention (a clock behind, settings not applied), and the audit log of
+// every read of a patient's data, newest first.
 import { api, start, element, explain, formatDateTime, guarded, notify, requireRole } from "./common.js";
 import { showHubsNeedingAttention } from "./hub-list.js";
 
@@ -18,7 +19,13 @@ function userRow(user) {
     element("th", { scope: "row" }, user.username), element("td", {}, user.display_name || "–"),
     element("td", {}, user.role),
     element("td", { class: "count" }, user.active ? `${user.open_sessions} device${user.open_sessions === 1 ? "" : "s"}` : "–"),
-    element("td", {}, user.active ? "active " : "inactive ", change));
+    element("td", {}, user.active ? "active " : "inactive ", pendingPassword(user), change));
+}
+
+// The one-time password an admin gave is still the account's: she has not signed in since.
+function pendingPassword(user) {
+  if (!user.must_change_password) return null;
+  return element("span", { class: "pending-password" }, "· one-time password not yet replaced ");
 }
 
 async function loadUsers() {
@@ -36,6 +43,22 @@ async function setActive(user, active) {
   } catch (error) {
     message.className = "message error";
     message.textContent = `Not changed: ${error.message}`;
+  }
+  await loadUsers();
+}
+
+async function addUser(event) {
+  const form = event.target;
+  const message = document.getElementById("users-message");
+  const user = Object.fromEntries(new FormData(form));
+  try {
+    await api("/api/admin/users", { json: user });
+    message.className = "message";
+    message.textContent = `${user.username} is added with a one-time password: at the first sign-in she chooses her own.`;
+    form.reset();
+  } catch (error) {
+    message.className = "message error";
+    message.textContent = `Not added: ${explain(error)}`;
   }
   await loadUsers();
 }
@@ -68,6 +91,7 @@ async function main() {
   me = await requireRole("admin");
   showHubsNeedingAttention({ table: document.getElementById("hubs"), count: document.getElementById("hub-count") })
     .catch((error) => notify(`Hubs not shown: ${explain(error)}.`));
+  document.getElementById("add-user").addEventListener("submit", guarded("User not added", addUser));
   await Promise.all([loadUsers(), loadWebhooks()]);
   document.getElementById("audit-filter").addEventListener("submit", guarded("Audit log not shown",
     (event) => loadAudit(new FormData(event.target).get("patient_id").trim())));

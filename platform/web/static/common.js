@@ -58,6 +58,11 @@ export async function requireRole(role, { offline = false } = {}) {
   signOutButton.addEventListener("click", signOut);
   signOutButton.disabled = false;
   const me = await lookUpMe(offline);
+  if (me.must_change_password) {
+    // Signed in with an administrator's one-time password: the sign-in page asks for her own.
+    location.replace("/");
+    throw new Redirected(403, "choose a new password first");
+  }
   if (me.role !== role) {
     location.replace(HOME_OF_ROLE[me.role] ?? "/");
     throw new Redirected(403, "not this role's screen");
@@ -85,7 +90,7 @@ function toSignIn() {
 async function lookUpMe(offline) {
   try {
     const me = await api("/api/auth/me");
-    if (offline) localStorage.setItem(ME_KEY, JSON.stringify(me));
+    if (offline && !me.must_change_password) localStorage.setItem(ME_KEY, JSON.stringify(me));
     return me;
   } catch (error) {
     const known = offline && !(error instanceof HttpError) && localStorage.getItem(ME_KEY);
