@@ -85,6 +85,17 @@ def tasks_of(pool: ConnectionPool, shift_id: int) -> dict[str, store.NightTask]:
         return {t.task_id: t for t in store.shift_tasks(conn, shift_id)}
 
 
+def east_done_then_alert_next_door(
+    service: NightService, shift_id: int, *, done_at: float, alert_at: float, closes: float
+) -> None:
+    """Ane starts the east visit five minutes in and finishes it at `done_at`; an urgent task
+    next door comes in at `alert_at`, to be seen to by `closes`."""
+    service.act(ANE, "EAST", "start", at(5), at(5))
+    service.act(ANE, "EAST", "done", at(done_at), at(done_at))
+    alert = visit("ALERT", NEAR_EAST, alert_at, closes, service=5, urgent=True)
+    service.add_urgent(shift_id, [alert], at(alert_at))
+
+
 def order(task: store.NightTask) -> int:
     return task.route_order or 0
 
@@ -102,12 +113,7 @@ def test_a_nurse_driving_to_her_next_stop_keeps_it_when_an_urgent_task_comes_in(
         "EAST",
         "WEST",
     ]
-    service.act(ANE, "EAST", "start", at(5), at(5))
-    service.act(ANE, "EAST", "done", at(20), at(20))
-
-    service.add_urgent(
-        shift_id, [visit("ALERT", NEAR_EAST, 25, 85, service=5, urgent=True)], at(25)
-    )
+    east_done_then_alert_next_door(service, shift_id, done_at=20, alert_at=25, closes=85)
 
     tasks = tasks_of(pool, shift_id)
     west, alert = tasks["WEST"], tasks["ALERT"]
@@ -131,12 +137,7 @@ def test_before_she_has_to_leave_a_nurse_can_still_be_sent_elsewhere_first(
     shift_id, service = one_nurse_shift(
         pool, visit("EAST", EAST, 0, 60), visit("WEST", WEST, 90, 240)
     )
-    service.act(ANE, "EAST", "start", at(5), at(5))
-    service.act(ANE, "EAST", "done", at(20), at(20))
-
-    service.add_urgent(
-        shift_id, [visit("ALERT", NEAR_EAST, 25, 85, service=5, urgent=True)], at(25)
-    )
+    east_done_then_alert_next_door(service, shift_id, done_at=20, alert_at=25, closes=85)
 
     tasks = tasks_of(pool, shift_id)
     assert tasks["ALERT"].route_order == 1 and tasks["WEST"].route_order == 2
@@ -150,12 +151,7 @@ def test_a_stop_she_is_on_the_way_to_stays_hers_even_if_she_will_be_late(
     shift_id, service = one_nurse_shift(
         pool, visit("EAST", EAST, 0, 30), visit("WEST", WEST, 0, 40)
     )
-    service.act(ANE, "EAST", "start", at(5), at(5))
-    service.act(ANE, "EAST", "done", at(29), at(29))
-
-    service.add_urgent(
-        shift_id, [visit("ALERT", NEAR_EAST, 30, 120, service=5, urgent=True)], at(30)
-    )
+    east_done_then_alert_next_door(service, shift_id, done_at=29, alert_at=30, closes=120)
 
     tasks = tasks_of(pool, shift_id)
     assert tasks["WEST"].route_order == 1 and tasks["WEST"].unplanned_reason is None
