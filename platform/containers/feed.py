@@ -1,9 +1,10 @@
 """Live fill for the operator's map: ingest commits in, one batch of changed states out.
 
-Ingest calls `observe` from its writer thread with what it committed; the feed only notes which
-containers changed. Every `interval_s`, on the server's event loop, it reads those containers'
-states and sends them as one batch to every open stream. The map stays live without re-reading
-every container, and a burst of readings from one container costs one row per batch.
+Ingest calls `observe` from its writer thread with what it committed, and a change to a
+container's registration calls `changed`; the feed only notes which containers changed. Every
+`interval_s`, on the server's event loop, it reads those containers' states and sends them as
+one batch to every open stream. The map stays live without re-reading every container, and a
+burst of readings from one container costs one row per batch.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ class ContainerFeed:
         if changed:
             with self._lock:
                 self._changed.update(str(container_id) for container_id in changed)
+
+    def changed(self, container_id: str) -> None:
+        """A container's registration changed (moved, recalibrated): its state goes out with
+        the next batch. Call it after the change is committed, or the batch may read the old."""
+        with self._lock:
+            self._changed.add(container_id)
 
     async def run(self, pool: ConnectionPool) -> None:
         """Send what changed, every interval, until cancelled."""

@@ -41,6 +41,63 @@ class ContainerIn(BaseModel):
         return self
 
 
+class ContainerEdit(BaseModel):
+    """A change to a registered container: only the fields given change. Each field is checked
+    by `ContainerIn` on the container as it would be after the change (`applied_to`), so the
+    bounds and the rules across fields (full above empty) are the registration's own. The
+    container's id never changes."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    dev_eui: str | None = None
+    codec: str | None = None
+    waste_kind: str | None = None
+    capacity_litres: float | None = None
+    empty_distance_mm: int | None = None
+    full_distance_mm: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    reporting_interval_s: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keeps_its_id(cls, data: object) -> object:
+        if isinstance(data, dict) and "container_id" in data:
+            raise ValueError("container_id cannot change: it names the container everywhere")
+        return data
+
+    def applied_to(self, current: ContainerIn) -> ContainerIn:
+        """The container after this change; raises `ValidationError` if that is no valid one."""
+        changed = self.model_dump(exclude_unset=True)
+        return ContainerIn.model_validate(current.model_dump() | changed)
+
+
+FieldValue = str | int | float | None
+
+
+class FieldChange(BaseModel):
+    field: str
+    old: FieldValue
+    new: FieldValue
+
+
+class ContainerChange(BaseModel):
+    """One change on record: who made it, when, and each field it changed."""
+
+    changed_at: datetime
+    changed_by: str
+    changes: list[FieldChange]
+
+
+def changed_fields(before: ContainerIn, after: ContainerIn) -> list[FieldChange]:
+    return [
+        FieldChange(field=name, old=getattr(before, name), new=getattr(after, name))
+        for name in ContainerIn.model_fields
+        if getattr(before, name) != getattr(after, name)
+    ]
+
+
 class ContainerState(BaseModel):
     container_id: str
     dev_eui: str

@@ -1,14 +1,31 @@
-"""Container rows in the database: registration and the latest state for the map and the API."""
+"""Container rows in the database: registration, changes on record, and the latest state for
+the map and the API."""
 
 from __future__ import annotations
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
+from psycopg.types.json import Jsonb
 
-from tilsyn.platform.containers.models import ContainerIn, ContainerState
+from tilsyn.platform.containers.models import (
+    ContainerChange,
+    ContainerEdit,
+    ContainerIn,
+    ContainerState,
+    FieldChange,
+    changed_fields,
+)
 
 
 class AlreadyRegistered(ValueError):
+    pass
+
+
+class UnknownContainer(LookupError):
+    pass
+
+
+class DevEuiTaken(ValueError):
     pass
 
 
@@ -33,6 +50,100 @@ def register_container(conn: psycopg.Connection, container: ContainerIn) -> None
         raise AlreadyRegistered(
             f"container {container.container_id} or device {container.dev_eui} is registered"
         ) from error
+
+
+def change_container(
+    conn: psycopg.Connection, container_id: str, edit: ContainerEdit, changed_by: str
+) -> tuple[ContainerIn, ContainerIn]:
+    """Apply `edit` and keep it on record (who, when, each field from what to what), together
+    or not at all; returns the container before and after. Raises `UnknownContainer`,
+    `pydantic.ValidationError` for a change that leaves no valid container, `DevEuiTaken`.
+
+    A new `dev_eui` is a new sensor: it takes the old one's place in `devices`, so ingest
+    takes the old sensor's uplinks from now on for an unknown device's (quarantine). Frame
+    keys are per device (`ingest/outcomes.frame_key`): the new sensor's counter starts afresh.
+
+    Readings stored stay as they are. Ingest computes `fill_percent` when a reading arrives,
+    from the geometry (empty and full distance) the container has then, and stores it with
+    the reading: a recalibration applies to readings from now on, and the latest fill shown
+    is the one stored until the next reading arrives.
+    """
+    with conn.transaction():
+        before = _locked_registration(conn, container_id)
+        after = edit.applied_to(before)
+        fields = changed_fields(before, after)
+        if not fields:
+            return before, after
+        swapped = after.dev_eui != before.dev_eui
+        if swapped:
+            _add_sensor(conn, after)
+        elif after.codec != before.codec:
+            conn.execute(
+                "UPDATE devices SET codec = %s WHERE device_id = %s", (after.codec, after.dev_eui)
+            )
+        _update_registration(conn, after)
+        if swapped:
+            conn.execute("DELETE FROM devices WHERE device_id = %s", (before.dev_eui,))
+        _record(conn, container_id, changed_by, fields)
+    return before, after
+
+
+def _locked_registration(conn: psycopg.Connection, container_id: str) -> ContainerIn:
+    """The container as registered, locked against a concurrent change until commit."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            """SELECT c.container_id, c.dev_eui, d.codec, c.waste_kind, c.capacity_litres,
+                      c.empty_distance_mm, c.full_distance_mm, c.latitude, c.longitude,
+                      c.address, c.reporting_interval_s
+               FROM containers c JOIN devices d ON d.device_id = c.dev_eui
+               WHERE c.container_id = %s
+               FOR UPDATE OF c""",
+            (container_id,),
+        ).fetchone()
+    if row is None:
+        raise UnknownContainer(f"no container {container_id}")
+    return ContainerIn.model_validate(row)
+
+
+def _add_sensor(conn: psycopg.Connection, container: ContainerIn) -> None:
+    try:
+        conn.execute(
+            "INSERT INTO devices (device_id, family, codec) VALUES (%s, 'container', %s)",
+            (container.dev_eui, container.codec),
+        )
+    except psycopg.errors.UniqueViolation as error:
+        raise DevEuiTaken(f"device {container.dev_eui} is registered already") from error
+
+
+def _update_registration(conn: psycopg.Connection, container: ContainerIn) -> None:
+    conn.execute(
+        """UPDATE containers SET dev_eui = %(dev_eui)s, waste_kind = %(waste_kind)s,
+               capacity_litres = %(capacity_litres)s, empty_distance_mm = %(empty_distance_mm)s,
+               full_distance_mm = %(full_distance_mm)s, latitude = %(latitude)s,
+               longitude = %(longitude)s, address = %(address)s,
+               reporting_interval_s = %(reporting_interval_s)s
+           WHERE container_id = %(container_id)s""",
+        container.model_dump(),
+    )
+
+
+def _record(
+    conn: psycopg.Connection, container_id: str, changed_by: str, fields: list[FieldChange]
+) -> None:
+    conn.execute(
+        "INSERT INTO container_changes (container_id, changed_by, changes) VALUES (%s, %s, %s)",
+        (container_id, changed_by, Jsonb([field.model_dump() for field in fields])),
+    )
+
+
+def list_changes(conn: psycopg.Connection, container_id: str, limit: int) -> list[ContainerChange]:
+    """The container's changes on record, the newest first."""
+    with conn.cursor(row_factory=class_row(ContainerChange)) as cur:
+        return cur.execute(
+            """SELECT changed_at, changed_by, changes FROM container_changes
+               WHERE container_id = %s ORDER BY changed_at DESC, change_id DESC LIMIT %s""",
+            (container_id, limit),
+        ).fetchall()
 
 
 _STATE_QUERY = """

@@ -90,7 +90,9 @@ class DeviceDirectory:
             sessions = {row[0]: int(row[1].timestamp()) for row in joins}
         with self._lock:
             self._known = known
-            self._sessions = sessions
+            # A reload never moves a session back: a join seen here may not be committed yet.
+            for dev_eui, at in sessions.items():
+                self._sessions[dev_eui] = max(at, self._sessions.get(dev_eui, 0))
             self._unknown_since.clear()
 
     def session(self, dev_eui: str) -> int:
@@ -100,6 +102,14 @@ class DeviceDirectory:
     def joined(self, dev_eui: str, at: int) -> None:
         with self._lock:
             self._sessions[dev_eui] = max(at, self._sessions.get(dev_eui, 0))
+
+    def forget(self, *device_ids: str) -> None:
+        """A device's registration changed (a container's new sensor, codec or geometry): its
+        next message looks it up again."""
+        with self._lock:
+            for device_id in device_ids:
+                self._known.pop(device_id, None)
+                self._unknown_since.pop(device_id, None)
 
     def lookup(self, device_id: str) -> RegisteredDevice | None:
         device = self._known.get(device_id)

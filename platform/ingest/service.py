@@ -133,6 +133,10 @@ class IngestService:
         with self.stats._lock:
             self.stats.received += 1
 
+    def forget_devices(self, *device_ids: str) -> None:
+        """Registrations changed in this process: look these devices up again at once."""
+        self._directory.forget(*device_ids)
+
     @property
     def running(self) -> bool:
         return self._writer.is_alive() and not self._stopping.is_set()
@@ -205,8 +209,11 @@ class IngestService:
         self._next_tick = now + TICK_SECONDS
         try:
             self._hygiene.load()  # a dispenser or zone registered since then counts from now on
+            # A registration changed in another process (a container's new sensor) is known
+            # from here on; one changed in this one was forgotten at once (`forget_devices`).
+            self._directory.load()
         except psycopg.OperationalError as error:
-            log.warning("could not reload the wards' hygiene layout: %s", error)
+            log.warning("could not reload the registry: %s", error)
         decided = self._hygiene.decide_quiet_badges(datetime.fromtimestamp(now, UTC))
         if decided is not None:
             self._decided.append(decided)

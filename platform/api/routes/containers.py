@@ -1,4 +1,4 @@
-"""Containers: register them, and read their latest fill state."""
+"""Containers: register them, change them (kept on record), and read their latest fill state."""
 
 from __future__ import annotations
 
@@ -7,19 +7,31 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
 
 from tilsyn.platform.api.deps import Db, SessionWatch, allowed
 from tilsyn.platform.auth.store import User
 from tilsyn.platform.containers.feed import ContainerFeed
-from tilsyn.platform.containers.models import ContainerIn, ContainerState
+from tilsyn.platform.containers.models import (
+    ContainerChange,
+    ContainerEdit,
+    ContainerIn,
+    ContainerState,
+)
 from tilsyn.platform.containers.store import (
     AlreadyRegistered,
+    DevEuiTaken,
+    UnknownContainer,
+    change_container,
     get_state,
+    list_changes,
     list_states,
     register_container,
 )
+from tilsyn.platform.ingest.service import IngestService
 
 router = APIRouter(prefix="/api/containers", tags=["containers"])
 Reader = Annotated[User, Depends(allowed("read_containers"))]
@@ -83,3 +95,62 @@ def register(body: ContainerIn, db: Db, _: Manager) -> ContainerState:
     state = get_state(db, body.container_id)
     assert state is not None
     return state
+
+
+@router.patch("/{container_id}", response_model=ContainerState)
+def change(
+    container_id: str, body: ContainerEdit, request: Request, db: Db, user: Manager
+) -> ContainerState:
+    """Correct or change a registered container: only the fields given change, and the
+    container as changed must be one `POST` would register. Every change is kept on record
+    (`GET /api/containers/{id}/changes`).
+
+    A new `dev_eui` is a new sensor: its readings are stored for this container from its
+    next uplink, with its own frame counter; the old sensor's uplinks go to quarantine, as an
+    unknown device's. Stored readings keep their fill: ingest computes `fill_percent` when a
+    reading arrives and stores it, so a new empty or full distance applies to readings from
+    now on. Open maps get the new state (a moved container at its new place) from the stream.
+    """
+    try:
+        before, after = change_container(db, container_id, body, user.username)
+    except UnknownContainer as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except DevEuiTaken as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except ValidationError as error:
+        raise RequestValidationError(_in_body(error)) from error
+    if after != before:
+        db.commit()  # before ingest and the feed look again, so they find the change
+        _announce(request, container_id, before.dev_eui, after.dev_eui)
+    state = get_state(db, container_id)
+    assert state is not None
+    return state
+
+
+@router.get("/{container_id}/changes", response_model=list[ContainerChange])
+def changes(
+    container_id: str, db: Db, _: Reader, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[ContainerChange]:
+    """The container's changes on record, the newest first: who, when, each field from what
+    to what."""
+    if get_state(db, container_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no container {container_id}")
+    return list_changes(db, container_id, limit)
+
+
+def _in_body(error: ValidationError) -> list[dict[str, object]]:
+    """The problems of the changed container, placed in the request body as FastAPI places
+    those of a body it refuses."""
+    return [
+        {**problem, "loc": ("body", *problem["loc"])} for problem in error.errors(include_url=False)
+    ]
+
+
+def _announce(request: Request, container_id: str, *dev_euis: str) -> None:
+    """Ingest in this process looks the sensors up again (the old one is unknown now, the new
+    one known, a new geometry used); open maps get the container's new state."""
+    ingest: IngestService | None = request.app.state.ingest
+    if ingest is not None:
+        ingest.forget_devices(*dev_euis)
+    feed: ContainerFeed = request.app.state.container_feed
+    feed.changed(container_id)

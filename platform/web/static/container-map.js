@@ -67,14 +67,19 @@ export class ContainerMap {
     }).addTo(this.map);
   }
 
-  /** Apply a batch of container states: new ones are added, changed ones restyled. */
+  /** Apply a batch of container states: new ones are added, moved ones moved, changed ones
+   * restyled. */
   apply(states) {
     const added = [];
     const changed = [];
     for (const state of states) {
       const marker = this.markers.get(state.container_id);
-      if (marker === undefined) added.push(this._marker(state));
-      else if (this._restyle(marker, state)) changed.push(marker);
+      if (marker === undefined) {
+        added.push(this._marker(state));
+        continue;
+      }
+      this._move(marker, state);
+      if (this._restyle(marker, state)) changed.push(marker);
     }
     if (added.length) {
       this._adding = true;
@@ -113,6 +118,12 @@ export class ContainerMap {
     marker.on("click", () => this.onSelect?.(marker.state.container_id));
     this.markers.set(state.container_id, marker);
     return marker;
+  }
+
+  /** A container moved (its place corrected): the cluster group follows the marker's move. */
+  _move(marker, state) {
+    const { lat, lng } = marker.getLatLng();
+    if (lat !== state.latitude || lng !== state.longitude) marker.setLatLng([state.latitude, state.longitude]);
   }
 
   _restyle(marker, state) {

@@ -1,8 +1,8 @@
 // The operations screen: the container map, live alerts, container detail with history and
-// forecast, and the collection routes (today's while the trucks are out, and the next
+// forecast (and a form to change the container), and the collection routes (today's while the trucks are out, and the next
 // collection day's) with a "plan now" action.
 /* global L */
-import { api, start, element, formatDateTime, guarded, liveStream, notify, requireRole, showConnection } from "./common.js";
+import { api, start, element, explain, formatDateTime, guarded, liveStream, notify, Redirected, requireRole, showConnection } from "./common.js";
 import { AlertList } from "./alert-list.js";
 import { ContainerMap } from "./container-map.js";
 import { timeChart } from "./chart.js";
@@ -80,6 +80,7 @@ function fact(name, value) {
 }
 
 const select = guarded("Could not show the container", showContainer);
+let shown = null; // the state of the container in the detail panel
 
 async function showContainer(containerId) {
   const [state, history] = await Promise.all([
@@ -88,15 +89,8 @@ async function showContainer(containerId) {
   ]);
   const panel = document.getElementById("detail");
   panel.hidden = false;
-  document.getElementById("detail-title").textContent = `Container ${state.container_id}`;
-  document.getElementById("detail-facts").replaceChildren(
-    ...fact("Kind", state.waste_kind),
-    ...fact("Fill", state.fill_percent === null ? "no reading" : `${state.fill_percent.toFixed(0)} %`),
-    // A battery or tilt report is a reading too, but measures no fill: say how old the fill is.
-    ...fact("Fill measured", formatDateTime(state.fill_at)),
-    ...fact("Battery", state.battery_percent === null ? "–" : `${state.battery_percent} %`),
-    ...fact("Address", state.address ?? "–"),
-    ...fact("Last reading", formatDateTime(state.time)));
+  closeEditor();
+  showFacts(state);
   const forecast = history.forecast;
   document.getElementById("forecast").textContent = forecast.full_by
     ? `Full by ${formatDateTime(forecast.full_by)} (in ${forecast.hours_until_full.toFixed(0)} h from now)`
@@ -106,6 +100,102 @@ async function showContainer(containerId) {
     { label: "fill %", values: hourly.map((h) => h.fill_avg), colour: "#1f5fbf" },
   ], { yRange: [0, 100], bands: [{ from: 80, to: 100, colour: "rgba(198,40,40,0.08)" }] });
   map.focus(containerId);
+}
+
+function showFacts(state) {
+  shown = state;
+  document.getElementById("detail-title").textContent = `Container ${state.container_id}`;
+  document.getElementById("detail-facts").replaceChildren(
+    ...fact("Kind", state.waste_kind),
+    ...fact("Fill", state.fill_percent === null ? "no reading" : `${state.fill_percent.toFixed(0)} %`),
+    // A battery or tilt report is a reading too, but measures no fill: say how old the fill is.
+    ...fact("Fill measured", formatDateTime(state.fill_at)),
+    ...fact("Battery", state.battery_percent === null ? "–" : `${state.battery_percent} %`),
+    ...fact("Address", state.address ?? "–"),
+    ...fact("Last reading", formatDateTime(state.time)));
+}
+
+// ---- changing a container -----------------------------------------------------------------
+
+// What the form edits. The API checks every value; an empty number is sent as null, so the
+// API's answer says what is missing.
+const EDITED = ["address", "latitude", "longitude", "capacity_litres", "waste_kind",
+  "empty_distance_mm", "full_distance_mm", "dev_eui", "codec"];
+const NUMBERS = new Set(["latitude", "longitude", "capacity_litres", "empty_distance_mm", "full_distance_mm"]);
+
+function openEditor() {
+  fillEditor(shown);
+  editMessage("");
+  document.getElementById("edit-area").hidden = false;
+  document.getElementById("detail-edit").hidden = true;
+  loadChanges(shown.container_id);
+}
+
+function closeEditor() {
+  document.getElementById("edit-area").hidden = true;
+  document.getElementById("detail-edit").hidden = false;
+}
+
+// The state carries no codec: its field starts at "keep the sensor's".
+function fillEditor(state) {
+  const fields = document.getElementById("container-edit").elements;
+  for (const name of EDITED) fields[name].value = state[name] ?? "";
+}
+
+function editMessage(text, problem = false) {
+  const message = document.getElementById("edit-message");
+  message.textContent = text;
+  message.classList.toggle("error", problem);
+}
+
+// Only what the operator changed is sent: a field she left alone stays as it is stored.
+function editedFields(state) {
+  const fields = document.getElementById("container-edit").elements;
+  const body = {};
+  for (const name of EDITED) {
+    const text = fields[name].value.trim();
+    const value = text === "" ? null : NUMBERS.has(name) ? Number(text) : text;
+    if (value !== (state[name] ?? null)) body[name] = value;
+  }
+  return body;
+}
+
+const saveContainer = guarded("Could not save the container", async () => {
+  const body = editedFields(shown);
+  if (!Object.keys(body).length) {
+    editMessage("Nothing to save: no field was changed.");
+    return;
+  }
+  let state;
+  try {
+    state = await api(`/api/containers/${encodeURIComponent(shown.container_id)}`, { method: "PATCH", json: body });
+  } catch (error) {
+    if (error instanceof Redirected) throw error;
+    editMessage(`Not saved: ${explain(error)}.`, true);
+    return;
+  }
+  applyStates([state]); // the marker moves at once; other screens hear it from the stream
+  showFacts(state);
+  fillEditor(state);
+  editMessage("Saved.");
+  map.focus(state.container_id);
+  await loadChanges(state.container_id);
+});
+
+async function loadChanges(containerId) {
+  const list = document.getElementById("container-changes");
+  try {
+    const changes = await api(`/api/containers/${encodeURIComponent(containerId)}/changes?limit=5`);
+    list.replaceChildren(...(changes.length ? changes.map(changeItem) : [element("li", {}, "None.")]));
+  } catch (error) {
+    if (!(error instanceof Redirected)) list.replaceChildren(element("li", {}, `Changes not shown: ${explain(error)}.`));
+  }
+}
+
+function changeItem(change) {
+  const fields = change.changes
+    .map((c) => `${c.field.replaceAll("_", " ")}: ${c.old ?? "–"} → ${c.new ?? "–"}`).join("; ");
+  return element("li", {}, `${formatDateTime(change.changed_at)} · ${change.changed_by} · ${fields}`);
 }
 
 // ---- routes -------------------------------------------------------------------------------
@@ -248,6 +338,11 @@ async function main() {
   window.operatorApply = applyStates; // for tests: what a stream batch or a full list does
   await map.addBackground(window.TILSYN_CONFIG);
   document.getElementById("detail-close").addEventListener("click", () => { document.getElementById("detail").hidden = true; });
+  // Only operators open this screen, and they may manage containers (auth/roles.py): the
+  // form is theirs. The API decides all the same, and its refusal is shown in the form.
+  document.getElementById("detail-edit").addEventListener("click", openEditor);
+  document.getElementById("edit-cancel").addEventListener("click", closeEditor);
+  document.getElementById("container-edit").addEventListener("submit", saveContainer);
   document.getElementById("plan-now").addEventListener("click", () => loadRoutes("POST"));
   // The map's markers are drawn on a canvas no keyboard reaches: a container is found by id.
   document.getElementById("find-container").addEventListener("submit", (event) => {
