@@ -191,6 +191,16 @@ def comment(conn: psycopg.Connection, alert_id: int, actor: str, text: str) -> l
         return _record(conn, alert_id, "commented", actor, {"text": text})
 
 
+def record_night_visit(conn: psycopg.Connection, alert_id: int, visit: dict[str, Any]) -> list[int]:
+    """The night shift's answer to a patient alert changed: a nurse is now planned (and when
+    she is expected) or none can come (and why). Kept in the alert's history and announced,
+    so the alert's screens and webhooks hear of it, not only the night phones."""
+    with conn.transaction():
+        _in_outbox_order(conn)
+        _state(conn, alert_id)
+        return _record(conn, alert_id, "night_visit", "night planner", visit)
+
+
 def escalate_due(conn: psycopg.Connection, now: datetime) -> list[int]:
     """Open alerts not acknowledged in their rule's time go one level up, and are announced."""
     outbox: list[int] = []

@@ -59,7 +59,7 @@ def create_app(
         with ConnectionPool(database_url, min_size=1, max_size=10, open=True) as pool:
             app.state.pool = pool
             feeding = asyncio.create_task(feed.run(pool), name="container-feed")
-            app.state.night = NightService(pool, app.state.settings)
+            app.state.night = NightService(pool, app.state.settings, hub=notification_hub)
             # Critical patient alerts during a night shift become urgent night tasks.
             following = asyncio.create_task(
                 follow_alerts(notification_hub, app.state.night.absorb_alerts),

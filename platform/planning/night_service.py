@@ -20,6 +20,8 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from pydantic import TypeAdapter
 
+from tilsyn.platform.alerts.hub import Notification, NotificationHub
+from tilsyn.platform.alerts.store import notifications, record_night_visit
 from tilsyn.platform.auth.store import User, audit
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning import night_store as store
@@ -31,6 +33,7 @@ from tilsyn.platform.planning.night_problem import (
     night_request,
     seconds_into,
 )
+from tilsyn.platform.planning.night_status import night_visit_news
 from tilsyn.platform.planning.night_view import nurse_view, patients_shown, task_card
 from tilsyn.platform.streams import Broadcast
 from tilsyn.routing.checks import check_night_plan
@@ -58,9 +61,11 @@ class NightService:
         settings: Settings,
         streams: Broadcast[Change] | None = None,
         travel: CachedTravel | None = None,
+        hub: NotificationHub | None = None,
     ) -> None:
         self._pool = pool
         self._settings = settings
+        self._hub = hub  # where an alert's news of its night visit is announced
         self.streams: Broadcast[Change] = streams or Broadcast("night plan changes", STREAM_QUEUE)
         self._travel = travel or RoutingSettings().travel()
         self._lock = threading.RLock()
@@ -240,16 +245,14 @@ class NightService:
             log.warning("re-plan of shift %d kept the old plan: %s", shift_id, plan.problems)
             self._explain_new(shift_id, plan, tasks)
             return
+        placed = assignments(shift, request, plan)
         with self._pool.connection() as conn:
             store.save_plan(
-                conn,
-                shift_id,
-                trigger,
-                plan.feasible,
-                PLANS.dump_python(plan, mode="json"),
-                assignments(shift, request, plan),
+                conn, shift_id, trigger, plan.feasible, PLANS.dump_python(plan, mode="json"), placed
             )
             revision = store.bump_revision(conn, shift_id)
+            told = self._tell_alerts(conn, tasks, placed)
+        self._announce(told)
         log.info(
             "night shift %d planned (%s): %d tasks on routes, %d left out, %.2f s",
             shift_id,
@@ -284,4 +287,25 @@ class NightService:
         with self._pool.connection() as conn:
             store.save_assignments(conn, reasons)
             revision = store.bump_revision(conn, shift_id)
+            told = self._tell_alerts(conn, tasks, reasons)
+        self._announce(told)
         self.streams.publish((shift_id, revision))
+
+    def _tell_alerts(
+        self,
+        conn: psycopg.Connection,
+        before: list[store.NightTask],
+        placed: list[store.Assignment],
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        """Record on each alert whose task the plan now answers differently whether a nurse
+        is coming (in the plan's transaction); the notifications to announce once committed."""
+        outbox = [
+            entry
+            for alert_id, visit in night_visit_news(before, placed)
+            for entry in record_night_visit(conn, alert_id, visit)
+        ]
+        return notifications(conn, outbox) if outbox else []
+
+    def _announce(self, told: list[tuple[int, str, dict[str, Any]]]) -> None:
+        if self._hub is not None and told:
+            self._hub.announce([Notification(*entry) for entry in told])

@@ -69,6 +69,7 @@ class NightTask:
     eta: datetime | None
     unplanned_reason: str | None
     cancel_reason: str | None = None
+    alert_id: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -239,7 +240,7 @@ def shift_nurses(conn: psycopg.Connection, shift_id: int) -> list[ShiftNurse]:
 
 _TASK_COLUMNS = """task_id, location_name, address, latitude, longitude, window_start,
     window_end, service_s, priority, competence, reason, urgent, source, patient_id, state,
-    started_at, done_at, nurse, route_order, eta, unplanned_reason, cancel_reason"""
+    started_at, done_at, nurse, route_order, eta, unplanned_reason, cancel_reason, alert_id"""
 
 
 def shift_tasks(conn: psycopg.Connection, shift_id: int) -> list[NightTask]:

@@ -241,7 +241,7 @@ def test_a_patient_alert_at_night_says_whether_a_night_nurse_is_coming(
 ) -> None:
     """A critical patient alert at night becomes an urgent night task. When no nurse could be
     there in time, the planner's reason showed on the night phones only: home care, watching
-    the alert, was not told."""
+    the alert, was not told. Now the screen hears it live, as the plan is made."""
     with psycopg.connect(site.database_url) as conn:  # far beyond reach within the hour
         give_home(conn, "P-CARL", "Skagen Havn 1, 9990 Skagen", (57.7209, 10.5839))
     sign_in(page, site.url, "home_care_nurse")
@@ -251,8 +251,7 @@ def test_a_patient_alert_at_night_says_whether_a_night_nurse_is_coming(
     pulse = page.locator("#alerts .alert", has_text="Heart rate 131")
     anna, carl = pulse.filter(has_text="P-ANNA"), pulse.filter(has_text="P-CARL")
     ids = [str(alert.get_attribute("data-alert-id")) for alert in (anna, carl)]
-    placed = _night_tasks_placed(site, ids)
-    page.reload()  # the list is read again; the stream tells of alerts, not of night plans
+    placed = _night_tasks_placed(site, ids)  # no reload: the alert's stream tells of it
 
     nurse_of_anna, eta, _ = placed[ids[0]]
     assert nurse_of_anna and eta, placed

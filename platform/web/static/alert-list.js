@@ -6,6 +6,8 @@ import { api, element, formatDateTime, formatTime, guarded } from "./common.js";
 
 const RETRY_MS = 5000;
 const SEVERITY_RANK = { critical: 2, warning: 1, info: 0 };
+// Stream events whose news is not in the alert they carry: the list reads the alert again.
+const READ_AGAIN_ON = new Set(["commented", "night_visit"]);
 
 /** Comments are only ever added: of two copies of an alert's comments, the longer is newer. */
 function newerComments(a = [], b = []) {
@@ -71,17 +73,18 @@ export class AlertList {
     this.changedWhileReading?.push([change, eventId]);
     this.apply(change, eventId);
     this.render();
-    if (event && change.event === "commented") {
-      this.readComments(change.alert.alert_id).catch(() => {}); // else the next full read has it
+    if (event && READ_AGAIN_ON.has(change.event)) {
+      this.readAgain(change.alert.alert_id).catch(() => {}); // else the next full read has it
     }
   }
 
-  /** The stream says an alert was commented on, not what was written: read its comments. */
-  async readComments(alertId) {
-    const { comments } = await api(`/api/alerts/${alertId}`);
+  /** The stream says an alert was commented on, or that the night shift answered it
+   * differently, not what: read the alert's comments and night visit. */
+  async readAgain(alertId) {
+    const { comments, night_task } = await api(`/api/alerts/${alertId}`);
     const shown = this.alerts.get(alertId);
-    if (!shown || comments.length <= shown.comments.length) return;
-    this.put({ ...shown, comments });
+    if (!shown) return;
+    this.alerts.set(alertId, { ...shown, night_task, comments: newerComments(comments, shown.comments) });
     this.render();
   }
 
