@@ -15,6 +15,7 @@ from conftest import Site, sign_in, watched_page
 from playwright.sync_api import Browser, Page, Route, expect
 from seed import PASSWORD
 
+from tilsyn.platform.api.routes import night as night_routes
 from tilsyn.platform.auth.store import create_user
 
 pytestmark = pytest.mark.browser
@@ -186,10 +187,11 @@ def test_a_send_lost_while_the_screen_is_live_is_tried_again(site: Site, phone: 
 
 
 def test_a_session_that_ends_while_the_screen_is_open_goes_to_sign_in(
-    site: Site, phone: Page
+    site: Site, phone: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Signed out elsewhere (or deactivated) with the list open: the live stream ends, and
     the screen asks her to sign in instead of waiting for a signal that is there."""
+    monkeypatch.setattr(night_routes, "KEEPALIVE_S", 1.0)  # the stream looks at each one
     sign_in(phone, site.url, "night_nurse")
     expect(phone.locator("#connection")).to_have_text("Live")
     with psycopg.connect(site.database_url) as conn:
