@@ -85,19 +85,13 @@ def test_a_stream_ends_when_the_nurses_next_shift_is_planned(database_url: str) 
     stream ends, so the phone's reconnect gets that shift instead of staying on the old one."""
     now = datetime.now(UTC)
     with psycopg.connect(database_url) as conn:
-        ending = store.create_shift(
-            conn, "ending", now - timedelta(hours=9), now + timedelta(hours=1), [nurse("ane")]
-        )
-        store.add_task(conn, ending, task("T1", "Birk", 30, "Insulin", EAST))
+        ending = shift_of_ane_ending_soon(conn, now)
         ane = headers_of(conn, "ane")
         bo = headers_of(conn, "bo")
 
     def next_shift_begins() -> None:
         with psycopg.connect(database_url) as conn:
-            conn.execute(
-                "UPDATE night_shifts SET ends_at = %s WHERE shift_id = %s",
-                (now - timedelta(hours=3), ending),
-            )
+            end_shift(conn, ending, now - timedelta(hours=3))
             following = store.create_shift(
                 conn, "next", now, now + timedelta(hours=9), [nurse("ane"), nurse("bo")]
             )
@@ -118,18 +112,12 @@ def test_a_stream_ends_when_the_shift_is_over(
     monkeypatch.setattr(night_routes, "KEEPALIVE_S", 0.5)
     now = datetime.now(UTC)
     with psycopg.connect(database_url) as conn:
-        shift_id = store.create_shift(
-            conn, "ending", now - timedelta(hours=9), now + timedelta(hours=1), [nurse("ane")]
-        )
-        store.add_task(conn, shift_id, task("T1", "Birk", 30, "Insulin", EAST))
+        shift_id = shift_of_ane_ending_soon(conn, now)
         ane = headers_of(conn, "ane")
 
     def shift_over() -> None:
         with psycopg.connect(database_url) as conn:
-            conn.execute(
-                "UPDATE night_shifts SET ends_at = %s WHERE shift_id = %s",
-                (now - timedelta(minutes=1), shift_id),
-            )
+            end_shift(conn, shift_id, now - timedelta(minutes=1))
 
     with LiveServer(create_app(database_url, settings=QUICK)) as server:
         assert stream_ends(server.url, ane, shift_over), "still open on a shift that is over"
@@ -140,3 +128,16 @@ def headers_of(conn: psycopg.Connection, username: str) -> dict[str, str]:
     create_user(conn, username, "night_nurse", "not used in this test")
     token = start_session(conn, User(username, "", "night_nurse"))
     return {"Authorization": f"Bearer {token}"}
+
+
+def shift_of_ane_ending_soon(conn: psycopg.Connection, now: datetime) -> int:
+    """Ane's shift, nine hours in and an hour to go, with one task."""
+    shift_id = store.create_shift(
+        conn, "ending", now - timedelta(hours=9), now + timedelta(hours=1), [nurse("ane")]
+    )
+    store.add_task(conn, shift_id, task("T1", "Birk", 30, "Insulin", EAST))
+    return shift_id
+
+
+def end_shift(conn: psycopg.Connection, shift_id: int, at: datetime) -> None:
+    conn.execute("UPDATE night_shifts SET ends_at = %s WHERE shift_id = %s", (at, shift_id))
