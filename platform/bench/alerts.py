@@ -2,7 +2,9 @@
 engine, to the operator's live stream, while 1,000 other uplinks a second keep ingest busy.
 
 The platform runs as `tilsyn serve` in a process of its own; each trigger is the first full
-reading of a container, so each raises a new alert.
+reading of a container, so each raises a new alert. Two runs: a steady background (fleets'
+fills change over days, so ordinary uplinks raise nothing) and a churning one, in which the
+background's own readings raise and clear hundreds of alerts a second: a storm, the worst case.
 """
 
 from __future__ import annotations
@@ -40,6 +42,17 @@ FULL_DISTANCE_MM = 530  # 95 % in the bench fleet's geometry (empty 3000 mm, ful
 
 def main() -> None:
     args = _arguments()
+    for fills, suffix in (("steady", ""), ("churning", "_churning")):
+        latencies, changes_per_s = _run(args, fills)
+        figure(f"alert_latency_p50_at_1000{suffix}", 1000 * percentile(latencies, 0.5), "ms")
+        figure(f"alert_latency_p99_at_1000{suffix}", 1000 * percentile(latencies, 0.99), "ms")
+        figure(f"alert_latency_alerts_missed{suffix}", args.triggers - len(latencies), "alerts")
+        figure(f"alert_background_changes{suffix}", changes_per_s, "changes/s")
+
+
+def _run(args: argparse.Namespace, fills: str) -> tuple[list[float], float]:
+    """Latencies with a background of `fills` uplinks, and how many alert changes a second
+    the background itself made (raised or resolved, the triggers' own left out)."""
     work = Path(tempfile.mkdtemp(prefix="tilsyn-bench-alerts-"))
     work.chmod(0o755)
     try:
@@ -49,10 +62,16 @@ def main() -> None:
             password = secrets.token_urlsafe(16)
             with psycopg.connect(pg.url) as conn:
                 create_user(conn, "bench.operator", "operator", password)
-            latencies = _measure(pg.url, broker.url, devices, password, args)
-        figure("alert_latency_p50_at_1000", 1000 * percentile(latencies, 0.5), "ms")
-        figure("alert_latency_p99_at_1000", 1000 * percentile(latencies, 0.99), "ms")
-        figure("alert_latency_alerts_missed", args.triggers - len(latencies), "alerts")
+            started = time.monotonic()
+            latencies = _measure(pg.url, broker.url, devices, password, args, fills)
+            elapsed = time.monotonic() - started
+            with psycopg.connect(pg.url) as conn:
+                row = conn.execute(
+                    "SELECT count(*) FROM alert_history h JOIN alerts a USING (alert_id)"
+                    " WHERE h.event IN ('raised', 'resolved') AND a.entity_id <> ALL(%s)",
+                    ([f"bench-{i}" for i in range(args.triggers)],),
+                ).fetchone()
+        return latencies, (row[0] if row else 0) / elapsed
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -66,7 +85,12 @@ def _arguments() -> argparse.Namespace:
 
 
 def _measure(
-    database_url: str, mqtt_url: str, devices: list[str], password: str, args: argparse.Namespace
+    database_url: str,
+    mqtt_url: str,
+    devices: list[str],
+    password: str,
+    args: argparse.Namespace,
+    fills: str,
 ) -> list[float]:
     port = free_port()
     env = {
@@ -86,7 +110,7 @@ def _measure(
         reader = threading.Thread(target=_read_stream, args=(base, token, received), daemon=True)
         reader.start()
         time.sleep(1.0)
-        background, _results = _background(mqtt_url, devices[args.triggers :], args)
+        background, _results = _background(mqtt_url, devices[args.triggers :], args, fills)
         sent = _trigger(mqtt_url, devices[: args.triggers], args.interval)
         deadline = time.monotonic() + 10
         while len(received) < len(sent) and time.monotonic() < deadline:
@@ -126,12 +150,14 @@ def _read_stream(base: str, token: str, received: dict[str, float]) -> None:
 
 
 def _background(
-    mqtt_url: str, devices: list[str], args: argparse.Namespace
+    mqtt_url: str, devices: list[str], args: argparse.Namespace, fills: str
 ) -> tuple[multiprocessing.process.BaseProcess, Any]:
     """The publishing process and its results queue, which must live as long as it does (a
     queue collected here leaves the child nothing to unpickle, and no load at all)."""
     duration = args.triggers * args.interval + 15
-    spec = loadgen.LoadSpec("uplink", int(args.background_rate * duration), args.background_rate)
+    spec = loadgen.LoadSpec(
+        "uplink", int(args.background_rate * duration), args.background_rate, fills=fills
+    )
     results = workers.spawn().Queue()
     process = workers.spawn().Process(
         target=workers.publisher, args=(mqtt_url, spec, devices, [], results)

@@ -29,6 +29,10 @@ class LoadSpec:
     # Frame counters continue across runs against the same devices: a counter used before
     # is, rightly, a replay to the platform.
     first_fcnt: int = 1
+    # "steady": each container reports the same fill all run long, as real ones do over a
+    # minute (they fill in days), so the uplinks raise no alert. "churning": a container's
+    # readings jump by up to 77 points, so about half of them raise or clear an alert.
+    fills: str = "steady"
 
 
 def uplink(dev_eui: str, fcnt: int, distance_mm: int) -> Message:
@@ -64,11 +68,23 @@ def messages(
 ) -> Iterator[Message]:
     for i in range(spec.count):
         if spec.kind == "uplink":
-            fcnt = spec.first_fcnt + i // len(devices)
-            yield uplink(devices[i % len(devices)], fcnt, 500 + i % 2000)
+            device, reading = i % len(devices), i // len(devices)
+            distance = _churning_distance(i) if spec.fills == "churning" else _steady(device)
+            yield uplink(devices[device], spec.first_fcnt + reading, distance)
         else:
             hub_id, patient_id = patients[i % len(patients)]
             yield edge_batch(hub_id, patient_id, spec.readings_per_message)
+
+
+def _steady(device: int) -> int:
+    """19-61 % full in the benches' geometry (empty 3000 mm, full 400 mm): below any limit."""
+    return 1400 + (device * 37) % 1100
+
+
+def _churning_distance(message: int) -> int:
+    """96 % to 19 % full by the message's place in the run: a container's next reading is
+    another fill altogether."""
+    return 500 + message % 2000
 
 
 def publish(

@@ -536,6 +536,73 @@ def test_a_critical_alert_is_listed_however_many_newer_warnings_there_are(
     assert listed[0].entity_id == "C-FIRE"
 
 
+def test_each_change_announces_the_alert_as_stored_and_is_kept_in_its_history(
+    registry: str,
+) -> None:
+    """Raising, counting and clearing each write the alert, its history and its announcement
+    in one statement: the announcement carries the alert as that statement left it (the
+    assignee on duty, the count, the resolution), and a count is no news."""
+    raised = Signal(
+        "patient", "P1", "vital:spo2", True, NOW, "warning", "home_care", "Våler", "SpO2 91", {}
+    )
+    again = Signal(
+        "patient",
+        "P1",
+        "vital:spo2",
+        True,
+        NOW + timedelta(minutes=5),
+        "warning",
+        "home_care",
+        "Våler",
+        "SpO2 90",
+        {},
+    )
+    cleared = Signal(
+        "patient",
+        "P1",
+        "vital:spo2",
+        False,
+        NOW + timedelta(minutes=9),
+        "warning",
+        "home_care",
+        "Våler",
+        "SpO2 96",
+        {},
+    )
+    with psycopg.connect(registry) as conn:
+        announced = [apply_signals(conn, [s]) for s in (raised, again, cleared)]
+        payloads = [
+            conn.execute(
+                "SELECT payload FROM notification_outbox WHERE id = %s", (ids[0],)
+            ).fetchone()
+            for ids in announced
+            if ids
+        ]
+        (stored,) = conn.execute(
+            "SELECT assignee, occurrences, state, resolved_by FROM alerts"
+        ).fetchall()
+        history = conn.execute(
+            "SELECT event, actor, detail FROM alert_history ORDER BY id"
+        ).fetchall()
+    assert [len(ids) for ids in announced] == [1, 0, 1]
+    first, last = (p[0] for p in payloads if p is not None)
+    assert (first["event"], first["alert"]["assignee"], first["alert"]["occurrences"]) == (
+        "raised",
+        "nurse.hansen",
+        1,
+    )
+    assert (last["event"], last["alert"]["state"], last["alert"]["occurrences"]) == (
+        "resolved",
+        "resolved",
+        2,
+    )
+    assert stored == ("nurse.hansen", 2, "resolved", "rule")
+    assert history == [
+        ("raised", "rule", {"title": "SpO2 91"}),
+        ("resolved", "rule", {"cleared": "SpO2 96"}),
+    ]
+
+
 def test_outbox_ids_become_visible_in_the_order_they_are_given(registry: str) -> None:
     """A stream replays what follows the last id a client saw: a change that took a lower id
     but committed after a higher one would be skipped for good. The second writer waits."""

@@ -72,3 +72,7 @@ def test_bench_alerts_measures_every_trigger() -> None:
     assert len(figures) == len(result.stdout.splitlines())
     assert figures["alert_latency_alerts_missed"] == 0
     assert 0 < figures["alert_latency_p50_at_1000"] <= figures["alert_latency_p99_at_1000"]
+    # The steady fleet is load, not alerts; the churning one is a storm of them.
+    assert figures["alert_background_changes"] == 0
+    assert figures["alert_background_changes_churning"] > 10
+    assert figures["alert_latency_p50_at_1000_churning"] > 0
