@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from waiting import wait_for
 
+from tilsyn.broker.local import MosquittoBroker, find_mosquitto
 from tilsyn.mqtt import MqttConnection
 
 pytestmark = pytest.mark.integration
@@ -45,15 +47,23 @@ def _stop(fleet: subprocess.Popen[str]) -> str:
     return output
 
 
-def test_the_fleets_register_their_devices_and_report(
-    database_url: str, mosquitto_url: str
-) -> None:
+@pytest.fixture
+def quiet_broker(tmp_path: Path) -> Iterator[str]:
+    """A broker of this test's own: what it hears is the fleet's alone (the session's broker
+    carries whatever other tests' agents still publish)."""
+    if find_mosquitto() is None:
+        pytest.skip("mosquitto is not installed")
+    with MosquittoBroker(tmp_path / "mosquitto") as broker:
+        yield broker.url
+
+
+def test_the_fleets_register_their_devices_and_report(database_url: str, quiet_broker: str) -> None:
     heard: list[str] = []
-    listener = MqttConnection(mosquitto_url, "fleet-listener")
+    listener = MqttConnection(quiet_broker, "fleet-listener")
     listener.subscribe("application/#", 0, lambda m: heard.append(m.topic))
     listener.subscribe("tilsyn/edge/#", 0, lambda m: heard.append(m.topic))
     listener.connect()
-    fleet = _fleet(database_url, mosquitto_url, "--register")
+    fleet = _fleet(database_url, quiet_broker, "--register")
     try:
         wait_for(lambda: any("/event/up" in t for t in heard), timeout=60)
     finally:

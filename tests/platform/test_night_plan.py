@@ -324,6 +324,7 @@ def test_a_phone_clock_ahead_or_behind_is_held_to_the_truth(
         ("2026-11-23T02:10:00", "timezone"),  # a time without its offset is ambiguous
         ((datetime.now(UTC) - timedelta(hours=13)).isoformat(), "too late to record"),
     ],
+    ids=["without-offset", "13-hours-ago"],
 )
 def test_an_action_time_that_cannot_be_true_is_refused(
     client: TestClient, database_url: str, shift: int, at: str, reason: str
