@@ -32,7 +32,8 @@ class Periodic:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._thread.join(timeout=30)
+        if self._thread.ident is not None:  # never started: nothing to wait for
+            self._thread.join(timeout=30)
 
     def alive(self) -> bool:
         return self._thread.is_alive()

@@ -79,8 +79,26 @@ class DeviceDirectory:
         self._unknown_since: dict[str, float] = {}
         self._sessions: dict[str, int] = {}
         self._lock = threading.Lock()
+        # Devices forgotten while a load reads the registry: what it read of them may be older
+        # than the change that made them forgotten.
+        self._forgotten_meanwhile: set[str] = set()
 
     def load(self) -> None:
+        """The whole registry, read again (at start, and once a minute from a thread of its
+        own, so that changes made by other processes are learned)."""
+        with self._lock:
+            self._forgotten_meanwhile = set()
+        known, sessions = self._read()
+        with self._lock:
+            for device_id in self._forgotten_meanwhile:
+                known.pop(device_id, None)  # looked up afresh on its next message
+            self._known = known
+            # A reload never moves a session back: a join seen here may not be committed yet.
+            for dev_eui, at in sessions.items():
+                self._sessions[dev_eui] = max(at, self._sessions.get(dev_eui, 0))
+            self._unknown_since.clear()
+
+    def _read(self) -> tuple[dict[str, RegisteredDevice], dict[str, int]]:
         known = {}
         with psycopg.connect(self._database_url) as conn:
             for family, query in _QUERIES.items():
@@ -88,12 +106,7 @@ class DeviceDirectory:
                     known[str(row[0])] = _device(family, row)
             joins = conn.execute("SELECT dev_eui, max(time) FROM device_joins GROUP BY 1")
             sessions = {row[0]: int(row[1].timestamp()) for row in joins}
-        with self._lock:
-            self._known = known
-            # A reload never moves a session back: a join seen here may not be committed yet.
-            for dev_eui, at in sessions.items():
-                self._sessions[dev_eui] = max(at, self._sessions.get(dev_eui, 0))
-            self._unknown_since.clear()
+        return known, sessions
 
     def session(self, dev_eui: str) -> int:
         """The device's LoRaWAN session: the time of its latest join (0 before any)."""
@@ -110,6 +123,7 @@ class DeviceDirectory:
             for device_id in device_ids:
                 self._known.pop(device_id, None)
                 self._unknown_since.pop(device_id, None)
+            self._forgotten_meanwhile.update(device_ids)
 
     def lookup(self, device_id: str) -> RegisteredDevice | None:
         device = self._known.get(device_id)

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import psycopg
 
 from tilsyn.mqtt import Message, MqttConnection
+from tilsyn.platform.background import Periodic
 from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
@@ -36,6 +37,9 @@ from tilsyn.platform.ingest.writer import (
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0
+# A registration changed in another process (a container's new sensor) is known after this;
+# one changed in this process is forgotten at once (`forget_devices`).
+REGISTRY_RELOAD_S = 60.0
 
 UPLINK_TOPICS = (
     "application/+/device/+/event/up",
@@ -105,6 +109,10 @@ class IngestService:
             ca_file=settings.mqtt_ca_file,
         )
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
+        # Off the writer's thread: reading a large registry is no pause in storing.
+        self._registry_reload = Periodic(
+            "device-registry-reload", self._directory.load, REGISTRY_RELOAD_S, at_once=False
+        )
         self.stats = IngestStats()
 
     @property
@@ -115,6 +123,7 @@ class IngestService:
         self._directory.load()
         self._hygiene.load()
         self._writer.start()
+        self._registry_reload.start()
         group = self._settings.ingest_share_group
         shared = bool(group) and self._mqtt.supports_shared_subscriptions
         for topic in UPLINK_TOPICS:
@@ -127,6 +136,7 @@ class IngestService:
         self._mqtt.close()
         self._stopping.set()
         self._writer.join(timeout=60)
+        self._registry_reload.stop()
 
     def _enqueue(self, message: Message) -> None:
         self._queue.put(message)  # blocks paho's thread when full: that is the back-pressure
@@ -209,11 +219,8 @@ class IngestService:
         self._next_tick = now + TICK_SECONDS
         try:
             self._hygiene.load()  # a dispenser or zone registered since then counts from now on
-            # A registration changed in another process (a container's new sensor) is known
-            # from here on; one changed in this one was forgotten at once (`forget_devices`).
-            self._directory.load()
         except psycopg.OperationalError as error:
-            log.warning("could not reload the registry: %s", error)
+            log.warning("could not reload the hygiene registry: %s", error)
         decided = self._hygiene.decide_quiet_badges(datetime.fromtimestamp(now, UTC))
         if decided is not None:
             self._decided.append(decided)

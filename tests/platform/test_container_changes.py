@@ -19,10 +19,12 @@ from lorawan import chirpstack_uplink
 from registry_seed import register_medical_3, sample_container
 from waiting import wait_for
 
+import tilsyn.platform.ingest.service as ingest_service
 from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.ingest.directory import DeviceDirectory
 
 pytestmark = pytest.mark.integration
 VECTOR = "01755C03824408040001"  # DOMAIN.md: EM310-UDL, 2116 mm, 92 % battery, tilted
@@ -231,6 +233,58 @@ def test_after_a_sensor_swap_the_new_sensor_is_stored_and_the_old_one_quarantine
     with psycopg.connect(database_url) as conn:
         devices = conn.execute("SELECT device_id FROM devices ORDER BY 1").fetchall()
     assert devices == [(NEW_EUI,)], "the old sensor is no longer registered"
+
+
+def test_a_sensor_swapped_through_another_process_is_learned_by_ingest_within_its_reload(
+    database_url: str, mosquitto_url: str, sign_in: SignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker's API changed the registration, so no one told this ingest: it learns
+    of it when it reads the registry again (every minute; here every half second), off its
+    writer's thread, and the old sensor's frames go to quarantine from then on."""
+    monkeypatch.setattr(ingest_service, "REGISTRY_RELOAD_S", 0.5)
+    with psycopg.connect(database_url) as conn:
+        register_container(conn, sample_container("G1", OLD_EUI))
+    with live_ingest(database_url, mosquitto_url) as (ingest, network_server):
+        network_server.publish(*chirpstack_uplink(OLD_EUI, VECTOR, f_cnt=1), qos=1)
+        wait_for(lambda: _readings(database_url), timeout=30)
+        with TestClient(create_app(database_url)) as other_worker:
+            answer = other_worker.patch(
+                "/api/containers/G1", json={"dev_eui": NEW_EUI}, headers=sign_in("operator")
+            )
+        assert answer.status_code == 200, answer.text
+        wait_for(lambda: ingest._directory.lookup(OLD_EUI) is None, timeout=10)
+        network_server.publish(*chirpstack_uplink(OLD_EUI, VECTOR, f_cnt=2), qos=1)
+        wait_for(lambda: _quarantined(database_url), timeout=30)
+    assert [row[:2] for row in _readings(database_url)] == [(OLD_EUI, 1)]
+
+
+def test_a_device_forgotten_while_the_registry_is_read_is_not_brought_back_by_that_read(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reload read the old registration just before a change committed and forgot the
+    sensor: putting back what it read would store the old sensor's frames for a minute."""
+    with psycopg.connect(database_url) as conn:
+        register_container(conn, sample_container("G1", OLD_EUI))
+    directory = DeviceDirectory(database_url)
+    directory.load()
+    read = directory._read
+
+    def read_then_the_sensor_is_swapped() -> Any:
+        found = read()
+        with psycopg.connect(database_url) as conn:
+            conn.execute(
+                "INSERT INTO devices (device_id, family, codec)"
+                " VALUES (%s, 'container', 'milesight-em310-udl')",
+                (NEW_EUI,),
+            )
+            conn.execute("UPDATE containers SET dev_eui = %s WHERE container_id = 'G1'", (NEW_EUI,))
+            conn.execute("DELETE FROM devices WHERE device_id = %s", (OLD_EUI,))
+        directory.forget(OLD_EUI)  # what the API does after its commit
+        return found
+
+    monkeypatch.setattr(directory, "_read", read_then_the_sensor_is_swapped)
+    directory.load()
+    assert directory.lookup(OLD_EUI) is None
 
 
 # ---- open maps ----------------------------------------------------------------------------
