@@ -8,6 +8,8 @@ import pytest
 from conftest import Site, sign_in, watched_page
 from playwright.sync_api import Browser, Page, expect
 
+from tilsyn.platform.containers.models import FILL_SENSOR_CODECS
+
 pytestmark = pytest.mark.browser
 WAIT_MS = 30_000  # two cores shared with other work: the stream's batch may take a while
 MOVED_TO = (56.1512, 8.9517)
@@ -81,6 +83,9 @@ def test_a_refused_change_says_why_in_the_form_and_changes_nothing(site: Site, p
     before = _marker_at(page, "C00004")
     page.get_by_role("button", name="Edit").click()
     form = page.locator("#container-edit")
+    # The codecs offered are the ones the API takes, from its own list.
+    codecs = form.get_by_label("Codec").locator("option").all_inner_texts()
+    assert codecs == ["Keep the sensor's", *FILL_SENSOR_CODECS]
     # The seeded sensor hangs 1800 mm above the bottom: full cannot be further away.
     form.get_by_label("Full distance (mm)").fill("2000")
     form.get_by_label("Latitude").fill("56.2")

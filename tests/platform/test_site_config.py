@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
+from tilsyn.platform.containers.models import FILL_SENSOR_CODECS
 
 pytestmark = pytest.mark.integration
 
@@ -39,3 +40,9 @@ def test_without_a_tile_server_the_map_draws_its_bundled_outlines(database_url: 
         config = _config(client)
     assert config["tileUrl"] == ""
     assert config["center"] == [56.1393, 8.9738]
+
+
+def test_the_container_form_offers_the_codecs_the_api_takes(database_url: str) -> None:
+    with TestClient(create_app(database_url)) as client:
+        config = _config(client)
+    assert config["fillSensorCodecs"] == list(FILL_SENSOR_CODECS)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from tilsyn.platform.config import Settings
+from tilsyn.platform.containers.models import FILL_SENSOR_CODECS
 
 router = APIRouter(include_in_schema=False)
 HERNING = [56.1393, 8.9738]
@@ -21,11 +22,13 @@ def site_config(request: Request) -> Response:
 
 def site_config_script(settings: Settings) -> str:
     """An empty `tileUrl` (the default) draws the bundled outlines instead of map tiles, so the
-    map works without any outside tile server."""
+    map works without any outside tile server. The container form offers the codecs the API
+    takes for a fill sensor, from the one list it checks against."""
     config = {
         "tileUrl": settings.map_tile_url,
         "tileAttribution": settings.map_tile_attribution,
         "center": HERNING,
         "zoom": 12,
+        "fillSensorCodecs": list(FILL_SENSOR_CODECS),
     }
     return f"window.TILSYN_CONFIG = {json.dumps(config)};\n"

@@ -123,6 +123,12 @@ const EDITED = ["address", "latitude", "longitude", "capacity_litres", "waste_ki
   "empty_distance_mm", "full_distance_mm", "dev_eui", "codec"];
 const NUMBERS = new Set(["latitude", "longitude", "capacity_litres", "empty_distance_mm", "full_distance_mm"]);
 
+// The codecs a fill sensor may have, as the API lists them (/config.js).
+function offerCodecs(codecs) {
+  const select = document.getElementById("container-edit").elements.codec;
+  for (const codec of codecs ?? []) select.append(new Option(codec, codec));
+}
+
 function openEditor() {
   fillEditor(shown);
   editMessage("");
@@ -340,6 +346,7 @@ async function main() {
   document.getElementById("detail-close").addEventListener("click", () => { document.getElementById("detail").hidden = true; });
   // Only operators open this screen, and they may manage containers (auth/roles.py): the
   // form is theirs. The API decides all the same, and its refusal is shown in the form.
+  offerCodecs(window.TILSYN_CONFIG.fillSensorCodecs);
   document.getElementById("detail-edit").addEventListener("click", openEditor);
   document.getElementById("edit-cancel").addEventListener("click", closeEditor);
   document.getElementById("container-edit").addEventListener("submit", saveContainer);
