@@ -18,7 +18,7 @@ import pytest
 import schemathesis
 from fix_db import create_database, drop_database
 from fix_server import LiveServer
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.auth.roles import ROLES
@@ -88,21 +88,30 @@ schema = (
 )
 
 
-@schema.parametrize()
-@settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
+# One test per operation, named after it: schemathesis' own parametrize gives every operation
+# the same test id, which pytest-xdist's workers cannot tell apart (all but one went unrun).
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
 def test_no_request_gets_a_server_error(
-    case: schemathesis.Case, server_url: str, tokens: dict[str, dict[str, str]]
+    operation: schemathesis.APIOperation, server_url: str, tokens: dict[str, dict[str, str]]
 ) -> None:
-    for role, headers in tokens.items():
-        response = case.call(base_url=server_url, headers=headers, timeout=30)
-        assert response.status_code < 500, (
-            f"{case.method} {case.formatted_path} as {role}: {response.status_code}\n"
-            f"{response.text[:500]}\n{case.as_curl_command()}"
-        )
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def every_role_asks(case: schemathesis.Case) -> None:
+        for role, headers in tokens.items():
+            response = case.call(base_url=server_url, headers=headers, timeout=30)
+            assert response.status_code < 500, (
+                f"{case.method} {case.formatted_path} as {role}: {response.status_code}\n"
+                f"{response.text[:500]}\n{case.as_curl_command()}"
+            )
+
+    every_role_asks()
 
 
 def test_a_capacity_too_small_to_store_is_refused_not_a_crash(

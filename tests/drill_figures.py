@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,7 +18,11 @@ class DrillFigures:
     note: str = ""
 
 
-figures: list[DrillFigures] = []
+LONG_DRILLS_WANTED = os.environ.get("TILSYN_DRILLS") == "all"
+
+# The name under which a drill's figures ride on its test report: the tests may run in
+# worker processes (pytest-xdist), and only the reports reach the process that prints the table.
+PROPERTY = "drill_figures"
 
 
 class DrillReport:
@@ -23,15 +30,25 @@ class DrillReport:
 
     A drill marked xfail shows a gap known and not yet closed: its row says so."""
 
-    def __init__(self, name: str, known_gap: bool = False) -> None:
-        self.name, self.known_gap = name, known_gap
+    def __init__(
+        self,
+        name: str,
+        record: Callable[[str, object], None],
+        known_gap: bool = False,
+    ) -> None:
+        self.name, self.record, self.known_gap = name, record, known_gap
 
     def __call__(
         self, *, sent: int, stored: int, lost: int, recovery_s: float | None, note: str = ""
     ) -> None:
         if self.known_gap:
             note = f"KNOWN GAP (xfail): {note}"
-        figures.append(DrillFigures(self.name, sent, stored, lost, recovery_s, note))
+        figures = DrillFigures(self.name, sent, stored, lost, recovery_s, note)
+        self.record(PROPERTY, astuple(figures))
+
+
+def figures_of(user_properties: list[tuple[str, Any]]) -> list[DrillFigures]:
+    return [DrillFigures(*value) for name, value in user_properties if name == PROPERTY]
 
 
 def drill_table(figures: list[DrillFigures]) -> list[str]:
