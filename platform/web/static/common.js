@@ -15,10 +15,10 @@ export class HttpError extends Error {
   }
 }
 
-/** FastAPI's `detail`: a sentence, or a list of validation problems. */
-function describe(detail) {
+/** FastAPI's `detail`: a sentence, or a list of validation problems, each with its field. */
+export function describe(detail, fallback = undefined) {
   if (Array.isArray(detail)) return detail.map((d) => `${d.loc?.at(-1) ?? ""}: ${d.msg}`).join("; ");
-  return detail;
+  return detail ?? fallback;
 }
 
 /** Thrown once the browser is already on its way to another page (sign-in, the role's own

@@ -1,7 +1,7 @@
 // The front door: sign in, then go to the one screen the role's job needs. A user who signed
 // in with a one-time password (one an administrator set) chooses her own first: until then
 // the API refuses her everything else.
-import { HOME_OF_ROLE } from "./common.js";
+import { HOME_OF_ROLE, describe } from "./common.js";
 
 async function goHomeIfSignedIn() {
   const response = await fetch("/api/auth/me").catch(() => null);
@@ -9,12 +9,6 @@ async function goHomeIfSignedIn() {
   const me = await response.json();
   if (me.must_change_password) askForOwnPassword(me, null);
   else location.replace(HOME_OF_ROLE[me.role]);
-}
-
-/** FastAPI's `detail`: a sentence, or a list of validation problems. */
-function describe(detail, fallback) {
-  if (Array.isArray(detail)) return detail.map((d) => d.msg).join("; ");
-  return detail ?? fallback;
 }
 
 async function postJson(url, body) {
