@@ -1,17 +1,19 @@
 """A link that can fail: a TCP relay to a server (the platform, for a phone's mobile link;
 PostgreSQL, for a database that drops away) that can be cut (every open connection dropped,
-new ones closed at once) and restored."""
+new ones closed at once) and restored, or made slow towards the server."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import threading
+import time
 
 
 class Link:
-    def __init__(self, server_port: int) -> None:
+    def __init__(self, server_port: int, *, delay_to_server_s: float = 0.0) -> None:
         self._server_port = server_port
+        self._delay_to_server_s = delay_to_server_s
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self._up = True
@@ -46,12 +48,16 @@ class Link:
             server = socket.create_connection(("127.0.0.1", self._server_port))
             with self._lock:
                 self._open |= {phone, server}
-            for source, sink in ((phone, server), (server, phone)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+            for source, sink, delay in (
+                (phone, server, self._delay_to_server_s),
+                (server, phone, 0.0),
+            ):
+                threading.Thread(target=self._pump, args=(source, sink, delay), daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, delay_s: float) -> None:
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
+                time.sleep(delay_s)
                 sink.sendall(data)
         for sock in (source, sink):
             with contextlib.suppress(OSError):

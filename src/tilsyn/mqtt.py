@@ -108,7 +108,14 @@ class MqttConnection:
         self._awaiting_ack: dict[int, bool] = {}  # mid -> whether it holds a semaphore slot
         self._acked_early: set[int] = set()  # acks that beat publish() to the bookkeeping
         self._ack_lock = threading.Lock()
+        # SUBSCRIBEs the broker has not acknowledged: until it does, a message published by
+        # anyone else may find no subscription and be dropped.
+        self._unconfirmed_subscribes: set[int] = set()
+        self._subscribes_confirmed_early: set[int] = set()
+        self._all_subscribed = threading.Event()
+        self._all_subscribed.set()
         self._client.on_connect = self._on_connect
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_publish = self._on_publish
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
@@ -148,14 +155,28 @@ class MqttConnection:
             properties=properties,
         )
         self._client.loop_start()
+        deadline = time.monotonic() + timeout
         if not self._connected.wait(timeout):
             self.close()
             raise ConnectionError(f"no MQTT connection to {self.address.host}:{self.address.port}")
+        # Returning only once subscribed: whatever is published from here on reaches us.
+        if not self.wait_subscribed(max(0.0, deadline - time.monotonic())):
+            self.close()
+            raise ConnectionError(
+                f"the MQTT broker at {self.address.host}:{self.address.port} did not confirm"
+                " the subscriptions"
+            )
 
     def subscribe(self, topic_filter: str, qos: int, handler: MessageHandler) -> None:
+        """Subscribe now if connected (`wait_subscribed` tells when the broker has confirmed),
+        and again on every reconnection."""
         self._subscriptions[topic_filter] = (qos, handler)
         if self.connected:
-            self._client.subscribe(topic_filter, qos)
+            self._send_subscribe(self._client, [(topic_filter, qos)])
+
+    def wait_subscribed(self, timeout: float) -> bool:
+        """Whether the broker confirmed every subscription sent so far within `timeout` s."""
+        return self._all_subscribed.wait(timeout)
 
     def publish(
         self,
@@ -210,10 +231,49 @@ class MqttConnection:
         if reason.is_failure:
             log.warning("MQTT connection refused: %s", reason)
             return
-        for topic_filter, (qos, _) in self._subscriptions.items():
-            client.subscribe(topic_filter, qos)
+        with self._ack_lock:  # what the lost connection never confirmed is sent again here
+            self._unconfirmed_subscribes.clear()
+            self._subscribes_confirmed_early.clear()
+        if self._subscriptions:
+            filters = [(topic, qos) for topic, (qos, _) in self._subscriptions.items()]
+            self._send_subscribe(client, filters)
         self._connections += 1
         self._connected.set()
+
+    def _send_subscribe(self, client: paho.Client, filters: list[tuple[str, int]]) -> None:
+        with self._ack_lock:
+            self._all_subscribed.clear()
+        result, mid = client.subscribe(filters)
+        with self._ack_lock:
+            if result != paho.MQTT_ERR_SUCCESS or mid is None:
+                # Not connected after all: the next connection subscribes again.
+                if not self._unconfirmed_subscribes:
+                    self._all_subscribed.set()
+            elif mid in self._subscribes_confirmed_early:
+                self._subscribes_confirmed_early.discard(mid)
+                if not self._unconfirmed_subscribes:
+                    self._all_subscribed.set()
+            else:
+                self._unconfirmed_subscribes.add(mid)
+
+    def _on_subscribe(
+        self,
+        client: paho.Client,
+        userdata: object,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        refused = [str(reason) for reason in reasons if reason.is_failure]
+        if refused:
+            log.warning("MQTT broker refused a subscription: %s", ", ".join(refused))
+        with self._ack_lock:
+            if mid not in self._unconfirmed_subscribes:
+                self._subscribes_confirmed_early.add(mid)
+                return
+            self._unconfirmed_subscribes.discard(mid)
+            if not self._unconfirmed_subscribes:
+                self._all_subscribed.set()
 
     def _on_disconnect(
         self,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import queue
 
 import pytest
+from link import Link
 
-from tilsyn.mqtt import Message, MqttConnection
+from tilsyn.mqtt import BrokerAddress, Message, MqttConnection
 
 pytestmark = pytest.mark.integration
 
@@ -36,3 +37,29 @@ def test_a_handler_that_raises_leaves_the_connection_receiving_and_sending(
     finally:
         sender.close()
         hub.close()
+
+
+def test_connect_returns_once_the_broker_has_the_subscriptions(mosquitto_url: str) -> None:
+    """The ingest starts and a network server publishes at once: the broker must already hold
+    the ingest's subscription, or it drops the message as one nobody wanted. The ingest's link
+    to the broker is slow here, so its SUBSCRIBE arrives well after its CONNECT."""
+    broker = BrokerAddress.parse(mosquitto_url)
+    slow = Link(broker.port, delay_to_server_s=0.3)
+    slow_url = slow.url.replace("http://", "mqtt://")
+    received: queue.Queue[bytes] = queue.Queue()
+    ingest = MqttConnection(slow_url, "ingest-subscribe-test")
+    ingest.subscribe("test/subscribed/#", 1, lambda message: received.put(message.payload))
+    sender = MqttConnection(mosquitto_url, "sender-subscribe-test")
+    sender.connect()
+    try:
+        ingest.connect()
+        assert sender.publish("test/subscribed/x", b"at once", qos=1, wait=True)
+        assert received.get(timeout=5) == b"at once"
+        ingest.subscribe("test/later/#", 1, lambda message: received.put(message.payload))
+        assert ingest.wait_subscribed(timeout=5)
+        assert sender.publish("test/later/y", b"later", qos=1, wait=True)
+        assert received.get(timeout=5) == b"later"
+    finally:
+        sender.close()
+        ingest.close()
+        slow.close()
