@@ -3,13 +3,30 @@ hour, the daily collection plan's look every minute."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import psycopg
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+async def in_thread_to_the_end(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`work(*args, **kwargs)` in a worker thread. Cancelled meanwhile (the server stopping),
+    it still waits for the thread to end before passing the cancellation on: the thread may be
+    using a database connection from the pool the server closes next."""
+    running = asyncio.ensure_future(asyncio.to_thread(work, *args, **kwargs))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait([running])
+        raise
 
 
 class Periodic:

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Sequence
 
 from psycopg_pool import ConnectionPool
-from starlette.concurrency import run_in_threadpool
 
+from tilsyn.platform.background import in_thread_to_the_end
 from tilsyn.platform.containers.models import ContainerState
 from tilsyn.platform.containers.store import get_states
 from tilsyn.platform.ingest.outcomes import Accepted
@@ -67,7 +67,7 @@ class ContainerFeed:
             if not changed or not self.streams.open_streams:
                 continue  # nobody watching: a new stream starts from a full read anyway
             try:
-                batch = await run_in_threadpool(_read, pool, sorted(changed))
+                batch = await in_thread_to_the_end(_read, pool, sorted(changed))
             except Exception:  # a database outage: keep the ids for the next round
                 log.warning("container feed could not read states", exc_info=True)
                 with self._lock:

@@ -20,6 +20,7 @@ import psycopg
 
 from tilsyn.platform.alerts import store as alerts
 from tilsyn.platform.alerts.hub import NotificationHub
+from tilsyn.platform.background import in_thread_to_the_end
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning.night_store import NewTask, Shift
 
@@ -139,7 +140,7 @@ async def follow_alerts(
                     if not changes_night_work(item.payload):
                         continue
                 try:
-                    await asyncio.to_thread(absorb, datetime.now(UTC))
+                    await in_thread_to_the_end(absorb, datetime.now(UTC))
                 except Exception:
                     log.exception("night sweep failed; the next one retries")
                 due = loop.time() + every
