@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -222,6 +223,34 @@ def test_a_session_that_ran_out_leaves_no_plan_for_whoever_picks_up_the_phone(
     phone.goto(site.link.url + "/night.html")
     expect(phone.locator("#summary")).to_contain_text("Cannot load this screen", timeout=30_000)
     expect(phone.locator(".task")).to_have_count(0)
+
+
+def test_a_signal_that_carries_nothing_shows_the_kept_plan_not_loading_for_ever(
+    site: Site, phone: Page
+) -> None:
+    """One bar of signal: the phone is connected, but no answer ever comes. The screen gives
+    its reads up after a while and shows the plan it kept, saying it is offline."""
+    sign_in(phone, site.url, "night_nurse")
+    expect(phone.locator(".task")).to_have_count(3)
+    unanswered: list[str] = []
+    phone.route("**/api/**", lambda route: unanswered.append(route.request.url))
+    phone.clock.install()
+    phone.reload()
+    expect(phone.locator("#summary")).to_have_text("Loading tasks…")
+    for asked, path in enumerate(["/api/auth/me", "/api/night/plan"], start=1):
+        _until(phone, lambda asked=asked: len(unanswered) >= asked)
+        assert unanswered[asked - 1].endswith(path)
+        phone.clock.fast_forward(16_000)
+    expect(phone.locator(".task")).to_have_count(3)
+    expect(phone.locator("#connection")).to_contain_text("Offline")
+
+
+def _until(phone: Page, done: Callable[[], bool], timeout_s: float = 15.0) -> None:
+    """Lets Playwright deliver its events (route handlers run then) until `done()`."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "not within the time"
+        phone.wait_for_timeout(50)
 
 
 def test_an_older_plan_answer_arriving_late_is_ignored(site: Site, phone: Page) -> None:

@@ -25,6 +25,11 @@ export function describe(detail, fallback = undefined) {
  * screen): there is nothing to show on this one. */
 export class Redirected extends HttpError {}
 
+// A read with no whole answer after this long counts as no connection: on a phone whose signal
+// carries nothing, the screen would otherwise say "Loading…" for ever instead of showing what
+// it kept. Writes are never cut short: the server may be carrying them out.
+const READ_TIMEOUT_MS = 15_000;
+
 /** A JSON call; a 401 sends the browser to the sign-in page. */
 export async function api(url, options = {}) {
   const init = { ...options, headers: { Accept: "application/json", ...(options.headers ?? {}) } };
@@ -33,16 +38,24 @@ export async function api(url, options = {}) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.json);
   }
-  const response = await fetch(url, init);
-  if (response.status === 401) {
-    toSignIn();
-    throw new Redirected(401, "signed out");
+  const reading = (init.method ?? "GET").toUpperCase() === "GET" && !init.signal;
+  const giveUp = reading ? new AbortController() : null;
+  if (giveUp) init.signal = giveUp.signal;
+  const timer = giveUp ? setTimeout(() => giveUp.abort(), READ_TIMEOUT_MS) : undefined;
+  try {
+    const response = await fetch(url, init);
+    if (response.status === 401) {
+      toSignIn();
+      throw new Redirected(401, "signed out");
+    }
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new HttpError(response.status, describe(body.detail) ?? response.statusText);
+    }
+    return response.status === 204 ? null : await response.json();
+  } finally {
+    clearTimeout(timer);
   }
-  if (!response.ok) {
-    const body = await response.json().catch(() => ({}));
-    throw new HttpError(response.status, describe(body.detail) ?? response.statusText);
-  }
-  return response.status === 204 ? null : response.json();
 }
 
 /**
