@@ -128,9 +128,13 @@ class Agent:
         self.unstored = 0
 
     def _resumed_cursor(self, now: float) -> float:
-        """Where the last run stopped, but no further back than MAX_CATCH_UP_S."""
+        """Where the last run stopped, but no further back than MAX_CATCH_UP_S; on the first
+        run, the clock's start: nothing was missed then, however long starting up took (on a
+        simulated clock, hours pass while the agent starts)."""
         saved = self.state.read("cursor")
-        return max(self.clock.start if saved is None else float(saved), now - MAX_CATCH_UP_S)
+        if saved is None:
+            return self.clock.start
+        return max(float(saved), now - MAX_CATCH_UP_S)
 
     def _take(self, after: float, now: float) -> tuple[list[Reading], int]:
         readings, invalid = [], 0

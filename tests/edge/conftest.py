@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -72,9 +72,26 @@ def source() -> MemorySource:
 
 
 @pytest.fixture
-def agent(tmp_path: Path, source: MemorySource, publisher: SwitchedPublisher) -> Iterator[Agent]:
-    options = AgentOptions(hub_id="hub-1", data_dir=tmp_path / "data", offline_after_s=600.0)
-    made = Agent(options, source, StoppedClock(START), publisher, FileDisplay(tmp_path / "screen"))
+def agent_at(
+    tmp_path: Path, source: MemorySource, publisher: SwitchedPublisher
+) -> Iterator[Callable[[float], Agent]]:
+    """Makes agents on one data directory, each on a clock stopped at the time given: the hub
+    started, or started again, then."""
+    made: list[Agent] = []
+
+    def make(at: float) -> Agent:
+        options = AgentOptions(hub_id="hub-1", data_dir=tmp_path / "data", offline_after_s=600.0)
+        display = FileDisplay(tmp_path / "screen")
+        made.append(Agent(options, source, StoppedClock(at), publisher, display))
+        return made[-1]
+
+    yield make
+    for agent in made:
+        agent.close()
+
+
+@pytest.fixture
+def agent(agent_at: Callable[[float], Agent]) -> Agent:
+    made = agent_at(START)
     made.measure_once()  # sets the cursor: from here on every scheduled time is taken
-    yield made
-    made.close()
+    return made

@@ -7,7 +7,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,28 @@ def test_due_readings_are_queued_once_in_messages_the_platform_accepts(
     assert envelope.message_id == message.message_id
     kinds = sorted(parse_observation(entry).kind for entry in envelope.entries)
     assert kinds == ["blood_pressure", "body_weight", "spo2"]
+
+
+def test_a_first_run_measures_from_its_clocks_start_however_late_it_begins(
+    agent_at: Callable[[float], Agent], source: MemorySource, start: float
+) -> None:
+    """On a simulated clock hours pass while the agent starts up: its first readings must not
+    be taken for ones missed during downtime."""
+    source.values |= {("P-1", "spo2"): 96, ("P-1", "blood_pressure"): (130, 80)}
+    source.values[("P-2", "body_weight")] = 81.5
+    agent = agent_at(start)
+    assert _advance(agent, 12) == 3  # 06:00-18:00: 07:30 weight, 08:00 BP, 09:00 SpO2
+
+
+def test_after_downtime_only_the_last_hours_are_caught_up(
+    agent_at: Callable[[float], Agent], source: MemorySource, start: float
+) -> None:
+    """Switched off for two days: the prompts of the days before are past being useful."""
+    source.values |= {("P-1", "spo2"): 96, ("P-1", "blood_pressure"): (130, 80)}
+    source.values[("P-2", "body_weight")] = 81.5
+    agent_at(start).measure_once()  # the cursor, saved: 06:00 on the first day
+    again = agent_at(start + 2 * 24 * HOUR + 4 * HOUR)  # 10:00 two days later
+    assert again.measure_once() == 3  # 04:00-10:00: weight, BP, SpO2; not the 8 before
 
 
 def test_invalid_readings_are_dropped_and_counted(agent: Agent, source: MemorySource) -> None:

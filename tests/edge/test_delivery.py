@@ -96,9 +96,23 @@ def _assert_exactly_once(database_url: str, hub_id: str, data_dir: Path) -> int:
         for rid in stored.keys() & expected.keys()
         if stored[rid] != hubs.rows_of(expected[rid][0])
     ]
-    assert (missing, extra, twice) == ([], set(), []), f"{len(must)} expected"
+    assert (missing, extra, twice) == ([], set(), []), (
+        f"{len(must)} expected; set aside from {hub_id}: {_set_aside(database_url, hub_id)}"
+    )
     assert _queue_stats(data_dir).dropped_total == 0
     return len(must)
+
+
+def _set_aside(database_url: str, hub_id: str) -> list[str]:
+    """Why the platform kept messages of the hub in dead letters or quarantine (a receipt
+    takes them off the hub too)."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT 'dead letter: ' || reason FROM dead_letters WHERE topic = %(topic)s"
+            " UNION ALL SELECT 'quarantined: ' || reason FROM quarantine WHERE topic = %(topic)s",
+            {"topic": f"tilsyn/edge/{hub_id}/up"},
+        ).fetchall()
+    return [str(reason) for (reason,) in rows]
 
 
 def _resent(data_dir: Path) -> int:
