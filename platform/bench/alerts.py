@@ -128,7 +128,7 @@ def _sign_in(base: str, password: str) -> str:
     for _ in range(100):
         try:
             response = httpx.post(
-                f"{base}/api/auth/login", json={"username": "bench.operator", "password": password}
+                f"{base}/api/auth/token", json={"username": "bench.operator", "password": password}
             )
             return str(response.json()["token"])
         except (httpx.HTTPError, KeyError):

@@ -33,7 +33,7 @@ def test_the_first_request_after_sign_in_finds_the_session(database_url: str) ->
     with LiveServer(create_app(database_url)) as server:
         client = httpx.Client(base_url=server.url)
         for _ in range(3):
-            signed = client.post("/api/auth/login", json=credentials)
+            signed = client.post("/api/auth/token", json=credentials)
             assert signed.status_code == 200, signed.text
             bearer = {"Authorization": f"Bearer {signed.json()['token']}"}
             me = client.get("/api/auth/me", headers=bearer)

@@ -101,9 +101,39 @@ def test_sign_in_sets_a_session_that_the_api_accepts(client: TestClient, databas
         "/api/auth/login", json={"username": "nurse.lie", "password": "long enough password"}
     )
     assert signed.status_code == 200
+    assert "token" not in signed.json(), "a script on the page could read the session there"
     assert client.get("/api/auth/me").json()["role"] == "home_care_nurse"  # the cookie
     client.post("/api/auth/logout")
     assert client.get("/api/auth/me").status_code == 401
+
+
+def test_an_api_client_gets_a_bearer_token_and_no_cookie(
+    client: TestClient, database_url: str
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        create_user(conn, "ops.moe", "operator", "long enough password")
+    wrong = client.post("/api/auth/token", json={"username": "ops.moe", "password": "nope"})
+    assert wrong.status_code == 401 and "token" not in wrong.json()
+    issued = client.post(
+        "/api/auth/token", json={"username": "ops.moe", "password": "long enough password"}
+    )
+    assert issued.status_code == 200 and "set-cookie" not in issued.headers
+    assert issued.json()["role"] == "operator"
+    bearer = {"Authorization": f"Bearer {issued.json()['token']}"}
+    assert client.get("/api/auth/me").status_code == 401, "no cookie was set"
+    assert client.get("/api/auth/me", headers=bearer).json()["username"] == "ops.moe"
+    client.post("/api/auth/logout", headers=bearer)
+    assert client.get("/api/auth/me", headers=bearer).status_code == 401
+
+
+def test_api_tokens_count_towards_the_sign_in_limit(client: TestClient, database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        create_user(conn, "ops.lund", "operator", "correct horse battery")
+    wrong = {"username": "ops.lund", "password": "nope"}
+    assert [client.post("/api/auth/token", json=wrong).status_code for _ in range(3)] == [401] * 3
+    assert [client.post("/api/auth/login", json=wrong).status_code for _ in range(2)] == [401] * 2
+    right = {"username": "ops.lund", "password": "correct horse battery"}
+    assert client.post("/api/auth/token", json=right).status_code == 429
 
 
 def test_thresholds_are_edited_by_home_care_and_validated(

@@ -33,7 +33,7 @@ def client(database_url: str) -> Iterator[TestClient]:
 
 def _sign_in(client: TestClient, username: str, password: str) -> tuple[int, dict[str, object]]:
     client.cookies.clear()  # each call stands on its own bearer token, never on a kept cookie
-    answer = client.post("/api/auth/login", json={"username": username, "password": password})
+    answer = client.post("/api/auth/token", json={"username": username, "password": password})
     return answer.status_code, answer.json()
 
 

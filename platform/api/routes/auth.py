@@ -1,6 +1,10 @@
 """Sign-in, sign-out and choosing one's own password. Failed attempts are rate limited per
 user name and client address, a wrong current password at a change as a failed sign-in.
 
+The screens sign in at `/login`: the session token travels only in an HttpOnly cookie, so no
+script on a page can read it. API clients (scripts, integrations) sign in at `/token` and get
+the token in the answer, to send as a bearer header; no cookie is set there.
+
 A user who signed in with a one-time password (one an admin set) gets a session that may only
 say who she is, choose her own password and sign out (`deps.CurrentUser` refuses the rest).
 """
@@ -45,8 +49,8 @@ class Me(BaseModel):
     )
 
 
-class SignedIn(Me):
-    token: str
+class ApiToken(Me):
+    token: str = Field(description="send as `Authorization: Bearer <token>`; 12 h lifetime")
 
 
 class PasswordChange(BaseModel):
@@ -71,15 +75,10 @@ def _admit(key: Key) -> None:
         )
 
 
-@router.post("/login", response_model=SignedIn)
-def login(body: Credentials, request: Request, response: Response, db: Db) -> SignedIn:
-    key = _limit_key(body.username, request)
-    _admit(key)
-    user = authenticate(db, body.username, body.password)
-    if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
-    _limiter.succeeded(key)
-    token = start_session(db, user)
+@router.post("/login", response_model=Me)
+def login(body: Credentials, request: Request, response: Response, db: Db) -> Me:
+    """Sign in for the screens: the session is in the cookie set here, never in the answer."""
+    user, token = _sign_in(body, request, db)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -88,7 +87,24 @@ def login(body: Credentials, request: Request, response: Response, db: Db) -> Si
         secure=request.url.scheme == "https",  # behind the TLS proxy: never sent in clear
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )
-    return SignedIn(token=token, **_me(user).model_dump())
+    return _me(user)
+
+
+@router.post("/token", response_model=ApiToken)
+def api_token(body: Credentials, request: Request, db: Db) -> ApiToken:
+    """Sign in for an API client: the session token is in the answer, for a bearer header."""
+    user, token = _sign_in(body, request, db)
+    return ApiToken(token=token, **_me(user).model_dump())
+
+
+def _sign_in(body: Credentials, request: Request, db: Db) -> tuple[User, str]:
+    key = _limit_key(body.username, request)
+    _admit(key)
+    user = authenticate(db, body.username, body.password)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
+    _limiter.succeeded(key)
+    return user, start_session(db, user)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
