@@ -16,6 +16,13 @@ from tilsyn.platform.auth.passwords import hash_password, verify_password
 from tilsyn.platform.auth.roles import Role
 
 SESSION_LIFETIME = timedelta(hours=12)
+# Long enough to reach a new nurse over a weekend, short enough that an account made for
+# someone who never came is not a way in later (as migration 0033).
+ONE_TIME_PASSWORD_LIFETIME = timedelta(hours=72)
+
+
+class OneTimePasswordExpired(Exception):
+    """The password was right, but it was a one-time password nobody used in time."""
 
 
 @dataclass(frozen=True)
@@ -37,10 +44,11 @@ def create_user(
 ) -> None:
     """`temporary`: a one-time password (an admin's), to be replaced at the first sign-in.
     Accounts made by a command (the demo's, a bench's) keep theirs."""
+    expires = datetime.now(UTC) + ONE_TIME_PASSWORD_LIFETIME if temporary else None
     conn.execute(
-        "INSERT INTO users (username, display_name, role, password_hash, must_change_password)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        (username, display_name, role, hash_password(password), temporary),
+        "INSERT INTO users (username, display_name, role, password_hash, must_change_password,"
+        " one_time_password_expires_at) VALUES (%s, %s, %s, %s, %s, %s)",
+        (username, display_name, role, hash_password(password), temporary, expires),
     )
 
 
@@ -52,16 +60,17 @@ class Account:
     active: bool
     open_sessions: int
     must_change_password: bool
+    one_time_password_expires_at: datetime | None
 
 
 def list_accounts(conn: psycopg.Connection) -> list[Account]:
     rows = conn.execute(
         "SELECT u.username, u.display_name, u.role, u.active, count(s.token_hash),"
-        " u.must_change_password"
+        " u.must_change_password, u.one_time_password_expires_at"
         " FROM users u LEFT JOIN sessions s ON s.username = u.username AND s.expires_at > now()"
         " GROUP BY u.username ORDER BY u.username"
     ).fetchall()
-    return [Account(r[0], r[1], r[2], r[3], int(r[4]), r[5]) for r in rows]
+    return [Account(r[0], r[1], r[2], r[3], int(r[4]), r[5], r[6]) for r in rows]
 
 
 def change_account(
@@ -77,8 +86,9 @@ def change_account(
         conn.execute("UPDATE users SET active = %s WHERE username = %s", (active, username))
     if password is not None:
         conn.execute(
-            "UPDATE users SET password_hash = %s, must_change_password = true WHERE username = %s",
-            (hash_password(password), username),
+            "UPDATE users SET password_hash = %s, must_change_password = true,"
+            " one_time_password_expires_at = %s WHERE username = %s",
+            (hash_password(password), datetime.now(UTC) + ONE_TIME_PASSWORD_LIFETIME, username),
         )
     conn.execute("DELETE FROM sessions WHERE username = %s", (username,))
     return True
@@ -90,7 +100,8 @@ def change_own_password(
     """The user's own choice (the current password already checked): no longer one-time, and
     every other session of hers ends, so one opened with the old password is no way back in."""
     conn.execute(
-        "UPDATE users SET password_hash = %s, must_change_password = false WHERE username = %s",
+        "UPDATE users SET password_hash = %s, must_change_password = false,"
+        " one_time_password_expires_at = NULL WHERE username = %s",
         (hash_password(new_password), user.username),
     )
     conn.execute(
@@ -100,9 +111,11 @@ def change_own_password(
 
 
 def authenticate(conn: psycopg.Connection, username: str, password: str) -> User | None:
+    """The user, if the password is hers; raises `OneTimePasswordExpired` for a right one-time
+    password past its time (she may be told: she knew it)."""
     row = conn.execute(
-        "SELECT username, display_name, role, must_change_password, password_hash FROM users"
-        " WHERE username = %s AND active",
+        "SELECT username, display_name, role, must_change_password, password_hash,"
+        " one_time_password_expires_at <= now() FROM users WHERE username = %s AND active",
         (username,),
     ).fetchone()
     if row is None:
@@ -110,6 +123,8 @@ def authenticate(conn: psycopg.Connection, username: str, password: str) -> User
         return None
     if not verify_password(password, row[4]):
         return None
+    if row[3] and row[5]:
+        raise OneTimePasswordExpired(username)
     return User(row[0], row[1], row[2], row[3])
 
 

@@ -4,6 +4,7 @@ choose her own, so the admin who knew it cannot read patients under her name."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -164,3 +165,51 @@ def test_accounts_made_by_a_command_keep_their_password(database_url: str, tmp_p
         for username, password in credentials.items():
             user = authenticate(conn, username, password)
             assert user is not None and user.must_change_password is False, username
+
+
+def _expire_one_time_passwords(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "UPDATE users SET one_time_password_expires_at = now() - interval '1 minute'"
+            " WHERE one_time_password_expires_at IS NOT NULL"
+        )
+
+
+def test_a_one_time_password_nobody_used_in_time_stops_working(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """An account made for a nurse who never came is no way in weeks later: the one-time
+    password works for three days, then the admin sees it expired and gives a new one."""
+    admin = sign_in("admin")
+    made = {"username": "nurse.eva", "role": "home_care_nurse", "password": ONE_TIME}
+    assert client.post("/api/admin/users", json=made, headers=admin).status_code == 201
+    expires = datetime.fromisoformat(
+        str(_account(client, admin, "nurse.eva")["one_time_password_expires_at"])
+    )
+    assert timedelta(hours=71) < expires - datetime.now(UTC) <= timedelta(hours=72)
+    _expire_one_time_passwords(database_url)
+
+    status, answer = _sign_in(client, "nurse.eva", ONE_TIME)
+    assert status == 401 and "expired: ask an administrator" in str(answer["detail"])
+    status, answer = _sign_in(client, "nurse.eva", "not her password")
+    assert status == 401 and "expired" not in str(answer["detail"]), "told only to who knew it"
+
+    change = {"password": "a new one from the admin"}
+    assert client.patch("/api/admin/users/nurse.eva", json=change, headers=admin).is_success
+    status, signed = _sign_in(client, "nurse.eva", "a new one from the admin")
+    assert status == 200 and signed["must_change_password"] is True
+    assert _choose(client, _bearer(signed), "a new one from the admin", HER_OWN) == (204, None)
+    assert _account(client, admin, "nurse.eva")["one_time_password_expires_at"] is None
+    _expire_one_time_passwords(database_url)  # nothing left to expire: her own never does
+    assert _sign_in(client, "nurse.eva", HER_OWN)[0] == 200
+
+
+def test_a_one_time_password_that_expires_mid_sign_in_cannot_become_her_own(
+    client: TestClient, database_url: str
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        create_user(conn, "nurse.oda", "home_care_nurse", ONE_TIME, temporary=True)
+    session = _bearer(_sign_in(client, "nurse.oda", ONE_TIME)[1])
+    _expire_one_time_passwords(database_url)
+    status, answer = _choose(client, session, ONE_TIME, HER_OWN)
+    assert status == 403 and "expired" in str(answer)

@@ -63,6 +63,9 @@ class Account(BaseModel):
     active: bool
     open_sessions: int
     must_change_password: bool = Field(description="has not yet replaced a one-time password")
+    one_time_password_expires_at: datetime | None = Field(
+        description="when the one-time password stops working if unused; null: none"
+    )
 
 
 class AccountChange(BaseModel):

@@ -21,6 +21,7 @@ from tilsyn.platform.auth.limits import Key, SignInLimiter
 from tilsyn.platform.auth.roles import AUDIENCES, Role
 from tilsyn.platform.auth.store import (
     SESSION_LIFETIME,
+    OneTimePasswordExpired,
     User,
     audit,
     authenticate,
@@ -32,6 +33,7 @@ from tilsyn.platform.auth.store import (
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 _limiter = SignInLimiter()
+EXPIRED = "this one-time password has expired: ask an administrator for a new one"
 
 
 class Credentials(BaseModel):
@@ -100,7 +102,11 @@ def api_token(body: Credentials, request: Request, db: Db) -> ApiToken:
 def _sign_in(body: Credentials, request: Request, db: Db) -> tuple[User, str]:
     key = _limit_key(body.username, request)
     _admit(key)
-    user = authenticate(db, body.username, body.password)
+    try:
+        user = authenticate(db, body.username, body.password)
+    except OneTimePasswordExpired as expired:
+        _limiter.succeeded(key)  # the password was right: no guess to slow down
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, EXPIRED) from expired
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
     _limiter.succeeded(key)
@@ -127,7 +133,12 @@ def change_password(body: PasswordChange, request: Request, db: Db, user: Signed
     # Counted with the sign-ins: a stolen session is no way to guess the password faster.
     key = _limit_key(user.username, request)
     _admit(key)
-    if authenticate(db, user.username, body.current_password) is None:
+    try:
+        known = authenticate(db, user.username, body.current_password)
+    except OneTimePasswordExpired as expired:
+        _limiter.succeeded(key)
+        raise HTTPException(status.HTTP_403_FORBIDDEN, EXPIRED) from expired
+    if known is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the current password is wrong")
     _limiter.succeeded(key)
     token = session_token(request)

@@ -23,9 +23,15 @@ function userRow(user) {
 }
 
 // The one-time password an admin gave is still the account's: she has not signed in since.
+// Unused past its time it no longer works, and the admin gives her a new one.
 function pendingPassword(user) {
   if (!user.must_change_password) return null;
-  return element("span", { class: "pending-password" }, "· one-time password not yet replaced ");
+  const expires = user.one_time_password_expires_at && new Date(user.one_time_password_expires_at);
+  if (expires && expires <= new Date()) {
+    return element("span", { class: "pending-password expired" }, "· one-time password expired: set a new one ");
+  }
+  const until = expires ? `, works until ${expires.toLocaleString("en-GB", { dateStyle: "short", timeStyle: "short" })}` : "";
+  return element("span", { class: "pending-password" }, `· one-time password not yet replaced${until} `);
 }
 
 async function loadUsers() {
