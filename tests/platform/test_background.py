@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 
+import own_loop
 import pytest
 
 from tilsyn.platform.background import in_thread_to_the_end
@@ -29,7 +30,7 @@ def test_a_cancelled_wait_for_thread_work_returns_only_once_the_work_ended() -> 
         assert ended.is_set(), "the task ended while its thread still worked"
         assert task.cancelled()
 
-    asyncio.run(stop_during_the_sweep())
+    own_loop.run(stop_during_the_sweep)
 
 
 def test_thread_work_returns_its_value_and_raises_its_error() -> None:
@@ -38,4 +39,4 @@ def test_thread_work_returns_its_value_and_raises_its_error() -> None:
         with pytest.raises(ValueError, match="not a number"):
             await in_thread_to_the_end(int, "not a number")
 
-    asyncio.run(both())
+    own_loop.run(both)
