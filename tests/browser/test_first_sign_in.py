@@ -4,6 +4,7 @@ screen opens; the API refuses her everything else meanwhile."""
 from __future__ import annotations
 
 import httpx
+import psycopg
 import pytest
 from conftest import Site, sign_in, watched_page
 from playwright.sync_api import Browser, Page, expect
@@ -82,3 +83,33 @@ def test_a_new_user_chooses_her_own_password_before_any_screen_opens(
     row = page.locator("#users tbody tr[data-username='nina.ny']")
     expect(row).to_contain_text("active", timeout=WAIT_MS)
     expect(row).not_to_contain_text("one-time password")
+
+
+def test_an_unused_one_time_password_expires_and_both_screens_say_so(
+    site: Site, page: Page, browser: Browser
+) -> None:
+    """Nina never came: three days on, the sign-in form tells her to ask for a new password,
+    and the admin's list says the old one expired."""
+    _add_user_as_admin(page, site)
+    row = page.locator("#users tbody tr[data-username='nina.ny']")
+    expect(row).to_contain_text("works until", timeout=WAIT_MS)
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "UPDATE users SET one_time_password_expires_at = now() - interval '1 minute'"
+            " WHERE username = 'nina.ny'"
+        )
+    page.reload()
+    expect(row).to_contain_text("one-time password expired: set a new one", timeout=WAIT_MS)
+
+    context = browser.new_context()
+    nurse, errors = watched_page(context)
+    context.set_default_timeout(WAIT_MS)
+    nurse.goto(site.url + "/")
+    nurse.get_by_label("User name").fill("nina.ny")
+    nurse.get_by_label("Password", exact=True).fill(ONE_TIME)
+    nurse.get_by_role("button", name="Sign in").click()
+    expect(nurse.locator("#login-error")).to_have_text(
+        "this one-time password has expired: ask an administrator for a new one"
+    )
+    context.close()
+    assert not errors, f"script errors in the page: {errors}"
