@@ -51,6 +51,15 @@ def _choose(
     return answer.status_code, answer.json() if answer.content else None
 
 
+def _signed_in_with_a_one_time_password(
+    client: TestClient, database_url: str, username: str
+) -> dict[str, str]:
+    """A nurse an admin made (with `ONE_TIME`), signed in with it: her bearer header."""
+    with psycopg.connect(database_url) as conn:
+        create_user(conn, username, "home_care_nurse", ONE_TIME, temporary=True)
+    return _bearer(_sign_in(client, username, ONE_TIME)[1])
+
+
 def _account(client: TestClient, admin: dict[str, str], username: str) -> dict[str, object]:
     (account,) = [
         a for a in client.get("/api/admin/users", headers=admin).json() if a["username"] == username
@@ -129,9 +138,7 @@ def test_choosing_a_password_ends_her_other_sessions_and_is_audited(
 def test_the_new_password_must_be_long_new_and_earned_by_the_current_one(
     client: TestClient, database_url: str
 ) -> None:
-    with psycopg.connect(database_url) as conn:
-        create_user(conn, "nurse.liv", "home_care_nurse", ONE_TIME, temporary=True)
-    session = _bearer(_sign_in(client, "nurse.liv", ONE_TIME)[1])
+    session = _signed_in_with_a_one_time_password(client, database_url, "nurse.liv")
     assert _choose(client, session, ONE_TIME, "too short")[0] == 422
     status, answer = _choose(client, session, ONE_TIME, ONE_TIME)
     assert status == 422 and "must differ" in str(answer)
@@ -207,9 +214,7 @@ def test_a_one_time_password_nobody_used_in_time_stops_working(
 def test_a_one_time_password_that_expires_mid_sign_in_cannot_become_her_own(
     client: TestClient, database_url: str
 ) -> None:
-    with psycopg.connect(database_url) as conn:
-        create_user(conn, "nurse.oda", "home_care_nurse", ONE_TIME, temporary=True)
-    session = _bearer(_sign_in(client, "nurse.oda", ONE_TIME)[1])
+    session = _signed_in_with_a_one_time_password(client, database_url, "nurse.oda")
     _expire_one_time_passwords(database_url)
     status, answer = _choose(client, session, ONE_TIME, HER_OWN)
     assert status == 403 and "expired" in str(answer)
