@@ -8,6 +8,7 @@ import math
 import random
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import psycopg
 from night_seed import give_home, nurse, seed_shift, task
@@ -16,6 +17,7 @@ from tilsyn.platform.auth.passwords import hash_password
 from tilsyn.platform.auth.roles import ROLES, Role
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.hygiene.site import WARD_TIMEZONE
 from tilsyn.platform.registry.models import DispenserIn, PatientIn, WardIn, ZoneIn
 from tilsyn.platform.registry.store import register_dispenser, register_patient, register_ward
 
@@ -158,7 +160,8 @@ ZONE_TYPES = ("patient_zone", "clean_room", "unclean_room")
 
 
 def seed_hygiene(conn: psycopg.Connection, days: int = 14) -> None:
-    today = datetime.now(UTC).date()
+    # The wards' days, as the compliance screens count them (UTC's date lags after midnight).
+    today = datetime.now(ZoneInfo(WARD_TIMEZONE)).date()
     rng = random.Random(3)
     for ward_index, (ward_id, name, target) in enumerate(WARDS):
         zones = [
