@@ -92,8 +92,10 @@ class SessionWatch:
         self._every_s = every_s
         self._checked_at = time.monotonic()
 
-    async def ended(self) -> bool:
-        if time.monotonic() - self._checked_at < self._every_s:
+    async def ended(self, at_once: bool = False) -> bool:
+        """`at_once`: look now, however recently it was looked at (before sending health
+        data)."""
+        if not at_once and time.monotonic() - self._checked_at < self._every_s:
             return False
         self._checked_at = time.monotonic()
         return not await run_in_threadpool(self._still_signed_in)

@@ -21,6 +21,7 @@ from tilsyn.platform.alerts.hub import Notification, NotificationHub
 from tilsyn.platform.alerts.models import Severity, Signal
 from tilsyn.platform.alerts.store import apply_signals
 from tilsyn.platform.api.app import create_app
+from tilsyn.platform.api.routes.alerts import SESSION_CHECK_S
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import VITAL_OBSERVATIONS
 from tilsyn.platform.planning.night_store import Assignment, add_task, save_assignments
@@ -168,6 +169,29 @@ def test_a_stream_ends_when_its_session_does(
     _pulse(engine, 135)
     reader.join(timeout=10)
     assert not reader.is_alive(), "the stream was closed"
+    assert events == [], "no alert reached a session that had ended"
+
+
+def test_an_operators_stream_outlives_her_session_by_a_second_at_most(
+    database_url: str, sign_in: SignIn
+) -> None:
+    """Operational alerts look the session up at most once a second (a storm brings hundreds
+    a second); a container alert announced a second after sign-out must not go out."""
+    hub = NotificationHub()
+    operator = sign_in("operator")
+    with LiveServer(create_app(database_url, hub=hub)) as server:
+        events: list[dict[str, object]] = []
+        reader = threading.Thread(
+            target=_read_events, args=(server.url, operator, events, threading.Event()), daemon=True
+        )
+        reader.start()
+        time.sleep(0.5)
+        assert httpx.post(f"{server.url}/api/auth/logout", headers=operator).status_code == 204
+        time.sleep(SESSION_CHECK_S + 0.2)
+        alert = {"alert_id": 1, "entity_type": "container", "entity_id": "C1"}
+        hub.announce([Notification(1, "operator", {"event": "raised", "alert": alert})])
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "the stream was closed"
     assert events == [], "no alert reached a session that had ended"
 
 

@@ -34,6 +34,7 @@ from tilsyn.platform.auth.store import User, audit
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 KEEPALIVE_S = 15.0
+SESSION_CHECK_S = 1.0  # how long a stream of operational alerts may outlive its session
 # Ids a stream remembers having sent: far more than can arrive out of order.
 REMEMBERED_IDS = 10_000
 
@@ -67,13 +68,16 @@ async def stream(
 
     def audit_sent(notification: Notification) -> None:
         """An alert about a patient, pushed to this user: a read of that patient's data."""
-        sent = notification.payload.get("alert")
-        if isinstance(sent, dict) and sent.get("entity_type") == "patient":
-            with pool.connection() as conn:
-                detail = {"alert_id": sent.get("alert_id")}
-                audit(conn, user, "stream_alert", str(sent["entity_id"]), detail)
+        sent = notification.payload["alert"]
+        assert isinstance(sent, dict)
+        with pool.connection() as conn:
+            detail = {"alert_id": sent.get("alert_id")}
+            audit(conn, user, "stream_alert", str(sent["entity_id"]), detail)
 
-    session = SessionWatch(request)
+    # An alert storm brings hundreds of changes a second: a session lookup for each would let
+    # the stream fall behind until it is closed. Other alerts look at most once a second; a
+    # patient's alert looks first, every time, and its sending is audited.
+    session = SessionWatch(request, every_s=SESSION_CHECK_S)
 
     async def events() -> AsyncIterator[str]:
         # Announcements may come out of id order (each is made after its own commit), so what
@@ -89,7 +93,8 @@ async def stream(
                 for entry in page:
                     sent[entry[0]] = None
                     replayed = Notification(*entry)
-                    await run_in_threadpool(audit_sent, replayed)
+                    if _about_patient(replayed):
+                        await run_in_threadpool(audit_sent, replayed)
                     yield _event(replayed)
                 after = page[-1][0] if len(page) == REPLAY_PAGE else None
             while not await request.is_disconnected():
@@ -100,14 +105,26 @@ async def stream(
                         return  # signed out, expired or made inactive: nothing more
                     yield ": keep-alive\n\n"
                     continue
-                if item is None or await session.ended():
-                    return  # too slow (the client reconnects and replays), or signed out
-                if item.outbox_id > seen_before and item.outbox_id not in sent:
-                    sent[item.outbox_id] = None
-                    while len(sent) > REMEMBERED_IDS:
-                        sent.popitem(last=False)
-                    await run_in_threadpool(audit_sent, item)
-                    yield _event(item)
+                # What else is waiting goes out in the same write.
+                chunk, ended = [], False
+                for waiting in (item, *_waiting(queue)):
+                    # None: too slow (the client reconnects and replays); or signed out,
+                    # expired or made inactive.
+                    patient = waiting is not None and _about_patient(waiting)
+                    if waiting is None or await session.ended(at_once=patient):
+                        ended = True
+                        break
+                    if waiting.outbox_id > seen_before and waiting.outbox_id not in sent:
+                        sent[waiting.outbox_id] = None
+                        while len(sent) > REMEMBERED_IDS:
+                            sent.popitem(last=False)
+                        if patient:
+                            await run_in_threadpool(audit_sent, waiting)
+                        chunk.append(_event(waiting))
+                if chunk:
+                    yield "".join(chunk)
+                if ended:
+                    return
         finally:
             hub.unsubscribe(queue)
 
@@ -184,6 +201,19 @@ def _change(
 def _audit_patients(db: Db, user: User, found: list[Alert], action: str) -> None:
     for patient_id in sorted({a.entity_id for a in found if a.entity_type == "patient"}):
         audit(db, user, action, patient_id)
+
+
+def _waiting(queue: asyncio.Queue[Notification | None]) -> list[Notification | None]:
+    """Everything already in the queue, without waiting."""
+    found = []
+    while not queue.empty():
+        found.append(queue.get_nowait())
+    return found
+
+
+def _about_patient(notification: Notification) -> bool:
+    alert = notification.payload.get("alert")
+    return isinstance(alert, dict) and alert.get("entity_type") == "patient"
 
 
 def _event(notification: Notification) -> str:
