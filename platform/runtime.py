@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from tilsyn.platform.db.migrate import apply_migrations
 from tilsyn.platform.ingest.service import IngestService
 from tilsyn.platform.patients.hub_config import ConfigPusher
 from tilsyn.platform.planning.daily_collection import DailyCollectionPlanner
+from tilsyn.platform.streams import end_streams_on
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +113,7 @@ def http_config(app: FastAPI, settings: Settings, port: int | None = None) -> uv
         host=settings.http_host,
         port=settings.http_port if port is None else port,
         log_level="warning",
-        # Live streams never end by themselves; do not wait for them at shutdown.
+        # ReadyServer ends the live streams at shutdown; a slow request gets this long.
         timeout_graceful_shutdown=3,
         proxy_headers=True,
         forwarded_allow_ips=settings.http_trusted_proxies,
@@ -119,7 +121,8 @@ def http_config(app: FastAPI, settings: Settings, port: int | None = None) -> uv
 
 
 class ReadyServer(uvicorn.Server):
-    """uvicorn's server, telling us when it listens (the demo prints its address then)."""
+    """uvicorn's server, telling us when it listens (the demo prints its address then), and
+    ending the live streams when it stops."""
 
     def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
         super().__init__(config)
@@ -129,3 +132,8 @@ class ReadyServer(uvicorn.Server):
         await super().startup(sockets)
         if self._on_ready is not None and self.started:
             self._on_ready()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Live streams end first, so that stopping waits for no one and cancels nothing.
+        end_streams_on(asyncio.get_running_loop())
+        await super().shutdown(sockets)

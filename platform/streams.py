@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import weakref
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -19,6 +20,16 @@ from typing import Generic, TypeVar
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Every broadcast, so that a stopping server can end its streams (`end_streams_on`).
+_BROADCASTS: weakref.WeakSet[Broadcast[object]] = weakref.WeakSet()
+
+
+def end_streams_on(loop: asyncio.AbstractEventLoop) -> int:
+    """End every stream served on `loop` (a server about to stop; other servers in the process
+    keep theirs): a stream never ends by itself, and its server would otherwise wait for it and
+    then cancel it. Call on `loop`. Returns how many were ended."""
+    return sum(broadcast.end_streams(loop) for broadcast in list(_BROADCASTS))
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +52,7 @@ class Broadcast(Generic[T]):
         # Streams change on event loops while publishers read them from other threads.
         self._lock = threading.Lock()
         self._streams: dict[asyncio.Queue[T | None], _Stream[T]] = {}
+        _BROADCASTS.add(self)  # type: ignore[arg-type]
 
     @property
     def open_streams(self) -> int:
@@ -78,6 +90,16 @@ class Broadcast(Generic[T]):
             with suppress(RuntimeError):  # the loop closed just now; so did its streams
                 loop.call_soon_threadsafe(self._deliver, item, streams)
 
+    def end_streams(self, loop: asyncio.AbstractEventLoop) -> int:
+        """End this broadcast's streams on `loop`, from `loop`: each gets its end marker."""
+        with self._lock:
+            ending = [stream for stream in self._streams.values() if stream.loop is loop]
+            for stream in ending:
+                del self._streams[stream.queue]
+        for stream in ending:
+            _put_end_marker(stream.queue)
+        return len(ending)
+
     def _deliver(self, item: T, streams: list[_Stream[T]]) -> None:
         for stream in streams:
             with self._lock:
@@ -88,5 +110,10 @@ class Broadcast(Generic[T]):
             except asyncio.QueueFull:
                 log.warning("closing a stream that fell %d %s behind", self.queue_size, self.what)
                 self.unsubscribe(stream.queue)
-                stream.queue.get_nowait()  # room for the end-of-stream marker
-                stream.queue.put_nowait(None)
+                _put_end_marker(stream.queue)
+
+
+def _put_end_marker(queue: asyncio.Queue[T | None]) -> None:
+    if queue.full():
+        queue.get_nowait()  # room for the end-of-stream marker
+    queue.put_nowait(None)

@@ -6,23 +6,22 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from waiting import wait_for
 
 from tilsyn.broker.local import free_port
 from tilsyn.platform.config import Settings
-from tilsyn.platform.runtime import http_config
+from tilsyn.platform.runtime import ReadyServer, http_config
 
 
 class LiveServer:
-    """Served as the platform serves (`runtime.http_config`), on 127.0.0.1."""
+    """Served as the platform serves (`runtime.http_config`, `ReadyServer`), on 127.0.0.1."""
 
     def __init__(self, app: FastAPI, settings: Settings | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = http_config(app, settings or Settings(http_host="127.0.0.1"), port=self.port)
-        self._server = uvicorn.Server(config)
+        self._server = ReadyServer(config, None)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -193,6 +194,33 @@ def test_an_operators_stream_outlives_her_session_by_a_second_at_most(
         reader.join(timeout=10)
         assert not reader.is_alive(), "the stream was closed"
     assert events == [], "no alert reached a session that had ended"
+
+
+def test_stopping_the_server_ends_the_open_streams_instead_of_cancelling_them(
+    database_url: str, sign_in: SignIn
+) -> None:
+    """A live stream never ends by itself: uvicorn waited for it, then cancelled it with an
+    error and a trace in the log. The server ends its streams before it stops."""
+    errors: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = errors.append  # type: ignore[method-assign]
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    uvicorn_log.addHandler(handler)
+    try:
+        with LiveServer(create_app(database_url)) as server:
+            events: list[dict[str, object]] = []
+            reader = threading.Thread(
+                target=_read_events,
+                args=(server.url, sign_in("operator"), events, threading.Event()),
+                daemon=True,
+            )
+            reader.start()
+            time.sleep(0.5)
+        reader.join(timeout=10)
+    finally:
+        uvicorn_log.removeHandler(handler)
+    assert not reader.is_alive(), "the stream ended with the server"
+    assert [r.getMessage() for r in errors] == []
 
 
 def test_a_change_announced_after_a_newer_one_still_reaches_the_stream(

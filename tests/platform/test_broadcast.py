@@ -9,7 +9,7 @@ import threading
 import pytest
 from own_loop import run
 
-from tilsyn.platform.streams import Broadcast
+from tilsyn.platform.streams import Broadcast, end_streams_on
 
 WAIT_S = 5.0
 
@@ -110,3 +110,30 @@ def test_streams_of_a_loop_that_has_closed_are_dropped_quietly() -> None:
     run(leave_a_stream_open)
     broadcast.publish("nobody there")
     assert broadcast.open_streams == 0
+
+
+def test_a_stopping_server_ends_its_own_streams_and_no_one_elses() -> None:
+    """`end_streams_on` runs on the stopping server's loop: its streams get the end marker, a
+    full one too; a stream of another server (another loop) in the same process is left be."""
+    elsewhere: Broadcast[str] = Broadcast("other items", 10)
+
+    async def other_server() -> None:
+        elsewhere.subscribe()
+
+    run(other_server)
+
+    async def main() -> None:
+        broadcast: Broadcast[str] = Broadcast("test items", 2)
+        first, second = broadcast.subscribe(), broadcast.subscribe()
+        broadcast.publish("one")
+        broadcast.publish("two")
+        await asyncio.sleep(0)
+        assert first.full()
+        assert end_streams_on(asyncio.get_running_loop()) == 2
+        # A full stream gives up its oldest item for the marker, as one that fell behind does.
+        assert await drained(first) == await drained(second) == ["two", None]
+        broadcast.publish("after the end")
+        assert await drained(first) == []
+
+    run(main)
+    assert elsewhere.open_streams == 1, "the other loop's stream was left alone"
