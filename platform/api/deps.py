@@ -31,9 +31,10 @@ def _connection(request: Request) -> Iterator[psycopg.Connection]:
 
 def _unstorable_input(error: psycopg.DataError) -> bool:
     """What a client sent that PostgreSQL cannot hold: a NUL byte in text (psycopg refuses it
-    before sending, with the bare DataError), or a number outside the column's range."""
+    before sending, with the bare DataError) or in JSON (`\u0000`, refused by the server, say
+    in an audit record's detail), or a number outside the column's range."""
     return type(error) is psycopg.DataError or isinstance(
-        error, psycopg.errors.NumericValueOutOfRange
+        error, psycopg.errors.NumericValueOutOfRange | psycopg.errors.UntranslatableCharacter
     )
 
 

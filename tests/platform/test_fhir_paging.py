@@ -155,3 +155,15 @@ def test_a_cursor_not_made_by_the_search_is_refused(client: TestClient, sign_in:
 def test_a_cursor_reads_back_as_the_key_it_was_made_from() -> None:
     key = (NOW + timedelta(microseconds=7), "blood_pressure", "bp-1", "")
     assert decode_cursor(encode_cursor(key)) == key
+
+
+@pytest.mark.parametrize("params", [{"code": "\x00"}, {"date": "\x00"}, {"_cursor": "\x00"}])
+def test_a_nul_character_in_a_search_is_refused_not_a_server_error(
+    client: TestClient, sign_in: SignIn, params: dict[str, str]
+) -> None:
+    """Found by the API fuzzer: `code=%00` reached the audit record, which PostgreSQL cannot
+    hold, and answered 500."""
+    response = client.get(
+        "/fhir/Observation", params={"patient": "P1", **params}, headers=sign_in("home_care_nurse")
+    )
+    assert 400 <= response.status_code < 500, response.text
