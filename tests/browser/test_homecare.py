@@ -382,6 +382,8 @@ def test_a_task_is_scheduled_on_some_weekdays(site: Site, page: Page) -> None:
     sign_in(page, site.url, "home_care_nurse")
     page.locator("#triage").get_by_role("button", name="P-CARL").click()
     expect(page.get_by_label("Weight on Monday")).to_be_checked()  # every day so far
+    # The panel has settled: nothing above the schedule moves it under the clicks.
+    expect(page.locator("#answers")).not_to_contain_text("Reading the answers")
     for day in ("Tuesday", "Wednesday", "Friday", "Saturday", "Sunday"):
         page.get_by_label(f"Weight on {day}").uncheck()
     page.get_by_role("button", name="Save schedule").click()

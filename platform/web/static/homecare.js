@@ -223,7 +223,9 @@ async function showPatient(patientId) {
 
 async function loadAnswers(patientId) {
   const body = document.querySelector("#answers tbody");
-  body.replaceChildren();
+  // A row holds the table's place while the answers load: the forms below do not jump under
+  // the nurse's pointer when they arrive.
+  body.replaceChildren(answersNote("Reading the answers…"));
   try {
     const sets = await api(`/api/patients/${encodeURIComponent(patientId)}/answers?days=14`);
     if (openPatient !== patientId) return;
@@ -231,10 +233,15 @@ async function loadAnswers(patientId) {
       element("td", {}, formatDateTime(set.time)),
       element("td", {}, set.questionnaire),
       element("td", {}, Object.entries(set.answers).map(([question, answer]) => `${words(question)}: ${answerText(answer)}`).join("; ")))));
-    if (!sets.length) body.append(element("tr", {}, element("td", { colspan: "3" }, "No questionnaire answered in the last 14 days.")));
+    if (!sets.length) body.append(answersNote("No questionnaire answered in the last 14 days."));
   } catch (error) {
-    body.append(element("tr", {}, element("td", { colspan: "3" }, `Answers not read: ${explain(error)}.`)));
+    if (openPatient !== patientId) return;
+    body.replaceChildren(answersNote(`Answers not read: ${explain(error)}.`));
   }
+}
+
+function answersNote(text) {
+  return element("tr", {}, element("td", { colspan: "3" }, text));
 }
 
 // "breathless_lying_flat" as a nurse reads it.
