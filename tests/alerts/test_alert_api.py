@@ -50,6 +50,20 @@ def _pulse(engine: AlertEngine, value: float) -> None:
     engine.observe([Accepted(f"p{time.time_ns()}", ((VITAL_OBSERVATIONS, (row,)),))], time.time())
 
 
+def _listening(
+    url: str,
+    headers: dict[str, str],
+    found: list[dict[str, object]],
+    stop: threading.Event | None = None,
+) -> threading.Thread:
+    """A reader of the alert stream in a thread, given half a second to connect."""
+    args = (url, headers, found, stop or threading.Event())
+    reader = threading.Thread(target=_read_events, args=args, daemon=True)
+    reader.start()
+    time.sleep(0.5)
+    return reader
+
+
 def _read_events(
     url: str, headers: dict[str, str], found: list[dict[str, object]], stop: threading.Event
 ) -> None:
@@ -74,9 +88,7 @@ def test_the_nurse_sees_a_red_pulse_live_and_acts_on_it(
     nurse = sign_in("home_care_nurse")
     events: list[dict[str, object]] = []
     stop = threading.Event()
-    reader = threading.Thread(target=_read_events, args=(url, nurse, events, stop), daemon=True)
-    reader.start()
-    time.sleep(0.5)
+    _listening(url, nurse, events, stop)
     _pulse(engine, 135)
     deadline = time.monotonic() + 10
     while not events and time.monotonic() < deadline:
@@ -157,11 +169,7 @@ def test_a_stream_ends_when_its_session_does(
     url, engine = running
     nurse = sign_in("home_care_nurse")
     events: list[dict[str, object]] = []
-    reader = threading.Thread(
-        target=_read_events, args=(url, nurse, events, threading.Event()), daemon=True
-    )
-    reader.start()
-    time.sleep(0.5)
+    reader = _listening(url, nurse, events)
     if how == "signs out":
         assert httpx.post(f"{url}/api/auth/logout", headers=nurse).status_code == 204
     else:
@@ -182,11 +190,7 @@ def test_an_operators_stream_outlives_her_session_by_a_second_at_most(
     operator = sign_in("operator")
     with LiveServer(create_app(database_url, hub=hub)) as server:
         events: list[dict[str, object]] = []
-        reader = threading.Thread(
-            target=_read_events, args=(server.url, operator, events, threading.Event()), daemon=True
-        )
-        reader.start()
-        time.sleep(0.5)
+        reader = _listening(server.url, operator, events)
         assert httpx.post(f"{server.url}/api/auth/logout", headers=operator).status_code == 204
         time.sleep(SESSION_CHECK_S + 0.2)
         alert = {"alert_id": 1, "entity_type": "container", "entity_id": "C1"}
@@ -209,13 +213,7 @@ def test_stopping_the_server_ends_the_open_streams_instead_of_cancelling_them(
     try:
         with LiveServer(create_app(database_url)) as server:
             events: list[dict[str, object]] = []
-            reader = threading.Thread(
-                target=_read_events,
-                args=(server.url, sign_in("operator"), events, threading.Event()),
-                daemon=True,
-            )
-            reader.start()
-            time.sleep(0.5)
+            reader = _listening(server.url, sign_in("operator"), events)
         reader.join(timeout=10)
     finally:
         uvicorn_log.removeHandler(handler)
@@ -233,11 +231,7 @@ def test_a_change_announced_after_a_newer_one_still_reaches_the_stream(
     with LiveServer(create_app(database_url, hub=hub)) as server:
         events: list[dict[str, object]] = []
         stop = threading.Event()
-        reader = threading.Thread(
-            target=_read_events, args=(server.url, nurse, events, stop), daemon=True
-        )
-        reader.start()
-        time.sleep(0.5)
+        reader = _listening(server.url, nurse, events, stop)
         for outbox_id, event in ((11, "acknowledged"), (10, "raised"), (11, "acknowledged")):
             alert = {"alert_id": outbox_id, "entity_type": "container", "entity_id": "C1"}
             hub.announce([Notification(outbox_id, "home_care", {"event": event, "alert": alert})])
