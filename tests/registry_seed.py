@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 
+from tilsyn.platform.clinical.answers import QuestionColours, QuestionnaireColours
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.registry.models import DispenserIn, WardIn, ZoneIn
 from tilsyn.platform.registry.store import register_dispenser, register_ward
@@ -49,3 +50,15 @@ def hub_message(
         "entries": list(entries),
     }
     return f"tilsyn/edge/{hub_id}/up", json.dumps(body).encode()
+
+
+# A COPD questionnaire's colours as a care team might set them.
+COPD_COLOURS = QuestionnaireColours(
+    questionnaire="copd-daily",
+    questions=[
+        QuestionColours(
+            link_id="breathlessness", green=["same"], yellow=["worse"], red=["much_worse"]
+        ),
+        QuestionColours(link_id="feeling_unwell", green=[False], yellow=[True]),
+    ],
+)

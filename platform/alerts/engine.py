@@ -23,11 +23,23 @@ from tilsyn.platform.alerts.hub import Notification, NotificationHub
 from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.alerts.rules_containers import ContainerLimits, ContainerRules
 from tilsyn.platform.alerts.rules_hygiene import dispenser_signals
-from tilsyn.platform.alerts.rules_patients import NEWS2_FIELDS, NEWS2_RECALL, PatientRules
+from tilsyn.platform.alerts.rules_patients import (
+    NEWS2_FIELDS,
+    NEWS2_RECALL,
+    PatientRules,
+    answer_signals,
+)
 from tilsyn.platform.alerts.store import apply_signals, escalate_due, notifications
+from tilsyn.platform.clinical.answers import QuestionnaireColours
 from tilsyn.platform.clinical.plan import Threshold
 from tilsyn.platform.ingest.outcomes import Accepted
-from tilsyn.platform.ingest.tables import CONTAINER_READINGS, DISPENSER_STATUS, VITAL_OBSERVATIONS
+from tilsyn.platform.ingest.tables import (
+    CONTAINER_READINGS,
+    DISPENSER_STATUS,
+    QUESTIONNAIRE_ANSWERS,
+    VITAL_OBSERVATIONS,
+)
+from tilsyn.platform.patients.questionnaires import read_colours
 from tilsyn.platform.registry.models import Spo2Scale
 
 log = logging.getLogger(__name__)
@@ -58,6 +70,7 @@ class AlertEngine:
         self._patients = PatientRules(self._weight_history, self._latest_vitals)
         self._limits: dict[str, ContainerLimits] = {}
         self._thresholds: dict[str, dict[str, Threshold]] = {}
+        self._questionnaires: dict[str, QuestionnaireColours] = {}
         self._units: dict[str, str] = {}
         self._spo2_scales: dict[str, Spo2Scale] = {}
         self._active: set[tuple[str, str, str]] = set()
@@ -175,6 +188,9 @@ class AlertEngine:
             return self._patients.evaluate(
                 row, threshold, self._units.get(patient, ""), self._spo2_scales.get(patient, 1)
             )
+        if table == QUESTIONNAIRE_ANSWERS.name:
+            colours = self._questionnaires.get(row[2])
+            return answer_signals(row, colours, self._units.get(row[1], ""))
         if table == DISPENSER_STATUS.name:
             return dispenser_signals(row)
         return []
@@ -295,6 +311,7 @@ class AlertEngine:
                 kind=r[1], green_low=r[2], green_high=r[3], yellow_low=r[4], yellow_high=r[5]
             )
         self._thresholds = thresholds
+        self._questionnaires = read_colours(conn)
         conn.commit()
 
     def _stored_fills(
@@ -346,7 +363,7 @@ class AlertEngine:
         self._conn = None
 
 
-_WATCHED = {CONTAINER_READINGS, VITAL_OBSERVATIONS, DISPENSER_STATUS}
+_WATCHED = {CONTAINER_READINGS, VITAL_OBSERVATIONS, QUESTIONNAIRE_ANSWERS, DISPENSER_STATUS}
 
 
 def _first_fill_readings(stored: Sequence[Accepted]) -> dict[str, datetime]:

@@ -1,12 +1,16 @@
 """Patient rules on each measurement: the patient's own thresholds, NEWS2 from the vitals at
-hand (saying which parameters are missing), and the weight trend of heart failure."""
+hand (saying which parameters are missing), and the weight trend of heart failure; and on each
+questionnaire answered, the colours of its answers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from psycopg.types.json import Jsonb
+
 from tilsyn.platform.alerts.models import Severity, Signal
+from tilsyn.platform.clinical.answers import QuestionnaireColours, judge_answers
 from tilsyn.platform.clinical.news2 import score_readings
 from tilsyn.platform.clinical.plan import Threshold, evaluate
 from tilsyn.platform.clinical.trends import WEIGHT_GAIN, TrendRule, rule_findings
@@ -152,6 +156,30 @@ class PatientRules:
                 "weight stable",
             )
         ]
+
+
+def answer_signals(row: Row, colours: QuestionnaireColours | None, unit: str) -> list[Signal]:
+    """One alert per patient and questionnaire: up while the latest answers hold a yellow or
+    red one, cleared by a set that is all green. A questionnaire without colours is stored
+    and shown, not judged."""
+    at, patient_id, questionnaire, answers = row[0], row[1], row[2], row[3]
+    judged = judge_answers(colours, answers.obj if isinstance(answers, Jsonb) else answers)
+    if judged.colour is None:
+        return []
+    return [
+        Signal(
+            "patient",
+            patient_id,
+            f"answers:{questionnaire}",
+            judged.colour != "green",
+            at,
+            "critical" if judged.colour == "red" else "warning",
+            "home_care",
+            unit,
+            f"{questionnaire}: {judged.reason}",
+            {"questionnaire": questionnaire, "colour": judged.colour, "flags": list(judged.flags)},
+        )
+    ]
 
 
 def _alerting_on_values_not_measured_again(

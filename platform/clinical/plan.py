@@ -140,8 +140,13 @@ class PatientPlan(BaseModel):
 
 def worst_colour(evaluations: Iterable[Evaluation]) -> Colour | None:
     """Red before yellow before green; None when there is nothing to judge."""
-    colours = sorted((e.colour for e in evaluations), key=COLOUR_RANK.__getitem__)
-    return colours[0] if colours else None
+    return worst(e.colour for e in evaluations)
+
+
+def worst(colours: Iterable[Colour | None]) -> Colour | None:
+    """Red before yellow before green; None (nothing judged) counts for nothing."""
+    ranked = sorted((c for c in colours if c is not None), key=COLOUR_RANK.__getitem__)
+    return ranked[0] if ranked else None
 
 
 def _within(value: float, low: float | None, high: float | None) -> bool:

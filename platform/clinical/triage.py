@@ -1,18 +1,20 @@
 """The triage board's order: who a home-care nurse should look at first.
 
-Patients fall into four levels, each the worst of what the patient's own plan, NEWS2 and the
-measurement schedule say:
+Patients fall into four levels, each the worst of what the patient's own plan, their latest
+questionnaire answers, NEWS2 and the measurement schedule say:
 
-1. act now: a red value by the patient's own thresholds, or NEWS2 high (RCP: emergency);
-2. call the patient: a yellow value, NEWS2 medium or low-medium (urgent review), a scheduled
+1. act now: a red value by the patient's own thresholds, a red answer, or NEWS2 high (RCP:
+   emergency);
+2. call the patient: a yellow value or answer, NEWS2 medium or low-medium (urgent review), a
+   scheduled
    measurement missed, or nothing measured within the last `quiet_after` (older values are
    no longer judged: a patient who stopped measuring must not sink below those who measure);
 3. green;
 4. nothing to judge yet: no thresholds for the values measured, or never measured.
 
-Within a level: colour, then the NEWS2 band, then a missed task first, then the longest time
-since the last measurement (never measured counts as longest). Remaining ties are broken by
-patient id so the board does not reshuffle between refreshes.
+Within a level: colour (of values and answers alike), then the NEWS2 band, then a missed task
+first, then the longest time since the last measurement (never measured counts as longest).
+Remaining ties are broken by patient id so the board does not reshuffle between refreshes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from datetime import datetime, timedelta
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from tilsyn.platform.clinical.news2 import Band
-from tilsyn.platform.clinical.plan import COLOUR_RANK, Colour
+from tilsyn.platform.clinical.plan import COLOUR_RANK, Colour, worst
 
 BAND_RANK: dict[Band | None, int] = {
     "high": 0,
@@ -46,6 +48,10 @@ class PatientStatus(BaseModel):
     news2_band: Band | None
     last_measurement: AwareDatetime | None = Field(description="the latest of any age")
     missed: tuple[str, ...] = Field((), description="open missed-measurement warnings")
+    answers_colour: Colour | None = Field(
+        None, description="worst colour of the latest answers to each questionnaire"
+    )
+    answer_flags: tuple[str, ...] = Field((), description="the answers that are not green")
 
 
 class TriagePosition(BaseModel):
@@ -70,6 +76,7 @@ def level(p: PatientStatus, now: datetime, quiet_after: timedelta) -> int:
     quiet = p.last_measurement is not None and now - p.last_measurement > quiet_after
     return min(
         _COLOUR_LEVEL.get(p.colour, NOTHING_JUDGED),
+        _COLOUR_LEVEL.get(p.answers_colour, NOTHING_JUDGED),
         _BAND_LEVEL.get(p.news2_band, NOTHING_JUDGED),
         CALL if p.missed or quiet else NOTHING_JUDGED,
     )
@@ -79,7 +86,8 @@ def _urgency(
     p: PatientStatus, now: datetime, quiet_after: timedelta
 ) -> tuple[int, int, int, int, int, datetime | None, str]:
     never = p.last_measurement is None
-    colour_rank = len(COLOUR_RANK) if p.colour is None else COLOUR_RANK[p.colour]
+    colour = worst((p.colour, p.answers_colour))
+    colour_rank = len(COLOUR_RANK) if colour is None else COLOUR_RANK[colour]
     # Older last measurement sorts first; `never` ahead of any time, without comparing to None.
     return (
         level(p, now, quiet_after),
@@ -101,7 +109,14 @@ def _reason(p: PatientStatus, now: datetime, quiet_after: timedelta) -> str:
         last = f"nothing measured for {_ago(now - p.last_measurement)}"
     else:
         last = f"last measurement {_ago(now - p.last_measurement)} ago"
-    return "; ".join([colour, band, *(f"missed: {m}" for m in p.missed), last])
+    return "; ".join([colour, *_answers_said(p), band, *(f"missed: {m}" for m in p.missed), last])
+
+
+def _answers_said(p: PatientStatus) -> list[str]:
+    if p.answers_colour is None:
+        return []
+    flags = f" — {', '.join(p.answer_flags)}" if p.answer_flags else ""
+    return [f"answers {p.answers_colour}{flags}"]
 
 
 def _ago(elapsed: timedelta) -> str:

@@ -1,4 +1,5 @@
-"""Each patient's latest measurements, judged by their own plan and by NEWS2."""
+"""Each patient's latest measurements, judged by their own plan and by NEWS2, and their latest
+answers to each questionnaire, judged by its colours."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ import psycopg
 from pydantic import BaseModel
 
 from tilsyn.platform.alerts.rules_patients import NEWS2_FIELDS, NEWS2_WINDOW
+from tilsyn.platform.clinical.answers import QuestionnaireColours, judge_answers
 from tilsyn.platform.clinical.news2 import News2Score, score_readings
-from tilsyn.platform.clinical.plan import Evaluation, Kind, Threshold, evaluate, worst_colour
+from tilsyn.platform.clinical.plan import (
+    Colour,
+    Evaluation,
+    Kind,
+    Threshold,
+    evaluate,
+    worst,
+    worst_colour,
+)
 from tilsyn.platform.clinical.triage import PatientStatus, TriagePosition, triage
+from tilsyn.platform.patients.questionnaires import read_colours
 from tilsyn.platform.registry.models import Spo2Scale
 
 LATEST_WITHIN = timedelta(days=14)
@@ -26,16 +37,25 @@ class LatestValue(BaseModel):
     reason: str | None
 
 
+class LatestAnswers(BaseModel):
+    questionnaire: str
+    time: datetime
+    colour: Colour | None  # None: the questionnaire has no colours, or none of its answers
+    flags: tuple[str, ...]  # the answers that are not green
+    reason: str
+
+
 class PatientSummary(BaseModel):
     patient_id: str
     unit: str
     position: int
     urgency_reason: str
-    colour: str | None
+    colour: str | None  # the worst of the latest values and answers
     news2: News2Score | None
     spo2_scale: Spo2Scale  # the one NEWS2 scores this patient on, even with no recent values
     last_measurement: datetime | None
     latest: list[LatestValue]
+    answers: list[LatestAnswers]
 
 
 def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary]:
@@ -47,6 +67,7 @@ def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary
     last_any = _last_measurements(conn, now)
     missed = _missed_tasks(conn)
     thresholds = _thresholds(conn)
+    answers = _latest_answers(conn, now, read_colours(conn))
     statuses, details = [], {}
     for patient_id in units:
         values = latest.get(patient_id, [])
@@ -54,6 +75,8 @@ def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary
         news2 = _news2(values, now, scales[patient_id])
         last = last_any.get(patient_id)
         colour = worst_colour(e for e in judged.values() if e is not None)
+        answered = answers.get(patient_id, [])
+        answers_colour = worst(a.colour for a in answered)
         statuses.append(
             PatientStatus(
                 patient_id=patient_id,
@@ -61,9 +84,11 @@ def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary
                 news2_band=news2.band if news2 else None,
                 last_measurement=last,
                 missed=missed.get(patient_id, ()),
+                answers_colour=answers_colour,
+                answer_flags=tuple(flag for a in answered for flag in a.flags),
             )
         )
-        details[patient_id] = (values, judged, news2, last, colour)
+        details[patient_id] = (values, judged, news2, last, worst((colour, answers_colour)))
     board = []
     for position in triage(statuses, now, LATEST_WITHIN):
         values, judged, news2, last, colour = details[position.patient_id]
@@ -71,7 +96,7 @@ def triage_board(conn: psycopg.Connection, now: datetime) -> list[PatientSummary
         board.append(
             _summary(
                 position, units[patient_id], scales[patient_id], values, judged, news2, last, colour
-            )
+            ).model_copy(update={"answers": answers.get(patient_id, [])})
         )
     return board
 
@@ -88,6 +113,31 @@ def _latest_values(
     latest: dict[str, list[tuple[str, float, datetime, str]]] = {}
     for patient_id, kind, value, time, unit in rows:
         latest.setdefault(patient_id, []).append((kind, value, time, unit))
+    return latest
+
+
+def _latest_answers(
+    conn: psycopg.Connection, now: datetime, colours: dict[str, QuestionnaireColours]
+) -> dict[str, list[LatestAnswers]]:
+    """Each patient's latest answers to each questionnaire within LATEST_WITHIN, judged."""
+    rows = conn.execute(
+        """SELECT DISTINCT ON (patient_id, questionnaire) patient_id, questionnaire, time, answers
+           FROM questionnaire_answers WHERE time >= %s AND time <= %s
+           ORDER BY patient_id, questionnaire, time DESC""",
+        (now - LATEST_WITHIN, now),
+    ).fetchall()
+    latest: dict[str, list[LatestAnswers]] = {}
+    for patient_id, questionnaire, time, given in rows:
+        judged = judge_answers(colours.get(questionnaire), given)
+        latest.setdefault(patient_id, []).append(
+            LatestAnswers(
+                questionnaire=questionnaire,
+                time=time,
+                colour=judged.colour,
+                flags=judged.flags,
+                reason=judged.reason,
+            )
+        )
     return latest
 
 
@@ -185,4 +235,5 @@ def _summary(
         spo2_scale=spo2_scale,
         last_measurement=last,
         latest=latest,
+        answers=[],
     )

@@ -1,6 +1,6 @@
 """Registering a simulated scenario's devices as a municipality or hospital would: containers,
 wards with their zones, dispensers and badges, patients with their thresholds and
-measurement schedules, and their home hubs.
+measurement schedules, the colours of their questionnaires' answers, and their home hubs.
 
 Whatever is registered already is left as it is, so a second demo run keeps its data.
 """
@@ -12,9 +12,11 @@ from collections.abc import Mapping
 
 import psycopg
 
+from tilsyn.platform.clinical.answers import QuestionColours, QuestionnaireColours
 from tilsyn.platform.clinical.plan import Threshold
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
+from tilsyn.platform.patients.questionnaires import save_colours
 from tilsyn.platform.patients.schedules import ScheduledTask, save_schedule
 from tilsyn.platform.patients.thresholds import save_threshold
 from tilsyn.platform.registry.models import BadgeIn, DispenserIn, HubIn, PatientIn, WardIn, ZoneIn
@@ -26,7 +28,7 @@ from tilsyn.platform.registry.store import (
     register_ward,
 )
 from tilsyn.sim.scenario.model import Scenario
-from tilsyn.sim.scenario.specs_care import PatientSpec, Variation
+from tilsyn.sim.scenario.specs_care import PatientSpec, QuestionSpec, Variation
 from tilsyn.sim.scenario.specs_waste import ContainerSpec
 
 CONTAINER_FIELDS = (
@@ -82,7 +84,8 @@ def register_hospital(conn: psycopg.Connection, scenario: Scenario) -> None:
 
 def register_home_care(conn: psycopg.Connection, scenario: Scenario) -> None:
     """The scenario's patients (without a home on record: no night nurse drives to them), the
-    thresholds and measurement schedule their care team set, and their hubs."""
+    thresholds and measurement schedule their care team set, the colours of the questionnaires
+    they answer, and their hubs."""
     known_patients = _ids(conn, "SELECT patient_id FROM patients")
     for patient in scenario.patients:
         if patient.patient_id not in known_patients:
@@ -90,6 +93,8 @@ def register_home_care(conn: psycopg.Connection, scenario: Scenario) -> None:
             for threshold in enrolment_thresholds(patient, scenario.variation):
                 save_threshold(conn, patient.patient_id, threshold, "enrolment", replace=False)
             save_schedule(conn, patient.patient_id, enrolment_schedule(patient))
+    for name, items in scenario.questionnaire_items.items():
+        save_colours(conn, enrolment_colours(name, items), "enrolment", replace=False)
     known_hubs = _ids(conn, "SELECT hub_id FROM hubs")
     for hub in scenario.hubs:
         if hub.hub_id not in known_hubs:
@@ -140,6 +145,24 @@ def enrolment_schedule(patient: PatientSpec) -> list[ScheduledTask]:
         for plan in patient.measurements
         if kinds.count(plan.kind) == 1
     ]
+
+
+def enrolment_colours(name: str, items: tuple[QuestionSpec, ...]) -> QuestionnaireColours:
+    """The scenario lists each question's answers best first: the best is green, the worst red
+    where there are three or more (two: yellow), those between yellow. Yes/no questions ask
+    after a complaint, so yes is yellow."""
+    questions = []
+    for item in items:
+        if item.options is None:
+            questions.append(QuestionColours(link_id=item.link_id, green=[False], yellow=[True]))
+            continue
+        best, *rest = item.options
+        worst = rest[-1:] if len(rest) >= 2 else []
+        between = rest[:-1] if worst else rest
+        questions.append(
+            QuestionColours(link_id=item.link_id, green=[best], yellow=between, red=worst)
+        )
+    return QuestionnaireColours(questionnaire=name, questions=questions)
 
 
 def _above(bound: float | None, step: float) -> float | None:

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 from psycopg import sql
-from registry_seed import sample_container
+from psycopg.types.json import Jsonb
+from registry_seed import COPD_COLOURS, sample_container
 from waiting import wait_for
 
 from tilsyn.platform.alerts.engine import AlertEngine
@@ -33,8 +34,10 @@ from tilsyn.platform.ingest.tables import (
     DEVICE_JOINS,
     DISPENSER_STATUS,
     DISPENSER_USES,
+    QUESTIONNAIRE_ANSWERS,
     VITAL_OBSERVATIONS,
 )
+from tilsyn.platform.patients.questionnaires import save_colours
 from tilsyn.platform.registry.models import PatientIn
 from tilsyn.platform.registry.store import register_patient
 
@@ -57,6 +60,7 @@ def registry(database_url: str) -> str:
             " VALUES ('home_care', 'Våler', 'nurse.hansen', %s, %s)",
             (NOW - timedelta(hours=4), NOW + timedelta(hours=4)),
         )
+        save_colours(conn, COPD_COLOURS, "nurse.hansen", replace=False)
     return database_url
 
 
@@ -76,6 +80,11 @@ def _fill(at: datetime, fill: float, container: str = "C1", battery: int = 90) -
 def _vital(at: datetime, kind: str, value: float) -> Accepted:
     row = (at, "P1", kind, value, "%", None, None, "hub-1")
     return Accepted(f"v{at.timestamp()}{kind}", ((VITAL_OBSERVATIONS, (row,)),))
+
+
+def _answers(at: datetime, questionnaire: str, **answers: str | bool) -> Accepted:
+    row = (at, "P1", questionnaire, Jsonb(answers), f"r{at.timestamp()}", "hub-1")
+    return Accepted(f"q{at.timestamp()}", ((QUESTIONNAIRE_ANSWERS, (row,)),))
 
 
 def _alerts(database_url: str, rule: str) -> list[tuple[int, str, int, str | None]]:
@@ -281,6 +290,58 @@ def test_red_value_by_the_patients_plan_is_critical_and_assigned_to_the_nurse_on
     with psycopg.connect(registry) as conn:
         scored = get_alert(conn, news2[0][0])
     assert "missing" in scored.title and scored.detail["complete"] is False
+
+
+def test_answers_by_the_questionnaires_colours_raise_an_alert_until_a_green_set(
+    engine: AlertEngine, registry: str
+) -> None:
+    """A yellow answer is a warning to call the patient, a red one later the same alert gone
+    critical; the next set of green answers clears it, an older green set does not."""
+    engine.observe([_answers(NOW, "copd-daily", breathlessness="worse")], time.time())
+    ((alert_id, state, _, assignee),) = wait_for(lambda: _alerts(registry, "answers:copd-daily"))
+    with psycopg.connect(registry) as conn:
+        alert = get_alert(conn, alert_id)
+    assert (state, assignee, alert.severity, alert.audience) == (
+        "open",
+        "nurse.hansen",
+        "warning",
+        "home_care",
+    )
+    assert alert.title == "copd-daily: breathlessness: worse (yellow)"
+    later = NOW + timedelta(hours=1)
+    engine.observe(
+        [_answers(later, "copd-daily", breathlessness="much_worse", feeling_unwell=True)],
+        time.time(),
+    )
+    wait_for(
+        lambda: (
+            _alert_columns(registry, "answers:copd-daily", "severity, state, title")
+            == (
+                "critical",
+                "open",
+                "copd-daily: breathlessness: much worse (red); feeling unwell: yes (yellow)",
+            )
+        )
+    )
+    engine.observe([_answers(NOW, "copd-daily", breathlessness="same")], time.time())
+    _after_everything_observed(engine, registry)
+    assert _state(registry, "answers:copd-daily") == "open", "an older green set says nothing"
+    engine.observe(
+        [_answers(later + timedelta(days=1), "copd-daily", breathlessness="same")], time.time()
+    )
+    wait_for(lambda: _state(registry, "answers:copd-daily") == "resolved")
+    assert [alert_id] == [a[0] for a in _alerts(registry, "answers:copd-daily")]
+
+
+def test_answers_to_a_questionnaire_without_colours_raise_nothing(
+    engine: AlertEngine, registry: str
+) -> None:
+    engine.observe([_answers(NOW, "heart-failure-weekly", swollen_ankles=True)], time.time())
+    engine.observe([_vital(NOW, "spo2", 88)], time.time())
+    wait_for(lambda: _alerts(registry, "vital:spo2"))  # the engine got past the answers
+    with psycopg.connect(registry) as conn:
+        rules = conn.execute("SELECT rule FROM alerts WHERE rule LIKE 'answers:%'").fetchall()
+    assert rules == []
 
 
 def test_lifecycle_and_history_survive_a_restart(registry: str) -> None:

@@ -11,7 +11,9 @@ import psycopg
 import pytest
 from conftest import Site, sign_in
 from playwright.sync_api import Browser, Page, Request, Route, expect
+from registry_seed import COPD_COLOURS
 
+from tilsyn.platform.patients.questionnaires import save_colours
 from tilsyn.platform.registry.models import HubIn, PatientIn
 from tilsyn.platform.registry.store import register_hub, register_patient
 
@@ -448,19 +450,36 @@ def test_the_plans_instructions_are_read_edited_and_saved(site: Site, page: Page
     expect(page.get_by_label("On a red reading")).to_have_value("")
 
 
-def test_the_patients_questionnaire_answers_are_shown_in_words(site: Site, page: Page) -> None:
+def test_the_patients_questionnaire_answers_are_shown_in_words_and_colours(
+    site: Site, page: Page
+) -> None:
+    """COPD answers coloured by the questionnaire's colours, on the board and in the panel; a
+    questionnaire without colours is shown as not judged."""
     with psycopg.connect(site.database_url) as conn:
+        save_colours(conn, COPD_COLOURS, "nurse", replace=True)
         conn.execute(
             "INSERT INTO questionnaire_answers (time, patient_id, questionnaire, answers, hub_id)"
             " VALUES (now() - interval '2 hours', 'P-ANNA', 'copd-daily',"
-            ' \'{"breathlessness": "much_worse", "feeling_unwell": true}\', \'h\')'
+            ' \'{"breathlessness": "much_worse", "feeling_unwell": true}\', \'h\'),'
+            " (now() - interval '3 hours', 'P-ANNA', 'heart-failure-weekly',"
+            " '{\"swollen_ankles\": true}', 'h')"
         )
     sign_in(page, site.url, "home_care_nurse")
-    page.locator("#triage").get_by_role("button", name="P-ANNA").click()
+    anna = page.locator("#triage tr[data-patient-id='P-ANNA']")
+    expect(anna.locator(".value.answers.red")).to_have_text("copd daily: red")
+    expect(anna.locator(".value.answers").nth(1)).to_have_text("heart failure weekly: not judged")
+    expect(anna).to_contain_text("answers red — breathlessness: much worse (red), feeling unwell")
+    anna.get_by_role("button", name="P-ANNA").click()
     answers = page.locator("#answers tbody tr")
-    expect(answers).to_have_count(1)
+    expect(answers).to_have_count(2)
     expect(answers.first).to_contain_text("copd-daily")
     expect(answers.first).to_contain_text("breathlessness: much worse; feeling unwell: yes")
+    expect(answers.first.locator(".badge.red")).to_have_text("red")
+    expect(answers.first).to_contain_text(
+        "breathlessness: much worse (red); feeling unwell: yes (yellow)"
+    )
+    expect(answers.nth(1).locator(".badge.none")).to_have_text("not judged")
+    expect(answers.nth(1)).to_contain_text("no colours set for this questionnaire")
     page.locator("#triage").get_by_role("button", name="P-BENT").click()
     expect(answers.first).to_have_text("No questionnaire answered in the last 14 days.")
 

@@ -9,8 +9,10 @@ import pytest
 from direct_ingest import store
 from fix_sim import small_town
 
+from tilsyn.platform.clinical.answers import judge_answers
 from tilsyn.platform.clinical.plan import evaluate
 from tilsyn.platform.ingest.writer import BatchResult
+from tilsyn.platform.patients.questionnaires import read_colours
 from tilsyn.platform.registry.scenarios import (
     enrolment_thresholds,
     register_containers,
@@ -142,3 +144,43 @@ def test_enrolled_patients_get_their_plans_measurement_schedule_with_its_weekday
             planned[(patient.patient_id, kind)] = None if len(days) == 7 else days
     assert stored == planned
     assert any(days is not None for days in stored.values()), "some task is weekly"
+
+
+def test_enrolled_questionnaires_colour_every_answer_the_hubs_send(database_url: str) -> None:
+    """Best answer green, worst red (yellow when there are two), those between yellow, yes to
+    a complaint yellow; every answer a simulated patient gives has its colour, and enrolling
+    again keeps what the care team changed."""
+    scenario = load_scenario("vaaler-home", 12)
+    with psycopg.connect(database_url) as conn:
+        register_home_care(conn, scenario)
+        conn.execute(
+            "UPDATE questionnaire_colours SET updated_by = 'nurse' WHERE questionnaire ="
+            " 'copd-daily'"
+        )
+        register_home_care(conn, scenario)
+        colours = read_colours(conn)
+        changed = conn.execute(
+            "SELECT updated_by FROM questionnaire_colours WHERE questionnaire = 'copd-daily'"
+        ).fetchone()
+    assert changed == ("nurse",)
+    assert (
+        set(colours)
+        == set(scenario.questionnaire_items)
+        == {
+            "copd-daily",
+            "heart-failure-weekly",
+        }
+    )
+    copd = colours["copd-daily"]
+    assert judge_answers(copd, {"breathlessness": "much_worse"}).colour == "red"
+    assert judge_answers(copd, {"cough": "worse"}).colour == "yellow"
+    assert judge_answers(copd, {"feeling_unwell": True}).colour == "yellow"
+    emissions = [(e.topic, e.payload) for e in Simulation(scenario).run(duration=timedelta(days=8))]
+    assert _ingest(database_url, emissions).dead_letters == 0
+    with psycopg.connect(database_url) as conn:
+        sets = conn.execute("SELECT questionnaire, answers FROM questionnaire_answers").fetchall()
+    judged = [judge_answers(colours[name], answers) for name, answers in sets]
+    assert len(judged) > 20
+    assert all(j.colour is not None for j in judged)
+    assert not [j.reason for j in judged if "not an answer the plan colours" in j.reason]
+    assert {j.colour for j in judged} >= {"green", "yellow"}

@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
+from registry_seed import COPD_COLOURS
 
 from tilsyn.platform.alerts import periodic
 from tilsyn.platform.alerts.store import apply_signals
+from tilsyn.platform.patients.questionnaires import save_colours
 from tilsyn.platform.patients.state import triage_board
 from tilsyn.platform.registry.models import PatientIn
 from tilsyn.platform.registry.store import register_patient
@@ -70,3 +73,44 @@ def test_a_threshold_saved_before_red_limits_were_required_still_judges(
         _measure(conn, "OLD", "spo2", 85, timedelta(hours=1))
         (summary,) = triage_board(conn, NOW)
     assert summary.colour == "yellow"
+
+
+def _answer(conn: psycopg.Connection, patient: str, ago: timedelta, **answers: object) -> None:
+    conn.execute(
+        "INSERT INTO questionnaire_answers (time, patient_id, questionnaire, answers,"
+        " response_id, hub_id) VALUES (%s, %s, 'copd-daily', %s, %s, 'h')",
+        (NOW - ago, patient, Jsonb(answers), f"{patient}-{ago}"),
+    )
+
+
+def test_a_worrying_answer_brings_a_patient_with_green_values_forward(database_url: str) -> None:
+    """Green SpO2 for all three; the latest COPD answers are yellow for one, red for another
+    (an earlier red set of the yellow one's no longer counts), and the board says why."""
+    with psycopg.connect(database_url) as conn:
+        save_colours(conn, COPD_COLOURS, "nurse", replace=True)
+        for patient in ("A-WELL", "B-WORSE", "C-MUCH-WORSE"):
+            register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
+            conn.execute(
+                "INSERT INTO patient_thresholds VALUES (%s, 'spo2', 94, NULL, 90, NULL)",
+                (patient,),
+            )
+            _measure(conn, patient, "spo2", 97, timedelta(hours=1))
+        _answer(conn, "A-WELL", timedelta(hours=2), breathlessness="same")
+        _answer(conn, "B-WORSE", timedelta(days=2), breathlessness="much_worse")
+        _answer(conn, "B-WORSE", timedelta(hours=2), breathlessness="worse")
+        _answer(conn, "C-MUCH-WORSE", timedelta(hours=3), breathlessness="much_worse")
+        board = triage_board(conn, NOW)
+    assert [p.patient_id for p in board] == ["C-MUCH-WORSE", "B-WORSE", "A-WELL"]
+    by_id = {p.patient_id: p for p in board}
+    assert [p.colour for p in board] == ["red", "yellow", "green"]
+    assert by_id["B-WORSE"].urgency_reason.startswith(
+        "green (worst latest value); answers yellow — breathlessness: worse (yellow); NEWS2"
+    )
+    (answers,) = by_id["C-MUCH-WORSE"].answers
+    assert (answers.questionnaire, answers.colour, answers.time) == (
+        "copd-daily",
+        "red",
+        NOW - timedelta(hours=3),
+    )
+    assert by_id["A-WELL"].answers[0].reason == "every answer green"
+    assert by_id["A-WELL"].urgency_reason.startswith("green (worst latest value); answers green;")

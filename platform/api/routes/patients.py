@@ -13,14 +13,16 @@ from pydantic import BaseModel, Field, ValidationError
 
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User, audit
+from tilsyn.platform.clinical.answers import judge_answers
 from tilsyn.platform.clinical.news2 import News2Score, score
-from tilsyn.platform.clinical.plan import Kind, Threshold, require_red_limits
+from tilsyn.platform.clinical.plan import Colour, Kind, Threshold, require_red_limits
 from tilsyn.platform.clinical.vitals import Vitals
 from tilsyn.platform.patients.instructions import (
     Instructions,
     read_instructions,
     save_instructions,
 )
+from tilsyn.platform.patients.questionnaires import read_colours
 from tilsyn.platform.patients.schedules import (
     ScheduledTask,
     check_one_task_per_kind,
@@ -49,6 +51,8 @@ class QuestionnaireAnswers(BaseModel):
     time: datetime
     questionnaire: str
     answers: dict[str, str | float | bool] = Field(description="answer per question (linkId)")
+    colour: Colour | None = Field(description="by the questionnaire's colours; None: not judged")
+    reason: str
 
 
 MAX_ANSWER_SETS = 200  # more than a daily questionnaire gives in the longest window asked
@@ -106,7 +110,20 @@ def answers(
         " AND time >= %s ORDER BY time DESC LIMIT %s",
         (patient_id, datetime.now(UTC) - timedelta(days=days), MAX_ANSWER_SETS),
     ).fetchall()
-    return [QuestionnaireAnswers(time=r[0], questionnaire=r[1], answers=r[2]) for r in rows]
+    colours = read_colours(db)
+    sets = []
+    for time, questionnaire, given in rows:
+        judged = judge_answers(colours.get(questionnaire), given)
+        sets.append(
+            QuestionnaireAnswers(
+                time=time,
+                questionnaire=questionnaire,
+                answers=given,
+                colour=judged.colour,
+                reason=judged.reason,
+            )
+        )
+    return sets
 
 
 @router.get("/patients/{patient_id}/thresholds", response_model=list[Threshold])

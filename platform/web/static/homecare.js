@@ -119,10 +119,13 @@ function news2Cell(news2) {
   return `${news2.total} · ${news2.band}${partial}${scale}`;
 }
 
-function latestValues(latest) {
+function latestValues(latest, answers = []) {
   return element("span", { class: "values" }, ...latest.map((v) =>
     element("span", { class: `value ${v.colour ?? ""}`, title: v.reason ?? "" },
-      `${LABELS[v.kind] ?? v.kind} ${Number(v.value.toFixed(1))} ${unitLabel(v.unit)}`)));
+      `${LABELS[v.kind] ?? v.kind} ${Number(v.value.toFixed(1))} ${unitLabel(v.unit)}`)),
+  // The latest answers to each questionnaire, coloured as its colours read them.
+  ...answers.map((a) => element("span", { class: `value answers ${a.colour ?? ""}`, title: a.reason },
+    `${words(a.questionnaire)}: ${a.colour ?? "not judged"}`)));
 }
 
 function row(patient) {
@@ -132,7 +135,7 @@ function row(patient) {
     element("th", { scope: "row" }, open, element("div", { class: "count" }, patient.unit)),
     element("td", {}, news2Cell(patient.news2)),
     element("td", {}, patient.urgency_reason),
-    element("td", {}, latestValues(patient.latest)),
+    element("td", {}, latestValues(patient.latest, patient.answers)),
     element("td", {}, formatDateTime(patient.last_measurement)));
 }
 
@@ -229,9 +232,10 @@ async function loadAnswers(patientId) {
   try {
     const sets = await api(`/api/patients/${encodeURIComponent(patientId)}/answers?days=14`);
     if (openPatient !== patientId) return;
-    body.replaceChildren(...sets.map((set) => element("tr", {},
+    body.replaceChildren(...sets.map((set) => element("tr", { class: set.colour ?? "" },
       element("td", {}, formatDateTime(set.time)),
       element("td", {}, set.questionnaire),
+      element("td", {}, answersColour(set)),
       element("td", {}, Object.entries(set.answers).map(([question, answer]) => `${words(question)}: ${answerText(answer)}`).join("; ")))));
     if (!sets.length) body.append(answersNote("No questionnaire answered in the last 14 days."));
   } catch (error) {
@@ -241,7 +245,16 @@ async function loadAnswers(patientId) {
 }
 
 function answersNote(text) {
-  return element("tr", {}, element("td", { colspan: "3" }, text));
+  return element("tr", {}, element("td", { colspan: "4" }, text));
+}
+
+/** The set's colour, and unless green, which answers gave it (or why it is not judged). */
+function answersColour(set) {
+  const badge = set.colour
+    ? element("span", { class: `badge ${set.colour}` }, set.colour)
+    : element("span", { class: "badge none" }, "not judged");
+  if (set.colour === "green") return badge;
+  return element("span", {}, badge, element("div", { class: "count" }, set.reason));
 }
 
 // "breathless_lying_flat" as a nurse reads it.
