@@ -13,7 +13,7 @@ from conftest import Site, sign_in
 from playwright.sync_api import Browser, Page, Request, Route, expect
 from registry_seed import COPD_COLOURS
 
-from tilsyn.platform.patients.questionnaires import save_colours
+from tilsyn.platform.patients.questionnaires import read_colours, save_colours
 from tilsyn.platform.registry.models import HubIn, PatientIn
 from tilsyn.platform.registry.store import register_hub, register_patient
 
@@ -482,6 +482,46 @@ def test_the_patients_questionnaire_answers_are_shown_in_words_and_colours(
     expect(answers.nth(1)).to_contain_text("no colours set for this questionnaire")
     page.locator("#triage").get_by_role("button", name="P-BENT").click()
     expect(answers.first).to_have_text("No questionnaire answered in the last 14 days.")
+
+
+def test_a_nurse_recolours_an_answer_for_every_patient_and_the_board_follows(
+    site: Site, page: Page
+) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        save_colours(conn, COPD_COLOURS, "nurse", replace=True)
+        conn.execute(
+            "INSERT INTO questionnaire_answers (time, patient_id, questionnaire, answers, hub_id)"
+            " VALUES (now() - interval '1 hour', 'P-BENT', 'copd-daily',"
+            " '{\"breathlessness\": \"worse\"}', 'h')"
+        )
+    sign_in(page, site.url, "home_care_nurse")
+    bent = page.locator("#triage tr[data-patient-id='P-BENT']")
+    expect(bent.locator(".value.answers")).to_have_text("copd daily: yellow")
+    expect(page.locator("#colours-questionnaire")).to_have_value("copd-daily")
+    page.get_by_label("breathlessness: worse").select_option("red")
+    add = page.locator("#colours-add")
+    add.get_by_label("Question").select_option("feeling_unwell")
+    add.get_by_label("New answer").fill("maybe")
+    add.get_by_role("button", name="Add answer").click()
+    expect(page.locator("#colours-message")).to_have_text(
+        "“maybe” is not an answer to feeling unwell: it takes yes or no."
+    )
+    add.get_by_label("Question").select_option("breathlessness")
+    add.get_by_label("New answer").fill("a little worse")
+    add.get_by_role("button", name="Add answer").click()
+    expect(page.get_by_label("breathlessness: a little worse")).to_have_value("yellow")
+    page.get_by_role("button", name="Save colours").click()
+    expect(page.locator("#colours-message")).to_contain_text("Saved")
+    expect(bent.locator(".value.answers")).to_have_text("copd daily: red")
+    with psycopg.connect(site.database_url) as conn:
+        (breathlessness,) = [
+            q for q in read_colours(conn)["copd-daily"].questions if q.link_id == "breathlessness"
+        ]
+    assert (breathlessness.green, breathlessness.yellow, breathlessness.red) == (
+        ["same"],
+        ["a_little_worse"],
+        ["worse", "much_worse"],
+    )
 
 
 def test_a_hub_that_stopped_reporting_is_listed_with_whom_it_serves(site: Site, page: Page) -> None:

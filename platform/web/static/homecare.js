@@ -3,6 +3,7 @@
 // refresh the board live.
 import { api, start, element, explain, formatDateTime, formatTime, guarded, liveStream, notify, requireRole, showConnection } from "./common.js";
 import { AlertList } from "./alert-list.js";
+import { said, showAnswerColours, wireAnswerColours, words } from "./answer-colours.js";
 import { showHubsNeedingAttention } from "./hub-list.js";
 import { timeChart } from "./chart.js";
 
@@ -236,7 +237,7 @@ async function loadAnswers(patientId) {
       element("td", {}, formatDateTime(set.time)),
       element("td", {}, set.questionnaire),
       element("td", {}, answersColour(set)),
-      element("td", {}, Object.entries(set.answers).map(([question, answer]) => `${words(question)}: ${answerText(answer)}`).join("; ")))));
+      element("td", {}, Object.entries(set.answers).map(([question, answer]) => `${words(question)}: ${said(answer)}`).join("; ")))));
     if (!sets.length) body.append(answersNote("No questionnaire answered in the last 14 days."));
   } catch (error) {
     if (openPatient !== patientId) return;
@@ -257,16 +258,6 @@ function answersColour(set) {
   return element("span", {}, badge, element("div", { class: "count" }, set.reason));
 }
 
-// "breathless_lying_flat" as a nurse reads it.
-function words(linkId) {
-  return linkId.replaceAll("_", " ").replaceAll("-", " ");
-}
-
-function answerText(answer) {
-  if (answer === true) return "yes";
-  if (answer === false) return "no";
-  return typeof answer === "string" ? words(answer) : String(answer);
-}
 
 /** The plan's instructions; Save stays off until they are read, so empty boxes never
  * overwrite saved words. */
@@ -605,6 +596,13 @@ async function main() {
   });
   showHubs();
   setInterval(showHubs, BOARD_REFRESH_MS);
+  wireAnswerColours({
+    onSaved: () => {
+      refresh();
+      if (openPatient) loadAnswers(openPatient);
+    },
+  });
+  showAnswerColours();
   // The alerts do not wait for the board: a board that fails to load must not hide them.
   await refreshBoard({ urgent: true });
   setInterval(refresh, BOARD_REFRESH_MS);

@@ -1,0 +1,137 @@
+// Answer colours: per questionnaire, which answers to each question are green, yellow (call
+// the patient) and red (act on the plan). Shared by every patient who answers it
+// (clinical/answers.py); an answer not listed here is yellow on the board.
+import { api, element, explain } from "./common.js";
+
+const COLOURS = ["green", "yellow", "red"];
+let saved = []; // [{questionnaire, questions: [{link_id, green, yellow, red}]}] as last read
+let editing = null; // the chosen questionnaire's questions, as edited: [{link_id, answers: [{answer, colour}]}]
+
+/** Read the colours and show the editor; the Save button stays off until they are read. */
+export async function showAnswerColours() {
+  const choice = document.getElementById("colours-questionnaire");
+  const message = document.getElementById("colours-message");
+  document.getElementById("colours-save").disabled = true;
+  try {
+    saved = await api("/api/questionnaires");
+  } catch (error) {
+    message.textContent = `Colours not read: ${explain(error)}.`;
+    return;
+  }
+  const chosen = choice.value;
+  choice.replaceChildren(...saved.map((q) => element("option", { value: q.questionnaire }, words(q.questionnaire))));
+  if (!saved.length) {
+    message.textContent = "No questionnaire has colours yet; answers are shown but not judged.";
+    document.getElementById("colours").replaceChildren();
+    return;
+  }
+  if (saved.some((q) => q.questionnaire === chosen)) choice.value = chosen;
+  edit(choice.value);
+}
+
+/** `onSaved` runs after a save: the board and the open patient's answers are read anew. */
+export function wireAnswerColours({ onSaved }) {
+  document.getElementById("colours-questionnaire").addEventListener("change", (event) => edit(event.target.value));
+  document.getElementById("colours-add").addEventListener("submit", (event) => {
+    event.preventDefault();
+    addAnswer(event.target);
+  });
+  document.getElementById("colours-save").addEventListener("click", () => save().then((stored) => stored && onSaved()));
+}
+
+function edit(name) {
+  const questionnaire = saved.find((q) => q.questionnaire === name);
+  editing = questionnaire.questions.map((q) => ({
+    link_id: q.link_id,
+    answers: COLOURS.flatMap((colour) => q[colour].map((answer) => ({ answer, colour }))),
+  }));
+  document.getElementById("colours-question").replaceChildren(
+    ...editing.map((q) => element("option", { value: q.link_id }, words(q.link_id))));
+  document.getElementById("colours-message").textContent = "";
+  document.getElementById("colours-save").disabled = false;
+  render();
+}
+
+function render() {
+  document.getElementById("colours").replaceChildren(...editing.flatMap((question) =>
+    question.answers.map((entry, index) => element("tr", { class: entry.colour },
+      element("th", { scope: "row" }, index === 0 ? words(question.link_id) : ""),
+      element("td", {}, said(entry.answer)),
+      element("td", {}, colourChoice(question, entry))))));
+}
+
+function colourChoice(question, entry) {
+  const label = `${words(question.link_id)}: ${said(entry.answer)}`;
+  const select = element("select", { "aria-label": label },
+    ...COLOURS.map((colour) => element("option", { value: colour }, colour)));
+  select.value = entry.colour;
+  select.addEventListener("change", () => {
+    entry.colour = select.value;
+    select.closest("tr").className = entry.colour;
+    document.getElementById("colours-message").textContent = "Not saved yet.";
+  });
+  return select;
+}
+
+/** A new answer takes the type of the question's other answers: yes/no, a number or text. */
+function addAnswer(form) {
+  const message = document.getElementById("colours-message");
+  const question = editing.find((q) => q.link_id === form.elements.question.value);
+  const typed = form.elements.answer.value.trim();
+  const answer = parsed(typed, question.answers.map((a) => a.answer));
+  if (answer === undefined) {
+    message.textContent = `“${typed}” is not an answer to ${words(question.link_id)}: it takes ${kindOf(question.answers[0].answer)}.`;
+    return;
+  }
+  if (question.answers.some((a) => a.answer === answer)) {
+    message.textContent = `${words(question.link_id)} has the answer “${said(answer)}” already.`;
+    return;
+  }
+  question.answers.push({ answer, colour: form.elements.colour.value });
+  form.elements.answer.value = "";
+  message.textContent = "Not saved yet.";
+  render();
+}
+
+function parsed(typed, others) {
+  if (!typed) return undefined;
+  const kind = kindOf(others[0]);
+  if (kind === "yes or no") return { yes: true, no: false }[typed.toLowerCase()];
+  if (kind === "a number") return Number.isFinite(Number(typed)) ? Number(typed) : undefined;
+  return typed.replaceAll(" ", "_"); // "much worse" as the hub codes it
+}
+
+function kindOf(answer) {
+  if (typeof answer === "boolean") return "yes or no";
+  return typeof answer === "number" ? "a number" : "text";
+}
+
+async function save() {
+  const name = document.getElementById("colours-questionnaire").value;
+  const message = document.getElementById("colours-message");
+  const questions = editing.map((q) => ({
+    link_id: q.link_id,
+    ...Object.fromEntries(COLOURS.map((colour) => [colour, q.answers.filter((a) => a.colour === colour).map((a) => a.answer)])),
+  }));
+  try {
+    const stored = await api(`/api/questionnaires/${encodeURIComponent(name)}`, { method: "PUT", json: { questions } });
+    saved = saved.map((q) => (q.questionnaire === name ? stored : q));
+    message.textContent = `Saved: ${words(name)} answers are read by these colours for every patient.`;
+    return true;
+  } catch (error) {
+    message.textContent = `Not saved: ${explain(error)}.`;
+    return false;
+  }
+}
+
+/** An answer as a nurse reads it: yes / no, "much worse". */
+export function said(answer) {
+  if (answer === true) return "yes";
+  if (answer === false) return "no";
+  return typeof answer === "string" ? words(answer) : String(answer);
+}
+
+/** "breathless_lying_flat" or "copd-daily" as a nurse reads it. */
+export function words(code) {
+  return code.replaceAll("_", " ").replaceAll("-", " ");
+}
