@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from conftest import Site, sign_in
 from playwright.sync_api import Browser, Page, Request, Route, expect
+from psycopg.types.json import Jsonb
 from registry_seed import COPD_COLOURS
 
 from tilsyn.platform.patients.questionnaires import read_colours, save_colours
@@ -450,20 +451,26 @@ def test_the_plans_instructions_are_read_edited_and_saved(site: Site, page: Page
     expect(page.get_by_label("On a red reading")).to_have_value("")
 
 
+def _answered(
+    site: Site, patient_id: str, questionnaire: str, hours_ago: int, **answers: str | bool
+) -> None:
+    """The patient's answers stored, with the COPD questionnaire's colours set."""
+    with psycopg.connect(site.database_url) as conn:
+        save_colours(conn, COPD_COLOURS, "nurse", replace=True)
+        conn.execute(
+            "INSERT INTO questionnaire_answers (time, patient_id, questionnaire, answers, hub_id)"
+            " VALUES (now() - make_interval(hours => %s), %s, %s, %s, 'h')",
+            (hours_ago, patient_id, questionnaire, Jsonb(answers)),
+        )
+
+
 def test_the_patients_questionnaire_answers_are_shown_in_words_and_colours(
     site: Site, page: Page
 ) -> None:
     """COPD answers coloured by the questionnaire's colours, on the board and in the panel; a
     questionnaire without colours is shown as not judged."""
-    with psycopg.connect(site.database_url) as conn:
-        save_colours(conn, COPD_COLOURS, "nurse", replace=True)
-        conn.execute(
-            "INSERT INTO questionnaire_answers (time, patient_id, questionnaire, answers, hub_id)"
-            " VALUES (now() - interval '2 hours', 'P-ANNA', 'copd-daily',"
-            ' \'{"breathlessness": "much_worse", "feeling_unwell": true}\', \'h\'),'
-            " (now() - interval '3 hours', 'P-ANNA', 'heart-failure-weekly',"
-            " '{\"swollen_ankles\": true}', 'h')"
-        )
+    _answered(site, "P-ANNA", "copd-daily", 2, breathlessness="much_worse", feeling_unwell=True)
+    _answered(site, "P-ANNA", "heart-failure-weekly", 3, swollen_ankles=True)
     sign_in(page, site.url, "home_care_nurse")
     anna = page.locator("#triage tr[data-patient-id='P-ANNA']")
     expect(anna.locator(".value.answers.red")).to_have_text("copd daily: red")
@@ -487,13 +494,7 @@ def test_the_patients_questionnaire_answers_are_shown_in_words_and_colours(
 def test_a_nurse_recolours_an_answer_for_every_patient_and_the_board_follows(
     site: Site, page: Page
 ) -> None:
-    with psycopg.connect(site.database_url) as conn:
-        save_colours(conn, COPD_COLOURS, "nurse", replace=True)
-        conn.execute(
-            "INSERT INTO questionnaire_answers (time, patient_id, questionnaire, answers, hub_id)"
-            " VALUES (now() - interval '1 hour', 'P-BENT', 'copd-daily',"
-            " '{\"breathlessness\": \"worse\"}', 'h')"
-        )
+    _answered(site, "P-BENT", "copd-daily", 1, breathlessness="worse")
     sign_in(page, site.url, "home_care_nurse")
     bent = page.locator("#triage tr[data-patient-id='P-BENT']")
     expect(bent.locator(".value.answers")).to_have_text("copd daily: yellow")
