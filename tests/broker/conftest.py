@@ -20,8 +20,9 @@ from fix_secure_broker import STANDING_IDENTITIES, SecureBroker
 
 from tilsyn.broker.config import host_config
 from tilsyn.broker.layout import BrokerLayout
-from tilsyn.broker.local import find_mosquitto, free_port, wait_for_port
+from tilsyn.broker.local import find_mosquitto, wait_for_port
 from tilsyn.broker.provisioning import init_broker_dir, provision
+from tilsyn.ports import free_port
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,9 @@ from waiting import wait_for
 from tilsyn.broker.config import compose_config, host_config, render_config
 from tilsyn.broker.credentials import Pbkdf2Hasher
 from tilsyn.broker.layout import BrokerLayout
-from tilsyn.broker.local import find_mosquitto, free_port
+from tilsyn.broker.local import find_mosquitto
 from tilsyn.broker.provisioning import init_broker_dir
+from tilsyn.ports import free_port
 
 COMMITTED = Path(__file__).parents[2] / "broker" / "mosquitto.conf"
 

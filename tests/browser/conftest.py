@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,14 @@ from tilsyn.platform.alerts.engine import AlertEngine
 from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import VITAL_OBSERVATIONS
+
+
+def wait_until(page: Page, check: Callable[[], bool], what: str, seconds: float = 10) -> None:
+    """Let the page run (its request events and route handlers too) until `check` holds."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        page.wait_for_timeout(100)
 
 
 @dataclass

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
 
 import psycopg
 import pytest
-from conftest import Site, sign_in
+from conftest import Site, sign_in, wait_until
 from playwright.sync_api import Browser, Page, Request, Route, expect
 from psycopg.types.json import Jsonb
 from registry_seed import COPD_COLOURS
@@ -19,14 +18,6 @@ from tilsyn.platform.registry.models import HubIn, PatientIn
 from tilsyn.platform.registry.store import register_hub, register_patient
 
 pytestmark = pytest.mark.browser
-
-
-def _wait_until(page: Page, check: Callable[[], bool], what: str, seconds: float = 10) -> None:
-    """Let the page run (and its request events come in) until `check` holds."""
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        page.wait_for_timeout(100)
 
 
 def _requests_to(page: Page, path: str) -> list[str]:
@@ -233,7 +224,7 @@ def test_the_open_patient_follows_the_board(site: Site, page: Page) -> None:
     expect(page.locator("#patient-reason")).to_contain_text("red (worst latest value)")
     expect(page.get_by_label("Reason")).to_have_value(re.compile("^red"))
     expect(page.locator("#patient-reason .badge")).to_have_text("red")
-    _wait_until(page, lambda: len(measurement_reads) == 2, "the charts to be read again")
+    wait_until(page, lambda: len(measurement_reads) == 2, "the charts to be read again")
 
     # Another nurse's comment refreshes the board, but P-CARL has not measured since.
     alert_id = _open_alert_of(site, "P-CARL")
@@ -241,7 +232,7 @@ def test_the_open_patient_follows_the_board(site: Site, page: Page) -> None:
     assert page.request.post(
         f"{site.url}/api/alerts/{alert_id}/comments", data={"text": "Called her"}
     ).ok
-    _wait_until(page, lambda: len(board_reads) > before, "the board to be read again")
+    wait_until(page, lambda: len(board_reads) > before, "the board to be read again")
     page.wait_for_timeout(500)
     assert len(measurement_reads) == 2, measurement_reads
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from conftest import Site, sign_in
+from conftest import Site, sign_in, wait_until
 from playwright.sync_api import Page, Route, expect
 
 from tilsyn.platform.ingest.outcomes import Accepted
@@ -356,6 +356,8 @@ def test_an_alert_raised_while_the_list_is_read_stays_on_it(site: Site, page: Pa
     _fire_in_c00003(site)
     alert = page.locator(".alert", has_text="C00003")
     expect(alert).to_be_visible()
+    # The handler appends once its own read is answered, which may come after the alert.
+    wait_until(page, lambda: bool(held), "the first read of the alert list")
     route, answer = held[0]
     route.fulfill(response=answer)  # type: ignore[arg-type]
     page.wait_for_timeout(500)

@@ -27,7 +27,8 @@ from edge_hubs import (
     stored,
 )
 
-from tilsyn.broker.local import MosquittoBroker, free_port
+from tilsyn.broker.local import MosquittoBroker
+from tilsyn.ports import free_port
 
 pytestmark = [pytest.mark.drill, pytest.mark.integration, pytest.mark.slow, pytest.mark.long_drill]
 HUB = "vaaler-hub-012"

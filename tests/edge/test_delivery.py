@@ -23,12 +23,13 @@ import psycopg
 import pytest
 from waiting import wait_for
 
-from tilsyn.broker.local import MosquittoBroker, free_port
+from tilsyn.broker.local import MosquittoBroker
 from tilsyn.edge.db import Database
 from tilsyn.edge.queue import DiskQueue, QueueStats
 from tilsyn.edge.state import AgentState
 from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.service import IngestService
+from tilsyn.ports import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from fill_seed import fleet_settings, seed
 from fix_auth import SignIn
 
-from tilsyn.broker.local import free_port
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning.collection import (
@@ -31,6 +30,7 @@ from tilsyn.platform.planning.daily_collection import (
     plan_if_due,
     record_plan_outcome,
 )
+from tilsyn.ports import free_port
 
 pytestmark = pytest.mark.integration
 SETTINGS = Settings(collection_plan_seconds=1.0)

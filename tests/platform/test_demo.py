@@ -18,7 +18,7 @@ import httpx
 import pytest
 from waiting import wait_for
 
-from tilsyn.broker.local import free_port
+from tilsyn.ports import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
