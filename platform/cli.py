@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import faulthandler
 import json
 import logging
-import signal
 import sys
 import time
 from pathlib import Path
@@ -125,8 +123,6 @@ def _fleet(args: argparse.Namespace) -> int:
         with psycopg.connect(resolve_database_url(settings)) as conn:
             for fleet in fleets:
                 register_fleet(conn, fleet)
-    # `kill -USR1` prints every thread's stack: how to see where a fleet that will not stop is.
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
     stop = stop_on_signals()
     threads = start_fleets(fleets, settings.mqtt_url, args.speed, stop, settings.mqtt_ca_file)
     while any(t.is_alive() for t in threads) and not stop.wait(0.5):

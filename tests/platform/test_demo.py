@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from stopping import interrupt
 from waiting import wait_for
 
 from tilsyn.ports import free_port
@@ -73,18 +73,8 @@ def _all_reported(client: httpx.Client, hubs: int) -> bool:
 
 
 def _stop(demo: subprocess.Popen[str]) -> str:
-    demo.send_signal(signal.SIGINT)
-    try:
-        output, _ = demo.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        # Once, in a full-suite run, the demo had not stopped after 30 s: say what it waits on.
-        demo.send_signal(signal.SIGUSR1)
-        time.sleep(2)
-        demo.kill()
-        output, _ = demo.communicate()
-        pytest.fail(
-            f"the demo did not stop within 60 s; its last output and threads:\n{output[-20000:]}"
-        )
+    # Once, in a full-suite run, the demo had not stopped 30 s after Ctrl-C (cause not found).
+    output = interrupt(demo, 60, "the demo")
     assert demo.returncode == 0, output
     # A thread that dies (the alert engine, a fleet) prints its traceback and the rest runs on.
     assert "Traceback" not in output, output

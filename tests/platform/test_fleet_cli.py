@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from stopping import interrupt
 from waiting import wait_for
 
 from tilsyn.broker.local import MosquittoBroker, find_mosquitto
@@ -33,18 +32,7 @@ def _fleet(database_url: str, mqtt_url: str, *args: str) -> subprocess.Popen[str
 
 
 def _stop(fleet: subprocess.Popen[str]) -> str:
-    """Ctrl-C, and the output; a fleet still running 30 s later has its threads' stacks
-    printed (SIGUSR1) before it is killed, so the failure says where it hung."""
-    fleet.send_signal(signal.SIGINT)
-    try:
-        output, _ = fleet.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        fleet.send_signal(signal.SIGUSR1)
-        time.sleep(1)
-        fleet.kill()
-        output, _ = fleet.communicate()
-        pytest.fail(f"the fleets did not stop within 30 s of Ctrl-C:\n{output}")
-    return output
+    return interrupt(fleet, 30, "the fleets")
 
 
 @pytest.fixture
