@@ -42,11 +42,18 @@ class Link:
                 phone, _ = self._listener.accept()
             except OSError:
                 return  # closed
-            if not self._up:
-                phone.close()
+            try:
+                server = socket.create_connection(("127.0.0.1", self._server_port))
+            except OSError:
+                phone.close()  # as a server that cannot be reached; the link lives on
                 continue
-            server = socket.create_connection(("127.0.0.1", self._server_port))
             with self._lock:
+                # Checked with the connection registered: a cut between the check and the
+                # registration would leave this connection up through the cut.
+                if not self._up:
+                    phone.close()
+                    server.close()
+                    continue
                 self._open |= {phone, server}
             for source, sink, delay in (
                 (phone, server, self._delay_to_server_s),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
+import io
 import signal
 import sys
 import threading
@@ -52,11 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stacks_on_sigusr1() -> None:
+    """`kill -USR1 <pid>` prints every thread's stack: what a process that will not stop, or
+    stands still, is waiting on."""
+    stderr = sys.__stderr__  # the process's own: a test calling main() replaces sys.stderr
+    if not hasattr(signal, "SIGUSR1") or stderr is None:
+        return
+    # Without a file descriptor behind standard error there is nowhere to print to.
+    with contextlib.suppress(ValueError, io.UnsupportedOperation):
+        faulthandler.register(signal.SIGUSR1, file=stderr, all_threads=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    # `kill -USR1 <pid>` prints every thread's stack: what a process that will not stop, or
-    # stands still, is waiting on.
-    if hasattr(signal, "SIGUSR1"):
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    _stacks_on_sigusr1()
     args = build_parser().parse_args(argv)
     code: int = args.handler(args)
     return code
