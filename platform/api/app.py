@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool
 import tilsyn
 from tilsyn.platform.alerts.hub import NotificationHub
 from tilsyn.platform.api.invalid_input import invalid_request
+from tilsyn.platform.api.no_store import NoStoreMiddleware
 from tilsyn.platform.api.routes import (
     admin,
     alerts,
@@ -84,6 +85,7 @@ def create_app(
     app.state.container_feed = feed
     app.state.metrics = PlatformMetrics()
     app.add_middleware(RequestLatencyMiddleware, metrics=app.state.metrics)
+    app.add_middleware(NoStoreMiddleware)
     app.add_exception_handler(RequestValidationError, invalid_request)
     for module in (
         auth,
