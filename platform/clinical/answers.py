@@ -29,7 +29,7 @@ from pydantic import (
 from tilsyn.platform.clinical.plan import Colour, worst
 
 # An answer as FHIR carries it: a coded or free answer, yes/no, or a number.
-Answer = bool | float | str
+Answer = bool | float | Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LinkId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 QuestionnaireName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

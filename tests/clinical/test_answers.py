@@ -77,6 +77,7 @@ def test_a_questionnaire_without_colours_is_not_judged() -> None:
             "one entry per question; twice: cough",
         ),
         ([], "at least 1 item"),
+        ([{"link_id": "cough", "green": ["x" * 201]}], "at most 200 characters"),
         ([{"link_id": "cough", "green": ["same"], "amber": ["worse"]}], "Extra inputs"),
     ],
 )
