@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StringConstraints,
     model_validator,
 )
@@ -49,29 +50,30 @@ class QuestionColours(BaseModel):
     yellow: list[Answer] = Field(default=[], max_length=MAX_ANSWERS_PER_COLOUR)
     red: list[Answer] = Field(default=[], max_length=MAX_ANSWERS_PER_COLOUR)
 
+    # Each listed answer's colour by its key, built once when the colours are read: the
+    # alert engine looks up every answer set it stores.
+    _colour_by_key: dict[tuple[str, Any], Colour] = PrivateAttr(default_factory=dict)
+
     @model_validator(mode="after")
     def _each_answer_one_colour(self) -> QuestionColours:
-        seen: dict[tuple[str, Any], str] = {}
+        by_key: dict[tuple[str, Any], Colour] = {}
+        colour: Colour
         for colour in ("green", "yellow", "red"):
             for answer in getattr(self, colour):
                 key = _answer_key(answer)
-                if key in seen:
+                if key in by_key:
                     raise ValueError(
-                        f"{self.link_id}: the answer {_said(answer)} is both {seen[key]} and"
+                        f"{self.link_id}: the answer {_said(answer)} is both {by_key[key]} and"
                         f" {colour}"
                     )
-                seen[key] = colour
-        if not seen:
+                by_key[key] = colour
+        if not by_key:
             raise ValueError(f"{self.link_id}: no answer is given a colour")
+        self._colour_by_key = by_key
         return self
 
     def colour_of(self, answer: Answer) -> Colour | None:
-        key = _answer_key(answer)
-        colour: Colour
-        for colour in ("red", "yellow", "green"):
-            if any(_answer_key(a) == key for a in getattr(self, colour)):
-                return colour
-        return None
+        return self._colour_by_key.get(_answer_key(answer))
 
 
 def _one_entry_per_question(questions: list[QuestionColours]) -> list[QuestionColours]:
@@ -160,5 +162,5 @@ def _said(answer: Any) -> str:
 
 
 def _words(code: str) -> str:
-    """ "much_worse" as a nurse reads it."""
+    """A code ("much_worse") as a nurse reads it."""
     return code.replace("_", " ")
