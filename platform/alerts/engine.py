@@ -50,7 +50,7 @@ CLOCK_RULES: tuple[ClockRule, ...] = (
     periodic.offline_dispensers,
     periodic.silent_hubs,
     periodic.ward_compliance,
-    periodic.missed_measurements,
+    periodic.missed_tasks,
 )
 
 Commit = tuple[Sequence[Accepted], float]

@@ -1,6 +1,6 @@
 """Rules the clock decides: silent containers, offline dispensers, silent home hubs, a ward's
-hand-hygiene compliance below its target for the day, and scheduled measurements a patient
-missed."""
+hand-hygiene compliance below its target for the day, and scheduled measurements and
+questionnaires a patient missed."""
 
 from __future__ import annotations
 
@@ -174,17 +174,20 @@ def ward_compliance(conn: psycopg.Connection, now: datetime) -> list[Signal]:
     return signals
 
 
-def missed_measurements(conn: psycopg.Connection, now: datetime) -> list[Signal]:
-    """A scheduled measurement not taken in its window, per patient and kind."""
+def missed_tasks(conn: psycopg.Connection, now: datetime) -> list[Signal]:
+    """A scheduled measurement not taken, or questionnaire not answered, in its window, per
+    patient and task."""
     schedules = conn.execute(
-        """SELECT s.patient_id, s.kind, s.times, s.timezone, s.weekdays, p.unit
+        """SELECT s.patient_id, s.kind, s.questionnaire, s.times, s.timezone, s.weekdays,
+                  s.since, p.unit
            FROM patient_schedules s JOIN patients p USING (patient_id)"""
     ).fetchall()
     signals = []
-    for patient_id, kind, times, zone, weekdays, unit in schedules:
+    for patient_id, kind, questionnaire, times, zone, weekdays, since, unit in schedules:
         try:
             schedule = DailySchedule(
                 kind=kind,
+                questionnaire=questionnaire,
                 timezone=zone,
                 times=tuple(time.fromisoformat(t) for t in times),
                 weekdays=weekdays,
@@ -192,40 +195,60 @@ def missed_measurements(conn: psycopg.Connection, now: datetime) -> list[Signal]
         except ValueError as error:
             # Written past the API (which checks each task): one bad row must not stop the
             # others' warnings. Logged without the patient, the log is not a health record.
-            log.error("a measurement schedule row cannot be read, skipped: %s", error)
+            log.error("a schedule row cannot be read, skipped: %s", error)
             continue
-        # Far enough back to hold the latest due slot: a Monday-only task's is up to a week old.
+        # Far enough back to hold the latest due slot: a Monday-only task's is up to a week old;
+        # not before the task was set.
         start = now - max(MISSED_LOOKBACK, schedule.longest_gap + timedelta(days=1))
-        measured = [
-            r[0]
-            for r in conn.execute(
-                "SELECT time FROM vital_observations WHERE patient_id = %s AND kind = %s"
-                " AND time >= %s AND time <= %s",
-                (patient_id, kind, start - schedule.opens_before, now),
-            )
-        ]
-        missed = missed_slots(schedule, measured, start, now)
-        # Up while the latest slot that has passed was missed and nothing was measured since:
-        # a measurement clears it, not the clock moving yesterday's slot out of the window.
+        if since is not None:
+            start = max(start, since)
+        done = _done_times(conn, patient_id, schedule, start - schedule.opens_before, now)
+        missed = missed_slots(schedule, done, start, now)
+        # Up while the latest slot that has passed was missed and nothing was done since:
+        # doing it clears it, not the clock moving yesterday's slot out of the window.
         latest = max(due_times(schedule, start, now), default=None)
         active = (
             bool(missed)
             and latest is not None
             and missed[-1].deadline == latest + schedule.grace
-            and not any(at > missed[-1].deadline for at in measured)
+            and not any(at > missed[-1].deadline for at in done)
         )
         signals.append(
             Signal(
                 "patient",
                 patient_id,
-                f"missed:{kind}",
+                f"missed:{schedule.task}",
                 active,
                 now,
                 "warning",
                 "home_care",
                 unit,
-                missed[-1].reason if active else "measured as planned",
+                missed[-1].reason if active else f"{schedule.done} as planned",
                 {"missed": len(missed)},
             )
         )
     return signals
+
+
+def _done_times(
+    conn: psycopg.Connection,
+    patient_id: str,
+    schedule: DailySchedule,
+    since: datetime,
+    now: datetime,
+) -> list[datetime]:
+    """When the patient measured the kind, or answered the questionnaire, from `since`."""
+    what: str | None
+    if schedule.kind is not None:
+        query = (
+            "SELECT time FROM vital_observations WHERE patient_id = %s AND kind = %s"
+            " AND time >= %s AND time <= %s"
+        )
+        what = schedule.kind
+    else:
+        query = (
+            "SELECT time FROM questionnaire_answers WHERE patient_id = %s"
+            " AND questionnaire = %s AND time >= %s AND time <= %s"
+        )
+        what = schedule.questionnaire
+    return [row[0] for row in conn.execute(query, (patient_id, what, since, now))]

@@ -1,6 +1,8 @@
-"""Missed measurement tasks: which scheduled slots passed without a measurement.
+"""Missed tasks: which scheduled slots passed without a measurement or a questionnaire answered.
 
-In digital home follow-up a missed task raises a warning (DOMAIN.md §5). Two kinds of schedule:
+In digital home follow-up a missed task raises a warning (DOMAIN.md §5). A task is a kind of
+measurement ("weight") or a questionnaire of the self-management plan ("copd-daily"); the slots
+are judged alike. Two kinds of schedule:
 
 - at fixed local clock times, every day or on some weekdays ("weight at 08:00 on Mondays"): a
   slot is met by a measurement from
@@ -26,8 +28,9 @@ from itertools import pairwise
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from tilsyn.platform.clinical.answers import QuestionnaireName
 from tilsyn.platform.clinical.plan import LABELS, Kind
 
 
@@ -44,10 +47,46 @@ TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 CARE_TIMEZONE = "Europe/Oslo"
 
 
-class DailySchedule(BaseModel):
+class ScheduledThing(BaseModel):
+    """What a schedule asks for: a kind of measurement or a questionnaire, exactly one."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: Kind
+    kind: Kind | None = None
+    questionnaire: QuestionnaireName | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ScheduledThing:
+        if (self.kind is None) == (self.questionnaire is None):
+            raise ValueError("a task is either a kind of measurement or a questionnaire")
+        return self
+
+    @property
+    def task(self) -> str:
+        """A key unique per patient: the kind, or "questionnaire:" and its name (no kind holds
+        a colon)."""
+        return self.kind if self.kind is not None else f"questionnaire:{self.questionnaire}"
+
+    @property
+    def label(self) -> str:
+        if self.kind is not None:
+            return LABELS[self.kind][0]
+        return f"Questionnaire {self.questionnaire}"
+
+    @property
+    def done(self) -> str:
+        """The verb a reason says the task was not: "not measured", "not answered"."""
+        return "measured" if self.kind is not None else "answered"
+
+    @property
+    def many(self) -> str:
+        """What a short week lacks: "Weight measurements", "copd-daily answers"."""
+        if self.kind is not None:
+            return f"{self.label} measurements"
+        return f"Questionnaire {self.questionnaire} answers"
+
+
+class DailySchedule(ScheduledThing):
     times: tuple[time, ...] = Field(min_length=1, description="local clock times the task is due")
     timezone: TimeZoneName = CARE_TIMEZONE
     opens_before: timedelta = Field(timedelta(hours=4), ge=timedelta(0))
@@ -65,10 +104,7 @@ class DailySchedule(BaseModel):
         return timedelta(days=max(gaps))
 
 
-class WeeklySchedule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: Kind
+class WeeklySchedule(ScheduledThing):
     per_week: int = Field(ge=1, le=100)
     timezone: TimeZoneName = CARE_TIMEZONE
 
@@ -76,7 +112,7 @@ class WeeklySchedule(BaseModel):
 class MissedSlot(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: Kind
+    task: str = Field(description="the kind measured, or questionnaire:NAME")
     opens: datetime
     deadline: datetime
     missing: int = Field(description="measurements lacking in this slot")
@@ -108,11 +144,11 @@ def _missed_daily(
         if next_unused < len(times) and times[next_unused] <= deadline:
             next_unused += 1  # this measurement meets the slot and no other
             continue
-        label = LABELS[schedule.kind][0]
         due_text = f"{due.astimezone(local):%a %Y-%m-%d %H:%M}"
-        reason = f"{label} due {due_text} not measured by {deadline.astimezone(local):%H:%M}"
+        by = f"{deadline.astimezone(local):%H:%M}"
+        reason = f"{schedule.label} due {due_text} not {schedule.done} by {by}"
         missed.append(
-            MissedSlot(kind=schedule.kind, opens=opens, deadline=deadline, missing=1, reason=reason)
+            MissedSlot(task=schedule.task, opens=opens, deadline=deadline, missing=1, reason=reason)
         )
     return missed
 
@@ -152,9 +188,8 @@ def _short_week(
     if lacking <= 0:
         return None
     year, week, _ = monday.isocalendar()
-    label = LABELS[schedule.kind][0]
-    reason = f"{lacking} of {schedule.per_week} {label} measurements missing in {year}-W{week:02d}"
-    return MissedSlot(kind=schedule.kind, opens=begin, deadline=end, missing=lacking, reason=reason)
+    reason = f"{lacking} of {schedule.per_week} {schedule.many} missing in {year}-W{week:02d}"
+    return MissedSlot(task=schedule.task, opens=begin, deadline=end, missing=lacking, reason=reason)
 
 
 def _days(first: date, last: date) -> Iterator[date]:

@@ -6,9 +6,9 @@ questionnaire answers, NEWS2 and the measurement schedule say:
 1. act now: a red value by the patient's own thresholds, a red answer, or NEWS2 high (RCP:
    emergency);
 2. call the patient: a yellow value or answer, NEWS2 medium or low-medium (urgent review), a
-   scheduled
-   measurement missed, or nothing measured within the last `quiet_after` (older values are
-   no longer judged: a patient who stopped measuring must not sink below those who measure);
+   scheduled measurement or questionnaire missed, or nothing measured within the last
+   `quiet_after` (older values are no longer judged: a patient who stopped measuring must
+   not sink below those who measure);
 3. green;
 4. nothing to judge yet: no thresholds for the values measured, or never measured.
 
@@ -47,7 +47,9 @@ class PatientStatus(BaseModel):
     colour: Colour | None = Field(description="worst colour of the latest values; None: none yet")
     news2_band: Band | None
     last_measurement: AwareDatetime | None = Field(description="the latest of any age")
-    missed: tuple[str, ...] = Field((), description="open missed-measurement warnings")
+    missed: tuple[str, ...] = Field(
+        (), description="open missed-task warnings (measurements, questionnaires)"
+    )
     answers_colour: Colour | None = Field(
         None, description="worst colour of the latest answers to each questionnaire"
     )

@@ -62,8 +62,10 @@ def hub_patients_config(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
     served = conn.execute("SELECT hub_id, patient_id FROM hub_patients").fetchall()
     schedules: dict[str, dict[str, list[str]]] = {}
     weekdays: dict[str, dict[str, set[int] | None]] = {}
+    # The hub prompts for measurements; questionnaires come from the patient's own app.
     for patient_id, kind, times, days in conn.execute(
-        "SELECT patient_id, kind, times, weekdays FROM patient_schedules ORDER BY patient_id, kind"
+        "SELECT patient_id, kind, times, weekdays FROM patient_schedules"
+        " WHERE kind IS NOT NULL ORDER BY patient_id, kind"
     ):
         edge_kind: str = EDGE_KIND.get(kind) or kind
         merged = set(schedules.setdefault(patient_id, {}).get(edge_kind, [])) | set(times)

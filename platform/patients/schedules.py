@@ -1,27 +1,29 @@
-"""When each patient is to measure what: the care team's tasks ("weight at 08:00", every day or
-on some weekdays: "on Mondays and Thursdays").
+"""When each patient is to measure what and answer which questionnaire: the care team's tasks
+("weight at 08:00", "copd-daily at 10:00"), every day or on some weekdays ("on Mondays and
+Thursdays").
 
-A missed task raises a warning (DOMAIN.md §5, `alerts.periodic.missed_measurements`). The whole
+A missed task raises a warning (DOMAIN.md §5, `alerts.periodic.missed_tasks`). The whole
 schedule is set at once, as the home-care screen edits it: an empty list clears it.
 """
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
 import psycopg
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from tilsyn.platform.clinical.plan import Kind
-from tilsyn.platform.clinical.schedule import CARE_TIMEZONE, DailySchedule, TimeZoneName
+from tilsyn.platform.clinical.schedule import (
+    CARE_TIMEZONE,
+    DailySchedule,
+    ScheduledThing,
+    TimeZoneName,
+)
 
 MAX_TIMES_PER_DAY = 12
 
 
-class ScheduledTask(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Kind
+class ScheduledTask(ScheduledThing):
     times: list[str] = Field(
         min_length=1, max_length=MAX_TIMES_PER_DAY, description="local clock times, HH:MM"
     )
@@ -62,35 +64,71 @@ class ScheduledTask(BaseModel):
     def daily(self) -> DailySchedule:
         return DailySchedule(
             kind=self.kind,
+            questionnaire=self.questionnaire,
             timezone=self.timezone,
             times=tuple(time.fromisoformat(t) for t in self.times),
             weekdays=None if self.weekdays is None else frozenset(self.weekdays),
         )
 
 
-def check_one_task_per_kind(tasks: list[ScheduledTask]) -> None:
-    kinds = [t.kind for t in tasks]
-    twice = sorted({k for k in kinds if kinds.count(k) > 1})
+def check_one_entry_per_task(tasks: list[ScheduledTask]) -> None:
+    keys = [t.task for t in tasks]
+    twice = sorted({t.label for t in tasks if keys.count(t.task) > 1})
     if twice:
-        raise ValueError(f"one entry per kind; twice: {', '.join(twice)}")
+        raise ValueError(f"one entry per measurement or questionnaire; twice: {', '.join(twice)}")
 
 
 def read_schedule(conn: psycopg.Connection, patient_id: str) -> list[ScheduledTask]:
+    """Measurements by kind, then questionnaires by name."""
     rows = conn.execute(
-        "SELECT kind, times, timezone, weekdays FROM patient_schedules WHERE patient_id = %s"
-        " ORDER BY kind",
+        "SELECT kind, questionnaire, times, timezone, weekdays FROM patient_schedules"
+        " WHERE patient_id = %s ORDER BY kind NULLS LAST, questionnaire",
         (patient_id,),
     ).fetchall()
-    return [ScheduledTask(kind=r[0], times=list(r[1]), timezone=r[2], weekdays=r[3]) for r in rows]
+    return [
+        ScheduledTask(kind=r[0], questionnaire=r[1], times=list(r[2]), timezone=r[3], weekdays=r[4])
+        for r in rows
+    ]
 
 
-def save_schedule(conn: psycopg.Connection, patient_id: str, tasks: list[ScheduledTask]) -> None:
-    """Replace the patient's schedule with `tasks` (one per kind)."""
-    check_one_task_per_kind(tasks)
+def save_schedule(
+    conn: psycopg.Connection,
+    patient_id: str,
+    tasks: list[ScheduledTask],
+    since: datetime | None = None,
+) -> None:
+    """Replace the patient's schedule with `tasks` (one per kind or questionnaire). A task new
+    or changed is judged from `since` (None: over the missed-task rule's whole look-back); one
+    saved again unchanged keeps its own, so editing another task does not clear its warning."""
+    check_one_entry_per_task(tasks)
+    kept = {
+        (kind, questionnaire, tuple(times), timezone, tuple(weekdays or ())): set_since
+        for kind, questionnaire, times, timezone, weekdays, set_since in conn.execute(
+            "SELECT kind, questionnaire, times, timezone, weekdays, since FROM patient_schedules"
+            " WHERE patient_id = %s",
+            (patient_id,),
+        )
+    }
     conn.execute("DELETE FROM patient_schedules WHERE patient_id = %s", (patient_id,))
     for task in tasks:
+        same = (
+            task.kind,
+            task.questionnaire,
+            tuple(task.times),
+            task.timezone,
+            tuple(task.weekdays or ()),
+        )
         conn.execute(
-            "INSERT INTO patient_schedules (patient_id, kind, times, timezone, weekdays)"
-            " VALUES (%s, %s, %s, %s, %s)",
-            (patient_id, task.kind, task.times, task.timezone, task.weekdays),
+            "INSERT INTO patient_schedules"
+            " (patient_id, kind, questionnaire, times, timezone, weekdays, since)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (
+                patient_id,
+                task.kind,
+                task.questionnaire,
+                task.times,
+                task.timezone,
+                task.weekdays,
+                kept.get(same, since),
+            ),
         )

@@ -158,7 +158,7 @@ def _last_measurements(conn: psycopg.Connection, now: datetime) -> dict[str, dat
 
 
 def _missed_tasks(conn: psycopg.Connection) -> dict[str, tuple[str, ...]]:
-    """The open missed-measurement warnings (raised by the clock rules), per patient."""
+    """The open missed-task warnings (raised by the clock rules), per patient."""
     rows = conn.execute(
         """SELECT entity_id, title FROM alerts
            WHERE entity_type = 'patient' AND rule LIKE 'missed:%%' AND state <> 'resolved'

@@ -28,7 +28,7 @@ from tilsyn.platform.registry.store import (
     register_ward,
 )
 from tilsyn.sim.scenario.model import Scenario
-from tilsyn.sim.scenario.specs_care import PatientSpec, QuestionSpec, Variation
+from tilsyn.sim.scenario.specs_care import PatientSpec, QuestionSpec, Schedule, Variation
 from tilsyn.sim.scenario.specs_waste import ContainerSpec
 
 CONTAINER_FIELDS = (
@@ -131,20 +131,33 @@ def enrolment_thresholds(
 
 
 def enrolment_schedule(patient: PatientSpec) -> list[ScheduledTask]:
-    """The plan's measurement tasks, every day or on its weekdays (blood pressure is judged by
-    its systolic value). Two plans of one kind (a daily and a weekly one) are left to the care
-    team: a schedule holds one entry per kind."""
+    """The plan's measurement tasks and questionnaires, every day or on their weekdays (blood
+    pressure is judged by its systolic value). Two plans of one kind (a daily and a weekly one)
+    are left to the care team: a schedule holds one entry per kind."""
     kinds = [plan.kind for plan in patient.measurements]
-    return [
+    measurements = [
         ScheduledTask(
             kind="systolic_bp" if plan.kind == "blood_pressure" else plan.kind,
             times=list(plan.schedule.times),
-            # The scenario counts weekdays from Monday = 0, the schedule from Monday = 1.
-            weekdays=[day + 1 for day in sorted(plan.schedule.weekdays)],
+            weekdays=_weekdays(plan.schedule),
         )
         for plan in patient.measurements
         if kinds.count(plan.kind) == 1
     ]
+    questionnaires = [
+        ScheduledTask(
+            questionnaire=plan.questionnaire,
+            times=list(plan.schedule.times),
+            weekdays=_weekdays(plan.schedule),
+        )
+        for plan in patient.questionnaires
+    ]
+    return measurements + questionnaires
+
+
+def _weekdays(schedule: Schedule) -> list[int]:
+    # The scenario counts weekdays from Monday = 0, the schedule from Monday = 1.
+    return [day + 1 for day in sorted(schedule.weekdays)]
 
 
 def enrolment_colours(name: str, items: tuple[QuestionSpec, ...]) -> QuestionnaireColours:

@@ -98,7 +98,7 @@ def test_a_missed_morning_measurement_is_flagged_and_a_taken_one_is_not(database
             " VALUES (%s, 'P2', 'body_weight', 81.2, 'kg', 'h')",
             (NOON - timedelta(hours=4),),
         )
-        signals = {s.entity_id: s for s in periodic.missed_measurements(conn, NOON)}
+        signals = {s.entity_id: s for s in periodic.missed_tasks(conn, NOON)}
     assert signals["P1"].active and signals["P1"].rule == "missed:body_weight"
     assert not signals["P2"].active
 
@@ -117,7 +117,7 @@ def test_a_missed_measurement_stays_flagged_until_one_is_taken(database_url: str
 
         def active_at(day: int, hour: int, minute: int = 0) -> bool:
             now = datetime(2026, 3, day, hour, minute, tzinfo=oslo)
-            (signal,) = periodic.missed_measurements(conn, now)
+            (signal,) = periodic.missed_tasks(conn, now)
             return signal.active
 
         assert [active_at(9, 12), active_at(10, 8, 30), active_at(10, 11, 30)] == [True] * 3

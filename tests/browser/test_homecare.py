@@ -307,12 +307,14 @@ def test_a_patient_that_cannot_be_opened_says_why(site: Site, page: Page) -> Non
 
 
 def _schedule_of(site: Site, patient_id: str) -> list[tuple[str, list[str]]]:
+    """(kind or questionnaire:NAME, times) of each task, measurements first."""
     with psycopg.connect(site.database_url) as conn:
         rows = conn.execute(
-            "SELECT kind, times FROM patient_schedules WHERE patient_id = %s ORDER BY kind",
+            "SELECT coalesce(kind, 'questionnaire:' || questionnaire), times"
+            " FROM patient_schedules WHERE patient_id = %s ORDER BY kind NULLS LAST, questionnaire",
             (patient_id,),
         ).fetchall()
-    return [(kind, list(times)) for kind, times in rows]
+    return [(task, list(times)) for task, times in rows]
 
 
 def _carl_weighs_at_eight(site: Site) -> None:
@@ -334,7 +336,7 @@ def test_the_schedule_editor_adds_edits_and_removes_and_says_why_the_server_refu
 
     page.get_by_role("button", name="Add a time for Weight").click()
     page.get_by_label("Weight time 2", exact=True).fill("20:00")
-    page.get_by_label("Measurement to schedule").select_option("spo2")
+    page.get_by_label("Measurement or questionnaire").select_option("spo2")
     page.get_by_role("button", name="Add to schedule").click()
     expect(page.get_by_label("SpO₂ time 1", exact=True)).to_be_focused()
     page.get_by_label("SpO₂ time 1", exact=True).fill("21:30")
@@ -401,11 +403,45 @@ def test_a_task_is_scheduled_on_some_weekdays(site: Site, page: Page) -> None:
     expect(message).to_have_text("Not saved: tick a day for Weight, or remove it.")
 
 
+def test_a_coloured_questionnaire_is_scheduled_beside_the_measurements(
+    site: Site, page: Page
+) -> None:
+    _carl_weighs_at_eight(site)
+    with psycopg.connect(site.database_url) as conn:
+        save_colours(conn, COPD_COLOURS, "nurse", replace=True)
+    sign_in(page, site.url, "home_care_nurse")
+    page.locator("#triage").get_by_role("button", name="P-CARL").click()
+    choice = page.get_by_label("Measurement or questionnaire")
+    expect(choice.locator("optgroup[label=Questionnaires] option")).to_have_text(
+        ["Questionnaire copd daily"]
+    )
+    expect(page.locator("#answers")).not_to_contain_text("Reading the answers")
+    choice.select_option(label="Questionnaire copd daily")
+    page.get_by_role("button", name="Add to schedule").click()
+    time_1 = page.get_by_label("Questionnaire copd daily time 1", exact=True)
+    expect(time_1).to_be_focused()
+    time_1.fill("10:00")
+    for day in ("Saturday", "Sunday"):
+        page.get_by_label(f"Questionnaire copd daily on {day}").uncheck()
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.locator("#schedule-message")).to_have_text(
+        "Saved: Weight at 08:00; Questionnaire copd daily at 10:00 on Mon, Tue, Wed, Thu, Fri."
+    )
+    assert _schedule_of(site, "P-CARL") == [
+        ("body_weight", ["08:00"]),
+        ("questionnaire:copd-daily", ["10:00"]),
+    ]
+    # Scheduled once: no longer offered.
+    expect(choice.locator("optgroup[label=Questionnaires]")).to_have_count(0)
+    page.get_by_role("button", name="Remove Questionnaire copd daily from the schedule").click()
+    expect(choice.locator("optgroup[label=Questionnaires] option")).to_have_count(1)
+
+
 def test_an_unfinished_schedule_is_not_sent(site: Site, page: Page) -> None:
     sign_in(page, site.url, "home_care_nurse")
     page.locator("#triage").get_by_role("button", name="P-BENT").click()
     expect(page.locator("#schedule-empty")).to_be_visible()
-    page.get_by_label("Measurement to schedule").select_option("body_weight")
+    page.get_by_label("Measurement or questionnaire").select_option("body_weight")
     page.get_by_role("button", name="Add to schedule").click()
     page.get_by_role("button", name="Save schedule").click()
     expect(page.locator("#schedule-message")).to_have_text(
@@ -490,7 +526,7 @@ def test_a_nurse_recolours_an_answer_for_every_patient_and_the_board_follows(
     bent = page.locator("#triage tr[data-patient-id='P-BENT']")
     expect(bent.locator(".value.answers")).to_have_text("copd daily: yellow")
     expect(page.locator("#colours-questionnaire")).to_have_value("copd-daily")
-    page.get_by_label("breathlessness: worse").select_option("red")
+    page.get_by_label("breathlessness: worse", exact=True).select_option("red")
     add = page.locator("#colours-add")
     add.get_by_label("Question").select_option("feeling_unwell")
     add.get_by_label("New answer").fill("maybe")
@@ -501,7 +537,9 @@ def test_a_nurse_recolours_an_answer_for_every_patient_and_the_board_follows(
     add.get_by_label("Question").select_option("breathlessness")
     add.get_by_label("New answer").fill("a little worse")
     add.get_by_role("button", name="Add answer").click()
-    expect(page.get_by_label("breathlessness: a little worse")).to_have_value("yellow")
+    expect(page.get_by_label("breathlessness: a little worse", exact=True)).to_have_value("yellow")
+    page.get_by_role("button", name="Remove feeling unwell: yes").click()
+    expect(page.get_by_role("button", name="Remove feeling unwell: no")).to_be_disabled()
     page.get_by_role("button", name="Save colours").click()
     expect(page.locator("#colours-message")).to_contain_text("Saved")
     expect(bent.locator(".value.answers")).to_have_text("copd daily: red")
@@ -509,11 +547,15 @@ def test_a_nurse_recolours_an_answer_for_every_patient_and_the_board_follows(
         (breathlessness,) = [
             q for q in read_colours(conn)["copd-daily"].questions if q.link_id == "breathlessness"
         ]
+        (unwell,) = [
+            q for q in read_colours(conn)["copd-daily"].questions if q.link_id == "feeling_unwell"
+        ]
     assert (breathlessness.green, breathlessness.yellow, breathlessness.red) == (
         ["same"],
         ["a_little_worse"],
         ["worse", "much_worse"],
     )
+    assert (unwell.green, unwell.yellow, unwell.red) == ([False], [], []), "yes removed"
 
 
 def test_a_hub_that_stopped_reporting_is_listed_with_whom_it_serves(site: Site, page: Page) -> None:

@@ -98,3 +98,25 @@ def test_schedules_refuse_nonsense():
         DailySchedule(kind="body_weight", times=(time(8),), timezone="Mars/Olympus")
     with pytest.raises(ValidationError):
         WeeklySchedule(kind="body_weight", per_week=0)
+
+
+def test_a_questionnaire_is_scheduled_and_missed_like_a_measurement():
+    daily = DailySchedule(questionnaire="copd-daily", times=(time(10),))
+    (missed,) = missed_slots(daily, [oslo(4, 9)], start=oslo(4, 0), now=oslo(5, 14))
+    assert missed.task == "questionnaire:copd-daily"
+    assert (
+        missed.reason == "Questionnaire copd-daily due Tue 2024-03-05 10:00 not answered by 13:00"
+    )
+    weekly = WeeklySchedule(questionnaire="heart-weekly", per_week=2)
+    (short,) = missed_slots(weekly, [oslo(5, 9)], start=oslo(4, 0), now=oslo(11, 0))
+    assert short.reason == "1 of 2 Questionnaire heart-weekly answers missing in 2024-W10"
+    assert MORNING.task == "body_weight"
+
+
+@pytest.mark.parametrize(
+    "what",
+    [{}, {"kind": "body_weight", "questionnaire": "copd-daily"}, {"questionnaire": "copd daily"}],
+)
+def test_a_task_is_one_kind_or_one_questionnaire_by_a_plain_name(what):
+    with pytest.raises(ValidationError):
+        DailySchedule(times=(time(8),), **what)

@@ -1,5 +1,6 @@
-"""The care team sets when each patient measures what; a missed task raises a warning, and the
-clock rules stand up to a row they cannot read and to devices that never reported."""
+"""The care team sets when each patient measures what and answers which questionnaire; a missed
+task raises a warning, and the clock rules stand up to a row they cannot read and to devices
+that never reported."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ WEIGHT_AND_BP = [
     {"kind": "body_weight", "times": ["08:00"], "timezone": "Europe/Oslo"},
     {"kind": "systolic_bp", "times": ["20:00", "08:30"], "timezone": "Europe/Oslo"},
 ]
+COPD_DAILY = {"questionnaire": "copd-daily", "times": ["10:00"], "weekdays": [5, 1]}
 
 
 @pytest.fixture
@@ -41,14 +43,22 @@ def test_a_schedule_set_by_home_care_is_read_back_and_both_are_audited(
 ) -> None:
     nurse = sign_in("home_care_nurse")
     assert client.get("/api/patients/P1/schedule", headers=nurse).json() == []
-    saved = client.put("/api/patients/P1/schedule", json=WEIGHT_AND_BP, headers=nurse)
+    body = [COPD_DAILY, *WEIGHT_AND_BP]
+    saved = client.put("/api/patients/P1/schedule", json=body, headers=nurse)
     assert saved.status_code == 200, saved.text
     read = client.get("/api/patients/P1/schedule", headers=nurse).json()
-    oslo = {"timezone": "Europe/Oslo", "weekdays": None}
+    oslo = {"timezone": "Europe/Oslo", "weekdays": None, "questionnaire": None}
     assert read == [
         {"kind": "body_weight", "times": ["08:00"], **oslo},
         {"kind": "systolic_bp", "times": ["08:30", "20:00"], **oslo},
-    ]
+        {
+            "kind": None,
+            "questionnaire": "copd-daily",
+            "times": ["10:00"],
+            "timezone": "Europe/Oslo",
+            "weekdays": [1, 5],
+        },
+    ], "measurements by kind, then questionnaires"
     assert client.get("/api/patients/P2/schedule", headers=nurse).json() == []
     cleared = client.put("/api/patients/P1/schedule", json=[], headers=nurse)
     assert cleared.status_code == 200
@@ -64,7 +74,7 @@ def test_a_schedule_set_by_home_care_is_read_back_and_both_are_audited(
         "set_schedule",
         "read_schedule",
     ]
-    assert actions[1][1] == {"kinds": ["body_weight", "systolic_bp"]}
+    assert actions[1][1] == {"tasks": ["questionnaire:copd-daily", "body_weight", "systolic_bp"]}
 
 
 @pytest.mark.parametrize(
@@ -78,8 +88,18 @@ def test_a_schedule_set_by_home_care_is_read_back_and_both_are_audited(
         ([{"kind": "spo2", "times": ["08:00"], "timezone": "Mars/Olympus"}], "unknown time zone"),
         (
             [{"kind": "spo2", "times": ["08:00"]}, {"kind": "spo2", "times": ["20:00"]}],
-            "one entry per kind; twice: spo2",
+            "one entry per measurement or questionnaire; twice: SpO2",
         ),
+        (
+            [COPD_DAILY, {**COPD_DAILY, "times": ["18:00"]}],
+            "twice: Questionnaire copd-daily",
+        ),
+        ([{"times": ["08:00"]}], "either a kind of measurement or a questionnaire"),
+        (
+            [{"kind": "spo2", "questionnaire": "copd-daily", "times": ["08:00"]}],
+            "either a kind of measurement or a questionnaire",
+        ),
+        ([{**COPD_DAILY, "questionnaire": "copd daily"}], "should match pattern"),
         ([{"kind": "spo2", "times": ["08:00"], "weekdays": []}], "no weekday"),
         ([{"kind": "spo2", "times": ["08:00"], "weekdays": [0, 3]}], "1 (Monday) to 7"),
         ([{"kind": "spo2", "times": ["08:00"], "weekdays": [3, 3]}], "the same weekday twice"),
@@ -113,9 +133,77 @@ def test_a_schedule_set_over_the_api_raises_a_missed_measurement_warning(
     nurse = sign_in("home_care_nurse")
     client.put("/api/patients/P1/schedule", json=WEIGHT_AND_BP[:1], headers=nurse)
     with psycopg.connect(database_url) as conn:
-        (signal,) = periodic.missed_measurements(conn, NOON)
+        _set_since(conn, NOON - timedelta(days=1))
+        (signal,) = periodic.missed_tasks(conn, NOON)
     assert (signal.entity_id, signal.rule, signal.active) == ("P1", "missed:body_weight", True)
     assert "Weight due Fri 2026-11-20 08:00 not measured by 11:00" in signal.title
+
+
+def test_a_questionnaire_not_answered_raises_a_warning_until_it_is_answered(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    # Due Friday 20 November 2026, 10:00 in Oslo, until 13:00; another questionnaire's answers
+    # do not count.
+    client.put("/api/patients/P1/schedule", json=[COPD_DAILY], headers=nurse)
+    with psycopg.connect(database_url) as conn:
+        _set_since(conn, NOON - timedelta(hours=3))
+        _answer(conn, "heart-weekly", NOON - timedelta(hours=2))
+        (signal,) = periodic.missed_tasks(conn, NOON + timedelta(minutes=59))
+        assert (signal.rule, signal.active) == ("missed:questionnaire:copd-daily", False)
+        (signal,) = periodic.missed_tasks(conn, NOON + timedelta(hours=1))
+        assert (signal.rule, signal.active) == ("missed:questionnaire:copd-daily", True)
+        assert signal.title == (
+            "Questionnaire copd-daily due Fri 2026-11-20 10:00 not answered by 13:00"
+        )
+        _answer(conn, "copd-daily", NOON + timedelta(hours=3))
+        (signal,) = periodic.missed_tasks(conn, NOON + timedelta(hours=4))
+        assert not signal.active and signal.title == "answered as planned"
+        # Answered within the window: the next Monday's slot is met.
+        _answer(conn, "copd-daily", NOON + timedelta(days=3, hours=-2))
+        (signal,) = periodic.missed_tasks(conn, NOON + timedelta(days=3, hours=3))
+        assert not signal.active
+
+
+def test_a_task_is_judged_from_when_it_was_set_and_keeps_that_when_another_changes(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    set_at = datetime.now(UTC)
+    client.put("/api/patients/P1/schedule", json=WEIGHT_AND_BP[:1], headers=nurse)
+    with psycopg.connect(database_url) as conn:
+        (since,) = conn.execute("SELECT since FROM patient_schedules").fetchone() or ()
+        assert set_at <= since <= datetime.now(UTC)
+        # Weight at 08:00, set at 13:00 Oslo: first due the next morning.
+        _set_since(conn, NOON + timedelta(hours=1))
+        (signal,) = periodic.missed_tasks(conn, NOON + timedelta(hours=6))
+        assert not signal.active, "this morning's slot passed before the task was set"
+        next_day = NOON + timedelta(days=1)
+        (signal,) = periodic.missed_tasks(conn, next_day)
+        assert signal.active and "due Sat 2026-11-21 08:00" in signal.title
+    # Another task added, the weight unchanged: its warning stands.
+    client.put("/api/patients/P1/schedule", json=[*WEIGHT_AND_BP[:1], COPD_DAILY], headers=nurse)
+    with psycopg.connect(database_url) as conn:
+        weight = {s.rule: s for s in periodic.missed_tasks(conn, next_day)}["missed:body_weight"]
+        assert weight.active
+    # The weight moved to 09:00: judged afresh from now.
+    moved = [{**WEIGHT_AND_BP[0], "times": ["09:00"]}]
+    client.put("/api/patients/P1/schedule", json=moved, headers=nurse)
+    with psycopg.connect(database_url) as conn:
+        (signal,) = periodic.missed_tasks(conn, next_day)
+        assert not signal.active
+
+
+def _set_since(conn: psycopg.Connection, at: datetime) -> None:
+    conn.execute("UPDATE patient_schedules SET since = %s WHERE patient_id = 'P1'", (at,))
+
+
+def _answer(conn: psycopg.Connection, questionnaire: str, at: datetime) -> None:
+    conn.execute(
+        "INSERT INTO questionnaire_answers (time, patient_id, questionnaire, answers, hub_id)"
+        " VALUES (%s, 'P1', %s, '{}', 'hub-1')",
+        (at, questionnaire),
+    )
 
 
 def test_a_schedule_row_no_rule_can_read_spoils_no_other_patients_warning(
@@ -125,12 +213,13 @@ def test_a_schedule_row_no_rule_can_read_spoils_no_other_patients_warning(
         "/api/patients/P1/schedule", json=WEIGHT_AND_BP[:1], headers=sign_in("home_care_nurse")
     )
     with psycopg.connect(database_url) as conn:
+        _set_since(conn, NOON - timedelta(days=1))
         # Written past the API: the simulator's plans call the pair "blood_pressure".
         conn.execute(
             "INSERT INTO patient_schedules (patient_id, kind, times)"
             " VALUES ('P2', 'blood_pressure', '{08:00}')"
         )
-        signals = periodic.missed_measurements(conn, NOON)
+        signals = periodic.missed_tasks(conn, NOON)
     assert [(s.entity_id, s.rule, s.active) for s in signals] == [
         ("P1", "missed:body_weight", True)
     ]
@@ -201,12 +290,13 @@ def test_a_weekly_task_is_kept_with_its_weekdays_and_warned_about_for_a_week(
     assert [(t["kind"], t["weekdays"]) for t in read] == [("body_weight", [1]), ("spo2", None)]
     friday = NOON  # Friday 20 November 2026
     with psycopg.connect(database_url) as conn:
+        _set_since(conn, friday - timedelta(days=7))
         conn.execute(
             "INSERT INTO vital_observations (time, patient_id, kind, value, unit, hub_id)"
             " VALUES (%s, 'P1', 'spo2', 96, '%%', 'h')",
             (friday - timedelta(hours=3),),
         )
-        signals = {s.rule: s for s in periodic.missed_measurements(conn, friday)}
+        signals = {s.rule: s for s in periodic.missed_tasks(conn, friday)}
         weight = signals["missed:body_weight"]
         assert weight.active
         assert "Weight due Mon 2026-11-16 08:00 not measured by 11:00" in weight.title
@@ -217,5 +307,5 @@ def test_a_weekly_task_is_kept_with_its_weekdays_and_warned_about_for_a_week(
             " VALUES (%s, 'P1', 'body_weight', 81, 'kg', 'h')",
             (friday - timedelta(hours=1),),
         )
-        later = {s.rule: s for s in periodic.missed_measurements(conn, friday)}
+        later = {s.rule: s for s in periodic.missed_tasks(conn, friday)}
     assert not later["missed:body_weight"].active, "measured since: cleared"

@@ -126,24 +126,32 @@ def _readings_around(bound: float, step: float) -> list[float]:
 def test_enrolled_patients_get_their_plans_measurement_schedule_with_its_weekdays(
     database_url: str,
 ) -> None:
-    """Weekly tasks (weight on Mondays) were left out: nothing warned when one was missed."""
+    """Weekly tasks (weight on Mondays) were left out: nothing warned when one was missed. The
+    questionnaires of the plan are scheduled beside the measurements."""
     scenario = load_scenario("vaaler-home", 3)
     with psycopg.connect(database_url) as conn:
         register_home_care(conn, scenario)
         stored = {
-            (patient, kind): weekdays
-            for patient, kind, weekdays in conn.execute(
-                "SELECT patient_id, kind, weekdays FROM patient_schedules"
+            (patient, kind or f"questionnaire:{questionnaire}"): (times, weekdays)
+            for patient, kind, questionnaire, times, weekdays in conn.execute(
+                "SELECT patient_id, kind, questionnaire, times, weekdays FROM patient_schedules"
             )
         }
     planned = {}
     for patient in scenario.patients:
-        for plan in patient.measurements:
-            days = sorted(d + 1 for d in plan.schedule.weekdays)  # ISO: Monday is 1
-            kind = "systolic_bp" if plan.kind == "blood_pressure" else plan.kind
-            planned[(patient.patient_id, kind)] = None if len(days) == 7 else days
+        plans = [
+            ("systolic_bp" if p.kind == "blood_pressure" else p.kind, p.schedule)
+            for p in patient.measurements
+        ] + [(f"questionnaire:{q.questionnaire}", q.schedule) for q in patient.questionnaires]
+        for task, schedule in plans:
+            days = sorted(d + 1 for d in schedule.weekdays)  # ISO: Monday is 1
+            planned[(patient.patient_id, task)] = (
+                sorted(schedule.times),
+                None if len(days) == 7 else days,
+            )
     assert stored == planned
-    assert any(days is not None for days in stored.values()), "some task is weekly"
+    assert any(days is not None for _, days in stored.values()), "some task is weekly"
+    assert any(task.startswith("questionnaire:") for _, task in stored), "some questionnaire"
 
 
 def test_enrolled_questionnaires_colour_every_answer_the_hubs_send(database_url: str) -> None:

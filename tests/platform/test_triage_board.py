@@ -48,7 +48,7 @@ def test_the_board_brings_forward_who_a_nurse_must_see_though_not_red(database_u
             "INSERT INTO patient_schedules (patient_id, kind, times) VALUES ('D-MISSED', 'spo2',"
             " '{08:00}')"
         )
-        apply_signals(conn, periodic.missed_measurements(conn, NOW))
+        apply_signals(conn, periodic.missed_tasks(conn, NOW))
         board = triage_board(conn, NOW)
     by_id = {p.patient_id: p for p in board}
     assert [p.patient_id for p in board] == ["C-NEWS2-HIGH", "D-MISSED", "B-STOPPED", "A-GREEN"]

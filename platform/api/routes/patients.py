@@ -25,7 +25,7 @@ from tilsyn.platform.patients.instructions import (
 from tilsyn.platform.patients.questionnaires import read_colours
 from tilsyn.platform.patients.schedules import (
     ScheduledTask,
-    check_one_task_per_kind,
+    check_one_entry_per_task,
     read_schedule,
     save_schedule,
 )
@@ -162,7 +162,8 @@ def set_threshold(
 
 @router.get("/patients/{patient_id}/schedule", response_model=list[ScheduledTask])
 def schedule(patient_id: str, db: Db, user: Clinician) -> list[ScheduledTask]:
-    """What the patient is to measure when, one entry per kind (local clock times)."""
+    """What the patient is to measure and answer when, one entry per kind of measurement and
+    per questionnaire (local clock times)."""
     _exists(db, patient_id)
     audit(db, user, "read_schedule", patient_id)
     return read_schedule(db, patient_id)
@@ -172,15 +173,15 @@ def schedule(patient_id: str, db: Db, user: Clinician) -> list[ScheduledTask]:
 def set_schedule(
     patient_id: str, body: list[ScheduledTask], db: Db, user: ThresholdEditor
 ) -> list[ScheduledTask]:
-    """Replace the whole schedule; an empty list clears it. A task missed by its time plus
-    3 hours raises a warning on the board."""
+    """Replace the whole schedule; an empty list clears it. A measurement not taken, or a
+    questionnaire not answered, by its time plus 3 hours raises a warning on the board."""
     _exists(db, patient_id)
     try:
-        check_one_task_per_kind(body)
+        check_one_entry_per_task(body)
     except ValueError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
-    save_schedule(db, patient_id, body)
-    audit(db, user, "set_schedule", patient_id, {"kinds": [t.kind for t in body]})
+    save_schedule(db, patient_id, body, since=datetime.now(UTC))
+    audit(db, user, "set_schedule", patient_id, {"tasks": [t.task for t in body]})
     return body
 
 

@@ -29,6 +29,11 @@ export async function showAnswerColours() {
   edit(choice.value);
 }
 
+/** The questionnaires the care team has coloured, as last read: those a schedule may ask for. */
+export function questionnaireNames() {
+  return saved.map((q) => q.questionnaire);
+}
+
 /** `onSaved` runs after a save: the board and the open patient's answers are read anew. */
 export function wireAnswerColours({ onSaved }) {
   document.getElementById("colours-questionnaire").addEventListener("change", (event) => edit(event.target.value));
@@ -57,7 +62,26 @@ function render() {
     question.answers.map((entry, index) => element("tr", { class: entry.colour },
       element("th", { scope: "row" }, index === 0 ? words(question.link_id) : ""),
       element("td", {}, said(entry.answer)),
-      element("td", {}, colourChoice(question, entry))))));
+      element("td", {}, colourChoice(question, entry)),
+      element("td", {}, removeButton(question, entry))))));
+}
+
+/** An answer taken off the list is yellow again when given; a question keeps at least one
+ * answer (the server refuses a question with none coloured). */
+function removeButton(question, entry) {
+  const only = question.answers.length === 1;
+  return element("button", {
+    type: "button",
+    class: "link",
+    disabled: only,
+    title: only ? "A question keeps at least one answer" : null,
+    "aria-label": `Remove ${words(question.link_id)}: ${said(entry.answer)}`,
+    onclick: () => {
+      question.answers = question.answers.filter((a) => a !== entry);
+      document.getElementById("colours-message").textContent = "Not saved yet.";
+      render();
+    },
+  }, "Remove");
 }
 
 function colourChoice(question, entry) {

@@ -3,7 +3,7 @@
 // refresh the board live.
 import { api, start, element, explain, formatDateTime, formatTime, guarded, liveStream, notify, requireRole, showConnection } from "./common.js";
 import { AlertList } from "./alert-list.js";
-import { said, showAnswerColours, wireAnswerColours, words } from "./answer-colours.js";
+import { questionnaireNames, said, showAnswerColours, wireAnswerColours, words } from "./answer-colours.js";
 import { showHubsNeedingAttention } from "./hub-list.js";
 import { timeChart } from "./chart.js";
 
@@ -405,9 +405,9 @@ async function saveThresholds(event) {
   await refreshBoard({ urgent: true }).catch((error) => notify(`Board not refreshed: ${explain(error)}.`));
 }
 
-// The measurement schedule: each kind the patient measures, at which local clock times, on
-// which weekdays. The
-// whole schedule is saved at once (an empty one clears it); the server checks the times.
+// The schedule: each kind the patient measures and each questionnaire of the plan the patient
+// answers, at which local clock times, on which weekdays. The whole schedule is saved at once
+// (an empty one clears it); the server checks the times.
 let scheduleOf = null; // the patient whose schedule the editor holds; saving waits for it
 
 async function loadSchedule(patientId) {
@@ -431,8 +431,21 @@ async function loadSchedule(patientId) {
 }
 
 function renderSchedule(tasks) {
-  document.getElementById("schedule-tasks").replaceChildren(...tasks.map((t) => scheduleItem(t.kind, t.times, t.timezone, t.weekdays)));
+  document.getElementById("schedule-tasks").replaceChildren(...tasks.map(scheduleItem));
   scheduleChanged();
+}
+
+/** One key per task, as the server's warnings name them: the kind, or questionnaire:NAME. */
+function taskKey(task) {
+  return task.kind ?? `questionnaire:${task.questionnaire}`;
+}
+
+function taskOfKey(key) {
+  return key.startsWith("questionnaire:") ? { questionnaire: key.slice("questionnaire:".length) } : { kind: key };
+}
+
+function taskLabel(task) {
+  return task.kind ? LABELS[task.kind] ?? task.kind : `Questionnaire ${words(task.questionnaire)}`;
 }
 
 // ISO weekdays, as the API counts them: 1 is Monday.
@@ -451,10 +464,11 @@ function daysText(weekdays) {
   return weekdays ? ` on ${weekdays.map((d) => WEEKDAYS[d - 1][1]).join(", ")}` : "";
 }
 
-function scheduleItem(kind, times, timezone = "Europe/Oslo", weekdays = null) {
-  const label = LABELS[kind] ?? kind;
+function scheduleItem({ kind = null, questionnaire = null, times = [], timezone = "Europe/Oslo", weekdays = null }) {
+  const task = { kind, questionnaire };
+  const label = taskLabel(task);
   const zone = timezone === "Europe/Oslo" ? null : element("span", { class: "count" }, ` (${timezone})`);
-  const item = element("li", { class: "schedule-task", dataset: { kind, timezone } },
+  const item = element("li", { class: "schedule-task", dataset: { task: taskKey(task), timezone } },
     element("span", { class: "schedule-kind" }, label, zone),
     element("span", { class: "schedule-times" }),
     weekdayChoice(label, weekdays),
@@ -473,24 +487,30 @@ function addScheduleTime(item, value = "", { focus = true } = {}) {
   if (focus) input.focus();
 }
 
-/** Each time's accessible name says which measurement and which of its times it is. */
+/** Each time's accessible name says which task and which of its times it is. */
 function numberTimes(item) {
-  const label = LABELS[item.dataset.kind] ?? item.dataset.kind;
+  const label = taskLabel(taskOfKey(item.dataset.task));
   item.querySelectorAll(".schedule-time").forEach((slot, i) => {
     slot.querySelector("input").setAttribute("aria-label", `${label} time ${i + 1}`);
     slot.querySelector("button").setAttribute("aria-label", `Remove ${label} time ${i + 1}`);
   });
 }
 
-/** The choice of kinds to add (those not scheduled yet), the empty note, and whether saving
- * is possible (not before the saved schedule has been read: it would be overwritten). */
+/** The choice of tasks to add (those not scheduled yet: the kinds, and the questionnaires the
+ * care team has coloured), the empty note, and whether saving is possible (not before the
+ * saved schedule has been read: it would be overwritten). */
 function scheduleChanged() {
   const items = [...document.getElementById("schedule-tasks").children];
-  const scheduled = new Set(items.map((li) => li.dataset.kind));
+  const scheduled = new Set(items.map((li) => li.dataset.task));
   const choice = document.getElementById("schedule-kind");
   const chosen = choice.value;
-  choice.replaceChildren(...Object.keys(LABELS).filter((kind) => !scheduled.has(kind))
-    .map((kind) => element("option", { value: kind }, LABELS[kind])));
+  const option = (task) => element("option", { value: taskKey(task) }, taskLabel(task));
+  const kinds = Object.keys(LABELS).map((kind) => ({ kind })).filter((t) => !scheduled.has(taskKey(t)));
+  const questionnaires = questionnaireNames().map((questionnaire) => ({ questionnaire }))
+    .filter((t) => !scheduled.has(taskKey(t)));
+  choice.replaceChildren(
+    ...(kinds.length ? [element("optgroup", { label: "Measurements" }, ...kinds.map(option))] : []),
+    ...(questionnaires.length ? [element("optgroup", { label: "Questionnaires" }, ...questionnaires.map(option))] : []));
   if ([...choice.options].some((o) => o.value === chosen)) choice.value = chosen;
   const loaded = scheduleOf !== null && scheduleOf === openPatient;
   document.getElementById("schedule-add").disabled = !loaded || !choice.options.length;
@@ -498,10 +518,10 @@ function scheduleChanged() {
   document.getElementById("schedule-empty").hidden = !loaded || items.length > 0;
 }
 
-function addScheduledKind() {
-  const kind = document.getElementById("schedule-kind").value;
-  if (!kind) return;
-  const item = scheduleItem(kind, []);
+function addScheduledTask() {
+  const key = document.getElementById("schedule-kind").value;
+  if (!key) return;
+  const item = scheduleItem(taskOfKey(key));
   document.getElementById("schedule-tasks").append(item);
   scheduleChanged();
   addScheduleTime(item);
@@ -514,7 +534,7 @@ async function saveSchedule() {
   const tasks = [...document.getElementById("schedule-tasks").children].map((li) => {
     const days = [...li.querySelectorAll(".schedule-days input:checked")].map((input) => Number(input.value));
     return {
-      kind: li.dataset.kind,
+      ...taskOfKey(li.dataset.task),
       times: [...li.querySelectorAll(".schedule-time input")].map((input) => input.value),
       timezone: li.dataset.timezone,
       weekdays: days.length === 7 ? null : days,
@@ -524,11 +544,11 @@ async function saveSchedule() {
   const dayless = tasks.find((t) => t.weekdays?.length === 0);
   if (dayless) {
     message.className = "message error";
-    message.textContent = `Not saved: tick a day for ${LABELS[dayless.kind] ?? dayless.kind}, or remove it.`;
+    message.textContent = `Not saved: tick a day for ${taskLabel(dayless)}, or remove it.`;
     return;
   }
   if (unfinished) {
-    const label = LABELS[unfinished.kind] ?? unfinished.kind;
+    const label = taskLabel(unfinished);
     message.className = "message error";
     message.textContent = unfinished.times.length
       ? `Not saved: fill in or remove the empty time for ${label}.`
@@ -541,7 +561,7 @@ async function saveSchedule() {
     renderSchedule(saved);
     message.className = "message";
     message.textContent = saved.length
-      ? `Saved: ${saved.map((t) => `${LABELS[t.kind] ?? t.kind} at ${t.times.join(", ")}${daysText(t.weekdays)}`).join("; ")}.`
+      ? `Saved: ${saved.map((t) => `${taskLabel(t)} at ${t.times.join(", ")}${daysText(t.weekdays)}`).join("; ")}.`
       : "Saved: nothing is scheduled.";
   } catch (error) {
     message.className = "message error";
@@ -559,7 +579,7 @@ async function main() {
   document.getElementById("spo2-scale").addEventListener("submit", saveScale);
   document.getElementById("instructions").addEventListener("submit", guarded("Instructions not saved", saveInstructions));
   document.getElementById("schedule").addEventListener("submit", guarded("Schedule not saved", saveSchedule));
-  document.getElementById("schedule-add").addEventListener("click", addScheduledKind);
+  document.getElementById("schedule-add").addEventListener("click", addScheduledTask);
   document.getElementById("patient-close").addEventListener("click", () => {
     document.getElementById("patient").hidden = true;
     openPatient = null;
@@ -602,7 +622,8 @@ async function main() {
       if (openPatient) loadAnswers(openPatient);
     },
   });
-  showAnswerColours();
+  // The schedule editor offers the coloured questionnaires once they are read.
+  showAnswerColours().then(scheduleChanged);
   // The alerts do not wait for the board: a board that fails to load must not hide them.
   await refreshBoard({ urgent: true });
   setInterval(refresh, BOARD_REFRESH_MS);
