@@ -528,13 +528,13 @@ def test_a_nurse_recolours_an_answer_for_every_patient_and_the_board_follows(
     expect(page.locator("#colours-questionnaire")).to_have_value("copd-daily")
     page.get_by_label("breathlessness: worse", exact=True).select_option("red")
     add = page.locator("#colours-add")
-    add.get_by_label("Question").select_option("feeling_unwell")
+    add.get_by_role("combobox", name="Question").select_option("feeling_unwell")
     add.get_by_label("New answer").fill("maybe")
     add.get_by_role("button", name="Add answer").click()
     expect(page.locator("#colours-message")).to_have_text(
         "“maybe” is not an answer to feeling unwell: it takes yes or no."
     )
-    add.get_by_label("Question").select_option("breathlessness")
+    add.get_by_role("combobox", name="Question").select_option("breathlessness")
     add.get_by_label("New answer").fill("a little worse")
     add.get_by_role("button", name="Add answer").click()
     expect(page.get_by_label("breathlessness: a little worse", exact=True)).to_have_value("yellow")
@@ -556,6 +556,41 @@ def test_a_nurse_recolours_an_answer_for_every_patient_and_the_board_follows(
         ["worse", "much_worse"],
     )
     assert (unwell.green, unwell.yellow, unwell.red) == ([False], [], []), "yes removed"
+
+
+def test_a_question_the_colours_do_not_know_is_added_with_its_first_answer(
+    site: Site, page: Page
+) -> None:
+    _answered(site, "P-BENT", "copd-daily", 1, breathlessness="same", sputum_colour="clear")
+    sign_in(page, site.url, "home_care_nurse")
+    expect(page.locator("#colours-questionnaire")).to_have_value("copd-daily")
+    add = page.locator("#colours-add")
+    new_question = add.get_by_label("New question, as the hub sends it")
+    expect(new_question).to_be_hidden()
+    add.get_by_role("combobox", name="Question").select_option(label="A new question…")
+    new_question.fill("breathlessness")
+    add.get_by_label("New answer").fill("clear")
+    add.get_by_role("button", name="Add answer").click()
+    message = page.locator("#colours-message")
+    expect(message).to_have_text(
+        "breathlessness is a question already: choose it to add an answer."
+    )
+    new_question.fill("sputum colour")
+    add.get_by_label("Colour").select_option("green")
+    add.get_by_role("button", name="Add answer").click()
+    expect(page.get_by_label("sputum colour: clear", exact=True)).to_have_value("green")
+    expect(add.get_by_role("combobox", name="Question")).to_have_value("sputum_colour")
+    expect(new_question).to_be_hidden()
+    page.get_by_role("button", name="Save colours").click()
+    expect(message).to_contain_text("Saved")
+    with psycopg.connect(site.database_url) as conn:
+        sputum = read_colours(conn)["copd-daily"].questions[-1]
+    assert (sputum.link_id, sputum.green, sputum.yellow, sputum.red) == (
+        "sputum_colour",
+        ["clear"],
+        [],
+        [],
+    )
 
 
 def test_a_hub_that_stopped_reporting_is_listed_with_whom_it_serves(site: Site, page: Page) -> None:

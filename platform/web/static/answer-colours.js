@@ -4,6 +4,7 @@
 import { api, element, explain } from "./common.js";
 
 const COLOURS = ["green", "yellow", "red"];
+const NEW_QUESTION = ""; // the question choice's value for "A new question…"
 let saved = []; // [{questionnaire, questions: [{link_id, green, yellow, red}]}] as last read
 let editing = null; // the chosen questionnaire's questions, as edited: [{link_id, answers: [{answer, colour}]}]
 
@@ -37,6 +38,7 @@ export function questionnaireNames() {
 /** `onSaved` runs after a save: the board and the open patient's answers are read anew. */
 export function wireAnswerColours({ onSaved }) {
   document.getElementById("colours-questionnaire").addEventListener("change", (event) => edit(event.target.value));
+  document.getElementById("colours-question").addEventListener("change", showNewQuestion);
   document.getElementById("colours-add").addEventListener("submit", (event) => {
     event.preventDefault();
     addAnswer(event.target);
@@ -50,8 +52,7 @@ function edit(name) {
     link_id: q.link_id,
     answers: COLOURS.flatMap((colour) => q[colour].map((answer) => ({ answer, colour }))),
   }));
-  document.getElementById("colours-question").replaceChildren(
-    ...editing.map((q) => element("option", { value: q.link_id }, words(q.link_id))));
+  questionChoice(editing[0].link_id);
   document.getElementById("colours-message").textContent = "";
   document.getElementById("colours-save").disabled = false;
   render();
@@ -97,12 +98,49 @@ function colourChoice(question, entry) {
   return select;
 }
 
+/** The questions to add an answer to, and a new one: a question the hub asks that the colours
+ * do not know yet (its answers show yellow on the board until it is coloured). */
+function questionChoice(chosen) {
+  const choice = document.getElementById("colours-question");
+  choice.replaceChildren(
+    ...editing.map((q) => element("option", { value: q.link_id }, words(q.link_id))),
+    element("option", { value: NEW_QUESTION }, "A new question…"));
+  choice.value = chosen;
+  showNewQuestion();
+}
+
+function showNewQuestion() {
+  const isNew = document.getElementById("colours-question").value === NEW_QUESTION;
+  document.getElementById("colours-new-question").hidden = !isNew;
+}
+
+/** A new question, by the linkId the hub sends ("sputum_colour"), with its first answer:
+ * yes / no, a number, or words. */
+function newQuestion(form, message) {
+  const linkId = form.elements.link_id.value.trim().replaceAll(" ", "_");
+  if (!linkId) {
+    message.textContent = "Name the new question as the hub sends it, then its first answer.";
+    return null;
+  }
+  if (editing.some((q) => q.link_id === linkId)) {
+    message.textContent = `${words(linkId)} is a question already: choose it to add an answer.`;
+    return null;
+  }
+  return { link_id: linkId, answers: [] };
+}
+
 /** A new answer takes the type of the question's other answers: yes/no, a number or text. */
 function addAnswer(form) {
   const message = document.getElementById("colours-message");
-  const question = editing.find((q) => q.link_id === form.elements.question.value);
+  const isNew = form.elements.question.value === NEW_QUESTION;
+  const question = isNew ? newQuestion(form, message) : editing.find((q) => q.link_id === form.elements.question.value);
+  if (!question) return;
   const typed = form.elements.answer.value.trim();
-  const answer = parsed(typed, question.answers.map((a) => a.answer));
+  const answer = isNew ? firstAnswer(typed) : parsed(typed, question.answers.map((a) => a.answer));
+  if (isNew && answer === undefined) {
+    message.textContent = `Type the first answer to ${words(question.link_id)}: yes / no, a number, or words.`;
+    return;
+  }
   if (answer === undefined) {
     message.textContent = `“${typed}” is not an answer to ${words(question.link_id)}: it takes ${kindOf(question.answers[0].answer)}.`;
     return;
@@ -112,9 +150,22 @@ function addAnswer(form) {
     return;
   }
   question.answers.push({ answer, colour: form.elements.colour.value });
+  if (isNew) {
+    editing.push(question);
+    form.elements.link_id.value = "";
+    questionChoice(question.link_id);
+  }
   form.elements.answer.value = "";
   message.textContent = "Not saved yet.";
   render();
+}
+
+/** A new question's first answer sets its type: yes / no, a number, or words. */
+function firstAnswer(typed) {
+  if (!typed) return undefined;
+  const yesNo = { yes: true, no: false }[typed.toLowerCase()];
+  if (yesNo !== undefined) return yesNo;
+  return Number.isFinite(Number(typed)) ? Number(typed) : typed.replaceAll(" ", "_");
 }
 
 function parsed(typed, others) {
