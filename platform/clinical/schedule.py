@@ -75,15 +75,13 @@ class ScheduledThing(BaseModel):
 
     @property
     def done(self) -> str:
-        """The verb a reason says the task was not: "not measured", "not answered"."""
+        """What doing the task is called in a reason: "not measured by", "not answered by"."""
         return "measured" if self.kind is not None else "answered"
 
     @property
     def many(self) -> str:
-        """What a short week lacks: "Weight measurements", "copd-daily answers"."""
-        if self.kind is not None:
-            return f"{self.label} measurements"
-        return f"Questionnaire {self.questionnaire} answers"
+        """What a short week lacks: "Weight measurements", "Questionnaire copd-daily answers"."""
+        return f"{self.label} {'measurements' if self.kind is not None else 'answers'}"
 
 
 class DailySchedule(ScheduledThing):
@@ -115,7 +113,7 @@ class MissedSlot(BaseModel):
     task: str = Field(description="the kind measured, or questionnaire:NAME")
     opens: datetime
     deadline: datetime
-    missing: int = Field(description="measurements lacking in this slot")
+    missing: int = Field(description="measurements or answers lacking in this slot")
     reason: str
 
 
