@@ -227,7 +227,34 @@ def missed_tasks(conn: psycopg.Connection, now: datetime) -> list[Signal]:
                 {"missed": len(missed)},
             )
         )
-    return signals
+    scheduled = {(r[0], f"missed:{r[1] or f'questionnaire:{r[2]}'}") for r in schedules}
+    return signals + _unscheduled(conn, scheduled, now)
+
+
+def _unscheduled(
+    conn: psycopg.Connection, scheduled: set[tuple[str, str]], now: datetime
+) -> list[Signal]:
+    """Clears the open missed-task warnings of tasks taken off the schedule: no slot of theirs
+    is judged any more, so nothing else would."""
+    rows = conn.execute(
+        "SELECT entity_id, rule, unit FROM alerts"
+        " WHERE entity_type = 'patient' AND rule LIKE 'missed:%%' AND state <> 'resolved'"
+    ).fetchall()
+    return [
+        Signal(
+            "patient",
+            patient_id,
+            rule,
+            False,
+            now,
+            "warning",
+            "home_care",
+            unit,
+            "no longer scheduled",
+        )
+        for patient_id, rule, unit in rows
+        if (patient_id, rule) not in scheduled
+    ]
 
 
 def _done_times(

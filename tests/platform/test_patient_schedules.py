@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from fix_auth import SignIn
 
 from tilsyn.platform.alerts import periodic
+from tilsyn.platform.alerts.store import apply_signals
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.containers.models import ContainerIn
 from tilsyn.platform.containers.store import register_container
@@ -192,6 +193,35 @@ def test_a_task_is_judged_from_when_it_was_set_and_keeps_that_when_another_chang
     with psycopg.connect(database_url) as conn:
         (signal,) = periodic.missed_tasks(conn, next_day)
         assert not signal.active
+
+
+def test_a_task_taken_off_the_schedule_takes_its_warning_with_it(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    client.put("/api/patients/P1/schedule", json=[*WEIGHT_AND_BP[:1], COPD_DAILY], headers=nurse)
+    with psycopg.connect(database_url) as conn:
+        _set_since(conn, NOON - timedelta(days=1))
+        apply_signals(conn, periodic.missed_tasks(conn, NOON + timedelta(hours=2)))
+        assert _open_missed(conn) == ["missed:body_weight", "missed:questionnaire:copd-daily"]
+    client.put("/api/patients/P1/schedule", json=WEIGHT_AND_BP[:1], headers=nurse)
+    with psycopg.connect(database_url) as conn:
+        apply_signals(conn, periodic.missed_tasks(conn, NOON + timedelta(hours=2)))
+        assert _open_missed(conn) == ["missed:body_weight"], "the questionnaire's is cleared"
+        (title,) = (
+            conn.execute(
+                "SELECT title FROM alerts WHERE rule = 'missed:questionnaire:copd-daily'"
+            ).fetchone()
+            or ()
+        )
+        assert "not answered" in title, "the warning as it was, now resolved"
+
+
+def _open_missed(conn: psycopg.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT rule FROM alerts WHERE rule LIKE 'missed:%' AND state <> 'resolved' ORDER BY rule"
+    ).fetchall()
+    return [rule for (rule,) in rows]
 
 
 def _set_since(conn: psycopg.Connection, at: datetime) -> None:
