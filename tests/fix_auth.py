@@ -1,16 +1,26 @@
-"""Signed-in users for API tests: one per role, each with its own session token."""
+"""The API on the test database, and signed-in users for it: one per role, each with its own
+session token. A test module with its own `client` (data stored before the app starts)
+overrides the one here."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 
+from tilsyn.platform.api.app import create_app
 from tilsyn.platform.auth.store import User, create_user, start_session
 
 SignIn = Callable[[str], dict[str, str]]
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(database_url)) as test_client:
+        yield test_client
 
 
 @pytest.fixture

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
 
-from tilsyn.platform.api.app import create_app
-
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(database_url)) as test_client:
-        yield test_client
 
 
 def test_who_is_signed_in_and_patient_data_are_not_kept_by_the_browser(

@@ -3,7 +3,6 @@ themselves, and used at once to colour a patient's answers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import psycopg
@@ -13,7 +12,6 @@ from fix_auth import SignIn
 from psycopg.types.json import Jsonb
 from registry_seed import COPD_COLOURS
 
-from tilsyn.platform.api.app import create_app
 from tilsyn.platform.registry.models import PatientIn
 from tilsyn.platform.registry.store import register_patient
 
@@ -22,8 +20,9 @@ pytestmark = pytest.mark.integration
 COPD = COPD_COLOURS.model_dump(exclude={"questionnaire"})
 
 
-@pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
+@pytest.fixture(autouse=True)
+def p1_answered(database_url: str) -> None:
+    """P1 said "much worse" and "not unwell" to the COPD questionnaire."""
     with psycopg.connect(database_url) as conn:
         register_patient(conn, PatientIn(patient_id="P1", unit="Våler"))
         conn.execute(
@@ -31,8 +30,6 @@ def client(database_url: str) -> Iterator[TestClient]:
             " response_id, hub_id) VALUES (%s, 'P1', 'copd-daily', %s, 'r1', 'h')",
             (datetime.now(UTC), Jsonb({"breathlessness": "much_worse", "feeling_unwell": False})),
         )
-    with TestClient(create_app(database_url)) as test_client:
-        yield test_client
 
 
 def test_home_care_sets_the_colours_and_the_answers_are_read_by_them(

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 from direct_ingest import store
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
-
-from tilsyn.platform.api.app import create_app
 
 pytestmark = pytest.mark.integration
 WARD = {
@@ -19,12 +15,6 @@ WARD = {
     "zones": [{"zone_id": 1, "room_id": "101", "zone_type": "patient_zone"}],
 }
 HOME = {"address": "Bredgade 3, 7400 Herning", "latitude": 56.14, "longitude": 8.97}
-
-
-@pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
-    with TestClient(create_app(database_url)) as test_client:
-        yield test_client
 
 
 def test_an_admin_registers_a_ward_with_its_devices_and_ingest_knows_them(
