@@ -576,7 +576,7 @@ def test_a_question_the_colours_do_not_know_is_added_with_its_first_answer(
         "breathlessness is a question already: choose it to add an answer."
     )
     new_question.fill("sputum colour")
-    add.get_by_label("Colour").select_option("green")
+    add.get_by_role("combobox", name=re.compile("^Colour")).select_option("green")
     add.get_by_role("button", name="Add answer").click()
     expect(page.get_by_label("sputum colour: clear", exact=True)).to_have_value("green")
     expect(add.get_by_role("combobox", name="Question")).to_have_value("sputum_colour")
@@ -591,6 +591,86 @@ def test_a_question_the_colours_do_not_know_is_added_with_its_first_answer(
         [],
         [],
     )
+
+
+def test_a_questionnaire_answered_without_colours_is_listed_and_coloured(
+    site: Site, page: Page
+) -> None:
+    """A hub asks a heart questionnaire nobody has coloured, and a question the COPD colours
+    do not know: both are listed; the nurse colours the heart questionnaire from its answered
+    question, the board judges it, and the schedule offers it."""
+    _answered(site, "P-ANNA", "heart-failure-weekly", 3, swollen_ankles=True)
+    _answered(site, "P-BENT", "copd-daily", 1, breathlessness="same", sputum_colour="clear")
+    sign_in(page, site.url, "home_care_nurse")
+    anna = page.locator("#triage tr[data-patient-id='P-ANNA']")
+    expect(anna.locator(".value.answers")).to_have_text("heart failure weekly: not judged")
+    expect(page.locator("#colours-unjudged")).to_have_text(
+        "Answered in the last 30 days and judged by no colour: copd daily: sputum colour;"
+        " heart failure weekly (no colours; 1 patient)."
+    )
+    questionnaire = page.get_by_role("combobox", name=re.compile("^Questionnaire"))
+    questionnaire.select_option("heart-failure-weekly")
+    message = page.locator("#colours-message")
+    expect(message).to_have_text(
+        "heart failure weekly has no colours yet: its answers show on the board but are not judged."
+    )
+    expect(page.locator("#colours tr")).to_have_count(0)
+    add = page.locator("#colours-add")
+    question = add.get_by_role("combobox", name="Question")
+    expect(question).to_have_value("swollen_ankles")
+    page.get_by_role("button", name="Save colours").click()
+    expect(message).to_have_text("Give at least one answer a colour, then save.")
+    add.get_by_label("New answer").fill("yes")
+    add.get_by_role("combobox", name=re.compile("^Colour")).select_option("red")
+    add.get_by_role("button", name="Add answer").click()
+    add.get_by_label("New answer").fill("no")
+    add.get_by_role("combobox", name=re.compile("^Colour")).select_option("green")
+    add.get_by_role("button", name="Add answer").click()
+    expect(page.get_by_label("swollen ankles: no", exact=True)).to_have_value("green")
+    page.get_by_role("button", name="Save colours").click()
+    expect(message).to_contain_text("Saved: heart failure weekly answers")
+    expect(anna.locator(".value.answers")).to_have_text("heart failure weekly: red")
+    expect(page.locator("#colours-unjudged")).to_have_text(
+        "Answered in the last 30 days and judged by no colour: copd daily: sputum colour."
+    )
+    with psycopg.connect(site.database_url) as conn:
+        (ankles,) = read_colours(conn)["heart-failure-weekly"].questions
+    assert (ankles.link_id, ankles.green, ankles.yellow, ankles.red) == (
+        "swollen_ankles",
+        [False],
+        [],
+        [True],
+    )
+    anna.get_by_role("button", name="P-ANNA").click()
+    tasks = page.get_by_label("Measurement or questionnaire")
+    expect(tasks.locator("option", has_text="heart failure weekly")).to_have_count(1)
+
+
+def test_a_new_questionnaire_is_named_and_coloured_before_any_patient_answers_it(
+    site: Site, page: Page
+) -> None:
+    sign_in(page, site.url, "home_care_nurse")
+    questionnaire = page.get_by_role("combobox", name=re.compile("^Questionnaire"))
+    questionnaire.select_option(label="A new questionnaire…")
+    name = page.get_by_label("New questionnaire, as the hub names it")
+    expect(name).to_be_visible()
+    add = page.locator("#colours-add")
+    expect(add.get_by_role("combobox", name="Question")).to_have_value("")
+    add.get_by_label("New question, as the hub sends it").fill("chest pain")
+    add.get_by_label("New answer").fill("yes")
+    add.get_by_role("combobox", name=re.compile("^Colour")).select_option("red")
+    add.get_by_role("button", name="Add answer").click()
+    message = page.locator("#colours-message")
+    page.get_by_role("button", name="Save colours").click()
+    expect(message).to_have_text("Name the new questionnaire as the hub does.")
+    name.fill("angina weekly")
+    page.get_by_role("button", name="Save colours").click()
+    expect(message).to_contain_text("Saved: angina weekly answers")
+    expect(questionnaire).to_have_value("angina-weekly")
+    expect(name).to_be_hidden()
+    with psycopg.connect(site.database_url) as conn:
+        (pain,) = read_colours(conn)["angina-weekly"].questions
+    assert (pain.link_id, pain.red) == ("chest_pain", [True])
 
 
 def test_a_hub_that_stopped_reporting_is_listed_with_whom_it_serves(site: Site, page: Page) -> None:

@@ -110,3 +110,82 @@ def test_colours_that_cannot_be_read_are_refused_with_the_reason(
     assert refused.status_code == 422
     assert said in refused.text
     assert client.get("/api/questionnaires", headers=nurse).json() == []
+
+
+def _answer(
+    database_url: str, patient: str, questionnaire: str, answers: dict, days_ago: int
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "INSERT INTO questionnaire_answers (time, patient_id, questionnaire, answers,"
+            " response_id, hub_id) VALUES (now() - make_interval(days => %s), %s, %s, %s,"
+            " NULL, 'h')",
+            (days_ago, patient, questionnaire, Jsonb(answers)),
+        )
+
+
+def test_the_questionnaires_answered_lately_show_what_no_colour_judges(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    nurse = sign_in("home_care_nurse")
+    client.put("/api/questionnaires/copd-daily", json=COPD, headers=nurse)
+    with psycopg.connect(database_url) as conn:
+        for patient in ("P2", "P3"):
+            register_patient(conn, PatientIn(patient_id=patient, unit="Våler"))
+    # A new version of the COPD questionnaire asks about sputum; a heart questionnaire has no
+    # colours at all; an answer set older than the window is left out.
+    _answer(database_url, "P2", "copd-daily", {"breathlessness": "same", "sputum": "green"}, 1)
+    _answer(database_url, "P2", "heart-weekly", {"ankles_swollen": True}, 2)
+    _answer(database_url, "P3", "heart-weekly", {"ankles_swollen": False, "dizzy": False}, 3)
+    _answer(database_url, "P3", "heart-weekly", {"chest_pain": True}, 40)
+    answered = client.get("/api/questionnaires/answered", headers=nurse)
+    assert answered.status_code == 200, answered.text
+    summary = {
+        q["questionnaire"]: (
+            q["coloured"],
+            q["answer_sets"],
+            q["patients"],
+            q["questions"],
+            q["uncoloured_questions"],
+        )
+        for q in answered.json()
+    }
+    assert summary == {
+        "copd-daily": (True, 2, 2, ["breathlessness", "feeling_unwell", "sputum"], ["sputum"]),
+        "heart-weekly": (False, 2, 2, ["ankles_swollen", "dizzy"], ["ankles_swollen", "dizzy"]),
+    }
+    longer = client.get("/api/questionnaires/answered?days=60", headers=nurse).json()
+    heart = next(q for q in longer if q["questionnaire"] == "heart-weekly")
+    assert (heart["answer_sets"], heart["uncoloured_questions"]) == (
+        3,
+        ["ankles_swollen", "chest_pain", "dizzy"],
+    )
+    # Once coloured, the heart questionnaire's coloured question leaves the list.
+    heart_colours = {"questions": [{"link_id": "ankles_swollen", "green": [False], "red": [True]}]}
+    assert client.put(
+        "/api/questionnaires/heart-weekly", json=heart_colours, headers=nurse
+    ).is_success
+    after = {
+        q["questionnaire"]: q
+        for q in client.get("/api/questionnaires/answered", headers=nurse).json()
+    }
+    assert (after["heart-weekly"]["coloured"], after["heart-weekly"]["uncoloured_questions"]) == (
+        True,
+        ["dizzy"],
+    )
+
+
+@pytest.mark.parametrize("role", ["operator", "night_nurse", "admin"])
+def test_only_home_care_sees_what_is_answered(
+    client: TestClient, sign_in: SignIn, role: str
+) -> None:
+    assert client.get("/api/questionnaires/answered", headers=sign_in(role)).status_code == 403
+
+
+def test_reading_what_is_answered_names_no_patient_and_is_not_a_patient_read(
+    client: TestClient, sign_in: SignIn
+) -> None:
+    answered = client.get("/api/questionnaires/answered", headers=sign_in("home_care_nurse"))
+    assert "P1" not in answered.text and "much_worse" not in answered.text
+    audit = client.get("/api/admin/audit", headers=sign_in("admin")).json()
+    assert [a for a in audit if a["patient_id"] == "P1"] == []

@@ -1,33 +1,33 @@
 // Answer colours: per questionnaire, which answers to each question are green, yellow (call
 // the patient) and red (act on the plan). Shared by every patient who answers it
-// (clinical/answers.py); an answer not listed here is yellow on the board.
+// (clinical/answers.py); an answer not listed here is yellow on the board. The questionnaires
+// and questions patients answer that no colour judges yet are listed, and offered for colouring.
 import { api, element, explain } from "./common.js";
 
 const COLOURS = ["green", "yellow", "red"];
-const NEW_QUESTION = ""; // the question choice's value for "A new question…"
+const NEW = ""; // the value of "A new questionnaire…" and "A new question…" in their choices
+const ANSWERED_DAYS = 30; // what "answered lately" means for the questionnaires not judged
 let saved = []; // [{questionnaire, questions: [{link_id, green, yellow, red}]}] as last read
+let answered = []; // the questionnaires answered lately: [{questionnaire, coloured, patients, questions, uncoloured_questions, ...}]
 let editing = null; // the chosen questionnaire's questions, as edited: [{link_id, answers: [{answer, colour}]}]
+let asked = []; // the questions patients answered in the chosen questionnaire, by linkId
 
-/** Read the colours and show the editor; the Save button stays off until they are read. */
+/** Read the colours and what patients answer, and show the editor; the Save button stays off
+ * until they are read. */
 export async function showAnswerColours() {
-  const choice = document.getElementById("colours-questionnaire");
   const message = document.getElementById("colours-message");
   document.getElementById("colours-save").disabled = true;
   try {
-    saved = await api("/api/questionnaires");
+    [saved, answered] = await Promise.all([
+      api("/api/questionnaires"),
+      api(`/api/questionnaires/answered?days=${ANSWERED_DAYS}`),
+    ]);
   } catch (error) {
     message.textContent = `Colours not read: ${explain(error)}.`;
     return;
   }
-  const chosen = choice.value;
-  choice.replaceChildren(...saved.map((q) => element("option", { value: q.questionnaire }, words(q.questionnaire))));
-  if (!saved.length) {
-    message.textContent = "No questionnaire has colours yet; answers are shown but not judged.";
-    document.getElementById("colours").replaceChildren();
-    return;
-  }
-  if (saved.some((q) => q.questionnaire === chosen)) choice.value = chosen;
-  edit(choice.value);
+  showUnjudged();
+  questionnaireChoice(document.getElementById("colours-questionnaire").value);
 }
 
 /** The questionnaires the care team has coloured, as last read: those a schedule may ask for. */
@@ -46,14 +46,45 @@ export function wireAnswerColours({ onSaved }) {
   document.getElementById("colours-save").addEventListener("click", () => save().then((stored) => stored && onSaved()));
 }
 
+/** What patients answered lately that no colour judges: a questionnaire nobody has coloured,
+ * or a question a new version of a coloured one asks. Those answers show on the board uncoloured. */
+function showUnjudged() {
+  const notes = answered.filter((q) => q.uncoloured_questions.length).map((q) => (q.coloured
+    ? `${words(q.questionnaire)}: ${q.uncoloured_questions.map(words).join(", ")}`
+    : `${words(q.questionnaire)} (no colours; ${q.patients} ${q.patients === 1 ? "patient" : "patients"})`));
+  document.getElementById("colours-unjudged").textContent = notes.length
+    ? `Answered in the last ${ANSWERED_DAYS} days and judged by no colour: ${notes.join("; ")}.`
+    : "";
+}
+
+/** The coloured questionnaires, those answered without colours, and a new one. */
+function questionnaireChoice(chosen) {
+  const choice = document.getElementById("colours-questionnaire");
+  const option = (q) => element("option", { value: q.questionnaire }, words(q.questionnaire));
+  const uncoloured = answered.filter((q) => !saved.some((s) => s.questionnaire === q.questionnaire));
+  choice.replaceChildren(
+    ...saved.map(option),
+    ...(uncoloured.length ? [element("optgroup", { label: "Answered, no colours yet" }, ...uncoloured.map(option))] : []),
+    element("option", { value: NEW }, "A new questionnaire…"));
+  const names = [...saved, ...uncoloured].map((q) => q.questionnaire);
+  choice.value = names.includes(chosen) ? chosen : (names[0] ?? NEW);
+  edit(choice.value);
+}
+
 function edit(name) {
+  const isNew = name === NEW;
+  document.getElementById("colours-new-questionnaire").hidden = !isNew;
   const questionnaire = saved.find((q) => q.questionnaire === name);
-  editing = questionnaire.questions.map((q) => ({
+  editing = (questionnaire?.questions ?? []).map((q) => ({
     link_id: q.link_id,
     answers: COLOURS.flatMap((colour) => q[colour].map((answer) => ({ answer, colour }))),
   }));
-  questionChoice(editing[0].link_id);
-  document.getElementById("colours-message").textContent = "";
+  asked = answered.find((q) => q.questionnaire === name)?.questions ?? [];
+  questionChoice(editing[0]?.link_id ?? asked[0] ?? NEW);
+  let note = "";
+  if (isNew) note = "Name the questionnaire as the hub does, then give its answers colours.";
+  else if (!questionnaire) note = `${words(name)} has no colours yet: its answers show on the board but are not judged.`;
+  document.getElementById("colours-message").textContent = note;
   document.getElementById("colours-save").disabled = false;
   render();
 }
@@ -98,19 +129,22 @@ function colourChoice(question, entry) {
   return select;
 }
 
-/** The questions to add an answer to, and a new one: a question the hub asks that the colours
- * do not know yet (its answers show yellow on the board until it is coloured). */
+/** The questions to add an answer to: those coloured, those patients answered that have no
+ * colours yet (their answers show uncoloured on the board), and a new one the hub asks. */
 function questionChoice(chosen) {
   const choice = document.getElementById("colours-question");
+  const option = (linkId) => element("option", { value: linkId }, words(linkId));
+  const uncoloured = asked.filter((linkId) => !editing.some((q) => q.link_id === linkId));
   choice.replaceChildren(
-    ...editing.map((q) => element("option", { value: q.link_id }, words(q.link_id))),
-    element("option", { value: NEW_QUESTION }, "A new question…"));
+    ...editing.map((q) => option(q.link_id)),
+    ...(uncoloured.length ? [element("optgroup", { label: "Answered, no colours yet" }, ...uncoloured.map(option))] : []),
+    element("option", { value: NEW }, "A new question…"));
   choice.value = chosen;
   showNewQuestion();
 }
 
 function showNewQuestion() {
-  const isNew = document.getElementById("colours-question").value === NEW_QUESTION;
+  const isNew = document.getElementById("colours-question").value === NEW;
   document.getElementById("colours-new-question").hidden = !isNew;
 }
 
@@ -129,15 +163,19 @@ function newQuestion(form, message) {
   return { link_id: linkId, answers: [] };
 }
 
-/** A new answer takes the type of the question's other answers: yes/no, a number or text. */
+/** A question's first answer sets its type (yes/no, a number or text); later answers take it. */
 function addAnswer(form) {
   const message = document.getElementById("colours-message");
-  const isNew = form.elements.question.value === NEW_QUESTION;
-  const question = isNew ? newQuestion(form, message) : editing.find((q) => q.link_id === form.elements.question.value);
+  const picked = form.elements.question.value;
+  const isNew = picked === NEW;
+  const question = isNew
+    ? newQuestion(form, message)
+    : (editing.find((q) => q.link_id === picked) ?? { link_id: picked, answers: [] });
   if (!question) return;
   const typed = form.elements.answer.value.trim();
-  const answer = isNew ? firstAnswer(typed) : parsed(typed, question.answers.map((a) => a.answer));
-  if (isNew && answer === undefined) {
+  const first = question.answers.length === 0;
+  const answer = first ? firstAnswer(typed) : parsed(typed, question.answers.map((a) => a.answer));
+  if (first && answer === undefined) {
     message.textContent = `Type the first answer to ${words(question.link_id)}: yes / no, a number, or words.`;
     return;
   }
@@ -150,9 +188,9 @@ function addAnswer(form) {
     return;
   }
   question.answers.push({ answer, colour: form.elements.colour.value });
-  if (isNew) {
+  if (first) {
     editing.push(question);
-    form.elements.link_id.value = "";
+    if (isNew) form.elements.link_id.value = "";
     questionChoice(question.link_id);
   }
   form.elements.answer.value = "";
@@ -181,22 +219,53 @@ function kindOf(answer) {
   return typeof answer === "number" ? "a number" : "text";
 }
 
+/** The questionnaire being edited, by name; a new one as typed ("heart weekly" → "heart-weekly"),
+ * or null with the reason shown. */
+function questionnaireName(message) {
+  const chosen = document.getElementById("colours-questionnaire").value;
+  if (chosen !== NEW) return chosen;
+  const name = document.getElementById("colours-questionnaire-name").value.trim().replaceAll(" ", "-");
+  if (!name) {
+    message.textContent = "Name the new questionnaire as the hub does.";
+    return null;
+  }
+  if ([...saved, ...answered].some((q) => q.questionnaire === name)) {
+    message.textContent = `${words(name)} is a questionnaire already: choose it above.`;
+    return null;
+  }
+  return name;
+}
+
 async function save() {
-  const name = document.getElementById("colours-questionnaire").value;
   const message = document.getElementById("colours-message");
+  const name = questionnaireName(message);
+  if (name === null) return false;
+  if (!editing.length) {
+    message.textContent = "Give at least one answer a colour, then save.";
+    return false;
+  }
   const questions = editing.map((q) => ({
     link_id: q.link_id,
     ...Object.fromEntries(COLOURS.map((colour) => [colour, q.answers.filter((a) => a.colour === colour).map((a) => a.answer)])),
   }));
+  let stored;
   try {
-    const stored = await api(`/api/questionnaires/${encodeURIComponent(name)}`, { method: "PUT", json: { questions } });
-    saved = saved.map((q) => (q.questionnaire === name ? stored : q));
-    message.textContent = `Saved: ${words(name)} answers are read by these colours for every patient.`;
-    return true;
+    stored = await api(`/api/questionnaires/${encodeURIComponent(name)}`, { method: "PUT", json: { questions } });
   } catch (error) {
     message.textContent = `Not saved: ${explain(error)}.`;
     return false;
   }
+  saved = [...saved.filter((q) => q.questionnaire !== name), stored]
+    .sort((a, b) => a.questionnaire.localeCompare(b.questionnaire));
+  const coloured = new Set(stored.questions.map((q) => q.link_id));
+  answered = answered.map((q) => (q.questionnaire === name
+    ? { ...q, coloured: true, uncoloured_questions: q.uncoloured_questions.filter((id) => !coloured.has(id)) }
+    : q));
+  document.getElementById("colours-questionnaire-name").value = "";
+  showUnjudged();
+  questionnaireChoice(name);
+  message.textContent = `Saved: ${words(name)} answers are read by these colours for every patient.`;
+  return true;
 }
 
 /** An answer as a nurse reads it: yes / no, "much worse". */

@@ -620,6 +620,7 @@ async function main() {
     onSaved: () => {
       refresh();
       if (openPatient) loadAnswers(openPatient);
+      scheduleChanged(); // a questionnaire coloured for the first time may now be scheduled
     },
   });
   // The schedule editor offers the coloured questionnaires once they are read.
