@@ -3,7 +3,9 @@
 On plain PostgreSQL whole monthly partitions are dropped once every row in them is past
 retention (no row-by-row deletes); on TimescaleDB `drop_chunks` does the same for chunks.
 Ingest's bookkeeping (quarantine, dead letters, idempotency keys) is in plain tables on both
-engines: its old rows are deleted oldest first, in batches of their own transactions. So are
+engines: its old rows are deleted oldest first, in batches of their own transactions. A
+quarantined or dead-lettered badge's or dispenser's message is hand-hygiene data: it goes when
+that data does, if that is sooner. So are
 old notifications (streams' replay and webhook deliveries; one a receiver has yet to take is
 kept however old) and expired sessions. Alerts, their history and the audit log are kept.
 
@@ -26,6 +28,7 @@ from psycopg import sql
 
 from tilsyn.platform.background import Periodic
 from tilsyn.platform.db.migrate import current_backend
+from tilsyn.platform.ingest.set_aside import HYGIENE_FAMILIES, hygiene_messages
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ PATIENT_ROLLUP = {
 
 # Ingest's bookkeeping tables and the indexed column that says how old a row is.
 BOOKKEEPING = {"quarantine": "received_at", "dead_letters": "received_at", "ingest_keys": "seen_at"}
+# The bookkeeping tables that keep whole messages, some of them a badge's or a dispenser's.
+SET_ASIDE = ("quarantine", "dead_letters")
 # Rows deleted per transaction: a large backlog never holds its row locks (or one huge
 # transaction) for long, and ingest's inserts go on between batches.
 BOOKKEEPING_BATCH = 10_000
@@ -81,6 +86,8 @@ class MaintenanceReport:
     chunks_dropped: int = 0
     refresh_windows_set: list[str] = field(default_factory=list)
     rows_deleted: dict[str, int] = field(default_factory=dict)  # per bookkeeping table
+    # Of those, badges' and dispensers' messages past the hand-hygiene data's retention.
+    hygiene_rows_deleted: dict[str, int] = field(default_factory=dict)
     patient_rollup_removed: int = 0  # rows (and on TimescaleDB whole chunks, counted as one)
     notifications_deleted: int = 0
     sessions_deleted: int = 0
@@ -118,6 +125,16 @@ def run_maintenance(
     for table, column in BOOKKEEPING.items():
         cutoff = now - timedelta(days=retention.bookkeeping_days(table))
         report.rows_deleted[table] = _delete_older(conn, table, column, cutoff, batch_size)
+    hygiene_cutoff = now - timedelta(days=retention.hygiene_days)
+    for table in SET_ASIDE:
+        _judge_hygiene(conn, table, batch_size)
+        deleted = 0
+        if retention.hygiene_days < retention.bookkeeping_days(table):
+            deleted = _delete_older(
+                conn, table, BOOKKEEPING[table], hygiene_cutoff, batch_size, only_hygiene=True
+            )
+        report.hygiene_rows_deleted[table] = deleted
+        report.rows_deleted[table] += deleted
     report.notifications_deleted = _delete_old_notifications(
         conn, now - timedelta(days=retention.notifications_days), batch_size
     )
@@ -129,14 +146,25 @@ def run_maintenance(
 
 
 def _delete_older(
-    conn: psycopg.Connection, table: str, column: str, cutoff: datetime, batch_size: int
+    conn: psycopg.Connection,
+    table: str,
+    column: str,
+    cutoff: datetime,
+    batch_size: int,
+    *,
+    only_hygiene: bool = False,
 ) -> int:
-    """Delete the rows older than `cutoff`, oldest first (by the column's index), committing
-    each batch; ctid, as the tables' keys differ."""
+    """Delete the rows older than `cutoff` (with `only_hygiene`, of those judged hand-hygiene
+    data), oldest first (by the column's index), committing each batch; ctid, as the tables'
+    keys differ."""
     query = sql.SQL(
         "DELETE FROM {table} WHERE ctid = ANY(ARRAY("
-        "SELECT ctid FROM {table} WHERE {column} < %s ORDER BY {column} LIMIT %s))"
-    ).format(table=sql.Identifier(table), column=sql.Identifier(column))
+        "SELECT ctid FROM {table} WHERE {column} < %s {which} ORDER BY {column} LIMIT %s))"
+    ).format(
+        table=sql.Identifier(table),
+        column=sql.Identifier(column),
+        which=sql.SQL("AND hygiene" if only_hygiene else ""),
+    )
     deleted = 0
     while True:
         batch = conn.execute(query, (cutoff, batch_size)).rowcount
@@ -147,6 +175,36 @@ def _delete_older(
     if deleted:
         log.info("retention: deleted %d rows of %s older than %s", deleted, table, cutoff)
     return deleted
+
+
+def _judge_hygiene(conn: psycopg.Connection, table: str, batch_size: int) -> None:
+    """Judge each set-aside message not judged yet: a badge's or a dispenser's, or not; in
+    batches of their own transactions. A quarantined message of a device since registered as a
+    badge or dispenser is judged again: it is hand-hygiene data now that the device is known."""
+    dev_eui = sql.SQL("dev_eui" if table == "quarantine" else "NULL")
+    select = sql.SQL(
+        "SELECT id, topic, {dev_eui}, payload FROM {table} WHERE hygiene IS NULL"
+        " ORDER BY id LIMIT %s"
+    ).format(dev_eui=dev_eui, table=sql.Identifier(table))
+    mark = sql.SQL("UPDATE {table} SET hygiene = (id = ANY(%s)) WHERE id = ANY(%s)").format(
+        table=sql.Identifier(table)
+    )
+    while True:
+        rows = [(r[0], r[1], r[2], bytes(r[3])) for r in conn.execute(select, (batch_size,))]
+        if rows:
+            hygiene = sorted(hygiene_messages(conn, rows))
+            conn.execute(mark, (hygiene, [row[0] for row in rows]))
+        conn.commit()
+        if len(rows) < batch_size:
+            break
+    if table == "quarantine":
+        conn.execute(
+            "UPDATE quarantine SET hygiene = true FROM devices"
+            " WHERE NOT quarantine.hygiene AND lower(quarantine.dev_eui) = devices.device_id"
+            " AND devices.family = ANY(%s)",
+            (list(HYGIENE_FAMILIES),),
+        )
+        conn.commit()
 
 
 def _delete_old_notifications(conn: psycopg.Connection, cutoff: datetime, batch_size: int) -> int:

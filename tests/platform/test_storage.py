@@ -11,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from lorawan import chirpstack_uplink
 from psycopg import sql
 from pydantic import ValidationError
+from registry_seed import register_medical_3
 
 from tilsyn.platform.config import Settings
 from tilsyn.platform.db.maintenance import (
@@ -22,6 +24,8 @@ from tilsyn.platform.db.maintenance import (
     run_maintenance,
 )
 from tilsyn.platform.db.migrate import current_backend
+from tilsyn.platform.registry.models import BadgeIn
+from tilsyn.platform.registry.store import register_badge
 
 pytestmark = pytest.mark.integration
 
@@ -365,3 +369,86 @@ def test_expired_sessions_are_deleted(database_url: str) -> None:
         left = conn.execute("SELECT token_hash FROM sessions").fetchall()
     assert left == [("live",)]
     assert report.sessions_deleted == 1
+
+
+BADGE = "a0a0a0a0a0a0a0a1"  # registered before the messages are judged
+LATE_BADGE = "a0a0a0a0a0a0a0a2"  # quarantined as unknown, registered as a badge later
+CONTAINER = "c0c0c0c0c0c0c0c1"
+
+
+def _set_aside_message(
+    conn: psycopg.Connection, table: str, at: datetime, dev_eui: str, frame_hex: str
+) -> None:
+    topic, body = chirpstack_uplink(dev_eui, frame_hex)
+    conn.execute(
+        sql.SQL(
+            "INSERT INTO {} (received_at, topic, reason, payload{}) VALUES (%s, %s, 'r', %s{})"
+        ).format(
+            sql.Identifier(table),
+            sql.SQL(", dev_eui" if table == "quarantine" else ""),
+            sql.SQL(", %s" if table == "quarantine" else ""),
+        ),
+        (at, topic, body, *([dev_eui] if table == "quarantine" else [])),
+    )
+
+
+def test_badges_set_aside_messages_go_with_the_hand_hygiene_data(database_url: str) -> None:
+    """A quarantined or dead-lettered badge's message holds a staff member's movements: it is
+    kept no longer than hand-hygiene data (730 days here), where other set-aside messages are
+    kept as long as the longest raw retention (3650)."""
+    hygiene_frame = "0102" + "00" * 8  # tilsyn-hygiene-v1, badge events (cut short)
+    old, recent = NOW - timedelta(days=800), NOW - timedelta(days=100)
+    with psycopg.connect(database_url) as conn:
+        register_medical_3(conn, "d0d0d0d0d0d0d0d1")
+        register_badge(conn, BadgeIn(dev_eui=BADGE, ward_id="M3", role="nurse"))
+        for table in ("quarantine", "dead_letters"):
+            for at in (old, recent):
+                _set_aside_message(conn, table, at, BADGE, "ff")  # the registry says badge
+                _set_aside_message(conn, table, at, CONTAINER, hygiene_frame)  # the frame says
+                _set_aside_message(conn, table, at, CONTAINER, "0400")  # neither: kept
+        _set_aside_message(conn, "quarantine", old, LATE_BADGE, "ff")
+        _set_aside(conn, "dead_letters", old)  # a hub's or unreadable: no device, kept
+        conn.commit()
+        retention = Retention(400, 3650, 730)
+        first = run_maintenance(conn, retention, now=NOW)
+        register_badge(conn, BadgeIn(dev_eui=LATE_BADGE, ward_id="M3", role="nurse"))
+        conn.commit()
+        second = run_maintenance(conn, retention, now=NOW)
+        left = {
+            table: sorted(
+                ((NOW - at).days, _device(topic), hygiene)
+                for at, topic, hygiene in conn.execute(
+                    sql.SQL("SELECT received_at, topic, hygiene FROM {}").format(
+                        sql.Identifier(table)
+                    )
+                )
+            )
+            for table in ("quarantine", "dead_letters")
+        }
+    kept_recent = [(100, BADGE, True), (100, CONTAINER, False), (100, CONTAINER, True)]
+    assert left == {
+        "quarantine": sorted([*kept_recent, (800, CONTAINER, False)]),
+        "dead_letters": sorted([*kept_recent, (800, CONTAINER, False), (800, "", False)]),
+    }
+    assert first.hygiene_rows_deleted == {"quarantine": 2, "dead_letters": 2}
+    assert second.hygiene_rows_deleted == {"quarantine": 1, "dead_letters": 0}
+    assert first.rows_deleted["quarantine"] == 2, "counted with the table's other deletions"
+
+
+def test_a_shorter_set_aside_retention_deletes_badges_messages_with_the_rest(
+    database_url: str,
+) -> None:
+    with psycopg.connect(database_url) as conn:
+        _set_aside_message(conn, "quarantine", NOW - timedelta(days=40), BADGE, "0102")
+        conn.commit()
+        report = run_maintenance(conn, Retention(400, 3650, 730, quarantine_days=30), now=NOW)
+        left = conn.execute("SELECT count(*) FROM quarantine").fetchone()
+    assert left == (0,)
+    assert report.rows_deleted["quarantine"] == 1
+    assert report.hygiene_rows_deleted["quarantine"] == 0
+
+
+def _device(topic: str) -> str:
+    """The DevEUI a ChirpStack topic names, or ""."""
+    parts = topic.split("/")
+    return parts[3] if len(parts) > 3 and parts[2] == "device" else ""

@@ -8,26 +8,20 @@ hub's reason names no patient. The messages themselves are kept whole, for repla
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 import re
-from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from psycopg import sql
 from pydantic import BaseModel
 
-from tilsyn.codecs.hygiene_enums import BADGE_EVENTS, DISPENSER_STATUS, FORMAT_VERSION
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.roles import CAN
 from tilsyn.platform.auth.store import User
-from tilsyn.platform.ingest.envelopes import CHIRPSTACK_UP
+from tilsyn.platform.ingest.set_aside import HUB_TOPICS, hygiene_messages
 
 router = APIRouter(prefix="/api/ingest", tags=["ingest"])
-HUB_TOPICS = "tilsyn/edge/"
-HYGIENE_FAMILIES = ("badge", "dispenser")
 Technician = Annotated[User, Depends(allowed("read_ingest_problems"))]
 WITHHELD = "<withheld>"
 # "patient P-1 is not registered for hub H1", "Patient/P-1": the id after the word.
@@ -118,27 +112,21 @@ def _set_aside(
         "ORDER BY id DESC LIMIT %s"
     ).format(dev_eui=dev_eui, table=sql.Identifier(table))
     rows = db.execute(query, (limit,)).fetchall()
-    lora = {
-        row[0]: _lora_device(row[2], row[3], bytes(row[5]))
-        for row in rows
-        if not row[2].startswith(HUB_TOPICS)
-    }
-    hygiene_devices = _hygiene_devices(db, (device for device, _ in lora.values()))
+    hygiene = hygiene_messages(db, ((row[0], row[2], row[3], bytes(row[5])) for row in rows))
     hide_hygiene = user.role not in CAN["read_hygiene"]
     hide_patients = user.role not in CAN["read_patients"]
     patients: re.Pattern[str] | None = None
     found = []
     for row in rows:
         reason, payload = row[4], bytes(row[5])
-        if row[0] in lora:
-            device, hygiene_frame = lora[row[0]]
-            withheld = hide_hygiene and (hygiene_frame or device in hygiene_devices)
-            reason = _without_trace(reason) if withheld else reason
-        else:
+        if row[2].startswith(HUB_TOPICS):
             withheld = hide_patients
             if withheld:
                 patients = patients or _patient_ids(db)
                 reason = _without_patients(reason, patients)
+        else:
+            withheld = hide_hygiene and row[0] in hygiene
+            reason = _without_trace(reason) if withheld else reason
         shown = b"" if withheld else payload
         found.append(
             SetAside(
@@ -153,45 +141,6 @@ def _set_aside(
             )
         )
     return found
-
-
-def _lora_device(topic: str, dev_eui: str | None, payload: bytes) -> tuple[str | None, bool]:
-    """The DevEUI of a LoRaWAN message (stored with a quarantined one, else from its topic or
-    envelope, however broken the rest is), and whether its frame is a tilsyn-hygiene-v1 one.
-    The frame's header counts even when the rest does not decode: the registry may not know
-    the device yet (quarantine), so its bytes are all there is to go by."""
-    body = _json(payload)
-    if dev_eui is None:
-        chirpstack = CHIRPSTACK_UP.match(topic)
-        named = (
-            chirpstack[2]
-            if chirpstack is not None
-            else _dig(body, ("end_device_ids", "dev_eui")) or _dig(body, ("deviceInfo", "devEui"))
-        )
-        dev_eui = named if isinstance(named, str) else None
-    data = _dig(body, ("data",)) or _dig(body, ("uplink_message", "frm_payload"))
-    try:
-        frame = base64.b64decode(data, validate=True) if isinstance(data, str) else b""
-    except (binascii.Error, ValueError):
-        frame = b""
-    hygiene = (
-        len(frame) >= 2
-        and frame[0] == FORMAT_VERSION
-        and frame[1] in (BADGE_EVENTS, DISPENSER_STATUS)
-    )
-    return (None if dev_eui is None else dev_eui.lower()), hygiene
-
-
-def _hygiene_devices(db: Db, devices: Iterable[str | None]) -> set[str]:
-    """Which of these devices the registry knows as a badge or dispenser."""
-    wanted = sorted({d for d in devices if d is not None})
-    if not wanted:
-        return set()
-    rows = db.execute(
-        "SELECT device_id FROM devices WHERE device_id = ANY(%s) AND family = ANY(%s)",
-        (wanted, list(HYGIENE_FAMILIES)),
-    )
-    return {row[0] for row in rows}
 
 
 def _without_trace(reason: str) -> str:
@@ -212,21 +161,6 @@ def _without_patients(reason: str, registered: re.Pattern[str]) -> str:
     """A hub's reason with the patient ids replaced: those named as a patient whether
     registered or not, and any registered one."""
     return registered.sub(WITHHELD, PATIENT_MENTION.sub(lambda m: m[1] + WITHHELD, reason))
-
-
-def _json(payload: bytes) -> Any:
-    try:
-        return json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
-def _dig(body: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(body, dict):
-            return None
-        body = body.get(key)
-    return body
 
 
 def _text(payload: bytes) -> str | None:
