@@ -29,7 +29,7 @@ from tilsyn.platform.ingest.envelopes import (
     parse_tts_join,
     parse_tts_uplink,
 )
-from tilsyn.platform.ingest.hygiene import HygieneTracker
+from tilsyn.platform.ingest.hygiene import badge_rows
 from tilsyn.platform.ingest.lorawan import container_rows, dispenser_rows, uplink_time
 from tilsyn.platform.ingest.outcomes import (
     Accepted,
@@ -46,9 +46,8 @@ MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 class Classifier:
-    def __init__(self, directory: DeviceDirectory, hygiene: HygieneTracker) -> None:
+    def __init__(self, directory: DeviceDirectory) -> None:
         self._directory = directory
-        self.hygiene = hygiene
 
     def classify(self, message: Message) -> Outcome:
         if len(message.payload) > MAX_MESSAGE_BYTES:
@@ -98,18 +97,17 @@ class Classifier:
             if isinstance(device, DispenserDevice):
                 return dispenser_rows(uplink, device, fields, at)
             assert isinstance(device, BadgeDevice)
-            # A badge's events change its aggregator as they are read: a frame stored before
-            # (redelivered, or replayed after a restart) must not be counted again. The
-            # writer then drops or dead-letters it like any other.
-            session = self._directory.session(uplink.dev_eui)
-            frame = (uplink.idempotency_key, uplink.dev_eui, session, uplink.fcnt)
-            if self.hygiene.seen(*frame):
-                return Accepted(uplink.idempotency_key, ())
-            accepted = self.hygiene.badge_rows(uplink, device, fields, at)
-            self.hygiene.counted(*frame)
-            return accepted
+            return badge_rows(uplink, self._zones_known(device, uplink.dev_eui), fields, at)
         except (KeyError, ValueError) as error:
             return _dead(message, f"{device.codec} message of {uplink.dev_eui} unusable: {error}")
+
+    def _zones_known(self, badge: BadgeDevice, dev_eui: str) -> BadgeDevice:
+        """A badge of a ward without zones, looked up again: the zones may be new."""
+        if badge.zoned:
+            return badge
+        self._directory.forget(dev_eui)
+        again = self._directory.lookup(dev_eui)
+        return again if isinstance(again, BadgeDevice) else badge
 
     def _from_hub(self, message: Message, hub_id: str) -> Outcome:
         try:

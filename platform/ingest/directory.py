@@ -35,6 +35,7 @@ class BadgeDevice:
     codec: str
     ward_id: str
     role: str
+    zoned: bool  # whether its ward has hand-hygiene zones to count against
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,8 @@ _QUERIES: dict[str, LiteralString] = {
     "dispenser": """SELECT d.device_id, d.codec, s.ward_id, s.dispenser_id,
                            s.reporting_interval_s
                     FROM devices d JOIN dispensers s ON s.dev_eui = d.device_id""",
-    "badge": """SELECT d.device_id, d.codec, b.ward_id, b.role
+    "badge": """SELECT d.device_id, d.codec, b.ward_id, b.role, EXISTS (
+                    SELECT 1 FROM hygiene_zones z WHERE z.ward_id = b.ward_id)
                 FROM devices d JOIN badges b ON b.dev_eui = d.device_id""",
     "hub": """SELECT d.device_id, coalesce(array_agg(p.patient_id)
                          FILTER (WHERE p.patient_id IS NOT NULL), '{}')
@@ -68,7 +70,7 @@ def _device(family: str, row: tuple[Any, ...]) -> RegisteredDevice:
     if family == "dispenser":
         return DispenserDevice(str(row[1]), str(row[2]), int(row[3]), int(row[4]))
     if family == "badge":
-        return BadgeDevice(str(row[1]), str(row[2]), str(row[3]))
+        return BadgeDevice(str(row[1]), str(row[2]), str(row[3]), bool(row[4]))
     return HubDevice(str(row[0]), frozenset(row[1]))
 
 

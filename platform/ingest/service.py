@@ -24,7 +24,7 @@ from tilsyn.platform.background import Periodic
 from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory
-from tilsyn.platform.ingest.hygiene import HygieneTracker
+from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher
 from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter
 from tilsyn.platform.ingest.receipts import receipts_for
 from tilsyn.platform.ingest.writer import (
@@ -36,6 +36,9 @@ from tilsyn.platform.ingest.writer import (
 
 log = logging.getLogger(__name__)
 
+# Badge messages stored by any worker are matched this often by the one holding the role;
+# badges gone quiet are decided by the clock once a minute.
+MATCH_SECONDS = 1.0
 TICK_SECONDS = 60.0
 # A registration changed in another process (a container's new sensor) is known after this;
 # one changed in this process is forgotten at once (`forget_devices`).
@@ -97,10 +100,9 @@ class IngestService:
         self._queue: queue.Queue[Message] = queue.Queue(maxsize=settings.ingest_queue_size)
         self._stopping = threading.Event()
         self._directory = DeviceDirectory(database_url)
-        self._hygiene = HygieneTracker(database_url)
-        self._classifier = Classifier(self._directory, self._hygiene)
+        self._classifier = Classifier(self._directory)
+        self.hygiene_matcher = HygieneMatcher(database_url)
         self._next_tick = 0.0
-        self._decided: list[Accepted] = []  # hygiene counts decided, not stored yet
         self._mqtt = MqttConnection(
             mqtt_url,
             settings.ingest_client_id,
@@ -113,6 +115,9 @@ class IngestService:
         self._registry_reload = Periodic(
             "device-registry-reload", self._directory.load, REGISTRY_RELOAD_S, at_once=False
         )
+        self._matching = Periodic(
+            "hygiene-matcher", self._match_badges, MATCH_SECONDS, at_once=True
+        )
         self.stats = IngestStats()
 
     @property
@@ -121,9 +126,9 @@ class IngestService:
 
     def start(self) -> None:
         self._directory.load()
-        self._hygiene.load()
         self._writer.start()
         self._registry_reload.start()
+        self._matching.start()
         group = self._settings.ingest_share_group
         shared = bool(group) and self._mqtt.supports_shared_subscriptions
         for topic in UPLINK_TOPICS:
@@ -137,6 +142,12 @@ class IngestService:
         self._stopping.set()
         self._writer.join(timeout=60)
         self._registry_reload.stop()
+        self._matching.stop()
+        try:
+            self.hygiene_matcher.match()  # what the last batches put in the inbox
+        except psycopg.Error as error:
+            log.warning("badge messages left in the inbox for the next matcher: %s", error)
+        self.hygiene_matcher.close()
 
     def _enqueue(self, message: Message) -> None:
         self._queue.put(message)  # blocks paho's thread when full: that is the back-pressure
@@ -155,7 +166,6 @@ class IngestService:
         conn: psycopg.Connection | None = None
         while not (self._stopping.is_set() and self._queue.empty()):
             batch = self._next_batch()
-            conn = self._decide_quiet_badges(conn)
             if not batch:
                 continue
             outcomes = self._classify(batch)
@@ -174,7 +184,6 @@ class IngestService:
             self._after_commit(batch, result)
         if conn is not None:
             conn.close()
-        self._hygiene.close()
 
     def _write(
         self, conn: psycopg.Connection, batch: list[Message], outcomes: list[Outcome]
@@ -193,10 +202,9 @@ class IngestService:
 
     def _classify(self, batch: list[Message]) -> list[Outcome]:
         """Classifying looks up devices the cache does not hold yet: through an outage it
-        waits for the database, like the write, and goes on from the message it was at (a
-        badge's events must not be counted twice). A message that breaks classifying in a
-        way we did not foresee goes to dead letters with the error, instead of ending the
-        writer and coming back after every restart."""
+        waits for the database, like the write, and goes on from the message it was at. A
+        message that breaks classifying in a way we did not foresee goes to dead letters
+        with the error, instead of ending the writer and coming back after every restart."""
         outcomes: list[Outcome] = []
         while len(outcomes) < len(batch):
             message = batch[len(outcomes)]
@@ -211,35 +219,14 @@ class IngestService:
                 outcomes.append(dead_letter(message.topic, message.payload, why))
         return outcomes
 
-    def _decide_quiet_badges(self, conn: psycopg.Connection | None) -> psycopg.Connection | None:
-        """Once a minute, let the clock finalise hand-hygiene counts of badges gone quiet."""
+    def _match_badges(self) -> None:
+        """Match what the workers put in the hygiene inbox, if this process holds the role;
+        once a minute, let the clock decide badges gone quiet."""
         now = time.time()
-        if now < self._next_tick:
-            return conn
-        self._next_tick = now + TICK_SECONDS
-        try:
-            self._hygiene.load()  # a dispenser or zone registered since then counts from now on
-        except psycopg.OperationalError as error:
-            log.warning("could not reload the hygiene registry: %s", error)
-        decided = self._hygiene.decide_quiet_badges(datetime.fromtimestamp(now, UTC))
-        if decided is not None:
-            self._decided.append(decided)
-        if not self._decided:
-            return conn
-        try:
-            conn = conn if conn is not None and not conn.closed else self._connect()
-            self.stats.add(write_batch(conn, self._decided))
-        except Exception as error:
-            # Kept in memory and stored at the next tick: the badges' events are not stored
-            # anywhere, so these counts exist only here.
-            log.warning("could not store decided hygiene counts (kept for later): %s", error)
-            self._note_database_error(error)
-            if conn is not None:
-                conn.close()
-            self._next_tick = now + (1.0 if is_outage(error) else TICK_SECONDS)
-            return None
-        self._decided = []
-        return conn
+        tick = now >= self._next_tick
+        if tick:
+            self._next_tick = now + TICK_SECONDS
+        self.hygiene_matcher.match(datetime.fromtimestamp(now, UTC) if tick else None)
 
     def _after_commit(self, batch: list[Message], result: BatchResult) -> None:
         for message in batch:

@@ -65,6 +65,9 @@ HYGIENE_DROPPED_COUNTS = Table(
     ("timestamptz", "text", "date", "text", "text", "int4"),
 )
 
+# A badge's message for the hand-hygiene matcher (hygiene_matcher.py): its events, re-timed.
+HYGIENE_INBOX = Table("hygiene_inbox", ("dev_eui", "ward_id", "message"), ("text", "text", "jsonb"))
+
 VITAL_OBSERVATIONS = Table(
     "vital_observations",
     ("time", "patient_id", "kind", "value", "unit", "observation_id", "device_id", "hub_id"),

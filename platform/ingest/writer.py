@@ -55,7 +55,7 @@ def write_batch(conn: psycopg.Connection, outcomes: Sequence[Outcome]) -> BatchR
         rejections += [part for outcome in fresh for part in outcome.set_aside]
         rows = _rows_by_table(fresh)
         for table, table_rows in rows.items():
-            _copy(conn, table, table_rows)
+            copy_rows(conn, table, table_rows)
         _update_latest_fill(conn, rows.get(CONTAINER_READINGS, []))
         _store_rejections(conn, rejections)
     quarantined = sum(1 for r in rejections if r.place == "quarantine")
@@ -174,7 +174,8 @@ def _rows_by_table(accepted: list[Accepted]) -> dict[Table, list[Row]]:
     return rows
 
 
-def _copy(conn: psycopg.Connection, table: Table, rows: list[Row]) -> None:
+def copy_rows(conn: psycopg.Connection, table: Table, rows: Sequence[Row]) -> None:
+    """Rows into one of ingest's tables by binary COPY, in the caller's transaction."""
     if not rows:
         return
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from direct_ingest import classifier_for, store
+from direct_ingest import match_badges, store
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
 from lorawan import chirpstack_uplink
@@ -24,9 +24,8 @@ from tilsyn.codecs import encode
 from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
-from tilsyn.platform.ingest.classify import Classifier
+from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher
 from tilsyn.platform.ingest.service import IngestService
-from tilsyn.platform.ingest.writer import write_batch
 from tilsyn.platform.registry.models import BadgeIn
 from tilsyn.platform.registry.store import register_badge
 
@@ -57,14 +56,6 @@ def _badge_uplink(base: datetime, f_cnt: int, sent: datetime) -> tuple[str, byte
     return chirpstack_uplink(BADGE_EUI, payload.hex(), time=sent, f_port=11, f_cnt=f_cnt)
 
 
-def _tick(database_url: str, running: Classifier, now: datetime) -> None:
-    """What the ingest service does each minute: decide the badges gone quiet, store that."""
-    decided = running.hygiene.decide_quiet_badges(now)
-    if decided is not None:
-        with psycopg.connect(database_url) as conn:
-            write_batch(conn, [decided])
-
-
 def _counted(database_url: str) -> tuple[int, int]:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
@@ -79,23 +70,23 @@ def test_a_badge_clock_twenty_minutes_slow_keeps_its_opportunities(ward: str) ->
     """Each message arrives 5 minutes after its first event, stamped by a clock 20 minutes
     behind: taken at its word, every visit after the first fell behind the minute ticks and
     was dropped as late."""
-    running = classifier_for(ward)
-    slow = timedelta(minutes=20)
-    first = NOW - timedelta(hours=3)
-    tick = first
-    for visit in range(6):
-        real = first + visit * timedelta(minutes=10)
-        sent = real + timedelta(minutes=5)
-        while tick < sent:
-            _tick(ward, running, tick)
+    with HygieneMatcher(ward) as running:
+        slow = timedelta(minutes=20)
+        first = NOW - timedelta(hours=3)
+        tick = first
+        for visit in range(6):
+            real = first + visit * timedelta(minutes=10)
+            sent = real + timedelta(minutes=5)
+            while tick < sent:
+                match_badges(ward, running, now=tick)
+                tick += timedelta(minutes=1)
+            store(ward, _badge_uplink(real - slow, visit + 1, sent), matcher=running)
+        for _ in range(30):
+            match_badges(ward, running, now=tick)
             tick += timedelta(minutes=1)
-        store(ward, _badge_uplink(real - slow, visit + 1, sent), classifier=running)
-    for _ in range(30):
-        _tick(ward, running, tick)
-        tick += timedelta(minutes=1)
-    assert _counted(ward) == (12, 12)
-    with psycopg.connect(ward) as conn:
-        assert conn.execute("SELECT count(*) FROM hygiene_dropped_counts").fetchone() == (0,)
+        assert _counted(ward) == (12, 12)
+        with psycopg.connect(ward) as conn:
+            assert conn.execute("SELECT count(*) FROM hygiene_dropped_counts").fetchone() == (0,)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-from direct_ingest import classifier_for, store
+from direct_ingest import store
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
 from lorawan import chirpstack_uplink
@@ -16,6 +16,7 @@ from registry_seed import hub_message, register_medical_3
 from tilsyn.codecs import encode
 from tilsyn.codecs.fhir import build_observation, build_questionnaire_response
 from tilsyn.platform.api.app import create_app
+from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher
 from tilsyn.platform.ingest.writer import BatchResult
 from tilsyn.platform.registry.models import (
     BadgeIn,
@@ -267,54 +268,60 @@ def test_a_dispenser_registered_while_ingest_runs_meets_opportunities(registered
     meets the entry it precedes."""
     with psycopg.connect(registered) as conn:
         register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
-    running = classifier_for(registered)
-    base = NOW - timedelta(hours=2)
-    early = [{"offset_s": 0, "event": "entry", "zone": "patient_zone", "ref": 11}]
-    exit_ = [{"offset_s": 600, "event": "exit", "zone": "patient_zone", "ref": 11}]
-    store(registered, _badge_uplink(base, early + exit_, 1), classifier=running)
-    with psycopg.connect(registered) as conn:
-        register_dispenser(
-            conn,
-            DispenserIn(
-                dev_eui="70b3d57ed0001a02", ward_id="M3", dispenser_id=8, zone_id=11, room_id="301"
-            ),
+    with HygieneMatcher(registered) as running:
+        base = NOW - timedelta(hours=2)
+        early = [{"offset_s": 0, "event": "entry", "zone": "patient_zone", "ref": 11}]
+        exit_ = [{"offset_s": 600, "event": "exit", "zone": "patient_zone", "ref": 11}]
+        store(registered, _badge_uplink(base, early + exit_, 1), matcher=running)
+        with psycopg.connect(registered) as conn:
+            register_dispenser(
+                conn,
+                DispenserIn(
+                    dev_eui="70b3d57ed0001a02",
+                    ward_id="M3",
+                    dispenser_id=8,
+                    zone_id=11,
+                    room_id="301",
+                ),
+            )
+        running.load_sites()
+        bedside = [dict(event, ref=8) if event["event"] == "dispense" else event for event in VISIT]
+        later = base + timedelta(minutes=30)
+        store(registered, _badge_uplink(later, bedside, 2), matcher=running)
+        store(
+            registered,
+            _badge_uplink(later + timedelta(minutes=40), LATER_ENTRY, 3),
+            matcher=running,
         )
-    running.hygiene.load()
-    bedside = [dict(event, ref=8) if event["event"] == "dispense" else event for event in VISIT]
-    later = base + timedelta(minutes=30)
-    store(registered, _badge_uplink(later, bedside, 2), classifier=running)
-    store(
-        registered, _badge_uplink(later + timedelta(minutes=40), LATER_ENTRY, 3), classifier=running
-    )
-    # Two missed before the dispenser; of the visit after it, the entry met by the new one.
-    assert _daily_counts(registered) == [("M3", "patient_zone", "nurse", 4, 1)]
+        # Two missed before the dispenser; of the visit after it, the entry met by the new one.
+        assert _daily_counts(registered) == [("M3", "patient_zone", "nurse", 4, 1)]
 
 
 def test_a_frame_stored_before_is_not_counted_again(registered: str) -> None:
-    """The aggregator takes a badge's events as they are read, before the writer knows a frame
-    for a replay: one replayed after a restart of ingest was counted again, and one reusing a
-    frame counter replaced the visit it collided with."""
+    """A frame replayed after a restart of ingest, or one reusing a frame counter, is kept out
+    of the matcher's inbox by the writer: it neither counts again nor replaces the visit it
+    collided with."""
     with psycopg.connect(registered) as conn:
         register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
     base = NOW - timedelta(hours=2)
-    running = classifier_for(registered)
-    store(registered, _badge_uplink(base, VISIT, 1), classifier=running)
-    missed = [{"offset_s": 10, "event": "entry", "zone": "patient_zone", "ref": 11}]
-    collided = store(
-        registered, _badge_uplink(base + timedelta(minutes=20), missed, 1), classifier=running
-    )
-    store(
-        registered, _badge_uplink(base + timedelta(minutes=40), LATER_ENTRY, 2), classifier=running
-    )
-    counted = _daily_counts(registered)
+    with HygieneMatcher(registered) as running:
+        store(registered, _badge_uplink(base, VISIT, 1), matcher=running)
+        missed = [{"offset_s": 10, "event": "entry", "zone": "patient_zone", "ref": 11}]
+        collided = store(
+            registered, _badge_uplink(base + timedelta(minutes=20), missed, 1), matcher=running
+        )
+        store(
+            registered, _badge_uplink(base + timedelta(minutes=40), LATER_ENTRY, 2), matcher=running
+        )
+        counted = _daily_counts(registered)
     assert collided.dead_letters == 1 and counted == [("M3", "patient_zone", "nurse", 2, 1)]
-    restarted = classifier_for(registered)
-    replayed = store(registered, _badge_uplink(base, VISIT, 1), classifier=restarted)
-    store(
-        registered,
-        _badge_uplink(base + timedelta(minutes=80), LATER_ENTRY, 3),
-        classifier=restarted,
-    )
+    with HygieneMatcher(registered) as restarted:
+        replayed = store(registered, _badge_uplink(base, VISIT, 1), matcher=restarted)
+        store(
+            registered,
+            _badge_uplink(base + timedelta(minutes=80), LATER_ENTRY, 3),
+            matcher=restarted,
+        )
     assert replayed.dead_letters == 1
     # The replayed visit adds nothing (the entry at +40 min was held in the memory the
     # restart cleared, as the module says).
@@ -323,8 +330,7 @@ def test_a_frame_stored_before_is_not_counted_again(registered: str) -> None:
 
 def test_a_frame_counter_seen_twice_in_one_batch_is_counted_once(registered: str) -> None:
     """A redelivery, or a frame reusing a counter, can arrive before the first is stored (both
-    in one batch): the database knows neither yet, so the tracker remembers the frames it has
-    counted."""
+    in one batch): the writer claims each key once, so only the first reaches the matcher."""
     with psycopg.connect(registered) as conn:
         register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
     base = NOW - timedelta(hours=2)

@@ -1,14 +1,12 @@
-"""Through a database outage, ingest keeps what it has worked out: classifying goes on from
-the message it was at (a badge's events taken twice would count twice), and hand-hygiene
-counts decided by the clock wait in memory until they can be stored.
+"""Through a database outage, classifying goes on from the message it was at, instead of
+starting the batch again. (The hand-hygiene matcher's outage: test_hygiene_matcher.py.)
 
 The outage is injected at one call (the real database stays up), since its timing is the
-point: between two messages of a batch, and at the minute's tick."""
+point: between two messages of a batch."""
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -20,7 +18,6 @@ from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.service import IngestService
-from tilsyn.platform.ingest.tables import HYGIENE_COMPLIANCE_COUNTS
 
 pytestmark = pytest.mark.integration
 BIN = "24e124710000cafe"
@@ -53,32 +50,3 @@ def test_classifying_goes_on_from_where_the_outage_stopped_it(
     assert seen == [batch[0].payload, batch[1].payload, batch[1].payload, batch[2].payload]
     assert all(isinstance(o, Accepted) for o in outcomes) and len(outcomes) == 3
     assert service.stats.database_retries == 1
-
-
-def test_counts_decided_during_an_outage_are_stored_after_it(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    service = IngestService(Settings(), database_url, NOWHERE)
-    day = datetime.now(UTC).date()
-    row = (datetime.now(UTC) - timedelta(hours=1), "M3", "patient_zone", day, "nurse", 2, 1)
-    decided = Accepted("hygiene-tick:test", ((HYGIENE_COMPLIANCE_COUNTS, (row,)),))
-    ticks = iter([decided, None])
-    monkeypatch.setattr(service._hygiene, "decide_quiet_badges", lambda now: next(ticks))
-    monkeypatch.setattr(service._hygiene, "load", lambda: None)
-    connect = service._connect
-
-    def database_down() -> psycopg.Connection:
-        raise psycopg.OperationalError("connection refused")
-
-    monkeypatch.setattr(service, "_connect", database_down)
-    assert service._decide_quiet_badges(None) is None
-    monkeypatch.setattr(service, "_connect", connect)
-    service._next_tick = 0.0  # the next loop round, however soon
-    conn = service._decide_quiet_badges(None)
-    assert conn is not None
-    conn.close()
-    with psycopg.connect(database_url) as check:
-        stored = check.execute(
-            "SELECT ward_id, opportunities, met FROM hygiene_compliance_counts"
-        ).fetchall()
-    assert stored == [("M3", 2, 1)]

@@ -54,6 +54,8 @@ class IngestStatus(BaseModel):
     # Originals set aside because their correction was stored first (among the dead letters).
     superseded: int
     last_database_error: str | None
+    # Whether this process is the one matching hand-hygiene badge events (one per database).
+    hygiene_matching: bool
 
 
 @router.get("/quarantine", response_model=list[SetAside])
@@ -86,6 +88,7 @@ def ingest_status(request: Request, _: Technician) -> IngestStatus:
             clock_corrections=0,
             superseded=0,
             last_database_error=None,
+            hygiene_matching=False,
         )
     s = service.stats
     return IngestStatus(
@@ -100,6 +103,7 @@ def ingest_status(request: Request, _: Technician) -> IngestStatus:
         clock_corrections=s.clock_corrections,
         superseded=s.superseded,
         last_database_error=s.last_database_error,
+        hygiene_matching=service.hygiene_matcher.matching,
     )
 
 

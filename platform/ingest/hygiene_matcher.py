@@ -1,0 +1,223 @@
+"""The one place badge events are matched: `hygiene_inbox` in, anonymous counts out.
+
+Every ingest worker runs a `HygieneMatcher`, but only the one whose connection holds an
+advisory lock acts; the others try for the lock each round and take over within a second or
+two of its end. With a share group, a badge's rub and the bed entry it served may be
+delivered to different workers; matching in one place counts the ward as one worker would.
+
+Each round takes the inbox in id order, feeds each badge's aggregator, and stores the counts
+decided together with the deletion of the rows they came from, in one transaction on the
+connection that holds the lock: a matcher that lost the lock cannot commit. Events an
+aggregator still holds back (for late messages) live in this process only. When the matcher
+stops, or another process takes the role, the opportunities of the last minutes that were not
+yet decided are lost, as they are when the only ingest process restarts. A matcher that gets
+the role back with nobody having held it in between (`hygiene_matcher.epoch`) keeps its state,
+so a database outage loses nothing; `writes` tells it whether its last commit landed when the
+answer to the commit was lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as clock_time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from tilsyn.platform.hygiene.aggregator import BadgeAggregator
+from tilsyn.platform.hygiene.counts import ComplianceCount, DroppedCount, merge
+from tilsyn.platform.hygiene.site import WARD_TIMEZONE, Site
+from tilsyn.platform.ingest.tables import HYGIENE_COMPLIANCE_COUNTS, HYGIENE_DROPPED_COUNTS, Row
+from tilsyn.platform.ingest.writer import copy_rows
+
+log = logging.getLogger(__name__)
+
+# Any constant that no other advisory lock of this database uses.
+MATCHER_LOCK = 0x7469_6C73_6868  # "tilshh"
+INBOX_BATCH = 2000
+# A dispenser or zone registered since is counted against after this.
+SITES_RELOAD_S = 60.0
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """What one round decided, kept until it is stored."""
+
+    inbox_ids: list[int]
+    counts: list[Row]
+    dropped: list[Row]
+
+
+class HygieneMatcher:
+    def __init__(self, database_url: str) -> None:
+        self._database_url = database_url
+        self._lock = threading.Lock()
+        self._conn: psycopg.Connection | None = None
+        self._holds_role = False
+        self._epoch: int | None = None  # the role's epoch when this process last took it
+        self._writes = 0  # `hygiene_matcher.writes` after this process's last known commit
+        self._sites: dict[str, Site] = {}
+        self._sites_read_at = float("-inf")
+        self._badges: dict[tuple[str, str], BadgeAggregator] = {}  # (badge, ward)
+        self._unstored: _Decided | None = None
+
+    @property
+    def matching(self) -> bool:
+        """Whether this process holds the role now."""
+        return self._holds_role
+
+    def match(self, now: datetime | None = None) -> bool:
+        """Take everything in the inbox and store the counts it decides; with `now`, also let
+        that clock decide badges gone quiet. False when another process holds the role. A
+        database error gives the role up (the session holding it is gone) and is raised."""
+        with self._lock:
+            try:
+                conn = self._take_role()
+                if conn is None:
+                    return False
+                if time.monotonic() - self._sites_read_at > SITES_RELOAD_S:
+                    self._read_sites(conn)
+                while True:
+                    if self._unstored is None:
+                        self._unstored = self._decide(conn, now)
+                        now = None
+                    full = len(self._unstored.inbox_ids) == INBOX_BATCH
+                    self._store(conn, self._unstored)
+                    self._unstored = None
+                    if not full:
+                        return True
+            except psycopg.Error:
+                self._drop_connection()
+                raise
+
+    def load_sites(self) -> None:
+        """Read the wards' zones and dispensers again now (a dispenser just registered)."""
+        with self._lock:
+            conn = self._take_role()
+            if conn is not None:
+                self._read_sites(conn)
+
+    def close(self) -> None:
+        """Give the role up: another worker takes it on its next round."""
+        with self._lock:
+            self._drop_connection()
+
+    def __enter__(self) -> HygieneMatcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _take_role(self) -> psycopg.Connection | None:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(self._database_url, autocommit=True, connect_timeout=5)
+            self._holds_role = False
+        if self._holds_role:
+            return self._conn
+        got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (MATCHER_LOCK,)).fetchone()
+        if got is None or not got[0]:
+            return None
+        row = self._conn.execute(
+            "UPDATE hygiene_matcher SET epoch = epoch + 1 RETURNING epoch, writes"
+        ).fetchone()
+        assert row is not None, "migration 0037 makes the row"
+        epoch, writes = row
+        if self._epoch is None or epoch != self._epoch + 1:
+            # Another process held the role meanwhile: the inbox rows not stored here were
+            # its to count, and what this process still held is void.
+            self._badges.clear()
+            self._unstored = None
+        elif self._unstored is not None and writes != self._writes:
+            self._unstored = None  # the last commit landed; only its answer was lost
+        self._epoch, self._writes, self._holds_role = epoch, writes, True
+        self._read_sites(self._conn)
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # ends the session, and with it the lock
+        self._conn, self._holds_role = None, False
+
+    def _read_sites(self, conn: psycopg.Connection) -> None:
+        zones = conn.execute(
+            "SELECT ward_id, zone_id, room_id, zone_type FROM hygiene_zones"
+        ).fetchall()
+        dispensers = conn.execute(
+            "SELECT ward_id, dispenser_id, room_id FROM dispensers"
+        ).fetchall()
+        self._sites = {
+            ward: Site.from_rooms(
+                ward,
+                [(z[1], z[2], z[3]) for z in zones if z[0] == ward],
+                [(d[1], d[2]) for d in dispensers if d[0] == ward],
+            )
+            for ward in {row[0] for row in zones}
+        }
+        self._sites_read_at = time.monotonic()
+        for (_, ward), aggregator in self._badges.items():
+            aggregator.use_site(self._site(ward))
+
+    def _site(self, ward: str) -> Site:
+        """A ward whose zones are gone has an empty site: its badges' events count as
+        unmapped, beside the rates, rather than vanish."""
+        return self._sites.get(ward) or Site.from_rooms(ward, [], [])
+
+    def _decide(self, conn: psycopg.Connection, now: datetime | None) -> _Decided:
+        inbox = conn.execute(
+            "SELECT id, dev_eui, ward_id, message FROM hygiene_inbox ORDER BY id LIMIT %s",
+            (INBOX_BATCH,),
+        ).fetchall()
+        counts: list[ComplianceCount] = []
+        dropped: list[DroppedCount] = []
+        for inbox_id, dev_eui, ward, message in inbox:
+            aggregator = self._badges.get((dev_eui, ward))
+            if aggregator is None:
+                aggregator = self._badges[dev_eui, ward] = BadgeAggregator(self._site(ward))
+            try:
+                counts += aggregator.add(message)
+            except (KeyError, TypeError, ValueError):
+                # Ingest checked the events before storing them; kept from blocking the inbox.
+                log.exception("badge message %s in the hygiene inbox is unusable", inbox_id)
+            dropped += aggregator.take_dropped(ward)
+        if now is not None:
+            for aggregator in self._badges.values():
+                counts += aggregator.tick(int(now.timestamp()))
+        return _Decided(
+            [row[0] for row in inbox], _count_rows(merge(counts)), _dropped_rows(dropped)
+        )
+
+    def _store(self, conn: psycopg.Connection, decided: _Decided) -> None:
+        if not (decided.inbox_ids or decided.counts or decided.dropped):
+            return
+        with conn.transaction():
+            copy_rows(conn, HYGIENE_COMPLIANCE_COUNTS, decided.counts)
+            copy_rows(conn, HYGIENE_DROPPED_COUNTS, decided.dropped)
+            conn.execute("DELETE FROM hygiene_inbox WHERE id = ANY(%s)", (decided.inbox_ids,))
+            row = conn.execute(
+                "UPDATE hygiene_matcher SET writes = writes + 1 RETURNING writes"
+            ).fetchone()
+        assert row is not None
+        self._writes = row[0]
+
+
+def _count_rows(counts: Iterable[ComplianceCount]) -> list[Row]:
+    return [
+        (_local_midnight(c.day), c.ward, c.zone_type, c.day, c.role, c.opportunities, c.met)
+        for c in counts
+    ]
+
+
+def _dropped_rows(dropped: Iterable[DroppedCount]) -> list[Row]:
+    return [
+        (_local_midnight(d.day), d.ward, d.day, d.reason, d.zone_type, d.events) for d in dropped
+    ]
+
+
+def _local_midnight(day: Any, timezone: str = WARD_TIMEZONE) -> datetime:
+    return datetime.combine(day, clock_time(0), ZoneInfo(timezone))
