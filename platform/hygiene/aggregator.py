@@ -49,6 +49,21 @@ class BadgeAggregator:
         self._site = site
         self._timeline.use_site(site)
 
+    def state(self) -> dict[str, Any]:
+        """What the aggregator holds back, as JSON, once its dropped events were taken."""
+        if self._lost:
+            raise ValueError("take the dropped events before saving the state")
+        return {"timeline": self._timeline.state(), "newest": self._newest}
+
+    @classmethod
+    def from_state(
+        cls, site: Site, state: Mapping[str, Any], lateness_s: int | None = DEFAULT_LATENESS_S
+    ) -> BadgeAggregator:
+        aggregator = cls(site, lateness_s)
+        aggregator._timeline = BadgeTimeline.from_state(site, state["timeline"])
+        aggregator._newest = state["newest"]
+        return aggregator
+
     def add(self, message: Mapping[str, Any]) -> list[ComplianceCount]:
         """Take one decoded badge_events message; return the counts it made final."""
         for event in events_of(message):

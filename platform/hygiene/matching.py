@@ -23,7 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from tilsyn.platform.hygiene.counts import Cell, Outcome
@@ -50,6 +50,26 @@ class BadgeTimeline:
         matched against it."""
         self._site = site
         self._zone_of_day = ZoneInfo(site.timezone)
+
+    def state(self) -> dict[str, Any]:
+        """What this time line holds, as JSON: a matcher taking over goes on from it."""
+        return {
+            "events": [_event_state(e) for e in self._events],
+            "spent": [[list(key), _event_state(first)] for key, first in self._spent.items()],
+            "decided_until": self.decided_until,
+        }
+
+    @classmethod
+    def from_state(cls, site: Site, state: dict[str, Any]) -> BadgeTimeline:
+        timeline = cls(site)
+        timeline._events = [_event_of(e) for e in state["events"]]
+        timeline._keys = {e.key for e in timeline._events}
+        timeline._spent = {
+            (key[0], key[1], key[2]): None if first is None else _event_of(first)
+            for key, first in state["spent"]
+        }
+        timeline.decided_until = state["decided_until"]
+        return timeline
 
     def add(self, event: BadgeEvent) -> Admission:
         if event.key in self._keys:
@@ -127,6 +147,17 @@ class BadgeTimeline:
             self._keys.discard(event.key)
         del self._events[:keep]
         self._spent = {key: first for key, first in self._spent.items() if key in self._keys}
+
+
+def _event_state(event: BadgeEvent | None) -> list[Any] | None:
+    if event is None:
+        return None
+    return [event.time, list(event.key), event.kind, event.zone, event.ref, event.role]
+
+
+def _event_of(state: list[Any]) -> BadgeEvent:
+    time, key, kind, zone, ref, role = state
+    return BadgeEvent(time, (key[0], key[1], key[2]), kind, zone, ref, role)
 
 
 def _time(event: BadgeEvent) -> int:

@@ -5,15 +5,12 @@ advisory lock acts; the others try for the lock each round and take over within 
 two of its end. With a share group, a badge's rub and the bed entry it served may be
 delivered to different workers; matching in one place counts the ward as one worker would.
 
-Each round takes the inbox in id order, feeds each badge's aggregator, and stores the counts
-decided together with the deletion of the rows they came from, in one transaction on the
-connection that holds the lock: a matcher that lost the lock cannot commit. Events an
-aggregator still holds back (for late messages) live in this process only. When the matcher
-stops, or another process takes the role, the opportunities of the last minutes that were not
-yet decided are lost, as they are when the only ingest process restarts. A matcher that gets
-the role back with nobody having held it in between (`hygiene_matcher.epoch`) keeps its state,
-so a database outage loses nothing; `writes` tells it whether its last commit landed when the
-answer to the commit was lost.
+Each round takes the inbox in id order, feeds each badge's aggregator, and stores in one
+transaction, on the connection that holds the lock (a matcher that lost it cannot commit):
+the counts decided, the deletion of the inbox rows they came from, and what each badge's
+aggregator still holds back for late messages (`hygiene_badge_state`). Whoever takes the role
+next, after a restart, a crash or a database outage, starts from that state, so the events of
+the last minutes are neither lost nor counted twice.
 """
 
 from __future__ import annotations
@@ -29,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from tilsyn.platform.hygiene.aggregator import BadgeAggregator
 from tilsyn.platform.hygiene.counts import ComplianceCount, DroppedCount, merge
@@ -47,11 +45,12 @@ SITES_RELOAD_S = 60.0
 
 @dataclass(frozen=True)
 class _Decided:
-    """What one round decided, kept until it is stored."""
+    """What one round decided, to be stored together."""
 
     inbox_ids: list[int]
     counts: list[Row]
     dropped: list[Row]
+    states: list[tuple[str, str, Jsonb]]  # (badge, ward, what its aggregator holds back)
 
 
 class HygieneMatcher:
@@ -60,12 +59,9 @@ class HygieneMatcher:
         self._lock = threading.Lock()
         self._conn: psycopg.Connection | None = None
         self._holds_role = False
-        self._epoch: int | None = None  # the role's epoch when this process last took it
-        self._writes = 0  # `hygiene_matcher.writes` after this process's last known commit
         self._sites: dict[str, Site] = {}
         self._sites_read_at = float("-inf")
         self._badges: dict[tuple[str, str], BadgeAggregator] = {}  # (badge, ward)
-        self._unstored: _Decided | None = None
 
     @property
     def matching(self) -> bool:
@@ -75,7 +71,9 @@ class HygieneMatcher:
     def match(self, now: datetime | None = None) -> bool:
         """Take everything in the inbox and store the counts it decides; with `now`, also let
         that clock decide badges gone quiet. False when another process holds the role. A
-        database error gives the role up (the session holding it is gone) and is raised."""
+        database error gives the role up (the session holding it is gone) and is raised;
+        what this round changed in memory is dropped with it, and read back when the role is
+        taken again."""
         with self._lock:
             try:
                 conn = self._take_role()
@@ -84,13 +82,10 @@ class HygieneMatcher:
                 if time.monotonic() - self._sites_read_at > SITES_RELOAD_S:
                     self._read_sites(conn)
                 while True:
-                    if self._unstored is None:
-                        self._unstored = self._decide(conn, now)
-                        now = None
-                    full = len(self._unstored.inbox_ids) == INBOX_BATCH
-                    self._store(conn, self._unstored)
-                    self._unstored = None
-                    if not full:
+                    decided = self._decide(conn, now)
+                    now = None
+                    self._store(conn, decided)
+                    if len(decided.inbox_ids) < INBOX_BATCH:
                         return True
             except psycopg.Error:
                 self._drop_connection()
@@ -123,20 +118,15 @@ class HygieneMatcher:
         got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (MATCHER_LOCK,)).fetchone()
         if got is None or not got[0]:
             return None
-        row = self._conn.execute(
-            "UPDATE hygiene_matcher SET epoch = epoch + 1 RETURNING epoch, writes"
-        ).fetchone()
-        assert row is not None, "migration 0037 makes the row"
-        epoch, writes = row
-        if self._epoch is None or epoch != self._epoch + 1:
-            # Another process held the role meanwhile: the inbox rows not stored here were
-            # its to count, and what this process still held is void.
-            self._badges.clear()
-            self._unstored = None
-        elif self._unstored is not None and writes != self._writes:
-            self._unstored = None  # the last commit landed; only its answer was lost
-        self._epoch, self._writes, self._holds_role = epoch, writes, True
         self._read_sites(self._conn)
+        # What the last holder stored, whoever it was; nothing of this process's memory.
+        self._badges = {
+            (dev_eui, ward): BadgeAggregator.from_state(self._site(ward), state)
+            for dev_eui, ward, state in self._conn.execute(
+                "SELECT dev_eui, ward_id, state FROM hygiene_badge_state"
+            )
+        }
+        self._holds_role = True
         return self._conn
 
     def _drop_connection(self) -> None:
@@ -175,35 +165,43 @@ class HygieneMatcher:
         ).fetchall()
         counts: list[ComplianceCount] = []
         dropped: list[DroppedCount] = []
+        touched: set[tuple[str, str]] = set()
         for inbox_id, dev_eui, ward, message in inbox:
-            aggregator = self._badges.get((dev_eui, ward))
+            badge = (dev_eui, ward)
+            aggregator = self._badges.get(badge)
             if aggregator is None:
-                aggregator = self._badges[dev_eui, ward] = BadgeAggregator(self._site(ward))
+                aggregator = self._badges[badge] = BadgeAggregator(self._site(ward))
             try:
                 counts += aggregator.add(message)
             except (KeyError, TypeError, ValueError):
                 # Ingest checked the events before storing them; kept from blocking the inbox.
                 log.exception("badge message %s in the hygiene inbox is unusable", inbox_id)
             dropped += aggregator.take_dropped(ward)
+            touched.add(badge)
         if now is not None:
-            for aggregator in self._badges.values():
+            for badge, aggregator in self._badges.items():
                 counts += aggregator.tick(int(now.timestamp()))
+                touched.add(badge)
+        states = [(*badge, Jsonb(self._badges[badge].state())) for badge in sorted(touched)]
         return _Decided(
-            [row[0] for row in inbox], _count_rows(merge(counts)), _dropped_rows(dropped)
+            [row[0] for row in inbox], _count_rows(merge(counts)), _dropped_rows(dropped), states
         )
 
     def _store(self, conn: psycopg.Connection, decided: _Decided) -> None:
-        if not (decided.inbox_ids or decided.counts or decided.dropped):
+        if not (decided.inbox_ids or decided.counts or decided.dropped or decided.states):
             return
         with conn.transaction():
             copy_rows(conn, HYGIENE_COMPLIANCE_COUNTS, decided.counts)
             copy_rows(conn, HYGIENE_DROPPED_COUNTS, decided.dropped)
             conn.execute("DELETE FROM hygiene_inbox WHERE id = ANY(%s)", (decided.inbox_ids,))
-            row = conn.execute(
-                "UPDATE hygiene_matcher SET writes = writes + 1 RETURNING writes"
-            ).fetchone()
-        assert row is not None
-        self._writes = row[0]
+            with conn.cursor() as cur:
+                cur.executemany(
+                    """INSERT INTO hygiene_badge_state (dev_eui, ward_id, state)
+                       VALUES (%s, %s, %s)
+                       ON CONFLICT (dev_eui, ward_id)
+                       DO UPDATE SET state = EXCLUDED.state, updated_at = now()""",
+                    decided.states,
+                )
 
 
 def _count_rows(counts: Iterable[ComplianceCount]) -> list[Row]:

@@ -8,6 +8,7 @@ shape ingest hands over.
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date
 from typing import Any, get_args
 
@@ -332,6 +333,29 @@ def test_out_of_order_arrival_within_the_lateness_changes_nothing(messages, dela
     aggregator = BadgeAggregator(make_site(), lateness_s=delay + longest + 1)
     assert feed(aggregator, arrival) == day_counts([messages], make_site())
     assert aggregator.dropped["late"] == 0
+
+
+@given(badge_day(), st.integers(min_value=0, max_value=40), st.integers(0, 600))
+def test_a_state_saved_and_restored_midway_changes_nothing(messages, split, lateness):
+    """A matcher taking over goes on from the state the last one stored, as JSON."""
+    unbroken = feed(BadgeAggregator(make_site(), lateness_s=lateness), messages)
+    first = BadgeAggregator(make_site(), lateness_s=lateness)
+    counts = [count for message in messages[:split] for count in first.add(message)]
+    first.take_dropped("ward A")
+    state = json.loads(json.dumps(first.state()))
+    second = BadgeAggregator.from_state(make_site(), state, lateness_s=lateness)
+    assert merge(counts + feed(second, messages[split:])) == unbroken
+
+
+def test_a_rub_spent_before_the_state_was_saved_stays_spent():
+    """A rub during a visit met its entry before the take-over; it cannot meet the exit too."""
+    first = BadgeAggregator(make_site(), lateness_s=0)
+    first.add(badge_message(T0, enter(0, BED_1), rub(10, DOOR_1)))
+    assert totals(first.tick(T0 + 30)) == (1, 1)
+    state = json.loads(json.dumps(first.state()))
+    second = BadgeAggregator.from_state(make_site(), state, lateness_s=0)
+    second.add(badge_message(T0 + 35, leave(0, BED_1)))
+    assert totals(second.flush()) == (1, 0)
 
 
 def test_many_badges_add_up():

@@ -1,6 +1,7 @@
 """Badge events are matched in one place, however many ingest workers share the stream: a
 badge's rub and the bed entry it served may reach different workers of a share group. The
-role passes on when its holder ends, and a database outage in the middle loses nothing."""
+role passes on when its holder ends; a restart, a database outage or a lost commit answer in
+the middle neither loses nor doubles a count."""
 
 from __future__ import annotations
 
@@ -196,23 +197,42 @@ def test_a_commit_whose_answer_was_lost_is_not_stored_twice(
 ) -> None:
     uplinks, end = _uplinks(ward_morning[0]), ward_morning[1]
     _registered(database_url)
-    matcher = HygieneMatcher(database_url)
-    store_decided = matcher._store
+    with HygieneMatcher(database_url) as matcher:
+        store_decided = matcher._store
 
-    def commit_then_lose_the_answer(conn: psycopg.Connection, decided: object) -> None:
-        writes = matcher._writes
-        store_decided(conn, decided)  # type: ignore[arg-type]
-        matcher._writes = writes
-        conn.close()
-        raise psycopg.OperationalError("server closed the connection unexpectedly")
+        def commit_then_lose_the_answer(conn: psycopg.Connection, decided: object) -> None:
+            store_decided(conn, decided)  # type: ignore[arg-type]
+            conn.close()
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
 
-    try:
         monkeypatch.setattr(matcher, "_store", commit_then_lose_the_answer)
         with pytest.raises(psycopg.OperationalError):
             store(database_url, *uplinks, matcher=matcher)
         monkeypatch.undo()
         assert _inbox_and_keys(database_url) == (0, len(uplinks)), "the commit landed"
         assert matcher.match(now=end + timedelta(days=1))
-        assert _counts(database_url) == one_worker_counts
-    finally:
-        matcher.close()
+    assert _counts(database_url) == one_worker_counts
+
+
+def test_a_restart_midway_loses_nothing_held_back(
+    database_url: str,
+    ward_morning: tuple[list[Emission], datetime],
+    one_worker_counts: list[tuple[object, ...]],
+) -> None:
+    """What the matcher held back for late messages (the last 15 minutes of every badge) is
+    stored with the counts: the next holder goes on from it."""
+    uplinks, end = _uplinks(ward_morning[0]), ward_morning[1]
+    _registered(database_url)
+    half = len(uplinks) // 2
+    with HygieneMatcher(database_url) as before_the_restart:
+        store(database_url, *uplinks[:half], matcher=before_the_restart)
+    with psycopg.connect(database_url) as conn:
+        held = conn.execute(
+            "SELECT count(*) FROM hygiene_badge_state"
+            " WHERE jsonb_array_length(state -> 'timeline' -> 'events') > 0"
+        ).fetchone()
+    assert held is not None and held[0] > 0
+    with HygieneMatcher(database_url) as after_the_restart:
+        store(database_url, *uplinks[half:], matcher=after_the_restart)
+        assert after_the_restart.match(now=end + timedelta(days=1))
+    assert _counts(database_url) == one_worker_counts

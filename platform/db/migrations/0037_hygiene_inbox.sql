@@ -10,12 +10,13 @@ CREATE TABLE hygiene_inbox (
     message jsonb NOT NULL
 );
 
--- The matcher's bookkeeping: `epoch` counts takings of the role, so a matcher that gets it
--- back knows whether another held it meanwhile; `writes` counts its commits, so one whose
--- commit's answer was lost knows whether it landed.
-CREATE TABLE hygiene_matcher (
-    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-    epoch bigint NOT NULL DEFAULT 0,
-    writes bigint NOT NULL DEFAULT 0
+-- What the matcher holds back per badge (the events of the last minutes, for late messages,
+-- and how far it has decided), stored in the same transaction: whichever worker takes the
+-- role next goes on from here, so a restart loses no opportunity.
+CREATE TABLE hygiene_badge_state (
+    dev_eui text NOT NULL,
+    ward_id text NOT NULL,
+    state jsonb NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (dev_eui, ward_id)
 );
-INSERT INTO hygiene_matcher DEFAULT VALUES;
