@@ -78,6 +78,12 @@ class BadgeAggregator:
             return []
         return self._decide(self._newest - self._lateness_s)
 
+    @property
+    def held_events(self) -> int:
+        """How many events are held back: a tick that decides nothing and forgets none
+        changes nothing worth storing but how far it has decided."""
+        return self._timeline.held_events
+
     def tick(self, now: int) -> list[ComplianceCount]:
         """Let wall-clock time finalise a badge that has gone quiet."""
         if self._lateness_s is None:

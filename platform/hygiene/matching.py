@@ -71,6 +71,10 @@ class BadgeTimeline:
         timeline.decided_until = state["decided_until"]
         return timeline
 
+    @property
+    def held_events(self) -> int:
+        return len(self._events)
+
     def add(self, event: BadgeEvent) -> Admission:
         if event.key in self._keys:
             return "duplicate"

@@ -236,3 +236,80 @@ def test_a_restart_midway_loses_nothing_held_back(
         store(database_url, *uplinks[half:], matcher=after_the_restart)
         assert after_the_restart.match(now=end + timedelta(days=1))
     assert _counts(database_url) == one_worker_counts
+
+
+def _dropped(database_url: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT ward_id, day, reason, zone_type, sum(events)::int"
+            " FROM hygiene_dropped_counts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        ).fetchall()
+
+
+def _state_versions(database_url: str) -> dict[tuple[str, str], str]:
+    """Each stored badge state's row version: it changes when the row is written again."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT dev_eui, ward_id, xmin::text FROM hygiene_badge_state")
+        return {(row[0], row[1]): row[2] for row in rows}
+
+
+def test_a_tick_that_changes_no_badge_writes_none(
+    database_url: str, ward_morning: tuple[list[Emission], datetime]
+) -> None:
+    emissions = ward_morning[0]
+    _registered(database_url)
+    half = len(emissions) // 2
+    quiet_since = emissions[half - 1].at + timedelta(minutes=30)
+    with HygieneMatcher(database_url) as matcher:
+        store(database_url, *_uplinks(emissions[:half]), matcher=matcher)
+        assert matcher.match(now=quiet_since)
+        versions = _state_versions(database_url)
+        assert len(versions) > 5
+        assert matcher.match(now=quiet_since)  # the same clock again: nothing to decide
+        assert _state_versions(database_url) == versions
+        assert matcher.match(now=quiet_since + timedelta(seconds=1))
+        assert _state_versions(database_url) == versions
+    with psycopg.connect(database_url) as conn:
+        clock = conn.execute("SELECT ticked_at FROM hygiene_matcher_clock").fetchone()
+    assert clock == (int((quiet_since + timedelta(seconds=1)).timestamp()),)
+
+
+def test_a_restart_after_ticks_judges_late_messages_as_without_it(
+    postgres_server: str, migrated_template: str, ward_morning: tuple[list[Emission], datetime]
+) -> None:
+    """A tick that changes a badge only in how far it has decided does not write it; the next
+    holder of the role replays the stored tick, so a message that came too late before the
+    restart comes too late after it (and is shown beside the rates, not counted)."""
+    without = _counts_and_dropped(postgres_server, migrated_template, ward_morning, False)
+    late = sum(int(str(row[4])) for row in without[1] if row[2] == "late")
+    assert late > 0
+    assert _counts_and_dropped(postgres_server, migrated_template, ward_morning, True) == without
+
+
+def _counts_and_dropped(
+    postgres_server: str,
+    migrated_template: str,
+    ward_morning: tuple[list[Emission], datetime],
+    restart: bool,
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    emissions, end = ward_morning
+    half = len(emissions) // 2
+    # Ten minutes past the first tick, a second one decides nothing more, only how far the
+    # clock has decided; the second half's first events then come late.
+    first_tick = emissions[half - 1].at + timedelta(minutes=20)
+    name = f"tilsyn_restart_{uuid.uuid4().hex[:8]}"
+    url = _registered(create_database(postgres_server, name, template=migrated_template))
+    try:
+        matcher = HygieneMatcher(url)
+        store(url, *_uplinks(emissions[:half]), matcher=matcher)
+        assert matcher.match(now=first_tick)
+        assert matcher.match(now=first_tick + timedelta(minutes=10))
+        if restart:
+            matcher.close()
+            matcher = HygieneMatcher(url)
+        store(url, *_uplinks(emissions[half:]), matcher=matcher)
+        assert matcher.match(now=end + timedelta(days=1))
+        matcher.close()
+        return _counts(url), _dropped(url)
+    finally:
+        drop_database(postgres_server, name)
