@@ -61,3 +61,14 @@ def chirpstack_uplink(
         del body["fCnt"]  # protobuf JSON leaves zero values out
     topic = f"application/{application_id}/device/{dev_eui}/event/up"
     return topic, json.dumps(body).encode()
+
+
+def chirpstack_join(dev_eui: str, application_id: str = "a") -> tuple[str, bytes]:
+    """Topic and body of a ChirpStack v4 `join` event: the device starts a new session."""
+    body = {
+        "deduplicationId": str(uuid.uuid4()),
+        "time": datetime.now(UTC).isoformat(),
+        "deviceInfo": {"devEui": dev_eui, "applicationId": application_id},
+        "devAddr": "01020304",
+    }
+    return f"application/{application_id}/device/{dev_eui}/event/join", json.dumps(body).encode()

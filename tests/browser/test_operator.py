@@ -59,6 +59,8 @@ def test_container_detail_shows_history_and_forecast(site: Site, page: Page) -> 
     expect(page.locator("#detail-title")).to_have_text("Container C00002")
     expect(page.locator("#forecast")).to_contain_text("Full by")
     expect(page.locator("#history-chart canvas")).to_be_attached()
+    # The seeded readings came in no uplink ingest stored: no frame numbers, nothing missed.
+    expect(page.locator("#links")).to_have_text("No sensor missed 5 % of its uplinks or more.")
 
 
 def test_plan_now_draws_routes_with_km_and_load(site: Site, page: Page) -> None:
@@ -362,3 +364,36 @@ def test_an_alert_raised_while_the_list_is_read_stays_on_it(site: Site, page: Pa
     route.fulfill(response=answer)  # type: ignore[arg-type]
     page.wait_for_timeout(500)
     expect(alert.get_by_role("button", name="Acknowledge")).to_be_visible()
+
+
+def test_sensors_that_miss_uplinks_are_listed_worst_first(site: Site, page: Page) -> None:
+    """Frame numbers a sensor used with nothing stored (lost on the radio) list it; one that
+    lost one uplink in fifty is not listed."""
+    frames = {
+        "C00004": set(range(1, 21)) - {3, 4, 9, 10, 11, 15},
+        "C00007": set(range(1, 11)) - {5, 6},
+        "C00008": set(range(1, 51)) - {20},
+    }
+    with psycopg.connect(site.database_url) as conn:
+        for container_id, numbers in frames.items():
+            row = conn.execute(
+                "SELECT dev_eui FROM containers WHERE container_id = %s", (container_id,)
+            ).fetchone()
+            assert row is not None
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO ingest_keys (key) VALUES (%s)",
+                    [(f"fc:{row[0]}:0:{n}",) for n in numbers],
+                )
+    sign_in(page, site.url, "operator")
+    listed = page.locator("#links li")
+    expect(listed).to_have_count(2)
+    expect(listed.nth(0)).to_contain_text("C00004 · 6 of 20 uplinks missing (30 %)")
+    expect(listed.nth(1)).to_contain_text("C00007 · 2 of 10 uplinks missing (20 %)")
+    listed.nth(0).get_by_role("button", name="C00004").click()
+    expect(page.locator("#detail-title")).to_have_text("Container C00004")
+    expect(page.locator("#detail-facts")).to_contain_text("6 of 20 uplinks missing (30 %)")
+    page.evaluate("window.operatorMap.onSelect('C00008')")
+    expect(page.locator("#detail-facts")).to_contain_text("1 of 50 uplinks missing (2 %)")
+    page.evaluate("window.operatorMap.onSelect('C00009')")
+    expect(page.locator("#detail-facts")).to_contain_text("no uplink stored")

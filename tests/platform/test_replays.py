@@ -3,14 +3,10 @@ rejoin starts counting afresh, and late frames delivered out of order are kept."
 
 from __future__ import annotations
 
-import json
-import uuid
-from datetime import UTC, datetime
-
 import psycopg
 import pytest
 from direct_ingest import classifier_for, store
-from lorawan import chirpstack_uplink
+from lorawan import chirpstack_join, chirpstack_uplink
 from registry_seed import sample_container
 
 from tilsyn.platform.containers.store import register_container
@@ -34,16 +30,6 @@ def _store(database_url: str, classifier: Classifier, *messages: tuple[str, byte
     return store(database_url, *messages, classifier=classifier)
 
 
-def _join() -> tuple[str, bytes]:
-    body = {
-        "deduplicationId": str(uuid.uuid4()),
-        "time": datetime.now(UTC).isoformat(),
-        "deviceInfo": {"devEui": DEV_EUI, "applicationId": "a"},
-        "devAddr": "01020304",
-    }
-    return f"application/a/device/{DEV_EUI}/event/join", json.dumps(body).encode()
-
-
 def test_a_replayed_frame_is_dead_lettered_with_its_reason(
     database_url: str, classifier: Classifier
 ) -> None:
@@ -64,7 +50,12 @@ def test_after_a_rejoin_low_counters_are_new_frames(
         chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=1),
         chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=2),
     )
-    after = _store(database_url, classifier, _join(), chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=1))
+    after = _store(
+        database_url,
+        classifier,
+        chirpstack_join(DEV_EUI),
+        chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=1),
+    )
     assert (after.stored, after.dead_letters) == (2, 0)
     restarted = DeviceDirectory(database_url)
     restarted.load()  # the session survives a restart of ingest
@@ -79,7 +70,7 @@ def test_a_rejoin_taken_by_another_ingest_worker_starts_a_session_here_too(
     other_worker = classifier_for(database_url)
     old_session = [chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=n) for n in (1, 2, 3)]
     assert _store(database_url, classifier, *old_session).stored == 3
-    assert _store(database_url, other_worker, _join()).stored == 1
+    assert _store(database_url, other_worker, chirpstack_join(DEV_EUI)).stored == 1
     new_session = [chirpstack_uplink(DEV_EUI, VECTOR, f_cnt=n) for n in (1, 2)]
     after = _store(database_url, classifier, *new_session)
     assert (after.stored, after.dead_letters) == (2, 0)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from tilsyn.platform.api.deps import Db, SessionWatch, allowed
 from tilsyn.platform.auth.store import User
 from tilsyn.platform.containers.feed import ContainerFeed
+from tilsyn.platform.containers.links import MAX_DAYS, SensorLink, sensor_links
 from tilsyn.platform.containers.models import (
     ContainerChange,
     ContainerEdit,
@@ -43,6 +44,16 @@ KEEPALIVE_S = 15.0
 def containers(db: Db, _: Reader) -> list[ContainerState]:
     """Every container with its latest reading (fields are null until the first one arrives)."""
     return list_states(db)
+
+
+@router.get("/links", response_model=list[SensorLink])
+def links(
+    db: Db, _: Reader, days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = MAX_DAYS
+) -> list[SensorLink]:
+    """How each container's sensor gets through over the last `days`: uplinks stored, and
+    uplinks missing by their frame counts (lost on the radio, or refused: see the dead
+    letters), the largest share missing first."""
+    return sensor_links(db, days)
 
 
 @router.get("/stream")

@@ -1,5 +1,5 @@
 // The operations screen: the container map, live alerts, container detail with history and
-// forecast (and a form to change the container), and the collection routes (today's while the trucks are out, and the next
+// forecast (and a form to change the container), the sensors that miss uplinks, and the collection routes (today's while the trucks are out, and the next
 // collection day's) with a "plan now" action.
 /* global L */
 import { api, start, element, explain, formatDateTime, guarded, liveStream, notify, Redirected, requireRole, showConnection } from "./common.js";
@@ -8,11 +8,17 @@ import { ContainerMap } from "./container-map.js";
 import { timeChart } from "./chart.js";
 
 const QUARANTINE_REFRESH_MS = 30000;
+const LINKS_REFRESH_MS = 5 * 60000;
+// A sensor missing more of its uplinks than this is listed under "Sensor links": a gateway
+// out of reach, or a sensor deep in a steel container.
+const LINKS_LISTED_PERCENT = 5;
+const LINKS_LISTED = 10;
 // The platform plans the next collection day by itself each afternoon: look for it now and then.
 const ROUTES_REFRESH_MS = 5 * 60000;
 const DAY_MS = 24 * 3600000;
 const ROUTE_COLOURS = ["#1f5fbf", "#8e24aa", "#00897b", "#e65100", "#5d4037", "#c2185b"];
 const containers = new Map(); // container_id -> latest state, for the summary line
+const links = new Map(); // container_id -> how its sensor got through over the last 7 days
 let map;
 let fitted = false; // the first full read zooms to every container; later ones keep the view
 let routeLayer = null;
@@ -73,6 +79,25 @@ async function loadQuarantine() {
   document.getElementById("quarantine").replaceChildren(...entries);
 }
 
+async function loadLinks() {
+  links.clear();
+  for (const link of await api("/api/containers/links?days=7")) links.set(link.container_id, link);
+  const worst = [...links.values()]
+    .filter((link) => (link.missing_percent ?? 0) >= LINKS_LISTED_PERCENT)
+    .slice(0, LINKS_LISTED);
+  const entries = worst.map((link) => element("li", {},
+    element("button", { type: "button", class: "link", onclick: () => select(link.container_id) }, link.container_id),
+    ` · ${uplinks(link)} · last heard ${formatDateTime(link.last_heard)}`));
+  if (!entries.length) entries.push(element("li", {}, `No sensor missed ${LINKS_LISTED_PERCENT} % of its uplinks or more.`));
+  document.getElementById("links").replaceChildren(...entries);
+  if (shown) showFacts(shown);
+}
+
+function uplinks(link) {
+  if (!link.received && !link.missing) return "no uplink stored";
+  return `${link.missing} of ${link.received + link.missing} uplinks missing (${link.missing_percent.toFixed(0)} %)`;
+}
+
 // ---- container detail ---------------------------------------------------------------------
 
 function fact(name, value) {
@@ -112,7 +137,8 @@ function showFacts(state) {
     ...fact("Fill measured", formatDateTime(state.fill_at)),
     ...fact("Battery", state.battery_percent === null ? "–" : `${state.battery_percent} %`),
     ...fact("Address", state.address ?? "–"),
-    ...fact("Last reading", formatDateTime(state.time)));
+    ...fact("Last reading", formatDateTime(state.time)),
+    ...fact("Uplinks, 7 days", links.has(state.container_id) ? uplinks(links.get(state.container_id)) : "–"));
 }
 
 // ---- changing a container -----------------------------------------------------------------
@@ -390,6 +416,8 @@ async function main() {
   loadRoutes().then(() => { planNow.disabled = false; });
   loadQuarantine().catch((error) => notify(`Unknown devices not shown: ${error.message}.`));
   setInterval(() => loadQuarantine().catch(() => {}), QUARANTINE_REFRESH_MS);
+  loadLinks().catch((error) => notify(`Sensor links not shown: ${error.message}.`));
+  setInterval(() => loadLinks().catch(() => {}), LINKS_REFRESH_MS);
   setInterval(() => { if (!planning) loadRoutes(); }, ROUTES_REFRESH_MS);
 }
 
