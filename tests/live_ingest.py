@@ -24,3 +24,16 @@ def live_ingest(database_url: str, mqtt_url: str) -> Iterator[tuple[IngestServic
     finally:
         sender.close()
         service.stop()
+
+
+def share_group(database_url: str, mqtt_url: str, workers: int = 2) -> list[IngestService]:
+    """Ingest workers, not started, that split the stream in an MQTT 5 share group."""
+    run = uuid.uuid4().hex[:8]
+    return [
+        IngestService(
+            Settings(ingest_client_id=f"ingest-{run}-{n}", ingest_share_group=f"g{run}"),
+            database_url,
+            mqtt_url,
+        )
+        for n in range(workers)
+    ]

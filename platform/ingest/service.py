@@ -27,6 +27,7 @@ from tilsyn.platform.ingest.directory import DeviceDirectory
 from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher
 from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter
 from tilsyn.platform.ingest.receipts import receipts_for
+from tilsyn.platform.ingest.workers import HEARTBEAT_S, WorkerFigures, report, this_process
 from tilsyn.platform.ingest.writer import (
     BatchResult,
     is_outage,
@@ -118,7 +119,9 @@ class IngestService:
         self._matching = Periodic(
             "hygiene-matcher", self._match_badges, MATCH_SECONDS, at_once=True
         )
+        self._heartbeat = Periodic("ingest-heartbeat", self._report, HEARTBEAT_S, at_once=True)
         self.stats = IngestStats()
+        self._started_at = datetime.now(UTC)
 
     @property
     def queue_depth(self) -> int:
@@ -129,6 +132,7 @@ class IngestService:
         self._writer.start()
         self._registry_reload.start()
         self._matching.start()
+        self._heartbeat.start()
         group = self._settings.ingest_share_group
         shared = bool(group) and self._mqtt.supports_shared_subscriptions
         for topic in UPLINK_TOPICS:
@@ -148,6 +152,39 @@ class IngestService:
         except psycopg.Error as error:
             log.warning("badge messages left in the inbox for the next matcher: %s", error)
         self.hygiene_matcher.close()
+        self._heartbeat.stop()
+        try:
+            self._report()  # stopped, with the last batches counted
+        except psycopg.Error as error:
+            log.warning("ingest worker's last figures not stored: %s", error)
+
+    def figures(self) -> WorkerFigures:
+        """This worker's figures since it started."""
+        host, pid = this_process()
+        s = self.stats
+        with s._lock:
+            return WorkerFigures(
+                worker_id=self._settings.ingest_client_id,
+                host=host,
+                pid=pid,
+                started_at=self._started_at,
+                running=self.running,
+                queue_depth=self.queue_depth,
+                received=s.received,
+                stored=s.stored,
+                duplicates=s.duplicates,
+                quarantined=s.quarantined,
+                dead_letters=s.dead_letters,
+                database_retries=s.database_retries,
+                clock_corrections=s.clock_corrections,
+                superseded=s.superseded,
+                last_database_error=s.last_database_error,
+                hygiene_matching=self.hygiene_matcher.matching,
+            )
+
+    def _report(self) -> None:
+        with psycopg.connect(self._database_url, connect_timeout=5, autocommit=True) as conn:
+            report(conn, self.figures())
 
     def _enqueue(self, message: Message) -> None:
         self._queue.put(message)  # blocks paho's thread when full: that is the back-pressure

@@ -397,3 +397,28 @@ def test_sensors_that_miss_uplinks_are_listed_worst_first(site: Site, page: Page
     expect(page.locator("#detail-facts")).to_contain_text("1 of 50 uplinks missing (2 %)")
     page.evaluate("window.operatorMap.onSelect('C00009')")
     expect(page.locator("#detail-facts")).to_contain_text("no uplink stored")
+
+
+def test_every_ingest_worker_is_shown_and_a_quiet_one_stands_out(site: Site, page: Page) -> None:
+    figures = "host, pid, started_at, running, queue_depth, received, stored, duplicates,"
+    figures += " quarantined, dead_letters, database_retries, clock_corrections, superseded,"
+    figures += " last_database_error, hygiene_matching"
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            f"INSERT INTO ingest_workers (worker_id, seen_at, {figures}) VALUES"
+            " ('ingest-a', now(), 'node-1', 41, now() - interval '2 hours', true, 3,"
+            "  12400, 12345, 0, 4, 2, 0, 0, 0, NULL, true),"
+            " ('ingest-b', now() - interval '5 minutes', 'node-2', 42, now() - interval '1 day',"
+            "  true, 0, 900, 880, 0, 0, 0, 7, 0, 0, 'connection refused', false)"
+        )
+    sign_in(page, site.url, "operator")
+    rows = page.locator("#ingest-workers tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("ingest-a")
+    expect(rows.nth(0)).to_contain_text("running")
+    expect(rows.nth(0).locator("td").nth(2)).to_have_text("12,345")
+    expect(rows.nth(0).locator("td").nth(4)).to_have_text("6")
+    expect(rows.nth(0)).not_to_have_class("problem")
+    expect(rows.nth(1)).to_contain_text("not heard from since")
+    expect(rows.nth(1)).to_contain_text("last database error: connection refused")
+    expect(rows.nth(1)).to_have_class("problem")

@@ -14,12 +14,11 @@ import psycopg
 import pytest
 from direct_ingest import match_badges, store
 from fix_db import create_database, drop_database
+from live_ingest import share_group
 from waiting import wait_for
 
 from tilsyn.mqtt import MqttConnection
-from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher
-from tilsyn.platform.ingest.service import IngestService
 from tilsyn.platform.registry.scenarios import register_hospital
 from tilsyn.sim import Simulation, load_scenario
 from tilsyn.sim.emission import Emission
@@ -98,18 +97,10 @@ def test_two_ingest_workers_count_a_ward_morning_as_one_worker_does(
     # decides the simulated day's badges; the workers' matchers stand by.
     matcher = HygieneMatcher(database_url)
     assert matcher.match()
-    run = uuid.uuid4().hex[:8]
-    workers = [
-        IngestService(
-            Settings(ingest_client_id=f"ingest-{run}-{n}", ingest_share_group=f"g{run}"),
-            database_url,
-            mosquitto_url,
-        )
-        for n in range(2)
-    ]
+    workers = share_group(database_url, mosquitto_url)
     for worker in workers:
         worker.start()
-    publisher = MqttConnection(mosquitto_url, f"network-server-{run}")
+    publisher = MqttConnection(mosquitto_url, f"network-server-{uuid.uuid4().hex[:8]}")
     publisher.connect()
     try:
         started, next_match = time.monotonic(), 0.0

@@ -20,6 +20,7 @@ from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.roles import CAN
 from tilsyn.platform.auth.store import User
 from tilsyn.platform.ingest.set_aside import HUB_TOPICS, hygiene_messages
+from tilsyn.platform.ingest.workers import IngestFigures, WorkerStatus, list_workers
 
 router = APIRouter(prefix="/api/ingest", tags=["ingest"])
 Technician = Annotated[User, Depends(allowed("read_ingest_problems"))]
@@ -40,22 +41,12 @@ class SetAside(BaseModel):
     payload_withheld: bool = False  # patient data (a home hub's) or hygiene data (a badge's)
 
 
-class IngestStatus(BaseModel):
-    running: bool
-    queue_depth: int
-    received: int
-    stored: int
-    duplicates: int
-    quarantined: int
-    dead_letters: int
-    database_retries: int
-    # Reading times moved because a hub's or a meter's clock was off (see hub_clock.py).
-    clock_corrections: int
-    # Originals set aside because their correction was stored first (among the dead letters).
-    superseded: int
-    last_database_error: str | None
-    # Whether this process is the one matching hand-hygiene badge events (one per database).
-    hygiene_matching: bool
+class IngestStatus(IngestFigures):
+    """This process's ingest (nothing where it runs none), and every worker's own figures as
+    it last wrote them, this one's included: with a share group, this process's figures are
+    only its share."""
+
+    workers: list[WorkerStatus]
 
 
 @router.get("/quarantine", response_model=list[SetAside])
@@ -73,38 +64,14 @@ def dead_letters(
 
 
 @router.get("/status", response_model=IngestStatus)
-def ingest_status(request: Request, _: Technician) -> IngestStatus:
+def ingest_status(request: Request, db: Db, _: Technician) -> IngestStatus:
+    """This process's ingest, and every ingest worker as it last reported."""
     service = request.app.state.ingest
+    workers = list_workers(db)
     if service is None:
-        return IngestStatus(
-            running=False,
-            queue_depth=0,
-            received=0,
-            stored=0,
-            duplicates=0,
-            quarantined=0,
-            dead_letters=0,
-            database_retries=0,
-            clock_corrections=0,
-            superseded=0,
-            last_database_error=None,
-            hygiene_matching=False,
-        )
-    s = service.stats
-    return IngestStatus(
-        running=service.running,
-        queue_depth=service.queue_depth,
-        received=s.received,
-        stored=s.stored,
-        duplicates=s.duplicates,
-        quarantined=s.quarantined,
-        dead_letters=s.dead_letters,
-        database_retries=s.database_retries,
-        clock_corrections=s.clock_corrections,
-        superseded=s.superseded,
-        last_database_error=s.last_database_error,
-        hygiene_matching=service.hygiene_matcher.matching,
-    )
+        return IngestStatus(workers=workers)
+    mine = service.figures().model_dump(include=set(IngestFigures.model_fields))
+    return IngestStatus(**mine, workers=workers)
 
 
 def _set_aside(

@@ -1,5 +1,6 @@
 // The operations screen: the container map, live alerts, container detail with history and
-// forecast (and a form to change the container), the sensors that miss uplinks, and the collection routes (today's while the trucks are out, and the next
+// forecast (and a form to change the container), the ingest workers, the sensors that miss uplinks,
+// and the collection routes (today's while the trucks are out, and the next
 // collection day's) with a "plan now" action.
 /* global L */
 import { api, start, element, explain, formatDateTime, guarded, liveStream, notify, Redirected, requireRole, showConnection } from "./common.js";
@@ -77,6 +78,25 @@ async function loadQuarantine() {
   const entries = items.map((q) => element("li", {}, `${formatDateTime(q.received_at)} · ${q.dev_eui ?? "?"} · ${q.reason}`));
   if (!entries.length) entries.push(element("li", {}, "None."));
   document.getElementById("quarantine").replaceChildren(...entries);
+}
+
+// Each ingest worker as it last reported: one that stopped or went quiet is shown in red,
+// with its last database error if it had one.
+async function loadIngest() {
+  const status = await api("/api/ingest/status");
+  const rows = status.workers.map((worker) => {
+    const state = !worker.heard ? `not heard from since ${formatDateTime(worker.seen_at)}`
+      : worker.running ? "running" : "stopped";
+    const trouble = !worker.heard || !worker.running;
+    return element("tr", { class: trouble ? "problem" : null },
+      element("td", { title: `${worker.host}, process ${worker.pid}, started ${formatDateTime(worker.started_at)}` }, worker.worker_id),
+      element("td", {}, state, worker.last_database_error ? element("div", { class: "count" }, `last database error: ${worker.last_database_error}`) : null),
+      element("td", {}, worker.stored.toLocaleString("en-GB")),
+      element("td", {}, worker.queue_depth.toLocaleString("en-GB")),
+      element("td", {}, (worker.quarantined + worker.dead_letters).toLocaleString("en-GB")));
+  });
+  if (!rows.length) rows.push(element("tr", {}, element("td", { colspan: 5 }, "No ingest worker has reported in the last week.")));
+  document.querySelector("#ingest-workers tbody").replaceChildren(...rows);
 }
 
 async function loadLinks() {
@@ -416,6 +436,8 @@ async function main() {
   loadRoutes().then(() => { planNow.disabled = false; });
   loadQuarantine().catch((error) => notify(`Unknown devices not shown: ${error.message}.`));
   setInterval(() => loadQuarantine().catch(() => {}), QUARANTINE_REFRESH_MS);
+  loadIngest().catch((error) => notify(`Ingest workers not shown: ${error.message}.`));
+  setInterval(() => loadIngest().catch(() => {}), QUARANTINE_REFRESH_MS);
   loadLinks().catch((error) => notify(`Sensor links not shown: ${error.message}.`));
   setInterval(() => loadLinks().catch(() => {}), LINKS_REFRESH_MS);
   setInterval(() => { if (!planning) loadRoutes(); }, ROUTES_REFRESH_MS);
