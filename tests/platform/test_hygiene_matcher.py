@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 
 import psycopg
 import pytest
@@ -271,10 +272,20 @@ def test_a_restart_after_ticks_judges_late_messages_as_without_it(
     """A tick that changes a badge only in how far it has decided does not write it; the next
     holder of the role replays the stored tick, so a message that came too late before the
     restart comes too late after it (and is shown beside the rates, not counted)."""
-    without = _counts_and_dropped(postgres_server, migrated_template, ward_morning, False)
+    run = partial(_counts_and_dropped, postgres_server, migrated_template, ward_morning)
+    without = run(restart=False)
     late = sum(int(str(row[4])) for row in without[1] if row[2] == "late")
     assert late > 0
-    assert _counts_and_dropped(postgres_server, migrated_template, ward_morning, True) == without
+    assert run(restart=True) == without
+
+
+def test_a_badge_first_seen_after_the_last_tick_is_not_ticked_on_a_restart(
+    postgres_server: str, migrated_template: str, ward_morning: tuple[list[Emission], datetime]
+) -> None:
+    """The stored tick is replayed only on badges that were there when it ran: one first seen
+    after it keeps its own clock, and nothing it holds is decided early (or lost)."""
+    run = partial(_counts_and_dropped, postgres_server, migrated_template, ward_morning)
+    assert run(restart=True, tick_first=True) == run(restart=False, tick_first=True)
 
 
 def _counts_and_dropped(
@@ -282,7 +293,10 @@ def _counts_and_dropped(
     migrated_template: str,
     ward_morning: tuple[list[Emission], datetime],
     restart: bool,
+    tick_first: bool = False,
 ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The morning's counts and dropped events: the first half, two ticks (after it, or with
+    `tick_first` before any badge is seen), a restart if asked, the second half."""
     emissions, end = ward_morning
     half = len(emissions) // 2
     # Ten minutes past the first tick, a second one decides nothing more, only how far the
@@ -292,9 +306,12 @@ def _counts_and_dropped(
     url = _registered(create_database(postgres_server, name, template=migrated_template))
     try:
         matcher = HygieneMatcher(url)
-        store(url, *_uplinks(emissions[:half]), matcher=matcher)
+        if not tick_first:
+            store(url, *_uplinks(emissions[:half]), matcher=matcher)
         assert matcher.match(now=first_tick)
         assert matcher.match(now=first_tick + timedelta(minutes=10))
+        if tick_first:
+            store(url, *_uplinks(emissions[:half]), matcher=matcher)
         if restart:
             matcher.close()
             matcher = HygieneMatcher(url)
