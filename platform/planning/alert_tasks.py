@@ -130,8 +130,11 @@ async def follow_alerts(
         try:
             due = loop.time() + every
             while True:
+                # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that comes
+                # as the queue hands an item over, and the server's stop then waited forever.
                 try:
-                    item = await asyncio.wait_for(queue.get(), max(0.0, due - loop.time()))
+                    async with asyncio.timeout(max(0.0, due - loop.time())):
+                        item = await queue.get()
                 except TimeoutError:
                     item = None
                 else:

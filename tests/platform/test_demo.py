@@ -73,7 +73,8 @@ def _all_reported(client: httpx.Client, hubs: int) -> bool:
 
 
 def _stop(demo: subprocess.Popen[str]) -> str:
-    # Once, in a full-suite run, the demo had not stopped 30 s after Ctrl-C (cause not found).
+    # A stop that hangs fails here with every thread's stack (it once did: the night sweep
+    # lost its cancellation in asyncio.wait_for, and the server's stop awaited it forever).
     output = interrupt(demo, 60, "the demo")
     assert demo.returncode == 0, output
     # A thread that dies (the alert engine, a fleet) prints its traceback and the rest runs on.

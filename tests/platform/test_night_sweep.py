@@ -244,3 +244,24 @@ def test_a_first_plan_not_found_in_the_budget_is_not_kept_and_is_tried_again(
     NightService(pool, QUICK).absorb_alerts(now + timedelta(minutes=1))  # the sweep
     with pool.connection() as conn:
         assert store.latest_plan(conn, shift_id) is not None
+
+
+@pytest.mark.parametrize("steps", range(6))
+def test_the_sweep_ends_when_cancelled_as_an_alert_arrives(steps: int) -> None:
+    """Cancelled in the loop steps in which the hub hands an alert over, it still ends: the
+    server's stop awaits it (with asyncio.wait_for, Python 3.11 lost that cancellation)."""
+
+    async def cancel_as_an_alert_arrives() -> bool:
+        hub = NotificationHub()
+        following = asyncio.create_task(follow_alerts(hub, lambda now: 0, every=3600))
+        await asyncio.sleep(0.05)
+        payload = {"event": "acknowledged", "alert": {"entity_type": "patient"}}
+        hub.announce([Notification(1, "home_care", payload)])
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        following.cancel()
+        done, _ = await asyncio.wait([following], timeout=1.0)
+        following.cancel()  # a swallowed cancellation: cancel again so the loop can end
+        return bool(done)
+
+    assert run(cancel_as_an_alert_arrives)
