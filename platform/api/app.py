@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from psycopg_pool import ConnectionPool
 
 import tilsyn
-from tilsyn.platform.alerts.hub import NotificationHub
+from tilsyn.platform.alerts.hub import NotificationHub, OutboxNotices
 from tilsyn.platform.api.invalid_input import invalid_request
 from tilsyn.platform.api.no_store import NoStoreMiddleware
 from tilsyn.platform.api.routes import (
@@ -37,7 +37,8 @@ from tilsyn.platform.api.routes import (
     visits,
 )
 from tilsyn.platform.config import Settings
-from tilsyn.platform.containers.feed import ContainerFeed
+from tilsyn.platform.containers.feed import ContainerFeed, ContainerNotices
+from tilsyn.platform.db.listener import Channel, ChangeListener
 from tilsyn.platform.export.metrics import PlatformMetrics, RequestLatencyMiddleware
 from tilsyn.platform.ingest.service import IngestService
 from tilsyn.platform.planning.alert_tasks import follow_alerts
@@ -58,20 +59,31 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with ConnectionPool(database_url, min_size=1, max_size=10, open=True) as pool:
-            app.state.pool = pool
-            feeding = asyncio.create_task(feed.run(pool), name="container-feed")
-            app.state.night = NightService(pool, app.state.settings, hub=notification_hub)
-            # Critical patient alerts during a night shift become urgent night tasks.
-            following = asyncio.create_task(
-                follow_alerts(notification_hub, app.state.night.absorb_alerts),
-                name="night-alerts",
-            )
-            yield
-            for task in (feeding, following):
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+        # What other processes change (another ingest worker's alerts and readings, a
+        # registration from the command line) reaches this one's live views and ingest.
+        channels: list[Channel] = [OutboxNotices(notification_hub), ContainerNotices(feed)]
+        if ingest_service is not None:
+            channels.append(ingest_service.device_notices())
+        listener = ChangeListener(database_url, channels)
+        listener.start()
+        try:
+            with ConnectionPool(database_url, min_size=1, max_size=10, open=True) as pool:
+                app.state.pool = pool
+                app.state.change_listener = listener
+                feeding = asyncio.create_task(feed.run(pool), name="container-feed")
+                app.state.night = NightService(pool, app.state.settings, hub=notification_hub)
+                # Critical patient alerts during a night shift become urgent night tasks.
+                following = asyncio.create_task(
+                    follow_alerts(notification_hub, app.state.night.absorb_alerts),
+                    name="night-alerts",
+                )
+                yield
+                for task in (feeding, following):
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
+        finally:
+            await asyncio.to_thread(listener.stop)
 
     app = FastAPI(
         title="Tilsyn",

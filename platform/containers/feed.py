@@ -1,7 +1,8 @@
 """Live fill for the operator's map: ingest commits in, one batch of changed states out.
 
 Ingest calls `observe` from its writer thread with what it committed, and a change to a
-container's registration calls `changed`; the feed only notes which containers changed. Every
+container's registration calls `changed`; readings and changes committed by other processes
+arrive as notices (`ContainerNotices`). The feed only notes which containers changed. Every
 `interval_s`, on the server's event loop, it reads those containers' states and sends them as
 one batch to every open stream. The map stays live without re-reading every container, and a
 burst of readings from one container costs one row per batch.
@@ -14,6 +15,7 @@ import logging
 import threading
 from collections.abc import Sequence
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from tilsyn.platform.background import in_thread_to_the_end
@@ -52,11 +54,11 @@ class ContainerFeed:
             with self._lock:
                 self._changed.update(str(container_id) for container_id in changed)
 
-    def changed(self, container_id: str) -> None:
-        """A container's registration changed (moved, recalibrated): its state goes out with
-        the next batch. Call it after the change is committed, or the batch may read the old."""
+    def changed(self, *container_ids: str) -> None:
+        """A container's registration or fill changed: its state goes out with the next
+        batch. Call it after the change is committed, or the batch may read the old."""
         with self._lock:
-            self._changed.add(container_id)
+            self._changed.update(container_ids)
 
     async def run(self, pool: ConnectionPool) -> None:
         """Send what changed, every interval, until cancelled."""
@@ -74,6 +76,23 @@ class ContainerFeed:
                     self._changed.update(changed)
                 continue
             self.streams.publish(batch)
+
+
+class ContainerNotices:
+    """The `tilsyn_container_changes` channel (db/listener.py): what any process changed."""
+
+    name = "tilsyn_container_changes"
+
+    def __init__(self, feed: ContainerFeed) -> None:
+        self._feed = feed
+
+    def heard(self, conn: psycopg.Connection, payloads: list[str]) -> None:
+        self._feed.changed(*payloads)
+
+    def listening(self, conn: psycopg.Connection, after_loss: bool) -> None:
+        if after_loss:  # what changed meanwhile is unknown: every container goes out again
+            ids = conn.execute("SELECT container_id FROM containers").fetchall()
+            self._feed.changed(*(str(row[0]) for row in ids))
 
 
 def _read(pool: ConnectionPool, container_ids: list[str]) -> Batch:

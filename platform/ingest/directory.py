@@ -152,3 +152,20 @@ class DeviceDirectory:
                 if row is not None:
                     return _device(family, row)
         return None
+
+
+class DeviceNotices:
+    """The `tilsyn_device_changes` channel (db/listener.py): a registration any process changed
+    is looked up again on the device's next message, not only at the next reload."""
+
+    name = "tilsyn_device_changes"
+
+    def __init__(self, directory: DeviceDirectory) -> None:
+        self._directory = directory
+
+    def heard(self, conn: psycopg.Connection, payloads: list[str]) -> None:
+        self._directory.forget(*payloads)
+
+    def listening(self, conn: psycopg.Connection, after_loss: bool) -> None:
+        if after_loss:  # changes made meanwhile are unknown: read the registry again
+            self._directory.load()

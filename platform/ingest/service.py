@@ -23,7 +23,7 @@ from tilsyn.mqtt import Message, MqttConnection
 from tilsyn.platform.background import Periodic
 from tilsyn.platform.config import Settings
 from tilsyn.platform.ingest.classify import Classifier
-from tilsyn.platform.ingest.directory import DeviceDirectory
+from tilsyn.platform.ingest.directory import DeviceDirectory, DeviceNotices
 from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher
 from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter
 from tilsyn.platform.ingest.receipts import receipts_for
@@ -194,6 +194,10 @@ class IngestService:
     def forget_devices(self, *device_ids: str) -> None:
         """Registrations changed in this process: look these devices up again at once."""
         self._directory.forget(*device_ids)
+
+    def device_notices(self) -> DeviceNotices:
+        """Registrations changed by any process, heard as they commit (db/listener.py)."""
+        return DeviceNotices(self._directory)
 
     @property
     def running(self) -> bool:
