@@ -38,7 +38,7 @@ from tilsyn.platform.api.routes import (
 )
 from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.feed import ContainerFeed, ContainerNotices
-from tilsyn.platform.db.listener import Channel, ChangeListener
+from tilsyn.platform.db.listener import ChangeListener, Channel
 from tilsyn.platform.export.metrics import PlatformMetrics, RequestLatencyMiddleware
 from tilsyn.platform.ingest.service import IngestService
 from tilsyn.platform.planning.alert_tasks import follow_alerts
