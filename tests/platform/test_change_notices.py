@@ -20,6 +20,7 @@ from fix_auth import SignIn
 from fix_server import LiveServer
 from live_ingest import live_ingest
 from lorawan import chirpstack_uplink
+from own_loop import run
 from registry_seed import sample_container
 from waiting import wait_for
 
@@ -183,7 +184,7 @@ def test_the_hub_passes_each_outbox_entry_on_once() -> None:
             found.append(item.outbox_id)
         return found
 
-    assert asyncio.run(heard()) == [7, 8]
+    assert run(heard) == [7, 8]
 
 
 def test_notices_missed_while_the_connection_was_lost_are_caught_up(database_url: str) -> None:
