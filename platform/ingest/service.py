@@ -27,7 +27,12 @@ from tilsyn.platform.ingest.directory import DeviceDirectory, DeviceNotices
 from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher
 from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter
 from tilsyn.platform.ingest.receipts import receipts_for
-from tilsyn.platform.ingest.workers import HEARTBEAT_S, WorkerFigures, report, this_process
+from tilsyn.platform.ingest.workers import (
+    HEARTBEAT_S,
+    WorkerFigures,
+    WorkerReporter,
+    this_process,
+)
 from tilsyn.platform.ingest.writer import (
     BatchResult,
     is_outage,
@@ -119,6 +124,7 @@ class IngestService:
         self._matching = Periodic(
             "hygiene-matcher", self._match_badges, MATCH_SECONDS, at_once=True
         )
+        self._reporter = WorkerReporter(database_url)
         self._heartbeat = Periodic("ingest-heartbeat", self._report, HEARTBEAT_S, at_once=True)
         self.stats = IngestStats()
         self._started_at = datetime.now(UTC)
@@ -157,6 +163,8 @@ class IngestService:
             self._report()  # stopped, with the last batches counted
         except psycopg.Error as error:
             log.warning("ingest worker's last figures not stored: %s", error)
+        finally:
+            self._reporter.close()
 
     def figures(self) -> WorkerFigures:
         """This worker's figures since it started."""
@@ -183,8 +191,7 @@ class IngestService:
             )
 
     def _report(self) -> None:
-        with psycopg.connect(self._database_url, connect_timeout=5, autocommit=True) as conn:
-            report(conn, self.figures())
+        self._reporter.report(self.figures())
 
     def _enqueue(self, message: Message) -> None:
         self._queue.put(message)  # blocks paho's thread when full: that is the back-pressure

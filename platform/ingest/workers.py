@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from datetime import datetime
 
 import psycopg
@@ -21,6 +22,8 @@ HEARTBEAT_S = 5.0
 HEARD_WITHIN_S = 30.0
 # A worker gone this long (renamed, scaled down) is no longer listed, and its row is deleted.
 FORGOTTEN_AFTER_DAYS = 7
+PRUNE_EVERY_S = 3600.0
+APPLICATION_NAME = "tilsyn ingest heartbeat"  # its connection in pg_stat_activity
 
 
 class IngestFigures(BaseModel):
@@ -77,13 +80,45 @@ def this_process() -> tuple[str, int]:
     return socket.gethostname(), os.getpid()
 
 
-def report(conn: psycopg.Connection, figures: WorkerFigures) -> None:
-    """Store this worker's figures now, in place of its last; forget workers long gone."""
-    conn.execute(_REPORT, figures.model_dump())
-    conn.execute(
-        "DELETE FROM ingest_workers WHERE seen_at < now() - make_interval(days => %s)",
-        (FORGOTTEN_AFTER_DAYS,),
-    )
+class WorkerReporter:
+    """Writes one worker's figures every heartbeat on a connection it keeps (a new one only
+    after a loss), and forgets workers long gone once an hour, not at every heartbeat."""
+
+    def __init__(self, database_url: str) -> None:
+        self._database_url = database_url
+        self._conn: psycopg.Connection | None = None
+        self._pruned_at: float | None = None
+
+    def report(self, figures: WorkerFigures) -> None:
+        """Store this worker's figures now, in place of its last. A connection lost since the
+        last report (a database restart) is made again once, and the report goes on."""
+        try:
+            self._report(figures)
+        except psycopg.OperationalError:
+            self.close()
+            self._report(figures)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _report(self, figures: WorkerFigures) -> None:
+        if self._conn is None or self._conn.closed:
+            self._conn = psycopg.connect(
+                self._database_url,
+                connect_timeout=5,
+                autocommit=True,
+                application_name=APPLICATION_NAME,
+            )
+        self._conn.execute(_REPORT, figures.model_dump())
+        now = time.monotonic()
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY_S:
+            self._conn.execute(
+                "DELETE FROM ingest_workers WHERE seen_at < now() - make_interval(days => %s)",
+                (FORGOTTEN_AFTER_DAYS,),
+            )
+            self._pruned_at = now
 
 
 def list_workers(conn: psycopg.Connection) -> list[WorkerStatus]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -18,6 +19,7 @@ from waiting import wait_for
 from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.service import IngestService
+from tilsyn.platform.ingest.workers import APPLICATION_NAME, WorkerFigures, WorkerReporter
 
 pytestmark = pytest.mark.integration
 VECTOR = "01755C03824408040001"  # DOMAIN.md: EM310-UDL, 2116 mm, 92 % battery, tilted
@@ -96,3 +98,37 @@ def test_every_worker_of_a_share_group_is_listed_with_its_share(
             (stopped_id,),
         )
     assert stopped_id not in _listed(_status(client, sign_in))
+
+
+def test_a_worker_reports_on_one_connection_and_goes_on_after_a_database_restart(
+    database_url: str,
+) -> None:
+    """Every 5 s a report: on the connection kept since the last one, not a new one each
+    time. A connection lost meanwhile (the database restarted) costs that report nothing."""
+    reporter = WorkerReporter(database_url)
+    figures = WorkerFigures(worker_id="w1", host="h", pid=1, started_at=datetime.now(UTC))
+    try:
+        reporter.report(figures)
+        first = _reporting_backend(database_url)
+        reporter.report(figures.model_copy(update={"stored": 5}))
+        assert _reporting_backend(database_url) == first, "the same connection"
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (first,))
+        reporter.report(figures.model_copy(update={"stored": 9}))
+    finally:
+        reporter.close()
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT stored FROM ingest_workers WHERE worker_id = 'w1'").fetchone()
+    assert row == (9,)
+
+
+def _reporting_backend(database_url: str) -> int:
+    """The server process of the reporter's connection: there is one."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = %s",
+            (APPLICATION_NAME,),
+        ).fetchall()
+    assert len(rows) == 1, rows
+    return int(rows[0][0])
