@@ -113,6 +113,14 @@ class Broadcast(Generic[T]):
                 _put_end_marker(stream.queue)
 
 
+async def next_within(queue: asyncio.Queue[T | None], seconds: float) -> T | None:
+    """The stream's next item (None: it was closed); TimeoutError after `seconds` without one.
+    Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that comes as the queue
+    hands an item over, and a server stopping then waits for that stream forever."""
+    async with asyncio.timeout(max(0.0, seconds)):
+        return await queue.get()
+
+
 def _put_end_marker(queue: asyncio.Queue[T | None]) -> None:
     if queue.full():
         queue.get_nowait()  # room for the end-of-stream marker

@@ -23,6 +23,7 @@ from tilsyn.platform.alerts.hub import NotificationHub
 from tilsyn.platform.background import in_thread_to_the_end
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning.night_store import NewTask, Shift
+from tilsyn.platform.streams import next_within
 
 log = logging.getLogger(__name__)
 PLANNER = "night planner"  # the actor of what the planner writes on an alert
@@ -130,11 +131,8 @@ async def follow_alerts(
         try:
             due = loop.time() + every
             while True:
-                # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that comes
-                # as the queue hands an item over, and the server's stop then waited forever.
                 try:
-                    async with asyncio.timeout(max(0.0, due - loop.time())):
-                        item = await queue.get()
+                    item = await next_within(queue, due - loop.time())
                 except TimeoutError:
                     item = None
                 else:

@@ -9,7 +9,7 @@ import threading
 import pytest
 from own_loop import run
 
-from tilsyn.platform.streams import Broadcast, end_streams_on
+from tilsyn.platform.streams import Broadcast, end_streams_on, next_within
 
 WAIT_S = 5.0
 
@@ -137,3 +137,43 @@ def test_a_stopping_server_ends_its_own_streams_and_no_one_elses() -> None:
 
     run(main)
     assert elsewhere.open_streams == 1, "the other loop's stream was left alone"
+
+
+@pytest.mark.parametrize("steps", range(6))
+def test_a_stream_waiting_for_its_next_item_ends_when_cancelled_as_one_arrives(
+    steps: int,
+) -> None:
+    """Each live stream waits for its next item with a time limit (for keep-alives). Cancelled
+    in the loop steps in which an item is handed over (a server stopping), the wait must end
+    cancelled: asyncio.wait_for on Python 3.11 returned the item instead, and the stream
+    went on."""
+
+    async def cancel_as_an_item_arrives() -> bool:
+        broadcast: Broadcast[str] = Broadcast("words", 10)
+        queue = broadcast.subscribe()
+        waiting = asyncio.create_task(next_within(queue, 3600))
+        await asyncio.sleep(0)
+        broadcast.publish("hello")
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        if not waiting.cancel():
+            return True  # it had its item before the cancellation came: nothing to lose
+        await asyncio.wait([waiting], timeout=1.0)
+        return waiting.cancelled()
+
+    assert run(cancel_as_an_item_arrives)
+
+
+def test_a_stream_waiting_for_its_next_item_gets_it_or_times_out() -> None:
+    async def wait_twice() -> tuple[str | None, bool]:
+        broadcast: Broadcast[str] = Broadcast("words", 10)
+        queue = broadcast.subscribe()
+        broadcast.publish("hello")
+        first = await next_within(queue, 1.0)
+        try:
+            await next_within(queue, 0.05)
+        except TimeoutError:
+            return first, True
+        return first, False
+
+    assert run(wait_twice) == ("hello", True)

@@ -31,6 +31,7 @@ from tilsyn.platform.alerts.store import (
 from tilsyn.platform.api.deps import CurrentUser, Db, SessionWatch
 from tilsyn.platform.auth.roles import AUDIENCES
 from tilsyn.platform.auth.store import User, audit
+from tilsyn.platform.streams import next_within
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 KEEPALIVE_S = 15.0
@@ -99,7 +100,7 @@ async def stream(
                 after = page[-1][0] if len(page) == REPLAY_PAGE else None
             while not await request.is_disconnected():
                 try:
-                    item = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    item = await next_within(queue, KEEPALIVE_S)
                 except TimeoutError:
                     if await session.ended():
                         return  # signed out, expired or made inactive: nothing more

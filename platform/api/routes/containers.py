@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -33,6 +32,7 @@ from tilsyn.platform.containers.store import (
     register_container,
 )
 from tilsyn.platform.ingest.service import IngestService
+from tilsyn.platform.streams import next_within
 
 router = APIRouter(prefix="/api/containers", tags=["containers"])
 Reader = Annotated[User, Depends(allowed("read_containers"))]
@@ -69,7 +69,7 @@ async def stream(request: Request, _: Reader) -> StreamingResponse:
             yield "retry: 2000\n\n"
             while not await request.is_disconnected():
                 try:
-                    batch = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    batch = await next_within(queue, KEEPALIVE_S)
                 except TimeoutError:
                     if await session.ended():
                         return  # signed out, expired or made inactive: nothing more

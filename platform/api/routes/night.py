@@ -10,7 +10,6 @@ the patients on it, and is audited as one.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from tilsyn.platform.auth.store import User
 from tilsyn.platform.planning.errors import NoPlanFound, NoShift, PlanRejected
 from tilsyn.platform.planning.night_service import NightService
 from tilsyn.platform.planning.night_store import InvalidAction, TaskNotFound
+from tilsyn.platform.streams import next_within
 
 router = APIRouter(prefix="/api/night", tags=["night"])
 NightNurse = Annotated[User, Depends(allowed("work_night_tasks"))]
@@ -116,7 +116,7 @@ async def stream(
             sent = shown["revision"]
             while not await request.is_disconnected():
                 try:
-                    change = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                    change = await next_within(queue, KEEPALIVE_S)
                 except TimeoutError:
                     if await session.ended():
                         return  # signed out, expired or made inactive: nothing more
