@@ -5,8 +5,9 @@ keeps the running and the next shift in step with the alerts and retries failed 
 
 Every plan is checked by the independent checker before it is stored; a plan that fails is
 never served. Solving happens under one lock per service (the travel cache is not
-thread-safe, and two re-plans of one shift must not interleave); callers on the event loop
-run these methods in a worker thread.
+thread-safe, and two re-plans of one shift must not interleave) and, for other processes on
+the same database, a lock per shift held from reading the night to storing its plan; callers
+on the event loop run these methods in a worker thread.
 """
 
 from __future__ import annotations
@@ -214,6 +215,10 @@ class NightService:
             raise
 
     def _solve(self, shift_id: int, now: datetime, trigger: str) -> None:
+        with store.planning_turn(self._pool, shift_id):  # other processes' re-plans
+            self._solve_in_turn(shift_id, now, trigger)
+
+    def _solve_in_turn(self, shift_id: int, now: datetime, trigger: str) -> None:
         with self._pool.connection() as conn:
             shift = store.get_shift(conn, shift_id)
             nurses = store.shift_nurses(conn, shift_id)

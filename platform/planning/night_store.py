@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -9,6 +11,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool
 
 from tilsyn.routing.nurse import Competence
 
@@ -394,6 +397,21 @@ def bump_revision(conn: psycopg.Connection, shift_id: int) -> int:
     ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+# Any constant that no other advisory lock of this database uses; the second key is the shift.
+PLANNING_LOCK = 0x7469_6E70  # "tinp"
+
+
+@contextmanager
+def planning_turn(pool: ConnectionPool, shift_id: int) -> Iterator[None]:
+    """Wait for every other process's re-plan of the shift to be stored, and hold the others
+    off until this one is: a re-plan reads the night, solves, and stores over the plan in force,
+    so two at once would store the slower over the quicker and lose what only it had seen.
+    A transaction's lock, so a pooler in transaction mode keeps it on one backend."""
+    with pool.connection() as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (PLANNING_LOCK, shift_id))
+        yield
 
 
 def latest_plan(conn: psycopg.Connection, shift_id: int) -> tuple[int, Any] | None:
