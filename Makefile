@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv demo test lint typecheck audit pytest drills browser bench bench-codecs bench-ingest bench-alerts bench-export bench-map bench-routing bench-sim screenshots clean
+.PHONY: venv demo test lint typecheck audit pytest drills browser proxy bench bench-codecs bench-ingest bench-alerts bench-export bench-map bench-routing bench-sim screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ audit: venv
 # Two workers, one test file each at a time: most tests wait on servers, brokers and a
 # browser, so two halves of the suite overlap (16 min in one process, about 10 in two). On a
 # broker given by TILSYN_TEST_MQTT_URL, one process: two would share client ids there.
-pytest: venv browser
+pytest: venv browser proxy
 	$(BIN)/pytest -n $(if $(TILSYN_TEST_MQTT_URL),0,2) --dist loadfile
 
 # Every fault drill, the long ones too; ends with a table of what each sent, stored and lost.
@@ -47,6 +47,13 @@ browser:
 	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
 		>/dev/null; } || echo "chromium not installed: the browser tests will be skipped"
+
+# The TLS proxy's tests run Debian's Caddy with the compose file's Caddyfile; installed the
+# same way as the browser, and skipped with the reason where it cannot be.
+proxy:
+	@command -v caddy >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy \
+		>/dev/null; } || echo "caddy not installed: the TLS proxy tests will be skipped"
 
 bench: bench-codecs bench-sim bench-ingest bench-alerts bench-export bench-map bench-routing
 

@@ -56,3 +56,39 @@ def test_every_image_port_volume_and_variable_is_documented(compose: dict[str, A
     named |= set(compose.get("volumes", {}))
     missing = sorted(name for name in named if name not in guide)
     assert not missing, f"docs/deployment.md does not mention: {missing}"
+
+
+def test_browsers_reach_the_platform_only_through_the_tls_proxy(compose: dict[str, Any]) -> None:
+    platform, proxy = compose["services"]["platform"], compose["services"]["proxy"]
+    assert "ports" not in platform, "the platform's plain HTTP port is published"
+    assert {str(p) for p in proxy["ports"]} == {"80:80", "443:443"}
+    mounted = {v.split(":")[0]: v.split(":")[1] for v in proxy["volumes"]}
+    caddyfile = mounted["./platform/web/Caddyfile"]
+    assert caddyfile == "/etc/caddy/Caddyfile", "the caddy image reads its Caddyfile there"
+    assert (ROOT / "platform" / "web" / "Caddyfile").exists()
+
+
+def test_the_platform_believes_forwarded_headers_from_the_proxy_alone(
+    compose: dict[str, Any],
+) -> None:
+    platform, proxy = compose["services"]["platform"], compose["services"]["proxy"]
+    trusted = platform["environment"]["TILSYN_HTTP_TRUSTED_PROXIES"]
+    assert trusted == proxy["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert _default(subnet).startswith(_default(trusted).rsplit(".", 1)[0] + ".")
+
+
+def test_the_proxy_forwards_to_the_port_the_platform_listens_on(compose: dict[str, Any]) -> None:
+    platform = compose["services"]["platform"]
+    caddyfile = (ROOT / "platform" / "web" / "Caddyfile").read_text()
+    upstream = re.search(r"reverse_proxy \{\$TILSYN_PLATFORM_ADDRESS:([^}]+)\}", caddyfile)
+    assert upstream is not None
+    assert upstream.group(1) == f"platform:{platform['environment']['TILSYN_HTTP_PORT']}"
+    assert platform["expose"] == [platform["environment"]["TILSYN_HTTP_PORT"]]
+
+
+def _default(value: str) -> str:
+    """The default of a `${NAME:-default}` value."""
+    found = re.fullmatch(r"\$\{[A-Z_]+:-([^}]+)\}", value)
+    assert found is not None, value
+    return found.group(1)
