@@ -47,6 +47,29 @@ def test_dispensers_nearly_empty_offline_or_on_a_flat_battery_are_listed(
     expect(page.locator("#dispenser-count")).to_have_text("(6 of 8)")
 
 
+def test_a_dispenser_losing_its_reports_is_listed_with_its_share_lost(
+    site: Site, page: Page
+) -> None:
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(
+            "UPDATE dispenser_status SET time = now(), refill_percent = 90, battery_percent = 90"
+        )
+        (dev_eui, room) = conn.execute(
+            "SELECT dev_eui, room_id FROM dispensers ORDER BY dev_eui LIMIT 1"
+        ).fetchone()  # type: ignore[misc]
+        # Frames 1-20 of one session, 4 of them never stored.
+        keys = [(f"fc:{dev_eui}:0:{n}",) for n in range(1, 21) if n not in (5, 6, 11, 17)]
+        conn.cursor().executemany("INSERT INTO ingest_keys (key) VALUES (%s)", keys)
+    sign_in(page, site.url, "infection_control")
+    rows = page.locator("#dispensers tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(room)
+    flag = page.locator("#dispensers .flag.link")
+    expect(flag).to_have_text("Weak radio (20 % lost)")
+    expect(flag).to_have_attribute("title", re.compile(r"^4 of 20 reports lost in 7 days"))
+    expect(page.locator("#dispenser-count")).to_have_text("(1 of 8)")
+
+
 def test_no_dispenser_needing_attention_is_said_so(site: Site, page: Page) -> None:
     with psycopg.connect(site.database_url) as conn:
         conn.execute(
@@ -54,7 +77,7 @@ def test_no_dispenser_needing_attention_is_said_so(site: Site, page: Page) -> No
         )
     sign_in(page, site.url, "infection_control")
     expect(page.locator("#dispensers tbody")).to_have_text(
-        "None: every dispenser reports and has refill and battery to spare."
+        "None: every dispenser reports, gets through and has refill and battery to spare."
     )
     expect(page.locator("#dispenser-count")).to_have_text("(0 of 8)")
 

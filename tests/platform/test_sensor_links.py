@@ -1,5 +1,6 @@
-"""How each container's sensor gets through (`GET /api/containers/links`): uplinks stored and
-uplinks missing by their LoRaWAN frame counts, per session, over a window of days."""
+"""How each container's sensor gets through (`GET /api/containers/links`), and each hand-hygiene
+dispenser (`GET /api/hygiene/dispensers`): uplinks stored and uplinks missing by their LoRaWAN
+frame counts, per session, over a window of days."""
 
 from __future__ import annotations
 
@@ -96,6 +97,20 @@ def test_each_sensor_shows_what_it_sent_and_what_never_arrived(
         "last_heard": None,
         "missing_percent": None,
     }
+
+
+def test_a_dispenser_that_loses_uplinks_is_flagged_for_infection_control(
+    database_url: str, classifier: Classifier, client: TestClient, sign_in: SignIn
+) -> None:
+    """Its lost reports carried uses that are missing from the ward's rates."""
+    _sent(database_url, classifier)
+    answer = client.get("/api/hygiene/dispensers", headers=sign_in("infection_control"))
+    assert answer.status_code == 200, answer.text
+    (dispenser,) = (d for d in answer.json() if d["dev_eui"] == DISPENSER_EUI)
+    uplinks = dispenser["uplinks"]
+    assert (uplinks["received"], uplinks["missing"], uplinks["sessions"]) == (2, 1, 1)
+    assert uplinks["missing_percent"] == pytest.approx(33.3)
+    assert dispenser["weak_link"] is True
 
 
 def test_the_window_leaves_older_uplinks_out(

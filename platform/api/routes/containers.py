@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from tilsyn.platform.api.deps import Db, SessionWatch, allowed
 from tilsyn.platform.auth.store import User
 from tilsyn.platform.containers.feed import ContainerFeed
-from tilsyn.platform.containers.links import MAX_DAYS, SensorLink, sensor_links
+from tilsyn.platform.containers.links import SensorLink, sensor_links
 from tilsyn.platform.containers.models import (
     ContainerChange,
     ContainerEdit,
@@ -32,6 +32,7 @@ from tilsyn.platform.containers.store import (
     register_container,
 )
 from tilsyn.platform.ingest.service import IngestService
+from tilsyn.platform.ingest.uplink_counts import MAX_DAYS
 from tilsyn.platform.streams import next_within
 
 router = APIRouter(prefix="/api/containers", tags=["containers"])

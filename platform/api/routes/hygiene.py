@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tilsyn.platform.api.deps import Db, allowed
 from tilsyn.platform.auth.store import User
@@ -31,6 +31,12 @@ from tilsyn.platform.hygiene.compliance import (
 from tilsyn.platform.hygiene.counts import ComplianceCount, DroppedCount, DropReason
 from tilsyn.platform.hygiene.dispensers import DISPENSER_RULES as RULES
 from tilsyn.platform.hygiene.site import WARD_TIMEZONE
+from tilsyn.platform.ingest.uplink_counts import (
+    MAX_DAYS,
+    WEAK_LINK_PERCENT,
+    UplinkCounts,
+    uplink_counts,
+)
 
 router = APIRouter(prefix="/api/hygiene", tags=["hygiene"])
 Reader = Annotated[User, Depends(allowed("read_hygiene"))]
@@ -73,6 +79,11 @@ class DispenserRow(BaseModel):
     offline: bool
     needs_refill: bool
     needs_battery: bool
+    uplinks: UplinkCounts = Field(description=f"its uplinks over the last {MAX_DAYS} days")
+    weak_link: bool = Field(
+        description=f"missing {WEAK_LINK_PERCENT:g} % of its uplinks or more: the uses those "
+        "carried are missing from the rates, and its radio needs a look"
+    )
 
 
 @router.get("/compliance", response_model=list[ComplianceRow])
@@ -184,24 +195,29 @@ def dispensers(db: Db, _: Reader) -> list[DispenserRow]:
         "  WHERE dev_eui = d.dev_eui ORDER BY time DESC LIMIT 1) s ON true"
     ).fetchall()
     now = datetime.now(UTC)
-    found = [_dispenser(r, now) for r in rows]
+    counts = uplink_counts(db, MAX_DAYS)
+    found = [_dispenser(r, now, counts) for r in rows]
     return sorted(
         found,
         key=lambda d: (
             not d.offline,
             not d.needs_refill,
             not d.needs_battery,
+            not d.weak_link,
             d.ward_id,
             d.dispenser_id,
         ),
     )
 
 
-def _dispenser(row: tuple[object, ...], now: datetime) -> DispenserRow:
+def _dispenser(
+    row: tuple[object, ...], now: datetime, counts: dict[str, UplinkCounts]
+) -> DispenserRow:
     dev_eui, ward, number, room, interval, refill, battery, last = row
     assert isinstance(interval, int)
     heard = last if isinstance(last, datetime) else None
     offline = heard is None or RULES.offline((now - heard).total_seconds(), interval)
+    uplinks = counts.get(str(dev_eui), UplinkCounts())
     return DispenserRow(
         dev_eui=str(dev_eui),
         ward_id=str(ward),
@@ -213,4 +229,6 @@ def _dispenser(row: tuple[object, ...], now: datetime) -> DispenserRow:
         offline=offline,
         needs_refill=isinstance(refill, int) and refill <= RULES.low_percent,
         needs_battery=isinstance(battery, int) and battery <= RULES.battery_low_percent,
+        uplinks=uplinks,
+        weak_link=uplinks.weak,
     )

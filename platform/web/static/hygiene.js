@@ -47,7 +47,7 @@ async function loadCompliance(period) {
 
 async function loadDispensers() {
   const all = await api("/api/hygiene/dispensers");
-  const attention = all.filter((d) => d.offline || d.needs_refill || d.needs_battery);
+  const attention = all.filter((d) => d.offline || d.needs_refill || d.needs_battery || d.weak_link);
   document.getElementById("dispenser-count").textContent = `(${attention.length} of ${all.length})`;
   const rows = attention.map((d) => element("tr", {},
     element("td", {}, d.ward_id), element("td", {}, d.room_id), element("td", {}, String(d.dispenser_id)),
@@ -56,7 +56,7 @@ async function loadDispensers() {
     element("td", {}, formatDateTime(d.last_report)),
     element("td", {}, ...problems(d))));
   if (!rows.length) {
-    rows.push(element("tr", {}, element("td", { colspan: "7" }, "None: every dispenser reports and has refill and battery to spare.")));
+    rows.push(element("tr", {}, element("td", { colspan: "7" }, "None: every dispenser reports, gets through and has refill and battery to spare.")));
   }
   document.querySelector("#dispensers tbody").replaceChildren(...rows);
 }
@@ -67,7 +67,15 @@ function problems(dispenser) {
   return [
     dispenser.needs_refill && element("span", { class: "flag refill" }, "Refill"),
     dispenser.needs_battery && element("span", { class: "flag battery" }, "Battery"),
+    dispenser.weak_link && weakLink(dispenser.uplinks),
   ].filter(Boolean);
+}
+
+// Lost reports carried hand rubs: the rates of its room undercount until its radio is fixed.
+function weakLink(uplinks) {
+  const sent = uplinks.received + uplinks.missing;
+  const title = `${uplinks.missing} of ${sent} reports lost in 7 days: the uses they carried are missing from the rates`;
+  return element("span", { class: "flag link", title }, `Weak radio (${uplinks.missing_percent.toFixed(0)} % lost)`);
 }
 
 async function main() {
