@@ -63,7 +63,7 @@ def create_app(
         # registration from the command line) reaches this one's live views and ingest.
         channels: list[Channel] = [OutboxNotices(notification_hub), ContainerNotices(feed)]
         if ingest_service is not None:
-            channels.append(ingest_service.device_notices())
+            channels += ingest_service.change_channels()
         listener = ChangeListener(database_url, channels)
         listener.start()
         try:

@@ -45,8 +45,25 @@ log = logging.getLogger(__name__)
 # Any constant that no other advisory lock of this database uses.
 MATCHER_LOCK = 0x7469_6C73_6868  # "tilshh"
 INBOX_BATCH = 2000
-# A dispenser or zone registered since is counted against after this.
+# The wards are read again this often even without a notice (SiteNotices) of a change.
 SITES_RELOAD_S = 60.0
+
+
+class SiteNotices:
+    """The `tilsyn_site_changes` channel (db/listener.py, migration 0041): a zone or dispenser
+    registered or changed by any process is counted against from the matcher's next round."""
+
+    name = "tilsyn_site_changes"
+
+    def __init__(self, matcher: HygieneMatcher) -> None:
+        self._matcher = matcher
+
+    def heard(self, conn: psycopg.Connection, payloads: list[str]) -> None:
+        self._matcher.sites_changed()
+
+    def listening(self, conn: psycopg.Connection, after_loss: bool) -> None:
+        if after_loss:  # changes made meanwhile are unknown
+            self._matcher.sites_changed()
 
 
 @dataclass(frozen=True)
@@ -86,7 +103,7 @@ class HygieneMatcher:
                 conn = self._take_role()
                 if conn is None:
                     return False
-                if time.monotonic() - self._sites_read_at > SITES_RELOAD_S:
+                if self.sites_outdated:
                     self._read_sites(conn)
                 while True:
                     decided = self._decide(conn, now)
@@ -98,12 +115,14 @@ class HygieneMatcher:
                 self._drop_connection()
                 raise
 
-    def load_sites(self) -> None:
-        """Read the wards' zones and dispensers again now (a dispenser just registered)."""
-        with self._lock:
-            conn = self._take_role()
-            if conn is not None:
-                self._read_sites(conn)
+    @property
+    def sites_outdated(self) -> bool:
+        """Whether the next round reads the wards' zones and dispensers again first."""
+        return time.monotonic() - self._sites_read_at > SITES_RELOAD_S
+
+    def sites_changed(self) -> None:
+        """A ward's zones or dispensers changed: read them again before the next round."""
+        self._sites_read_at = float("-inf")  # one float store: no lock needed
 
     def close(self) -> None:
         """Give the role up: another worker takes it on its next round."""

@@ -22,9 +22,10 @@ import psycopg
 from tilsyn.mqtt import Message, MqttConnection
 from tilsyn.platform.background import Periodic
 from tilsyn.platform.config import Settings
+from tilsyn.platform.db.listener import Channel
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory, DeviceNotices
-from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher
+from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher, SiteNotices
 from tilsyn.platform.ingest.outcomes import Accepted, Outcome, dead_letter
 from tilsyn.platform.ingest.receipts import receipts_for
 from tilsyn.platform.ingest.workers import (
@@ -202,9 +203,10 @@ class IngestService:
         """Registrations changed in this process: look these devices up again at once."""
         self._directory.forget(*device_ids)
 
-    def device_notices(self) -> DeviceNotices:
-        """Registrations changed by any process, heard as they commit (db/listener.py)."""
-        return DeviceNotices(self._directory)
+    def change_channels(self) -> list[Channel]:
+        """Registrations and wards changed by any process, heard as they commit
+        (db/listener.py)."""
+        return [DeviceNotices(self._directory), SiteNotices(self.hygiene_matcher)]
 
     @property
     def running(self) -> bool:

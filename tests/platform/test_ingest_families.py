@@ -12,11 +12,13 @@ from fastapi.testclient import TestClient
 from fix_auth import SignIn
 from lorawan import chirpstack_uplink
 from registry_seed import hub_message, register_medical_3
+from waiting import wait_for
 
 from tilsyn.codecs import encode
 from tilsyn.codecs.fhir import build_observation, build_questionnaire_response
 from tilsyn.platform.api.app import create_app
-from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher
+from tilsyn.platform.db.listener import ChangeListener
+from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher, SiteNotices
 from tilsyn.platform.ingest.writer import BatchResult
 from tilsyn.platform.registry.models import (
     BadgeIn,
@@ -263,12 +265,15 @@ def test_a_badge_clock_a_year_ahead_does_not_hide_its_later_events(registered: s
 
 
 def test_a_dispenser_registered_while_ingest_runs_meets_opportunities(registered: str) -> None:
-    """A bedside dispenser added to a ward whose badges are already being counted: once the
-    tracker looks at the registry again (the ingest service does each minute), a rub at it
-    meets the entry it precedes."""
+    """A bedside dispenser added to a ward whose badges are already being counted (by another
+    process: the matcher hears of it by the database's notice, migration 0041): a rub at it
+    meets the entry it precedes from the matcher's next round, not a minute later."""
     with psycopg.connect(registered) as conn:
         register_badge(conn, BadgeIn(dev_eui=BADGE_EUI, ward_id="M3", role="nurse"))
     with HygieneMatcher(registered) as running:
+        listener = ChangeListener(registered, [SiteNotices(running)])
+        listener.start()
+        assert listener.listening.wait(10)
         base = NOW - timedelta(hours=2)
         early = [{"offset_s": 0, "event": "entry", "zone": "patient_zone", "ref": 11}]
         exit_ = [{"offset_s": 600, "event": "exit", "zone": "patient_zone", "ref": 11}]
@@ -284,7 +289,10 @@ def test_a_dispenser_registered_while_ingest_runs_meets_opportunities(registered
                     room_id="301",
                 ),
             )
-        running.load_sites()
+        try:
+            wait_for(lambda: running.sites_outdated, timeout=10)
+        finally:
+            listener.stop()
         bedside = [dict(event, ref=8) if event["event"] == "dispense" else event for event in VISIT]
         later = base + timedelta(minutes=30)
         store(registered, _badge_uplink(later, bedside, 2), matcher=running)
