@@ -1,4 +1,5 @@
-"""The edge agent: measure on schedule, validate, queue on disk, deliver, report health.
+"""The edge agent: measure on schedule, validate, queue on disk with the questionnaire answers
+the patient's app leaves in the inbox, deliver, report health.
 
 Three threads: this one measures and reports health; the sender delivers; paho's network thread
 hands over configuration pushed by the platform and the platform's receipts. They meet only in
@@ -17,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from tilsyn.edge.answers import AnswerInbox, not_taken, remember_taken
 from tilsyn.edge.config import ConfigStore
 from tilsyn.edge.db import Database, disk_full
 from tilsyn.edge.display import LocalAdvisor, PatientDisplay
-from tilsyn.edge.messages import health, health_topic, pack
+from tilsyn.edge.messages import health, health_topic, pack, pack_entries
 from tilsyn.edge.queue import DiskQueue, QueueLimits, count_drop
 from tilsyn.edge.readings import Reading
 from tilsyn.edge.receipts import ClockCheck, settle
@@ -63,6 +65,7 @@ class Agent:
         self.sender = Sender(
             options.hub_id, self.queue, self.state, publisher, options.receipts, self.clock_check
         )
+        self.answers = AnswerInbox(options.data_dir)
         self.zone = ZoneInfo(options.timezone)
         self._cursor: float | None = None
         # Readings that could not be stored at all (the disk full even after making room):
@@ -114,6 +117,33 @@ class Agent:
             self.sender.wake.set()
             self.advisor.review(readings)
         return len(readings)
+
+    def collect_answers(self) -> int:
+        """Queue the questionnaire answers the patient's app left in the inbox, and remove their
+        files; returns how many were queued. With the disk full they wait in the inbox."""
+        found, refused = self.answers.read(set(self.source.patients()))
+        if not found and not refused:
+            return 0
+        try:
+            with self.db.transaction() as conn:
+                new = not_taken(conn, found)
+                for message in pack_entries(
+                    self.options.hub_id, [a.entry for a in new], time.time()
+                ):
+                    self.queue.push(conn, message.message_id, message.body, time.time())
+                remember_taken(conn, [answer.identity for answer in new], time.time())
+                if refused:
+                    count_drop(conn, "answers_refused", refused)
+        except sqlite3.OperationalError as error:
+            if not disk_full(error):
+                raise
+            log.error("disk full: %d questionnaire answers wait in the inbox", len(found))
+            return 0
+        for answer in found:
+            answer.path.unlink(missing_ok=True)
+        if new:
+            self.sender.wake.set()
+        return len(new)
 
     def _store(self, readings: list[Reading], invalid: int, now: float) -> None:
         with self.db.transaction() as conn:  # readings and cursor commit together
@@ -189,10 +219,11 @@ class Agent:
         self.sender.start()
         next_health = time.monotonic()
         while not stop.is_set():
-            try:
-                self.measure_once()
-            except Exception:  # a hub that stops measuring helps no patient: log, go on
-                log.exception("measuring failed; trying again at the next tick")
+            for step in (self.measure_once, self.collect_answers):
+                try:
+                    step()
+                except Exception:  # a hub that stops measuring helps no patient: log, go on
+                    log.exception("%s failed; trying again at the next tick", step.__name__)
             if time.monotonic() >= next_health and self.publisher.connected:
                 self._report_health()
                 next_health = time.monotonic() + self.options.health_s

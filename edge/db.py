@@ -1,4 +1,5 @@
-"""The agent's one SQLite file: the outbound queue, drop counters, applied config and state.
+"""The agent's one SQLite file: the outbound queue, drop counters, applied config, state and the
+questionnaire answers already queued.
 
 WAL mode lets `tilsyn edge status` read while the agent writes, and makes a commit one append
 to the log, so a kill -9 or a power cut leaves the last committed state. `synchronous=FULL`
@@ -33,6 +34,11 @@ CREATE TABLE IF NOT EXISTS drops (
 CREATE TABLE IF NOT EXISTS state (
     key         TEXT PRIMARY KEY,
     value       TEXT NOT NULL
+);
+-- Questionnaire answers queued from the inbox (answers.py), by the response's identity.
+CREATE TABLE IF NOT EXISTS answers_taken (
+    identity    TEXT PRIMARY KEY,
+    taken_at    REAL NOT NULL
 );
 """
 DB_NAME = "edge.sqlite3"

@@ -1,4 +1,5 @@
-"""The JSON the platform parses: measurement messages on `up` and health reports on `health`.
+"""The JSON the platform parses: messages of measurements and questionnaire answers on `up`, and
+health reports on `health`.
 (Receipts, which the agent parses, are in `receipts.py`.)
 
 A message id is made once, when the message is queued, and stored with it: every retry sends
@@ -47,14 +48,20 @@ def rfc3339(seconds: float | None) -> str | None:
 
 def pack(hub_id: str, readings: Sequence[Reading], now: float) -> list[Outgoing]:
     """Readings as messages of at most MAX_ENTRIES Observations each."""
+    return pack_entries(hub_id, [reading.observation() for reading in readings], now)
+
+
+def pack_entries(hub_id: str, entries: Sequence[Mapping[str, Any]], now: float) -> list[Outgoing]:
+    """FHIR resources (Observations, QuestionnaireResponses) as messages of at most
+    MAX_ENTRIES each."""
     messages = []
-    for first in range(0, len(readings), MAX_ENTRIES):
+    for first in range(0, len(entries), MAX_ENTRIES):
         message_id = str(uuid.uuid4())
         body = {
             "messageId": message_id,
             "hubId": hub_id,
             "sentAt": rfc3339(now),
-            "entries": [r.observation() for r in readings[first : first + MAX_ENTRIES]],
+            "entries": list(entries[first : first + MAX_ENTRIES]),
         }
         messages.append(Outgoing(message_id, json.dumps(body, separators=(",", ":")).encode()))
     return messages

@@ -19,7 +19,7 @@ from tilsyn.edge.db import Database
 # queue_full: oldest messages that made room; invalid: implausible readings; disk_full: oldest
 # messages that made room on a full disk, and readings no room could be made for;
 # queue_corrupt: queue files found damaged and set aside (their messages are lost).
-DROP_REASONS = ("queue_full", "invalid", "disk_full", "queue_corrupt")
+DROP_REASONS = ("queue_full", "invalid", "disk_full", "queue_corrupt", "answers_refused")
 
 
 DEFAULT_MAX_MESSAGES = 100_000

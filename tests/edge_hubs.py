@@ -23,10 +23,14 @@ SCENARIO, SEED = "vaaler-home", 1
 FAST = 345_600.0  # simulated seconds per second: four days a second
 
 
+def patients_of(hub_id: str) -> list[str]:
+    return list(SimulatedSource(SCENARIO, SEED, hub_id).patients())
+
+
 def register_hubs(database_url: str, hubs: tuple[str, ...]) -> None:
     with psycopg.connect(database_url) as conn:
         for hub_id in hubs:
-            patients = list(SimulatedSource(SCENARIO, SEED, hub_id).patients())
+            patients = patients_of(hub_id)
             for patient_id in patients:
                 register_patient(conn, PatientIn(patient_id=patient_id, unit="Våler"))
             register_hub(conn, HubIn(hub_id=hub_id, unit="Våler", patient_ids=patients))

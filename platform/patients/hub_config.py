@@ -62,7 +62,8 @@ def hub_patients_config(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
     served = conn.execute("SELECT hub_id, patient_id FROM hub_patients").fetchall()
     schedules: dict[str, dict[str, list[str]]] = {}
     weekdays: dict[str, dict[str, set[int] | None]] = {}
-    # The hub prompts for measurements; questionnaires come from the patient's own app.
+    # The hub prompts for measurements; the patient's app prompts for questionnaires (and
+    # leaves the answers in the agent's inbox, edge/answers.py).
     for patient_id, kind, times, days in conn.execute(
         "SELECT patient_id, kind, times, weekdays FROM patient_schedules"
         " WHERE kind IS NOT NULL ORDER BY patient_id, kind"

@@ -113,7 +113,13 @@ def test_invalid_readings_are_dropped_and_counted(agent: Agent, source: MemorySo
     source.values |= {("P-1", "spo2"): 140, ("P-1", "blood_pressure"): (130, 80)}
     assert _advance(agent, 24) == 2  # two BP readings; the SpO2 of 140 % is refused
     stats = agent.queue.stats()
-    assert stats.dropped == {"queue_full": 0, "invalid": 1, "disk_full": 0, "queue_corrupt": 0}
+    assert stats.dropped == {
+        "queue_full": 0,
+        "invalid": 1,
+        "disk_full": 0,
+        "queue_corrupt": 0,
+        "answers_refused": 0,
+    }
     assert stats.depth == 1
 
 
@@ -201,7 +207,13 @@ def test_health_reports_queue_drops_contact_and_devices(
         1,
         {
             "total": 1,
-            "byReason": {"queue_full": 0, "invalid": 1, "disk_full": 0, "queue_corrupt": 0},
+            "byReason": {
+                "queue_full": 0,
+                "invalid": 1,
+                "disk_full": 0,
+                "queue_corrupt": 0,
+                "answers_refused": 0,
+            },
         },
     )
     assert report["queueBytes"] == agent.queue.stats().size_bytes > 0

@@ -16,7 +16,9 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import edge_hubs as hubs
 import psycopg
@@ -24,6 +26,8 @@ import pytest
 from waiting import wait_for
 
 from tilsyn.broker.local import MosquittoBroker
+from tilsyn.codecs.questionnaire import build_questionnaire_response
+from tilsyn.edge.answers import INBOX
 from tilsyn.edge.db import Database
 from tilsyn.edge.queue import DiskQueue, QueueStats
 from tilsyn.edge.state import AgentState
@@ -241,3 +245,44 @@ def test_a_full_queue_keeps_the_newest_and_the_platform_sees_the_drops(
     _, total, by_reason = [r for r in _health_rows(database_url, hub_id) if r[0] == 0][-1]
     assert total == by_reason["queue_full"] == dropped
     assert by_reason["invalid"] == 0
+
+
+def test_a_questionnaire_answered_on_the_hub_is_stored_once_by_the_platform(
+    tmp_path: Path, database_url: str, mosquitto_url: str, ingest: list[IngestService]
+) -> None:
+    """The patient's app leaves the answer in the agent's inbox; it travels with the readings."""
+    hub_id = HUBS[2]
+    hubs.register_hubs(database_url, (hub_id,))
+    patient_id = hubs.patients_of(hub_id)[0]
+    _start_ingest(ingest, database_url, mosquitto_url)
+    agent = hubs.start_agent(hub_id, mosquitto_url, tmp_path)
+    inbox = tmp_path / hub_id / INBOX
+    authored = datetime(2025, 3, 3, 7, 40, tzinfo=UTC)
+    response = build_questionnaire_response(
+        patient_id,
+        "copd-daily",
+        {"breathless": True, "cough": "worse"},
+        authored,
+        response_id="qr-hub-1",
+    )
+    try:
+        wait_for(inbox.exists, timeout=30)
+        (inbox / "qr-hub-1.part").write_text(json.dumps(response))
+        (inbox / "qr-hub-1.part").replace(inbox / "qr-hub-1.json")
+        wait_for(lambda: _answers(database_url, hub_id), timeout=30)
+        wait_for(lambda: _queue_stats(tmp_path / hub_id).depth == 0, timeout=30)
+    finally:
+        _stop(agent)
+    assert _answers(database_url, hub_id) == [
+        (patient_id, "copd-daily", {"breathless": True, "cough": "worse"}, "qr-hub-1", authored)
+    ]
+    assert not (inbox / "qr-hub-1.json").exists()
+
+
+def _answers(database_url: str, hub_id: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT patient_id, questionnaire, answers, response_id, time"
+            " FROM questionnaire_answers WHERE hub_id = %s",
+            (hub_id,),
+        ).fetchall()

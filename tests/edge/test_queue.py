@@ -49,6 +49,7 @@ def test_a_full_queue_drops_the_oldest_and_counts_it(tmp_path: Path) -> None:
         "invalid": 0,
         "disk_full": 0,
         "queue_corrupt": 0,
+        "answers_refused": 0,
     }
 
 
