@@ -210,12 +210,36 @@ def resolve(
         state = _state(conn, alert_id)
         if state == "resolved":
             raise InvalidTransition(f"alert {alert_id} is already resolved")
-        conn.execute(
-            "UPDATE alerts SET state = 'resolved', resolved_at = %s, resolved_by = %s"
-            " WHERE alert_id = %s",
-            (at, actor, alert_id),
-        )
-        return _record(conn, alert_id, "resolved", actor, {"note": note} if note else {})
+        return _resolved(conn, alert_id, actor, at, note)
+
+
+def resolve_all_of(
+    conn: psycopg.Connection, entity_type: str, entity_id: str, actor: str, at: datetime, note: str
+) -> list[int]:
+    """Resolve every alert of one entity still open or acknowledged (a container taken off the
+    street leaves nothing to act on)."""
+    outbox: list[int] = []
+    with conn.transaction():
+        _in_outbox_order(conn)
+        active = conn.execute(
+            "SELECT alert_id FROM alerts WHERE entity_type = %s AND entity_id = %s"
+            " AND state <> 'resolved' ORDER BY alert_id FOR UPDATE",
+            (entity_type, entity_id),
+        ).fetchall()
+        for (alert_id,) in active:
+            outbox += _resolved(conn, alert_id, actor, at, note)
+    return outbox
+
+
+def _resolved(
+    conn: psycopg.Connection, alert_id: int, actor: str, at: datetime, note: str
+) -> list[int]:
+    conn.execute(
+        "UPDATE alerts SET state = 'resolved', resolved_at = %s, resolved_by = %s"
+        " WHERE alert_id = %s",
+        (at, actor, alert_id),
+    )
+    return _record(conn, alert_id, "resolved", actor, {"note": note} if note else {})
 
 
 def comment(conn: psycopg.Connection, alert_id: int, actor: str, text: str) -> list[int]:

@@ -5,7 +5,8 @@ container's registration calls `changed`; readings and changes committed by othe
 arrive as notices (`ContainerNotices`). The feed only notes which containers changed. Every
 `interval_s`, on the server's event loop, it reads those containers' states and sends them as
 one batch to every open stream. The map stays live without re-reading every container, and a
-burst of readings from one container costs one row per batch.
+burst of readings from one container costs one row per batch. A changed container no longer in
+service (retired) goes out by id, so maps take its marker off.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -31,7 +33,11 @@ log = logging.getLogger(__name__)
 STREAM_QUEUE = 30
 _CONTAINER_ID = CONTAINER_READINGS.columns.index("container_id")
 
-Batch = list[ContainerState]
+
+@dataclass(frozen=True)
+class Batch:
+    states: list[ContainerState]
+    retired: list[str]  # changed, and no longer in service
 
 
 class ContainerFeed:
@@ -97,4 +103,8 @@ class ContainerNotices:
 
 def _read(pool: ConnectionPool, container_ids: list[str]) -> Batch:
     with pool.connection() as conn:
-        return get_states(conn, container_ids)
+        states = get_states(conn, container_ids)
+    found = {state.container_id for state in states}
+    return Batch(
+        states, [container_id for container_id in container_ids if container_id not in found]
+    )

@@ -98,6 +98,43 @@ def changed_fields(before: ContainerIn, after: ContainerIn) -> list[FieldChange]
     ]
 
 
+class Retirement(BaseModel):
+    """Why a container leaves service (taken off the street, replaced by a new one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, examples=["recycling point closed"])
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Retirement:
+        self.reason = self.reason.strip()
+        if not self.reason:
+            raise ValueError("reason must say why the container is retired")
+        return self
+
+
+class RetiredContainer(BaseModel):
+    """A container out of service, kept on record with its readings and changes."""
+
+    container_id: str
+    dev_eui: str = Field(description="the sensor it had, free now to be fitted to another")
+    waste_kind: str
+    capacity_litres: float
+    latitude: float
+    longitude: float
+    address: str | None
+    registered_at: datetime
+    retired_at: datetime
+    retired_by: str
+    reason: str
+
+    def summary(self) -> str:
+        return (
+            f"container {self.container_id} was retired on {self.retired_at:%Y-%m-%d}"
+            f" by {self.retired_by}: {self.reason}"
+        )
+
+
 class ContainerState(BaseModel):
     container_id: str
     dev_eui: str

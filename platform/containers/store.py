@@ -13,6 +13,7 @@ from tilsyn.platform.containers.models import (
     ContainerIn,
     ContainerState,
     FieldChange,
+    RetiredContainer,
     changed_fields,
 )
 
@@ -27,6 +28,12 @@ class UnknownContainer(LookupError):
 
 class DevEuiTaken(ValueError):
     pass
+
+
+class AlreadyRetired(LookupError):
+    def __init__(self, retired: RetiredContainer) -> None:
+        super().__init__(retired.summary())
+        self.retired = retired
 
 
 def register_container(conn: psycopg.Connection, container: ContainerIn) -> None:
@@ -47,6 +54,10 @@ def register_container(conn: psycopg.Connection, container: ContainerIn) -> None
                 container.model_dump(),
             )
     except psycopg.errors.UniqueViolation as error:
+        if retired := get_retired(conn, container.container_id):
+            raise AlreadyRegistered(
+                f"{retired.summary()}; a container id is never used again"
+            ) from error
         raise AlreadyRegistered(
             f"container {container.container_id} or device {container.dev_eui} is registered"
         ) from error
@@ -88,6 +99,60 @@ def change_container(
     return before, after
 
 
+def retire_container(
+    conn: psycopg.Connection, container_id: str, retired_by: str, reason: str
+) -> RetiredContainer:
+    """Take a container out of service, kept on record (`container_register`) with its
+    readings and changes; the retirement is a change on record too. Its sensor is no longer a
+    registered device: later uplinks from it go to quarantine, and it may be fitted to
+    another container. Raises `UnknownContainer`, or `AlreadyRetired`."""
+    with conn.transaction():
+        before = _locked_registration(conn, container_id)
+        conn.execute(
+            """UPDATE container_register SET retired_dev_eui = dev_eui, dev_eui = NULL,
+                   retired_at = now(), retired_by = %s, retired_reason = %s
+               WHERE container_id = %s""",
+            (retired_by, reason, container_id),
+        )
+        conn.execute("DELETE FROM devices WHERE device_id = %s", (before.dev_eui,))
+        retirement = [
+            FieldChange(field="dev_eui", old=before.dev_eui, new=None),
+            FieldChange(field="retired", old=None, new=reason),
+        ]
+        _record(conn, container_id, retired_by, retirement)
+        retired = get_retired(conn, container_id)
+    assert retired is not None
+    return retired
+
+
+_RETIRED_QUERY = """
+    SELECT container_id, retired_dev_eui AS dev_eui, waste_kind, capacity_litres, latitude,
+           longitude, address, registered_at, retired_at, retired_by, retired_reason AS reason
+    FROM container_register WHERE retired_at IS NOT NULL
+"""
+
+
+def get_retired(conn: psycopg.Connection, container_id: str) -> RetiredContainer | None:
+    with conn.cursor(row_factory=class_row(RetiredContainer)) as cur:
+        return cur.execute(_RETIRED_QUERY + " AND container_id = %s", (container_id,)).fetchone()
+
+
+def list_retired(conn: psycopg.Connection, limit: int) -> list[RetiredContainer]:
+    """Retired containers, the latest retired first."""
+    with conn.cursor(row_factory=class_row(RetiredContainer)) as cur:
+        query = _RETIRED_QUERY + " ORDER BY retired_at DESC, container_id LIMIT %s"
+        return cur.execute(query, (limit,)).fetchall()
+
+
+def not_in_service(
+    conn: psycopg.Connection, container_id: str
+) -> UnknownContainer | AlreadyRetired:
+    """Why no container in service has this id: it was retired, or never registered."""
+    if retired := get_retired(conn, container_id):
+        return AlreadyRetired(retired)
+    return UnknownContainer(f"no container {container_id}")
+
+
 def _locked_registration(conn: psycopg.Connection, container_id: str) -> ContainerIn:
     """The container as registered, locked against a concurrent change until commit."""
     with conn.cursor(row_factory=dict_row) as cur:
@@ -101,7 +166,7 @@ def _locked_registration(conn: psycopg.Connection, container_id: str) -> Contain
             (container_id,),
         ).fetchone()
     if row is None:
-        raise UnknownContainer(f"no container {container_id}")
+        raise not_in_service(conn, container_id)
     return ContainerIn.model_validate(row)
 
 

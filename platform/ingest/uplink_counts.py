@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, computed_field
 # miss the oldest frames without saying so.
 MAX_DAYS = 7
 # A device missing this share of its uplinks or more has a weak link worth a visit (the
-# operator screen lists container sensors from the same share).
+# operator screen lists container sensors from this share, given in /config.js).
 WEAK_LINK_PERCENT = 5.0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from conftest import Site, sign_in, watched_page
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tilsyn.platform.containers.models import FILL_SENSOR_CODECS
 
@@ -30,16 +30,24 @@ def _marker_at(page: Page, container_id: str) -> list[float]:
     return position
 
 
-def test_a_moved_container_is_saved_and_its_marker_moves_on_every_open_map(
-    site: Site, page: Page, browser: Browser
-) -> None:
+def _watched_while_shown(
+    site: Site, page: Page, browser: Browser, container_id: str
+) -> tuple[BrowserContext, Page, list[str]]:
+    """Another operator's live map, and this page's map with the container's detail open."""
     watcher_context = browser.new_context(viewport={"width": 1280, "height": 800})
     watcher, watcher_errors = watched_page(watcher_context)
     _open_map(watcher, site)
     expect(watcher.locator("#connection")).to_have_text("Live", timeout=WAIT_MS)
     _open_map(page, site)
-    page.evaluate("window.operatorMap.onSelect('C00002')")
-    expect(page.locator("#detail-title")).to_have_text("Container C00002", timeout=WAIT_MS)
+    page.evaluate(f"window.operatorMap.onSelect('{container_id}')")
+    expect(page.locator("#detail-title")).to_have_text(f"Container {container_id}", timeout=WAIT_MS)
+    return watcher_context, watcher, watcher_errors
+
+
+def test_a_moved_container_is_saved_and_its_marker_moves_on_every_open_map(
+    site: Site, page: Page, browser: Browser
+) -> None:
+    watcher_context, watcher, watcher_errors = _watched_while_shown(site, page, browser, "C00002")
 
     page.get_by_role("button", name="Edit").click()
     form = page.locator("#container-edit")
@@ -99,3 +107,40 @@ def test_a_refused_change_says_why_in_the_form_and_changes_nothing(site: Site, p
     with psycopg.connect(site.database_url) as conn:
         row = conn.execute("SELECT count(*) FROM container_changes").fetchone()
     assert row == (0,)
+
+
+def test_a_retired_container_leaves_her_map_and_every_other_open_map(
+    site: Site, page: Page, browser: Browser
+) -> None:
+    watcher_context, watcher, watcher_errors = _watched_while_shown(site, page, browser, "C00003")
+    # The map zooms in to it (out of its cluster), the tooltip naming it.
+    expect(page.locator(".leaflet-tooltip")).to_contain_text("C00003 · ")
+    page.get_by_role("button", name="Edit").click()
+    retire = page.locator("#container-retire")
+    retire.get_by_role("button", name="Retire container").click()
+    expect(page.locator("#retire-message")).to_have_text("Say why the container is retired.")
+    assert page.evaluate("window.operatorMap.markers.has('C00003')") is True
+
+    retire.get_by_label("Reason for retiring").fill("Igloo removed: the square is rebuilt")
+    retire.get_by_role("button", name="Retire container").click()
+    expect(page.locator("#detail-title")).to_have_text("Container C00003, retired")
+    expect(page.locator("#detail-status")).to_contain_text("Its readings and changes are kept.")
+    expect(page.locator("#detail-edit")).to_be_hidden()
+    expect(page.locator("#summary")).to_contain_text("29 containers")
+    assert page.evaluate("window.operatorMap.markers.has('C00003')") is False
+    assert "C00003" not in page.locator("#container-ids option").evaluate_all(
+        "(options) => options.map((o) => o.value)"
+    )
+    with psycopg.connect(site.database_url) as conn:
+        row = conn.execute(
+            "SELECT retired_reason FROM container_register WHERE container_id = 'C00003'"
+        ).fetchone()
+    assert row == ("Igloo removed: the square is rebuilt",)
+
+    # The other operator's map drops the marker from the live stream, without a reload.
+    watcher.evaluate("window.notReloaded = true")
+    expect(watcher.locator("#summary")).to_contain_text("29 containers", timeout=WAIT_MS)
+    assert watcher.evaluate("window.operatorMap.markers.has('C00003')") is False
+    assert watcher.evaluate("window.notReloaded") is True
+    watcher_context.close()
+    assert not watcher_errors, f"script errors in the watching page: {watcher_errors}"

@@ -14,6 +14,7 @@ import pytest
 from conftest import Site, sign_in, wait_until
 from playwright.sync_api import Page, Route, expect
 
+from tilsyn.platform.api.routes import site_config
 from tilsyn.platform.ingest.outcomes import Accepted
 from tilsyn.platform.ingest.tables import CONTAINER_READINGS
 from tilsyn.platform.planning.collection import save_collection_plan
@@ -366,9 +367,8 @@ def test_an_alert_raised_while_the_list_is_read_stays_on_it(site: Site, page: Pa
     expect(alert.get_by_role("button", name="Acknowledge")).to_be_visible()
 
 
-def test_sensors_that_miss_uplinks_are_listed_worst_first(site: Site, page: Page) -> None:
-    """Frame numbers a sensor used with nothing stored (lost on the radio) list it; one that
-    lost one uplink in fifty is not listed."""
+def _lose_uplinks(site: Site) -> None:
+    """C00004 misses 30 % of its uplinks, C00007 20 %, C00008 2 %, C00009 reported nothing."""
     frames = {
         "C00004": set(range(1, 21)) - {3, 4, 9, 10, 11, 15},
         "C00007": set(range(1, 11)) - {5, 6},
@@ -385,6 +385,12 @@ def test_sensors_that_miss_uplinks_are_listed_worst_first(site: Site, page: Page
                     "INSERT INTO ingest_keys (key) VALUES (%s)",
                     [(f"fc:{row[0]}:0:{n}",) for n in numbers],
                 )
+
+
+def test_sensors_that_miss_uplinks_are_listed_worst_first(site: Site, page: Page) -> None:
+    """Frame numbers a sensor used with nothing stored (lost on the radio) list it; one that
+    lost one uplink in fifty is not listed."""
+    _lose_uplinks(site)
     sign_in(page, site.url, "operator")
     listed = page.locator("#links li")
     expect(listed).to_have_count(2)
@@ -422,3 +428,15 @@ def test_every_ingest_worker_is_shown_and_a_quiet_one_stands_out(site: Site, pag
     expect(rows.nth(1)).to_contain_text("not heard from since")
     expect(rows.nth(1)).to_contain_text("last database error: connection refused")
     expect(rows.nth(1)).to_have_class("problem")
+
+
+def test_the_sensors_listed_are_those_the_api_calls_weak(
+    site: Site, page: Page, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The share comes from the API (/config.js), the one the dispensers' flag uses too."""
+    monkeypatch.setattr(site_config, "WEAK_LINK_PERCENT", 25.0)
+    _lose_uplinks(site)
+    sign_in(page, site.url, "operator")
+    listed = page.locator("#links li")
+    expect(listed).to_have_count(1)
+    expect(listed.nth(0)).to_contain_text("C00004 · 6 of 20 uplinks missing (30 %)")

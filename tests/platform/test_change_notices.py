@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from fix_auth import SignIn
 from fix_server import LiveServer
 from live_ingest import live_ingest
+from live_map import MapEvent, map_server, open_map
 from lorawan import chirpstack_uplink
 from own_loop import run
 from registry_seed import sample_container
@@ -98,32 +99,22 @@ def test_a_reading_stored_by_another_worker_reaches_this_ones_map(
     """The fill map is fed by this process's ingest, and now by every other worker's too."""
     with psycopg.connect(database_url) as conn:
         register_container(conn, sample_container("G1", OLD_EUI))
-    feed = ContainerFeed(interval_s=0.2)
-    with LiveServer(create_app(database_url, container_feed=feed)) as server:
-        batches: list[Any] = []
-
-        def read_map() -> None:
-            url = f"{server.url}/api/containers/stream"
-            with httpx.stream("GET", url, headers=sign_in("operator"), timeout=30) as stream:
-                for line in stream.iter_lines():
-                    if line.startswith("data: "):
-                        batches.append(json.loads(line[6:]))
-
-        threading.Thread(target=read_map, daemon=True).start()
-        wait_for(lambda: feed.streams.open_streams == 1, timeout=15)
+    with map_server(database_url) as (url, feed):
+        events = open_map(url, sign_in("operator"), feed)
         # Another worker's ingest: its own registry, its own batch, its own connection.
         topic, payload = chirpstack_uplink(OLD_EUI, VECTOR, f_cnt=1)
         outcome = classifier_for(database_url).classify(Message(topic, payload, 1, 0, time.time()))
         with psycopg.connect(database_url) as conn:
             assert write_batch(conn, [outcome]).stored == 1
-        wait_for(lambda: _fills(batches), timeout=10)
-    assert _fills(batches) == [("G1", pytest.approx(35.4))]  # (3000 - 2116) / 2500
+        wait_for(lambda: _fills(events), timeout=10)
+    assert _fills(events) == [("G1", pytest.approx(35.4))]  # (3000 - 2116) / 2500
 
 
-def _fills(batches: list[list[dict[str, Any]]]) -> list[tuple[str, float]]:
+def _fills(events: list[MapEvent]) -> list[tuple[str, float]]:
     return [
         (state["container_id"], state["fill_percent"])
-        for batch in batches
+        for name, batch in events
+        if name == "fill"
         for state in batch
         if state["fill_percent"] is not None
     ]

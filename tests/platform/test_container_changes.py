@@ -3,8 +3,6 @@ new sensor; each change on record, and what ingest and open maps make of it."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +11,8 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from fix_auth import SignIn
-from fix_server import LiveServer
 from live_ingest import live_ingest
+from live_map import map_server, open_map
 from lorawan import chirpstack_uplink
 from registry_seed import register_medical_3, sample_container
 from waiting import wait_for
@@ -22,7 +20,6 @@ from waiting import wait_for
 import tilsyn.platform.ingest.service as ingest_service
 from tilsyn.mqtt import MqttConnection
 from tilsyn.platform.api.app import create_app
-from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.containers.store import register_container
 from tilsyn.platform.ingest.directory import DeviceDirectory
 
@@ -290,34 +287,19 @@ def test_a_device_forgotten_while_the_registry_is_read_is_not_brought_back_by_th
 # ---- open maps ----------------------------------------------------------------------------
 
 
-def _first_fill_event(url: str, headers: dict[str, str], found: list[Any]) -> None:
-    with httpx.stream("GET", f"{url}/api/containers/stream", headers=headers, timeout=30) as s:
-        for line in s.iter_lines():
-            if line.startswith("data: "):
-                found.append(json.loads(line[6:]))
-                return
-
-
 def test_a_moved_container_reaches_open_maps_at_its_new_place(
     database_url: str, sign_in: SignIn
 ) -> None:
     with psycopg.connect(database_url) as conn:
         register_container(conn, sample_container("G1", OLD_EUI))
-    feed = ContainerFeed(interval_s=0.2)
-    with LiveServer(create_app(database_url, container_feed=feed)) as server:
-        events: list[Any] = []
+    with map_server(database_url) as (url, feed):
         operator = sign_in("operator")
-        reader = threading.Thread(
-            target=_first_fill_event, args=(server.url, operator, events), daemon=True
-        )
-        reader.start()
-        wait_for(lambda: feed.streams.open_streams == 1, timeout=15)
+        events = open_map(url, operator, feed)
         moved = {"latitude": 56.15, "longitude": 8.95}
-        answer = httpx.patch(
-            f"{server.url}/api/containers/G1", json=moved, headers=operator, timeout=15
-        )
+        answer = httpx.patch(f"{url}/api/containers/G1", json=moved, headers=operator, timeout=15)
         assert answer.status_code == 200, answer.text
-        reader.join(timeout=15)
+        wait_for(lambda: events, timeout=15)
     assert events, "no event on the open stream"
-    ((state,),) = events
+    ((name, (state,)),) = events
+    assert name == "fill"
     assert (state["container_id"], state["latitude"], state["longitude"]) == ("G1", 56.15, 8.95)

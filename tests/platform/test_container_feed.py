@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -12,12 +10,11 @@ import psycopg
 import pytest
 from direct_ingest import store
 from fix_auth import SignIn
-from fix_server import LiveServer
+from live_map import map_server, open_map
 from lorawan import chirpstack_uplink
 from registry_seed import sample_container
 from waiting import wait_for
 
-from tilsyn.platform.api.app import create_app
 from tilsyn.platform.containers.feed import ContainerFeed
 from tilsyn.platform.containers.store import register_container
 
@@ -35,34 +32,20 @@ def served(database_url: str) -> Iterator[tuple[str, ContainerFeed]]:
                     f"F{number}", f"24e124713b00000{number}", longitude=8.9 + number / 100
                 ),
             )
-    feed = ContainerFeed(interval_s=0.2)
-    with LiveServer(create_app(database_url, container_feed=feed)) as server:
-        yield server.url, feed
-
-
-def _read_fill_events(url: str, headers: dict[str, str], found: list[object]) -> None:
-    with httpx.stream("GET", f"{url}/api/containers/stream", headers=headers, timeout=30) as s:
-        for line in s.iter_lines():
-            if line.startswith("data: "):
-                found.append(json.loads(line[6:]))
-                return
+    with map_server(database_url) as served_map:
+        yield served_map
 
 
 def test_a_stored_reading_reaches_the_open_fill_stream_with_the_new_state(
     served: tuple[str, ContainerFeed], database_url: str, sign_in: SignIn
 ) -> None:
     url, feed = served
-    events: list[object] = []
-    reader = threading.Thread(
-        target=_read_fill_events, args=(url, sign_in("operator"), events), daemon=True
-    )
-    reader.start()
-    wait_for(lambda: feed.streams.open_streams == 1, timeout=10)
+    events = open_map(url, sign_in("operator"), feed)
     result = store(database_url, chirpstack_uplink("24e124713b000001", VECTOR))
     feed.observe(result.fresh, 0.0)
-    reader.join(timeout=10)
-    assert events, "no fill event on the stream"
-    (batch,) = events
+    wait_for(lambda: events, timeout=10)
+    ((name, batch),) = events
+    assert name == "fill"
     assert isinstance(batch, list)
     assert [state["container_id"] for state in batch] == ["F1"], "only what changed is sent"
     assert batch[0]["distance_mm"] == 2116

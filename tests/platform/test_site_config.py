@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
 from tilsyn.platform.containers.models import FILL_SENSOR_CODECS
+from tilsyn.platform.ingest.uplink_counts import WEAK_LINK_PERCENT
 
 pytestmark = pytest.mark.integration
 
@@ -46,3 +47,9 @@ def test_the_container_form_offers_the_codecs_the_api_takes(database_url: str) -
     with TestClient(create_app(database_url)) as client:
         config = _config(client)
     assert config["fillSensorCodecs"] == list(FILL_SENSOR_CODECS)
+
+
+def test_the_operator_screen_lists_weak_links_from_the_apis_share(database_url: str) -> None:
+    with TestClient(create_app(database_url)) as client:
+        config = _config(client)
+    assert config["weakLinkPercent"] == WEAK_LINK_PERCENT == 5.0

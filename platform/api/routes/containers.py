@@ -1,4 +1,5 @@
-"""Containers: register them, change them (kept on record), and read their latest fill state."""
+"""Containers: register them, change them (kept on record), retire them, and read their latest
+fill state."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
+from tilsyn.platform.alerts.hub import Notification, NotificationHub
+from tilsyn.platform.alerts.store import notifications, resolve_all_of
 from tilsyn.platform.api.deps import Db, SessionWatch, allowed
 from tilsyn.platform.auth.store import User
 from tilsyn.platform.containers.feed import ContainerFeed
@@ -20,16 +23,23 @@ from tilsyn.platform.containers.models import (
     ContainerEdit,
     ContainerIn,
     ContainerState,
+    RetiredContainer,
+    Retirement,
 )
 from tilsyn.platform.containers.store import (
     AlreadyRegistered,
+    AlreadyRetired,
     DevEuiTaken,
     UnknownContainer,
     change_container,
+    get_retired,
     get_state,
     list_changes,
+    list_retired,
     list_states,
+    not_in_service,
     register_container,
+    retire_container,
 )
 from tilsyn.platform.ingest.service import IngestService
 from tilsyn.platform.ingest.uplink_counts import MAX_DAYS
@@ -60,7 +70,8 @@ def links(
 @router.get("/stream")
 async def stream(request: Request, _: Reader) -> StreamingResponse:
     """Server-Sent Events: one `fill` event per batch of containers whose state changed
-    (a list shaped like `GET /api/containers`). Read the full list on (re)connecting."""
+    (a list shaped like `GET /api/containers`), and a `retired` event with the ids of those
+    taken out of service. Read the full list on (re)connecting."""
     feed: ContainerFeed = request.app.state.container_feed
     queue = feed.streams.subscribe()
     session = SessionWatch(request, every_s=KEEPALIVE_S)  # batches come often: look now and then
@@ -78,8 +89,11 @@ async def stream(request: Request, _: Reader) -> StreamingResponse:
                     continue
                 if batch is None or await session.ended():
                     return  # too slow (the client reconnects and re-reads), or signed out
-                data = json.dumps([state.model_dump(mode="json") for state in batch])
-                yield f"event: fill\ndata: {data}\n\n"
+                if batch.states:
+                    data = json.dumps([state.model_dump(mode="json") for state in batch.states])
+                    yield f"event: fill\ndata: {data}\n\n"
+                if batch.retired:
+                    yield f"event: retired\ndata: {json.dumps(batch.retired)}\n\n"
         finally:
             feed.streams.unsubscribe(queue)
 
@@ -90,11 +104,21 @@ async def stream(request: Request, _: Reader) -> StreamingResponse:
     )
 
 
+@router.get("/retired", response_model=list[RetiredContainer])
+def retired(
+    db: Db, _: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[RetiredContainer]:
+    """Containers taken out of service, the latest retired first: when, by whom and why, and
+    the sensor each had."""
+    return list_retired(db, limit)
+
+
 @router.get("/{container_id}", response_model=ContainerState)
 def container(container_id: str, db: Db, _: Reader) -> ContainerState:
+    """A container in service; a retired one's answer (404) says when, by whom and why."""
     state = get_state(db, container_id)
     if state is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no container {container_id}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(not_in_service(db, container_id)))
     return state
 
 
@@ -127,7 +151,7 @@ def change(
         before, after = change_container(db, container_id, body, user.username)
     except UnknownContainer as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
-    except DevEuiTaken as error:
+    except (DevEuiTaken, AlreadyRetired) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     except ValidationError as error:
         raise RequestValidationError(_in_body(error)) from error
@@ -139,13 +163,45 @@ def change(
     return state
 
 
+@router.post("/{container_id}/retire", response_model=RetiredContainer)
+def retire(
+    container_id: str, body: Retirement, request: Request, db: Db, user: Manager
+) -> RetiredContainer:
+    """Take a container out of service (taken off the street, replaced by a new one under
+    another id). It leaves the map, the route plans and the open data; its readings and
+    changes stay on record, the retirement among the changes. Its open alerts are resolved,
+    nothing being left to act on. Its sensor is no longer registered: later uplinks from it
+    go to quarantine, and it may be fitted to another container (`POST` or `PATCH` with its
+    `dev_eui`)."""
+    try:
+        with db.transaction():
+            retired = retire_container(db, container_id, user.username, body.reason)
+            outbox = resolve_all_of(
+                db,
+                "container",
+                container_id,
+                user.username,
+                retired.retired_at,
+                f"container retired: {body.reason}",
+            )
+    except UnknownContainer as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except AlreadyRetired as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    db.commit()  # before anyone is told, so they find the change
+    hub: NotificationHub = request.app.state.hub
+    hub.announce([Notification(*entry) for entry in notifications(db, outbox)])
+    _announce(request, container_id, retired.dev_eui)
+    return retired
+
+
 @router.get("/{container_id}/changes", response_model=list[ContainerChange])
 def changes(
     container_id: str, db: Db, _: Reader, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[ContainerChange]:
     """The container's changes on record, the newest first: who, when, each field from what
-    to what."""
-    if get_state(db, container_id) is None:
+    to what. A retired container's are kept, its retirement the last."""
+    if get_state(db, container_id) is None and get_retired(db, container_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no container {container_id}")
     return list_changes(db, container_id, limit)
 

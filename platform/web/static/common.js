@@ -187,7 +187,7 @@ export async function signOut() {
  * (re)connect so a screen can fetch what the stream would not replay. A stream the server
  * refuses is asked why: a session that ran out goes to sign-in (waiting would never bring
  * anything), any other refusal goes to `onRefused` with the server's reason, and is tried
- * again after `refusedRetryMs`.
+ * again after `refusedRetryMs`. `eventName` may be a list: `onEvent` gets each event too.
  */
 export function liveStream(url, eventName, { onEvent, onState, onOpen, onRefused, retryMs = 3000, refusedRetryMs = 30000 }) {
   let source = null;
@@ -198,7 +198,9 @@ export function liveStream(url, eventName, { onEvent, onState, onOpen, onRefused
       onState?.("live");
       onOpen?.();
     });
-    source.addEventListener(eventName, (event) => onEvent(JSON.parse(event.data), event));
+    for (const name of [eventName].flat()) {
+      source.addEventListener(name, (event) => onEvent(JSON.parse(event.data), event));
+    }
     source.addEventListener("error", async () => {
       onState?.("offline");
       if (source.readyState !== EventSource.CLOSED || stopped) return;

@@ -11,6 +11,7 @@ export function fillClass(fill) {
 
 const COLOURS = { low: "#1a7f37", half: "#b76e00", full: "#c62828", unknown: "#6b7280" };
 const RANK = { unknown: 0, low: 1, half: 2, full: 3 };
+const UNCLUSTERED_ZOOM = 17; // from here on every container is drawn alone
 
 /** A cluster shows its count in the colour of its fullest container: red means go look. */
 function clusterIcon(cluster) {
@@ -41,7 +42,7 @@ export class ContainerMap {
     this.clusters = L.markerClusterGroup({
       chunkedLoading: true,
       iconCreateFunction: clusterIcon,
-      disableClusteringAtZoom: 17,
+      disableClusteringAtZoom: UNCLUSTERED_ZOOM,
       showCoverageOnHover: false,
       chunkProgress: (done, total) => {
         if (done === total) {
@@ -87,6 +88,15 @@ export class ContainerMap {
     }
     if (changed.length) this.clusters.refreshClusters(changed);
     return { added: added.length, changed: changed.length };
+  }
+
+  /** Take the markers of containers no longer in service off the map. */
+  remove(containerIds) {
+    const gone = containerIds.map((id) => this.markers.get(id)).filter((marker) => marker !== undefined);
+    for (const id of containerIds) this.markers.delete(id);
+    for (const marker of gone) marker.closeTooltip();
+    if (gone.length) this.clusters.removeLayers(gone);
+    return gone.length;
   }
 
   /** Resolves once markers added in chunks are all on the map (at once if none pending). */
@@ -148,8 +158,27 @@ export class ContainerMap {
     return count;
   }
 
+  /** Show one container with its tooltip, zooming in where it is hidden in a cluster. Not
+   * the cluster group's zoomToShowLayer: its handlers stay behind, and throw, when the marker
+   * is taken off (retired) before the zoom ends. */
   focus(containerId) {
     const marker = this.markers.get(containerId);
-    if (marker) this.clusters.zoomToShowLayer(marker, () => marker.openTooltip());
+    if (!marker) return;
+    // A zoom under way (fitAll's) would end at the zoom it set out for: focus after it, and
+    // outside its end events, which would otherwise be taken for this zoom's.
+    if (this.map._animatingZoom) {
+      this.map.once("moveend", () => setTimeout(() => this.focus(containerId), 0));
+      return;
+    }
+    const shown = () => this.markers.get(containerId) === marker && this.map.hasLayer(marker);
+    if (shown() && this.map.getBounds().contains(marker.getLatLng())) {
+      marker.openTooltip();
+      return;
+    }
+    // A zoom in draws the cluster's markers when its animation ends, a pan when it ends.
+    const open = () => { if (shown()) marker.openTooltip(); };
+    this.map.once("moveend", open);
+    this.clusters.once("animationend", open);
+    this.map.setView(marker.getLatLng(), Math.max(this.map.getZoom(), UNCLUSTERED_ZOOM));
   }
 }

@@ -10,9 +10,6 @@ import { timeChart } from "./chart.js";
 
 const QUARANTINE_REFRESH_MS = 30000;
 const LINKS_REFRESH_MS = 5 * 60000;
-// A sensor missing more of its uplinks than this is listed under "Sensor links": a gateway
-// out of reach, or a sensor deep in a steel container.
-const LINKS_LISTED_PERCENT = 5;
 const LINKS_LISTED = 10;
 // The platform plans the next collection day by itself each afternoon: look for it now and then.
 const ROUTES_REFRESH_MS = 5 * 60000;
@@ -47,7 +44,10 @@ function refreshContainersUntilRead() {
 
 async function refreshContainers() {
   const started = performance.now();
+  const known = new Set(containers.keys()); // one the stream adds meanwhile is not in the list
   const states = await api("/api/containers");
+  const listed = new Set(states.map((state) => state.container_id));
+  forgetContainers([...known].filter((id) => !listed.has(id))); // retired while away
   const { added } = applyStates(states);
   if (!fitted && added > 0) {
     map.fitAll();
@@ -56,20 +56,41 @@ async function refreshContainers() {
   document.getElementById("summary").dataset.renderMs = (performance.now() - started).toFixed(0);
 }
 
+// Containers taken out of service leave the map, the list and the detail panel.
+function forgetContainers(containerIds) {
+  const gone = containerIds.filter((id) => containers.delete(id));
+  if (!gone.length) return;
+  map.remove(gone);
+  showContainerIds();
+  showSummary();
+}
+
+// Retired by someone else: a detail panel showing one of them closes.
+function retiredElsewhere(containerIds) {
+  forgetContainers(containerIds);
+  if (shown && containerIds.includes(shown.container_id)) document.getElementById("detail").hidden = true;
+}
+
+function showContainerIds() {
+  document.getElementById("container-ids").replaceChildren(
+    ...[...containers.keys()].sort().map((id) => element("option", { value: id })));
+}
+
+function showSummary() {
+  const full = [...containers.values()].filter((c) => (c.fill_percent ?? 0) >= 80).length;
+  document.getElementById("summary").textContent =
+    `${containers.size} containers · ${full} at 80 % or more`;
+  document.getElementById("summary").classList.remove("problem");
+}
+
 function applyStates(allStates) {
   // A full list read before a stream batch may arrive after it: an older state is left out.
   const states = allStates.filter((state) => !(containers.get(state.container_id)?.time > state.time));
   const before = containers.size;
   for (const state of states) containers.set(state.container_id, state);
-  if (containers.size !== before) {
-    document.getElementById("container-ids").replaceChildren(
-      ...[...containers.keys()].sort().map((id) => element("option", { value: id })));
-  }
+  if (containers.size !== before) showContainerIds();
   const applied = map.apply(states);
-  const full = [...containers.values()].filter((c) => (c.fill_percent ?? 0) >= 80).length;
-  document.getElementById("summary").textContent =
-    `${containers.size} containers · ${full} at 80 % or more`;
-  document.getElementById("summary").classList.remove("problem");
+  showSummary();
   return applied;
 }
 
@@ -103,15 +124,19 @@ async function loadLinks() {
   links.clear();
   for (const link of await api("/api/containers/links?days=7")) links.set(link.container_id, link);
   const worst = [...links.values()]
-    .filter((link) => (link.missing_percent ?? 0) >= LINKS_LISTED_PERCENT)
+    .filter((link) => (link.missing_percent ?? 0) >= weakLinkPercent())
     .slice(0, LINKS_LISTED);
   const entries = worst.map((link) => element("li", {},
     element("button", { type: "button", class: "link", onclick: () => select(link.container_id) }, link.container_id),
     ` · ${uplinks(link)} · last heard ${formatDateTime(link.last_heard)}`));
-  if (!entries.length) entries.push(element("li", {}, `No sensor missed ${LINKS_LISTED_PERCENT} % of its uplinks or more.`));
+  if (!entries.length) entries.push(element("li", {}, `No sensor missed ${weakLinkPercent()} % of its uplinks or more.`));
   document.getElementById("links").replaceChildren(...entries);
   if (shown) showFacts(shown);
 }
+
+// A sensor missing this share of its uplinks or more is listed under "Sensor links": a
+// gateway out of reach, or a sensor deep in a steel container. The API's share (/config.js).
+const weakLinkPercent = () => window.TILSYN_CONFIG.weakLinkPercent;
 
 function uplinks(link) {
   if (!link.received && !link.missing) return "no uplink stored";
@@ -135,6 +160,7 @@ async function showContainer(containerId) {
   const panel = document.getElementById("detail");
   panel.hidden = false;
   closeEditor();
+  showDetailStatus("");
   showFacts(state);
   const forecast = history.forecast;
   document.getElementById("forecast").textContent = forecast.full_by
@@ -178,6 +204,7 @@ function offerCodecs(codecs) {
 function openEditor() {
   fillEditor(shown);
   editMessage("");
+  editMessage("", false, "retire-message");
   document.getElementById("edit-area").hidden = false;
   document.getElementById("detail-edit").hidden = true;
   loadChanges(shown.container_id);
@@ -194,8 +221,8 @@ function fillEditor(state) {
   for (const name of EDITED) fields[name].value = state[name] ?? "";
 }
 
-function editMessage(text, problem = false) {
-  const message = document.getElementById("edit-message");
+function editMessage(text, problem = false, id = "edit-message") {
+  const message = document.getElementById(id);
   message.textContent = text;
   message.classList.toggle("error", problem);
 }
@@ -233,6 +260,37 @@ const saveContainer = guarded("Could not save the container", async () => {
   map.focus(state.container_id);
   await loadChanges(state.container_id);
 });
+
+// The API asks for a reason and answers why it refuses; the container leaves this map at
+// once, and every other open map from the stream.
+const retireContainer = guarded("Could not retire the container", async (event) => {
+  const form = event.target;
+  const reason = form.elements.reason.value.trim();
+  if (!reason) {
+    editMessage("Say why the container is retired.", true, "retire-message");
+    return;
+  }
+  const containerId = shown.container_id;
+  try {
+    await api(`/api/containers/${encodeURIComponent(containerId)}/retire`, { method: "POST", json: { reason } });
+  } catch (error) {
+    if (error instanceof Redirected) throw error;
+    editMessage(`Not retired: ${explain(error)}.`, true, "retire-message");
+    return;
+  }
+  form.reset();
+  forgetContainers([containerId]);
+  closeEditor();
+  document.getElementById("detail-edit").hidden = true;
+  document.getElementById("detail-title").textContent = `Container ${containerId}, retired`;
+  showDetailStatus("Retired: off the map and the routes. Its readings and changes are kept.");
+});
+
+function showDetailStatus(text) {
+  const status = document.getElementById("detail-status");
+  status.textContent = text;
+  status.hidden = !text;
+}
 
 async function loadChanges(containerId) {
   const list = document.getElementById("container-changes");
@@ -396,6 +454,7 @@ async function main() {
   document.getElementById("detail-edit").addEventListener("click", openEditor);
   document.getElementById("edit-cancel").addEventListener("click", closeEditor);
   document.getElementById("container-edit").addEventListener("submit", saveContainer);
+  document.getElementById("container-retire").addEventListener("submit", retireContainer);
   document.getElementById("plan-now").addEventListener("click", () => loadRoutes("POST"));
   // The map's markers are drawn on a canvas no keyboard reaches: a container is found by id.
   document.getElementById("find-container").addEventListener("submit", (event) => {
@@ -413,8 +472,8 @@ async function main() {
   });
   // The full list is read each time the fill stream (re)opens, so nothing between the read
   // and the stream's first batch is missed.
-  liveStream("/api/containers/stream", "fill", {
-    onEvent: applyStates,
+  liveStream("/api/containers/stream", ["fill", "retired"], {
+    onEvent: (data, event) => (event.type === "retired" ? retiredElsewhere(data) : applyStates(data)),
     onOpen: refreshContainersUntilRead,
   });
   // Alerts first and on their own: nothing else the screen loads may keep them from it.
