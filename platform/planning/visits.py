@@ -33,16 +33,38 @@ _SELECT = f"""SELECT v.visit_id, v.patient_id, v.reason, v.requested_by, v.reque
     FROM visit_requests v LEFT JOIN night_tasks t USING (visit_id)"""
 
 
+class KeyReused(ValueError):
+    """A request key sent again with another patient or reason: a client fault, never a repeat."""
+
+
 def record_visit(
-    conn: psycopg.Connection, patient_id: str, reason: str, due_by: datetime, by: str
-) -> int:
+    conn: psycopg.Connection,
+    patient_id: str,
+    reason: str,
+    due_by: datetime,
+    by: str,
+    request_key: str | None = None,
+) -> tuple[int, bool]:
+    """(visit id, whether it is new). A key the carer sent before gives the visit it made."""
     row = conn.execute(
-        "INSERT INTO visit_requests (patient_id, reason, requested_by, due_by)"
-        " VALUES (%s, %s, %s, %s) RETURNING visit_id",
-        (patient_id, reason, by, due_by),
+        "INSERT INTO visit_requests (patient_id, reason, requested_by, due_by, request_key)"
+        " VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT (requested_by, request_key) WHERE request_key IS NOT NULL DO NOTHING"
+        " RETURNING visit_id",
+        (patient_id, reason, by, due_by, request_key),
     ).fetchone()
-    assert row is not None
-    return int(row[0])
+    if row is not None:
+        return int(row[0]), True
+    # The unique index made this insert wait for the first one to commit, so it is there.
+    earlier = conn.execute(
+        "SELECT visit_id, patient_id, reason FROM visit_requests"
+        " WHERE requested_by = %s AND request_key = %s",
+        (by, request_key),
+    ).fetchone()
+    assert earlier is not None
+    if (earlier[1], earlier[2]) != (patient_id, reason):
+        raise KeyReused(f"request key {request_key} was sent before for another visit")
+    return int(earlier[0]), False
 
 
 def get_visit(conn: psycopg.Connection, visit_id: int) -> Visit:

@@ -3,7 +3,9 @@ and which requests the night shift takes on."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -15,6 +17,7 @@ from night_seed import give_home, nurse, seed_shift
 from tilsyn.platform.api.app import create_app
 from tilsyn.platform.config import Settings
 from tilsyn.platform.planning import night_service
+from tilsyn.platform.planning.visits import record_visit
 from tilsyn.platform.registry.models import PatientIn
 from tilsyn.platform.registry.store import register_patient
 
@@ -102,6 +105,80 @@ def test_requests_and_reads_are_audited(client: TestClient, sign_in: SignIn) -> 
     audit = client.get("/api/admin/audit", headers=sign_in("admin")).json()
     actions = [(e["action"], e["patient_id"]) for e in audit]
     assert ("request_visit", "P1") in actions and ("read_visits", "P1") in actions
+
+
+def test_a_request_sent_again_with_its_key_gives_back_the_first_visit(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    """A double click or a resend after a lost answer: one visit, one night task."""
+    with psycopg.connect(database_url) as conn:
+        seed_shift(conn, [nurse("ane")], [], hours=6)
+    carer = sign_in("home_care_nurse") | {"Idempotency-Key": "visit-key-0001"}
+    body = {"reason": "fall", "within_hours": 2}
+    first = client.post("/api/patients/P1/visits", json=body, headers=carer)
+    again = client.post("/api/patients/P1/visits", json=body, headers=carer)
+    assert (first.status_code, again.status_code) == (201, 200), again.text
+    assert again.json()["visit_id"] == first.json()["visit_id"]
+    assert (first.json()["already_requested"], again.json()["already_requested"]) == (False, True)
+    assert again.json()["due_by"] == first.json()["due_by"], "the first request's time stands"
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM visit_requests").fetchone() == (1,)
+        assert conn.execute("SELECT count(*) FROM night_tasks").fetchone() == (1,)
+
+
+def test_requests_without_a_key_are_each_a_visit(client: TestClient, sign_in: SignIn) -> None:
+    carer = sign_in("home_care_nurse")
+    body = {"reason": "check", "within_hours": 8}
+    for _ in range(2):
+        assert client.post("/api/patients/P2/visits", json=body, headers=carer).status_code == 201
+    assert len(client.get("/api/patients/P2/visits", headers=carer).json()) == 2
+
+
+def test_a_key_belongs_to_one_request_of_one_carer(
+    client: TestClient, sign_in: SignIn, database_url: str
+) -> None:
+    key = {"Idempotency-Key": "shared-key-0001"}
+    carer = sign_in("home_care_nurse") | key
+    body = {"reason": "check", "within_hours": 8}
+    assert client.post("/api/patients/P1/visits", json=body, headers=carer).status_code == 201
+    other_patient = client.post("/api/patients/P2/visits", json=body, headers=carer)
+    other_reason = client.post(
+        "/api/patients/P1/visits", json={**body, "reason": "wound"}, headers=carer
+    )
+    assert (other_patient.status_code, other_reason.status_code) == (422, 422)
+    assert "sent before for another visit" in other_reason.json()["detail"]
+    colleague = sign_in("home_care_nurse") | key
+    assert client.post("/api/patients/P1/visits", json=body, headers=colleague).status_code == 201
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM visit_requests").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("key", ["short", "has spaces in it", "x" * 101, "key/with/slashes"])
+def test_malformed_keys_are_refused(
+    client: TestClient, sign_in: SignIn, database_url: str, key: str
+) -> None:
+    headers = sign_in("home_care_nurse") | {"Idempotency-Key": key}
+    body = {"reason": "check", "within_hours": 8}
+    assert client.post("/api/patients/P1/visits", json=body, headers=headers).status_code == 422
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM visit_requests").fetchone() == (0,)
+
+
+def test_two_requests_with_one_key_at_once_make_one_visit(
+    client: TestClient, database_url: str
+) -> None:
+    """The second insert waits on the first's key until it commits, then finds its visit."""
+    due = datetime.now(UTC) + timedelta(hours=2)
+    with psycopg.connect(database_url) as first, psycopg.connect(database_url) as second:
+        made, new = record_visit(first, "P1", "fall", due, "carer", "race-key-0001")
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(record_visit, second, "P1", "fall", due, "carer", "race-key-0001")
+            time.sleep(0.3)
+            assert not waiting.done(), "the second insert waits for the first to commit"
+            first.commit()
+            assert waiting.result(timeout=10) == (made, False) and new
+        second.commit()
+        assert first.execute("SELECT count(*) FROM visit_requests").fetchone() == (1,)
 
 
 def test_the_running_night_shift_takes_a_visit_due_before_it_ends(

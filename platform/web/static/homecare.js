@@ -31,6 +31,7 @@ let thresholds = new Map(); // kind -> the open patient's saved thresholds
 let prefilledReason = null; // the visit reason this screen last put in the form
 let trendsMeasuredAt; // the open patient's last measurement when their charts were read
 let shownPatient = null; // whose panel is on the screen (openPatient may still be loading)
+let visitAsked = null; // { key, patient, reason, within } of the last visit request sent
 
 // The form shows what is saved for the chosen measurement, so an edit starts from it.
 function fillThresholdForm() {
@@ -216,6 +217,7 @@ async function showPatient(patientId) {
   const current = board.find((p) => p.patient_id === patientId) ?? summary; // the board may have moved on
   showSummary(current, { opened: true });
   document.getElementById("visit-message").textContent = "";
+  visitAsked = null; // opening a patient starts a new request
   document.getElementById("spo2-scale-choice").value = String(current?.spo2_scale ?? 1);
   document.getElementById("spo2-scale-message").textContent = "";
   trendsMeasuredAt = summary?.last_measurement ?? null; // what the charts hold at least
@@ -352,17 +354,33 @@ function nightNote(task) {
   return ` No night nurse is planned: ${task.unplanned_reason ?? "waiting for the night plan"}.`;
 }
 
+// The same request sent again (a double click, a resend after no answer) carries the same
+// key, so the server gives back the visit it made instead of a second one.
+function visitKey(request) {
+  const same = visitAsked && ["patient", "reason", "within"].every((field) => visitAsked[field] === request[field]);
+  if (!same) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    visitAsked = { ...request, key: Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") };
+  }
+  return visitAsked.key;
+}
+
 async function scheduleVisit(event) {
   const form = new FormData(event.target);
   const message = document.getElementById("visit-message");
+  const request = { patient: openPatient, reason: form.get("reason").trim(), within: Number(form.get("within_hours")) };
   try {
-    const visit = await api(`/api/patients/${encodeURIComponent(openPatient)}/visits`, {
-      json: { reason: form.get("reason"), within_hours: Number(form.get("within_hours")) },
+    const visit = await api(`/api/patients/${encodeURIComponent(request.patient)}/visits`, {
+      json: { reason: request.reason, within_hours: request.within },
+      headers: { "Idempotency-Key": visitKey(request) },
     });
     const task = visit.night_task;
     // The carer must know when no night nurse is coming (a window no one can reach in time).
     message.className = task && !task.planned ? "message error" : "message";
-    message.textContent = `Visit requested for ${openPatient}, due by ${formatDateTime(visit.due_by)}.${nightNote(task)}`;
+    const due = formatDateTime(visit.due_by);
+    message.textContent = visit.already_requested
+      ? `This visit was already requested for ${visit.patient_id}, due by ${due}. Change the reason or the time to ask for another.${nightNote(task)}`
+      : `Visit requested for ${visit.patient_id}, due by ${due}.${nightNote(task)}`;
   } catch (error) {
     message.className = "message error";
     message.textContent = `Visit not scheduled: ${error.message}`;
