@@ -113,6 +113,16 @@ class Retirement(BaseModel):
         return self
 
 
+class Reinstatement(BaseModel):
+    """Putting a retired container back in service, with the sensor it had unless another
+    is given (its own may have been fitted elsewhere since)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dev_eui: str | None = None
+    codec: str | None = None
+
+
 class RetiredContainer(BaseModel):
     """A container out of service, kept on record with its readings and changes."""
 

@@ -13,6 +13,7 @@ from tilsyn.platform.containers.models import (
     ContainerIn,
     ContainerState,
     FieldChange,
+    Reinstatement,
     RetiredContainer,
     changed_fields,
 )
@@ -27,6 +28,10 @@ class UnknownContainer(LookupError):
 
 
 class DevEuiTaken(ValueError):
+    pass
+
+
+class InService(ValueError):
     pass
 
 
@@ -110,9 +115,9 @@ def retire_container(
         before = _locked_registration(conn, container_id)
         conn.execute(
             """UPDATE container_register SET retired_dev_eui = dev_eui, dev_eui = NULL,
-                   retired_at = now(), retired_by = %s, retired_reason = %s
+                   retired_codec = %s, retired_at = now(), retired_by = %s, retired_reason = %s
                WHERE container_id = %s""",
-            (retired_by, reason, container_id),
+            (before.codec, retired_by, reason, container_id),
         )
         conn.execute("DELETE FROM devices WHERE device_id = %s", (before.dev_eui,))
         retirement = [
@@ -123,6 +128,53 @@ def retire_container(
         retired = get_retired(conn, container_id)
     assert retired is not None
     return retired
+
+
+def reinstate_container(
+    conn: psycopg.Connection, container_id: str, by: str, sensor: Reinstatement
+) -> ContainerIn:
+    """Put a retired container back in service (retired by mistake, or back on the street),
+    with the sensor it had or the one given; on record among its changes. Raises
+    `UnknownContainer`, `InService`, `pydantic.ValidationError` for a sensor that is no
+    valid one, `DevEuiTaken` when the sensor is fitted to another container now."""
+    with conn.transaction():
+        with conn.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(
+                """SELECT container_id, waste_kind, capacity_litres, empty_distance_mm,
+                          full_distance_mm, latitude, longitude, address, reporting_interval_s,
+                          retired_at, retired_reason, retired_dev_eui, retired_codec
+                   FROM container_register WHERE container_id = %s FOR UPDATE""",
+                (container_id,),
+            ).fetchone()
+        if row is None:
+            raise UnknownContainer(f"no container {container_id}")
+        if row["retired_at"] is None:
+            raise InService(f"container {container_id} is in service")
+        container = ContainerIn.model_validate(
+            {
+                **{name: row[name] for name in ContainerIn.model_fields if name in row},
+                "dev_eui": sensor.dev_eui or row["retired_dev_eui"],
+                "codec": sensor.codec or row["retired_codec"],
+            }
+        )
+        try:
+            _add_sensor(conn, container)
+        except DevEuiTaken as taken:
+            raise DevEuiTaken(
+                f"{taken}: fitted to another container since; give the sensor it has now"
+            ) from None
+        conn.execute(
+            """UPDATE container_register SET dev_eui = %s, retired_at = NULL, retired_by = NULL,
+                   retired_reason = NULL, retired_dev_eui = NULL, retired_codec = NULL
+               WHERE container_id = %s""",
+            (container.dev_eui, container_id),
+        )
+        back = [
+            FieldChange(field="retired", old=row["retired_reason"], new=None),
+            FieldChange(field="dev_eui", old=None, new=container.dev_eui),
+        ]
+        _record(conn, container_id, by, back)
+    return container
 
 
 _RETIRED_QUERY = """

@@ -15,6 +15,19 @@ WAIT_MS = 30_000  # two cores shared with other work: the stream's batch may tak
 MOVED_TO = (56.1512, 8.9517)
 
 
+# Counts the live stream's `retired` events the page hears, in `window.retiredEvents`.
+COUNT_RETIRED_EVENTS = """
+window.retiredEvents = 0;
+const PlainEventSource = window.EventSource;
+window.EventSource = class extends PlainEventSource {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("retired", () => { window.retiredEvents += 1; });
+  }
+};
+"""
+
+
 def _open_map(page: Page, site: Site) -> None:
     page.context.set_default_timeout(WAIT_MS)
     sign_in(page, site.url, "operator")
@@ -112,6 +125,7 @@ def test_a_refused_change_says_why_in_the_form_and_changes_nothing(site: Site, p
 def test_a_retired_container_leaves_her_map_and_every_other_open_map(
     site: Site, page: Page, browser: Browser
 ) -> None:
+    page.add_init_script(COUNT_RETIRED_EVENTS)
     watcher_context, watcher, watcher_errors = _watched_while_shown(site, page, browser, "C00003")
     # The map zooms in to it (out of its cluster), the tooltip naming it.
     expect(page.locator(".leaflet-tooltip")).to_contain_text("C00003 · ")
@@ -141,6 +155,21 @@ def test_a_retired_container_leaves_her_map_and_every_other_open_map(
     watcher.evaluate("window.notReloaded = true")
     expect(watcher.locator("#summary")).to_contain_text("29 containers", timeout=WAIT_MS)
     assert watcher.evaluate("window.operatorMap.markers.has('C00003')") is False
+    assert watcher.evaluate("window.notReloaded") is True
+    # The stream told her page too; her panel stays open, to undo a mistake.
+    page.wait_for_function("window.retiredEvents > 0", timeout=WAIT_MS)
+    expect(page.locator("#detail-title")).to_have_text("Container C00003, retired")
+
+    page.get_by_role("button", name="Put back in service").click()
+    expect(page.locator("#detail-status")).to_have_text(
+        "Back in service: on the map and in the routes again."
+    )
+    expect(page.locator("#detail-title")).to_have_text("Container C00003")
+    expect(page.get_by_role("button", name="Put back in service")).to_be_hidden()
+    expect(page.locator("#summary")).to_contain_text("30 containers")
+    assert page.evaluate("window.operatorMap.markers.has('C00003')") is True
+    expect(watcher.locator("#summary")).to_contain_text("30 containers", timeout=WAIT_MS)
+    assert watcher.evaluate("window.operatorMap.markers.has('C00003')") is True
     assert watcher.evaluate("window.notReloaded") is True
     watcher_context.close()
     assert not watcher_errors, f"script errors in the watching page: {watcher_errors}"

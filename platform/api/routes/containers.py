@@ -1,5 +1,5 @@
-"""Containers: register them, change them (kept on record), retire them, and read their latest
-fill state."""
+"""Containers: register them, change them (kept on record), retire them (and put them back),
+and read their latest fill state."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from tilsyn.platform.containers.models import (
     ContainerEdit,
     ContainerIn,
     ContainerState,
+    Reinstatement,
     RetiredContainer,
     Retirement,
 )
@@ -30,6 +31,7 @@ from tilsyn.platform.containers.store import (
     AlreadyRegistered,
     AlreadyRetired,
     DevEuiTaken,
+    InService,
     UnknownContainer,
     change_container,
     get_retired,
@@ -39,6 +41,7 @@ from tilsyn.platform.containers.store import (
     list_states,
     not_in_service,
     register_container,
+    reinstate_container,
     retire_container,
 )
 from tilsyn.platform.ingest.service import IngestService
@@ -193,6 +196,30 @@ def retire(
     hub.announce([Notification(*entry) for entry in notifications(db, outbox)])
     _announce(request, container_id, retired.dev_eui)
     return retired
+
+
+@router.post("/{container_id}/reinstate", response_model=ContainerState)
+def reinstate(
+    container_id: str, request: Request, db: Db, user: Manager, body: Reinstatement | None = None
+) -> ContainerState:
+    """Put a retired container back in service: retired by mistake, or back on the street.
+    It gets the sensor it had, or the one in the body (`dev_eui`, `codec`) when its own has
+    been fitted to another container since (409 names that). It returns to the map, the
+    route plans and the open data; its alerts resolved at the retirement stay resolved, and
+    the rules raise them again from its next readings if they still hold."""
+    try:
+        container = reinstate_container(db, container_id, user.username, body or Reinstatement())
+    except UnknownContainer as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except (InService, DevEuiTaken) as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except ValidationError as error:
+        raise RequestValidationError(_in_body(error)) from error
+    db.commit()  # before ingest and the feed look again, so they find the container
+    _announce(request, container_id, container.dev_eui)
+    state = get_state(db, container_id)
+    assert state is not None
+    return state
 
 
 @router.get("/{container_id}/changes", response_model=list[ContainerChange])

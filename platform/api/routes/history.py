@@ -31,6 +31,9 @@ class Forecast(BaseModel):
     based_on_readings: int
 
 
+NO_FORECAST = Forecast(hours_until_full=None, full_by=None, based_on_readings=0)
+
+
 class History(BaseModel):
     container_id: str
     hours: int
@@ -42,12 +45,15 @@ class History(BaseModel):
 def history(
     container_id: str, db: Db, _: Reader, hours: int = Query(72, ge=1, le=24 * 90)
 ) -> History:
-    """Hourly fill (average, min, max) for the last `hours`, and when the container is full."""
-    if (
-        db.execute("SELECT 1 FROM containers WHERE container_id = %s", (container_id,)).fetchone()
-        is None
-    ):
+    """Hourly fill (average, min, max) for the last `hours`, and when the container is full.
+    A retired container's history stays readable; it has no forecast."""
+    found = db.execute(
+        "SELECT retired_at IS NOT NULL FROM container_register WHERE container_id = %s",
+        (container_id,),
+    ).fetchone()
+    if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no container {container_id}")
+    (retired,) = found
     now = datetime.now(UTC)
     rows = db.execute(
         "SELECT bucket, readings, fill_avg, fill_min, fill_max FROM container_fill_hourly"
@@ -58,9 +64,8 @@ def history(
         HourlyFill(bucket=r[0], readings=r[1], fill_avg=r[2], fill_min=r[3], fill_max=r[4])
         for r in rows
     ]
-    return History(
-        container_id=container_id, hours=hours, hourly=hourly, forecast=_forecast(db, container_id)
-    )
+    forecast = NO_FORECAST if retired else _forecast(db, container_id)
+    return History(container_id=container_id, hours=hours, hourly=hourly, forecast=forecast)
 
 
 def _forecast(db: Db, container_id: str) -> Forecast:

@@ -65,10 +65,12 @@ function forgetContainers(containerIds) {
   showSummary();
 }
 
-// Retired by someone else: a detail panel showing one of them closes.
+// Retired by someone else: a detail panel showing one of them closes. The one retired from
+// this panel stays open (the stream tells of it too), to be put back if that was a mistake.
 function retiredElsewhere(containerIds) {
   forgetContainers(containerIds);
-  if (shown && containerIds.includes(shown.container_id)) document.getElementById("detail").hidden = true;
+  const closes = shown && shown.container_id !== retiredHere && containerIds.includes(shown.container_id);
+  if (closes) document.getElementById("detail").hidden = true;
 }
 
 function showContainerIds() {
@@ -151,6 +153,7 @@ function fact(name, value) {
 
 const select = guarded("Could not show the container", showContainer);
 let shown = null; // the state of the container in the detail panel
+let retiredHere = null; // the container this panel retired, while it shows it
 
 async function showContainer(containerId) {
   const [state, history] = await Promise.all([
@@ -161,6 +164,8 @@ async function showContainer(containerId) {
   panel.hidden = false;
   closeEditor();
   showDetailStatus("");
+  document.getElementById("detail-reinstate").hidden = true;
+  retiredHere = null;
   showFacts(state);
   const forecast = history.forecast;
   document.getElementById("forecast").textContent = forecast.full_by
@@ -284,6 +289,28 @@ const retireContainer = guarded("Could not retire the container", async (event) 
   document.getElementById("detail-edit").hidden = true;
   document.getElementById("detail-title").textContent = `Container ${containerId}, retired`;
   showDetailStatus("Retired: off the map and the routes. Its readings and changes are kept.");
+  document.getElementById("detail-reinstate").hidden = false; // a retirement made by mistake
+  retiredHere = containerId;
+});
+
+// Back with the sensor it had; the API says why not when that sensor is fitted elsewhere now.
+const reinstateContainer = guarded("Could not put the container back", async () => {
+  const containerId = shown.container_id;
+  let state;
+  try {
+    state = await api(`/api/containers/${encodeURIComponent(containerId)}/reinstate`, { method: "POST" });
+  } catch (error) {
+    if (error instanceof Redirected) throw error;
+    showDetailStatus(`Not put back: ${explain(error)}.`);
+    return;
+  }
+  retiredHere = null;
+  applyStates([state]);
+  showFacts(state);
+  document.getElementById("detail-reinstate").hidden = true;
+  document.getElementById("detail-edit").hidden = false;
+  showDetailStatus("Back in service: on the map and in the routes again.");
+  map.focus(containerId);
 });
 
 function showDetailStatus(text) {
@@ -452,6 +479,7 @@ async function main() {
   // form is theirs. The API decides all the same, and its refusal is shown in the form.
   offerCodecs(window.TILSYN_CONFIG.fillSensorCodecs);
   document.getElementById("detail-edit").addEventListener("click", openEditor);
+  document.getElementById("detail-reinstate").addEventListener("click", reinstateContainer);
   document.getElementById("edit-cancel").addEventListener("click", closeEditor);
   document.getElementById("container-edit").addEventListener("submit", saveContainer);
   document.getElementById("container-retire").addEventListener("submit", retireContainer);
