@@ -39,10 +39,12 @@ class Settings(BaseSettings):
     ingest_client_id: str = "tilsyn-ingest"
     # Empty (the default): one ingest on a persistent session of its own, which a broker killed
     # and restarted restores from its last autosave, queueing uplinks for it until it is back.
-    # A group name: MQTT 5 shared subscription, workers in the group split the stream; but
-    # Mosquitto 2.0 does not restore shared subscriptions after a crash, so network-server
-    # uplinks arriving before the workers resubscribe are lost (hubs resend: receipts).
+    # A group name: MQTT 5 shared subscription, workers in the group split the stream. Mosquitto
+    # 2.0 does not restore shared subscriptions after a crash, so each worker also holds a
+    # catch-up session (ingest/catch_up.py) that stores what arrives while it reconnects.
     ingest_share_group: str = ""
+    # Off on some workers of a large group: each catch-up session receives the whole stream.
+    ingest_catch_up: bool = True
     ingest_queue_size: int = Field(default=20_000, gt=0)
     ingest_batch_size: int = Field(default=2_000, gt=0)
     ingest_batch_seconds: float = Field(default=0.05, gt=0)

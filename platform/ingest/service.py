@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import psycopg
 
@@ -23,6 +24,7 @@ from tilsyn.mqtt import Message, MqttConnection
 from tilsyn.platform.background import Periodic
 from tilsyn.platform.config import Settings
 from tilsyn.platform.db.listener import Channel
+from tilsyn.platform.ingest.catch_up import CatchUpSession
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory, DeviceNotices
 from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher, SiteNotices
@@ -93,6 +95,11 @@ class IngestStats:
 CommitObserver = Callable[[Sequence[Accepted], float], None]
 
 
+class Delivery(NamedTuple):
+    message: Message
+    connection: MqttConnection
+
+
 class IngestService:
     def __init__(
         self,
@@ -104,7 +111,8 @@ class IngestService:
         self._settings = settings
         self._observers = list(observers)
         self._database_url = database_url
-        self._queue: queue.Queue[Message] = queue.Queue(maxsize=settings.ingest_queue_size)
+        # Each message with the connection that acknowledges it once it is stored.
+        self._queue: queue.Queue[Delivery] = queue.Queue(maxsize=settings.ingest_queue_size)
         self._stopping = threading.Event()
         self._directory = DeviceDirectory(database_url)
         self._classifier = Classifier(self._directory)
@@ -116,6 +124,19 @@ class IngestService:
             manual_ack=True,
             persistent_session=True,
             ca_file=settings.mqtt_ca_file,
+        )
+        group = settings.ingest_share_group
+        self._shared = bool(group) and self._mqtt.supports_shared_subscriptions
+        self.catch_up = (
+            CatchUpSession(
+                mqtt_url,
+                settings.ingest_client_id,
+                UPLINK_TOPICS,
+                self._deliver,
+                ca_file=settings.mqtt_ca_file,
+            )
+            if self._shared and settings.ingest_catch_up
+            else None
         )
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
         # Off the writer's thread: reading a large registry is no pause in storing.
@@ -141,14 +162,17 @@ class IngestService:
         self._matching.start()
         self._heartbeat.start()
         group = self._settings.ingest_share_group
-        shared = bool(group) and self._mqtt.supports_shared_subscriptions
         for topic in UPLINK_TOPICS:
-            topic_filter = f"$share/{group}/{topic}" if shared else topic
+            topic_filter = f"$share/{group}/{topic}" if self._shared else topic
             self._mqtt.subscribe(topic_filter, 1, self._enqueue)
+        if self.catch_up is not None:
+            self.catch_up.start()
         self._mqtt.connect()
 
     def stop(self) -> None:
         """Stop taking messages, then store (and acknowledge) what is already queued."""
+        if self.catch_up is not None:
+            self.catch_up.close()
         self._mqtt.close()
         self._stopping.set()
         self._writer.join(timeout=60)
@@ -195,7 +219,11 @@ class IngestService:
         self._reporter.report(self.figures())
 
     def _enqueue(self, message: Message) -> None:
-        self._queue.put(message)  # blocks paho's thread when full: that is the back-pressure
+        self._deliver(message, self._mqtt)
+
+    def _deliver(self, message: Message, connection: MqttConnection) -> None:
+        # Blocks paho's thread when the queue is full: that is the back-pressure.
+        self._queue.put(Delivery(message, connection))
         with self.stats._lock:
             self.stats.received += 1
 
@@ -215,9 +243,10 @@ class IngestService:
     def _write_loop(self) -> None:
         conn: psycopg.Connection | None = None
         while not (self._stopping.is_set() and self._queue.empty()):
-            batch = self._next_batch()
-            if not batch:
+            deliveries = self._next_batch()
+            if not deliveries:
                 continue
+            batch = [delivery.message for delivery in deliveries]
             outcomes = self._classify(batch)
             while True:
                 try:
@@ -231,7 +260,7 @@ class IngestService:
                         log.exception("storing a batch failed; trying it again")
                     self._after_database_error(conn, error)
                     conn = None
-            self._after_commit(batch, result)
+            self._after_commit(deliveries, result)
         if conn is not None:
             conn.close()
 
@@ -278,9 +307,10 @@ class IngestService:
             self._next_tick = now + TICK_SECONDS
         self.hygiene_matcher.match(datetime.fromtimestamp(now, UTC) if tick else None)
 
-    def _after_commit(self, batch: list[Message], result: BatchResult) -> None:
-        for message in batch:
-            self._mqtt.ack(message)
+    def _after_commit(self, deliveries: list[Delivery], result: BatchResult) -> None:
+        for message, connection in deliveries:
+            connection.ack(message)
+        batch = [delivery.message for delivery in deliveries]
         self.stats.add(result)
         committed_at = time.time()
         # Alerts first: nothing about a receipt may keep a stored red value from its alert.
@@ -305,7 +335,7 @@ class IngestService:
             with self.stats._lock:
                 self.stats.receipts += 1
 
-    def _next_batch(self) -> list[Message]:
+    def _next_batch(self) -> list[Delivery]:
         try:
             first = self._queue.get(timeout=0.2)
         except queue.Empty:

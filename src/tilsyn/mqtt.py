@@ -102,6 +102,9 @@ class MqttConnection:
         self._subscriptions: dict[str, tuple[int, MessageHandler]] = {}
         self._connected = threading.Event()
         self._connections = 0  # successful (re)connections so far
+        # Whether the broker had this client's session at the latest connection (it may
+        # hold messages queued while the client was away).
+        self.session_present = False
         # QoS 1 publishes not yet acknowledged by the broker. paho fails past 65,535 (its
         # message-id space), so publishers wait here instead: back-pressure.
         self._outstanding = threading.BoundedSemaphore(max_outstanding)
@@ -237,6 +240,7 @@ class MqttConnection:
         if self._subscriptions:
             filters = [(topic, qos) for topic, (qos, _) in self._subscriptions.items()]
             self._send_subscribe(client, filters)
+        self.session_present = bool(flags.session_present)
         self._connections += 1
         self._connected.set()
 

@@ -1,0 +1,91 @@
+"""The catch-up session of an ingest worker in a share group (ingest/catch_up.py), against a
+real broker: what it receives after each (re)connection is stored, what comes later is
+acknowledged and left to the group, and what arrives while it is away waits for it. Share
+groups need MQTT 5 shared subscriptions, so only Mosquitto runs these."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+from waiting import wait_for
+
+from tilsyn.mqtt import Message, MqttConnection
+from tilsyn.platform.ingest.catch_up import CatchUpSession
+
+pytestmark = pytest.mark.integration
+TOPIC = "tilsyn/edge/{}/up"
+WINDOW_S = 1.0
+
+
+class Stored:
+    """What the session hands to ingest; acknowledged at once, as after a commit."""
+
+    def __init__(self) -> None:
+        self.payloads: list[bytes] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, message: Message, connection: MqttConnection) -> None:
+        with self._lock:
+            self.payloads.append(message.payload)
+        connection.ack(message)
+
+
+def _session(mosquitto_url: str, client_id: str, stored: Stored) -> CatchUpSession:
+    return CatchUpSession(
+        mosquitto_url, client_id, ("tilsyn/edge/+/up",), stored, window_s=WINDOW_S
+    )
+
+
+def _publish(mosquitto_url: str, *payloads: bytes) -> None:
+    sender = MqttConnection(mosquitto_url, f"hub-{uuid.uuid4().hex[:6]}")
+    sender.connect()
+    try:
+        for payload in payloads:
+            assert sender.publish(TOPIC.format("hub-1"), payload, qos=1, wait=True)
+    finally:
+        sender.close()
+
+
+def test_a_session_new_to_the_broker_leaves_everything_to_the_group(
+    mosquitto_url: str,
+) -> None:
+    """Nothing can have been missed: the broker had no session queueing for it."""
+    stored = Stored()
+    session = _session(mosquitto_url, f"ingest-{uuid.uuid4().hex[:6]}", stored)
+    session.start()
+    try:
+        _publish(mosquitto_url, b"live")
+        wait_for(lambda: session.dropped == 1, timeout=10)
+    finally:
+        session.close()
+    assert (stored.payloads, session.stored, session.storing) == ([], 0, False)
+
+
+def test_what_arrives_while_it_is_away_is_stored_when_it_is_back(mosquitto_url: str) -> None:
+    client_id = f"ingest-{uuid.uuid4().hex[:6]}"
+    stored = Stored()
+    first = _session(mosquitto_url, client_id, stored)
+    first.start()
+    _publish(mosquitto_url, b"dropped")
+    wait_for(lambda: first.dropped == 1, timeout=10)
+    first.close()
+
+    _publish(mosquitto_url, b"while away 1", b"while away 2")
+    again = _session(mosquitto_url, client_id, stored)
+    again.start()
+    try:
+        wait_for(lambda: len(stored.payloads) == 2, timeout=10)
+        assert again.storing
+        _publish(mosquitto_url, b"soon after")
+        wait_for(lambda: len(stored.payloads) == 3, timeout=10)
+        time.sleep(WINDOW_S + 0.2)  # the group has subscribed again by now
+        _publish(mosquitto_url, b"later")
+        wait_for(lambda: again.dropped == 1, timeout=10)
+    finally:
+        again.close()
+    assert stored.payloads == [b"while away 1", b"while away 2", b"soon after"], (
+        "the dropped message was acknowledged: the broker did not send it again"
+    )
