@@ -16,11 +16,14 @@ dropped: the group stores them.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 from tilsyn.mqtt import Message, MqttConnection
+
+log = logging.getLogger(__name__)
 
 # The workers reconnect within 10 s (MqttConnection's longest back-off) and subscribe at once;
 # three times that covers a broker that comes back slowly.
@@ -46,9 +49,10 @@ class CatchUpSession:
         self._storing_until = 0.0
         self.stored = 0  # messages handed to ingest, duplicates included
         self.dropped = 0  # messages the share group stores
+        self.client_id = f"{client_id}-catch-up"
         self.mqtt = MqttConnection(
             mqtt_url,
-            f"{client_id}-catch-up",
+            self.client_id,
             manual_ack=True,
             persistent_session=True,
             ca_file=ca_file,
@@ -75,6 +79,12 @@ class CatchUpSession:
                 self._connections_seen = self.mqtt.connections
                 kept = self.mqtt.session_present
                 self._storing_until = time.monotonic() + self._window_s if kept else 0.0
+                if kept:
+                    log.warning(
+                        "catch-up session %s kept by the broker: storing what it sends for %.0f s",
+                        self.client_id,
+                        self._window_s,
+                    )
             storing = time.monotonic() < self._storing_until
             if storing:
                 self.stored += 1

@@ -213,6 +213,7 @@ class IngestService:
                 superseded=s.superseded,
                 last_database_error=s.last_database_error,
                 hygiene_matching=self.hygiene_matcher.matching,
+                caught_up=0 if self.catch_up is None else self.catch_up.stored,
             )
 
     def _report(self) -> None:

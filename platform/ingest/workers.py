@@ -44,6 +44,9 @@ class IngestFigures(BaseModel):
     last_database_error: str | None = None
     # Whether it is the one matching hand-hygiene badge events (one per database).
     hygiene_matching: bool = False
+    # Messages its catch-up session stored after reconnecting to a kept session (a broker
+    # restored from its store): what its share group may have missed (ingest/catch_up.py).
+    caught_up: int = 0
 
 
 class WorkerFigures(IngestFigures):

@@ -408,14 +408,14 @@ def test_sensors_that_miss_uplinks_are_listed_worst_first(site: Site, page: Page
 def test_every_ingest_worker_is_shown_and_a_quiet_one_stands_out(site: Site, page: Page) -> None:
     figures = "host, pid, started_at, running, queue_depth, received, stored, duplicates,"
     figures += " quarantined, dead_letters, database_retries, clock_corrections, superseded,"
-    figures += " last_database_error, hygiene_matching"
+    figures += " last_database_error, hygiene_matching, caught_up"
     with psycopg.connect(site.database_url) as conn:
         conn.execute(
             f"INSERT INTO ingest_workers (worker_id, seen_at, {figures}) VALUES"
             " ('ingest-a', now(), 'node-1', 41, now() - interval '2 hours', true, 3,"
-            "  12400, 12345, 0, 4, 2, 0, 0, 0, NULL, true),"
+            "  12400, 12345, 0, 4, 2, 0, 0, 0, NULL, true, 1530),"
             " ('ingest-b', now() - interval '5 minutes', 'node-2', 42, now() - interval '1 day',"
-            "  true, 0, 900, 880, 0, 0, 0, 7, 0, 0, 'connection refused', false)"
+            "  true, 0, 900, 880, 0, 0, 0, 7, 0, 0, 'connection refused', false, 0)"
         )
     sign_in(page, site.url, "operator")
     rows = page.locator("#ingest-workers tbody tr")
@@ -425,6 +425,8 @@ def test_every_ingest_worker_is_shown_and_a_quiet_one_stands_out(site: Site, pag
     expect(rows.nth(0).locator("td").nth(2)).to_have_text("12,345")
     expect(rows.nth(0).locator("td").nth(4)).to_have_text("6")
     expect(rows.nth(0)).not_to_have_class("problem")
+    expect(rows.nth(0)).to_contain_text("1,530 caught up after a broker restart")
+    expect(rows.nth(1)).not_to_contain_text("caught up")
     expect(rows.nth(1)).to_contain_text("not heard from since")
     expect(rows.nth(1)).to_contain_text("last database error: connection refused")
     expect(rows.nth(1)).to_have_class("problem")

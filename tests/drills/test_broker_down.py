@@ -82,6 +82,7 @@ def _drill(
         broker.stop()
     stored = stored_frames(registered)
     lost = len(uplinks.acknowledged - stored)
+    caught_up = ingest.figures().caught_up
     report(
         sent=len(uplinks.sent),
         stored=len(stored),
@@ -89,9 +90,13 @@ def _drill(
         recovery_s=recovery_s,
         note=f"Mosquitto killed for {outage_s:.0f} s"
         + (", ingest in a share group" if share_group else "")
-        + (f", ingest back {ingest_late_s:.0f} s after it" if ingest_late_s else ""),
+        + (f", ingest back {ingest_late_s:.0f} s after it" if ingest_late_s else "")
+        + (f", {caught_up} caught up" if share_group else ""),
     )
     assert lost == 0
+    if ingest_late_s and share_group:
+        # The network server published for seconds before the group subscribed again.
+        assert caught_up > 0, "the worker's figures show what its catch-up session stored"
     assert reading_rows(registered) == len(stored), "an uplink was stored twice"
 
 

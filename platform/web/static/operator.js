@@ -113,7 +113,9 @@ async function loadIngest() {
     const trouble = !worker.heard || !worker.running;
     return element("tr", { class: trouble ? "problem" : null },
       element("td", { title: `${worker.host}, process ${worker.pid}, started ${formatDateTime(worker.started_at)}` }, worker.worker_id),
-      element("td", {}, state, worker.last_database_error ? element("div", { class: "count" }, `last database error: ${worker.last_database_error}`) : null),
+      element("td", {}, state,
+        worker.last_database_error ? element("div", { class: "count" }, `last database error: ${worker.last_database_error}`) : null,
+        worker.caught_up ? element("div", { class: "count" }, `${worker.caught_up.toLocaleString("en-GB")} caught up after a broker restart`) : null),
       element("td", {}, worker.stored.toLocaleString("en-GB")),
       element("td", {}, worker.queue_depth.toLocaleString("en-GB")),
       element("td", {}, (worker.quarantined + worker.dead_letters).toLocaleString("en-GB")));
