@@ -40,10 +40,10 @@ class Settings(BaseSettings):
     # Empty (the default): one ingest on a persistent session of its own, which a broker killed
     # and restarted restores from its last autosave, queueing uplinks for it until it is back.
     # A group name: MQTT 5 shared subscription, workers in the group split the stream. Mosquitto
-    # 2.0 does not restore shared subscriptions after a crash, so each worker also holds a
-    # catch-up session (ingest/catch_up.py) that stores what arrives while it reconnects.
+    # 2.0 does not restore shared subscriptions after a crash, so one worker of the group also
+    # holds a catch-up session (ingest/catch_up.py) that stores what arrives meanwhile.
     ingest_share_group: str = ""
-    # Off on some workers of a large group: each catch-up session receives the whole stream.
+    # False: this worker never holds the group's catch-up session.
     ingest_catch_up: bool = True
     ingest_queue_size: int = Field(default=20_000, gt=0)
     ingest_batch_size: int = Field(default=2_000, gt=0)

@@ -123,7 +123,9 @@ def _ingest_run(
 ) -> dict[str, Any]:
     ctx = workers.spawn()
     stop, results = ctx.Event(), ctx.Queue()
-    group = f"bench{time.monotonic_ns()}"
+    # One worker runs as a single ingest does by default, on its own session; several share a
+    # group, each with its catch-up session (ingest/catch_up.py), as deployed.
+    group = f"bench{time.monotonic_ns()}" if worker_count > 1 else ""
     ingest = [
         ctx.Process(
             target=workers.ingest_worker, args=(database_url, mqtt_url, group, stop, results)

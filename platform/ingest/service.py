@@ -24,7 +24,7 @@ from tilsyn.mqtt import Message, MqttConnection
 from tilsyn.platform.background import Periodic
 from tilsyn.platform.config import Settings
 from tilsyn.platform.db.listener import Channel
-from tilsyn.platform.ingest.catch_up import CatchUpSession
+from tilsyn.platform.ingest.catch_up import CatchUpHolder
 from tilsyn.platform.ingest.classify import Classifier
 from tilsyn.platform.ingest.directory import DeviceDirectory, DeviceNotices
 from tilsyn.platform.ingest.hygiene_matcher import HygieneMatcher, SiteNotices
@@ -52,6 +52,8 @@ TICK_SECONDS = 60.0
 # A registration changed in another process (a container's new sensor) is known after this;
 # one changed in this process is forgotten at once (`forget_devices`).
 REGISTRY_RELOAD_S = 60.0
+# How soon another worker takes the share group's catch-up session over (ingest/catch_up.py).
+CATCH_UP_CHECK_S = 1.0
 
 UPLINK_TOPICS = (
     "application/+/device/+/event/up",
@@ -128,14 +130,20 @@ class IngestService:
         group = settings.ingest_share_group
         self._shared = bool(group) and self._mqtt.supports_shared_subscriptions
         self.catch_up = (
-            CatchUpSession(
+            CatchUpHolder(
+                database_url,
                 mqtt_url,
-                settings.ingest_client_id,
+                group,
                 UPLINK_TOPICS,
                 self._deliver,
                 ca_file=settings.mqtt_ca_file,
             )
             if self._shared and settings.ingest_catch_up
+            else None
+        )
+        self._catching_up = (
+            Periodic("ingest-catch-up", self.catch_up.check, CATCH_UP_CHECK_S, at_once=True)
+            if self.catch_up is not None
             else None
         )
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
@@ -165,13 +173,14 @@ class IngestService:
         for topic in UPLINK_TOPICS:
             topic_filter = f"$share/{group}/{topic}" if self._shared else topic
             self._mqtt.subscribe(topic_filter, 1, self._enqueue)
-        if self.catch_up is not None:
-            self.catch_up.start()
+        if self._catching_up is not None:
+            self._catching_up.start()
         self._mqtt.connect()
 
     def stop(self) -> None:
         """Stop taking messages, then store (and acknowledge) what is already queued."""
-        if self.catch_up is not None:
+        if self.catch_up is not None and self._catching_up is not None:
+            self._catching_up.stop()
             self.catch_up.close()
         self._mqtt.close()
         self._stopping.set()

@@ -1,6 +1,6 @@
-"""The catch-up session of an ingest worker in a share group (ingest/catch_up.py), against a
-real broker: what it receives after each (re)connection is stored, what comes later is
-acknowledged and left to the group, and what arrives while it is away waits for it. Share
+"""The catch-up session of an ingest share group (ingest/catch_up.py), against a real broker
+and database: what arrives while it is away is stored when it is back, what comes later is
+acknowledged and left to the group, and one worker of the group holds it at a time. Share
 groups need MQTT 5 shared subscriptions, so only Mosquitto runs these."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from waiting import wait_for
 
 from tilsyn.mqtt import Message, MqttConnection
-from tilsyn.platform.ingest.catch_up import CatchUpSession
+from tilsyn.platform.ingest.catch_up import CatchUpHolder, CatchUpSession
 
 pytestmark = pytest.mark.integration
 TOPIC = "tilsyn/edge/{}/up"
@@ -89,3 +89,31 @@ def test_what_arrives_while_it_is_away_is_stored_when_it_is_back(mosquitto_url: 
     assert stored.payloads == [b"while away 1", b"while away 2", b"soon after"], (
         "the dropped message was acknowledged: the broker did not send it again"
     )
+
+
+def test_one_worker_of_a_group_holds_it_and_another_takes_over(
+    mosquitto_url: str, database_url: str
+) -> None:
+    """What arrives between one holder's stop and the next one's start is stored by the next:
+    it is the same session, kept by the broker."""
+    group = f"group-{uuid.uuid4().hex[:6]}"
+    topics = ("tilsyn/edge/+/up",)
+    first_stored, second_stored = Stored(), Stored()
+    first = CatchUpHolder(database_url, mosquitto_url, group, topics, first_stored)
+    second = CatchUpHolder(database_url, mosquitto_url, group, topics, second_stored)
+    try:
+        first.check()
+        second.check()
+        assert (first.holding, second.holding) == (True, False)
+        second.check()
+        assert not second.holding, "the lock is still the first's"
+        first.close()
+        _publish(mosquitto_url, b"between holders")  # nobody connected: the broker queues
+        second.check()
+        assert second.holding
+        wait_for(lambda: second_stored.payloads == [b"between holders"], timeout=10)
+    finally:
+        first.close()
+        second.close()
+    assert first_stored.payloads == []
+    assert (first.stored, second.stored) == (0, 1)
