@@ -28,12 +28,15 @@ from collections.abc import Callable
 import psycopg
 
 from tilsyn.mqtt import Message, MqttConnection
+from tilsyn.platform.background import Periodic
 
 log = logging.getLogger(__name__)
 
 # The workers reconnect within 10 s (MqttConnection's longest back-off) and subscribe at once;
 # three times that covers a broker that comes back slowly.
 WINDOW_S = 30.0
+# How soon another worker takes the session over when its holder stops.
+CHECK_S = 1.0
 # The first key of the group's advisory lock (the second is the group name's hash): any
 # constant no other advisory lock of this database uses.
 CATCH_UP_LOCK = 0x7463_7570  # "tcup"
@@ -127,6 +130,7 @@ class CatchUpHolder:
         self._conn: psycopg.Connection | None = None
         self._session: CatchUpSession | None = None
         self._stored_before = 0  # by sessions this worker held earlier
+        self._checking = Periodic("ingest-catch-up", self.check, CHECK_S, at_once=True)
 
     @property
     def holding(self) -> bool:
@@ -137,13 +141,16 @@ class CatchUpHolder:
         """Messages this worker's catch-up sessions handed to ingest, duplicates included."""
         return self._stored_before + (self._session.stored if self._session else 0)
 
+    def start(self) -> None:
+        self._checking.start()
+
     def check(self) -> None:
         if self._conn is not None:
             try:
                 self._conn.execute("SELECT 1")  # the lock lives as long as this session
             except psycopg.Error:
                 log.warning("catch-up lock of group %s lost with its connection", self._group)
-                self.close()
+                self._let_go()
         if self._conn is None:
             self._conn = psycopg.connect(
                 self._database_url,
@@ -168,6 +175,10 @@ class CatchUpHolder:
             self._session = session
 
     def close(self) -> None:
+        self._checking.stop()
+        self._let_go()
+
+    def _let_go(self) -> None:
         """The session first: another worker may take the lock once it is gone."""
         if self._session is not None:
             self._stored_before += self._session.stored

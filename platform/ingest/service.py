@@ -52,8 +52,6 @@ TICK_SECONDS = 60.0
 # A registration changed in another process (a container's new sensor) is known after this;
 # one changed in this process is forgotten at once (`forget_devices`).
 REGISTRY_RELOAD_S = 60.0
-# How soon another worker takes the share group's catch-up session over (ingest/catch_up.py).
-CATCH_UP_CHECK_S = 1.0
 
 UPLINK_TOPICS = (
     "application/+/device/+/event/up",
@@ -141,11 +139,6 @@ class IngestService:
             if self._shared and settings.ingest_catch_up
             else None
         )
-        self._catching_up = (
-            Periodic("ingest-catch-up", self.catch_up.check, CATCH_UP_CHECK_S, at_once=True)
-            if self.catch_up is not None
-            else None
-        )
         self._writer = threading.Thread(target=self._write_loop, name="ingest-writer", daemon=True)
         # Off the writer's thread: reading a large registry is no pause in storing.
         self._registry_reload = Periodic(
@@ -173,14 +166,13 @@ class IngestService:
         for topic in UPLINK_TOPICS:
             topic_filter = f"$share/{group}/{topic}" if self._shared else topic
             self._mqtt.subscribe(topic_filter, 1, self._enqueue)
-        if self._catching_up is not None:
-            self._catching_up.start()
+        if self.catch_up is not None:
+            self.catch_up.start()
         self._mqtt.connect()
 
     def stop(self) -> None:
         """Stop taking messages, then store (and acknowledge) what is already queued."""
-        if self.catch_up is not None and self._catching_up is not None:
-            self._catching_up.stop()
+        if self.catch_up is not None:
             self.catch_up.close()
         self._mqtt.close()
         self._stopping.set()

@@ -9,11 +9,12 @@ import threading
 import time
 import uuid
 
+import psycopg
 import pytest
 from waiting import wait_for
 
 from tilsyn.mqtt import Message, MqttConnection
-from tilsyn.platform.ingest.catch_up import CatchUpHolder, CatchUpSession
+from tilsyn.platform.ingest.catch_up import APPLICATION_NAME, CatchUpHolder, CatchUpSession
 
 pytestmark = pytest.mark.integration
 TOPIC = "tilsyn/edge/{}/up"
@@ -117,3 +118,36 @@ def test_one_worker_of_a_group_holds_it_and_another_takes_over(
         second.close()
     assert first_stored.payloads == []
     assert (first.stored, second.stored) == (0, 1)
+
+
+def test_a_holder_whose_lock_connection_is_lost_lets_go_and_takes_it_again(
+    mosquitto_url: str, database_url: str
+) -> None:
+    holder = CatchUpHolder(
+        database_url,
+        mosquitto_url,
+        f"group-{uuid.uuid4().hex[:6]}",
+        ("tilsyn/edge/+/up",),
+        Stored(),
+    )
+    try:
+        holder.check()
+        assert holder.holding
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = %s AND datname = current_database()",
+                (APPLICATION_NAME,),
+            )
+        holder.check()  # notices the loss, lets the session go, and takes the free lock again
+        assert holder.holding
+        with psycopg.connect(database_url) as conn:
+            held = conn.execute(
+                "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
+                " WHERE locktype = 'advisory' AND granted AND application_name = %s",
+                (APPLICATION_NAME,),
+            ).fetchone()
+        assert held == (1,), "the lock is held again, on a new connection"
+    finally:
+        holder.close()
+    assert not holder.holding
